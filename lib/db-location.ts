@@ -1,0 +1,18 @@
+// Where the database lives. PostgreSQL when DATABASE_URL is set; otherwise the embedded PGlite
+// database in PGLITE_DIR (default ./.data/pglite, "memory://" for a throwaway in-memory one).
+import fs from "node:fs";
+import path from "node:path";
+
+export function databaseUrl(): string | undefined {
+  const url = process.env.DATABASE_URL?.trim();
+  return url ? url : undefined;
+}
+
+/** The PGlite data directory; its parent is created (PGlite only creates the last level). */
+export function pgliteDir(): string {
+  const dir = process.env.PGLITE_DIR?.trim() || "./.data/pglite";
+  if (dir.startsWith("memory://")) return dir;
+  const abs = path.resolve(dir);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  return abs;
+}

@@ -1,0 +1,121 @@
+// Field helpers for destination config schemas. Each helper returns a zod schema carrying UI
+// metadata (label, help, placeholder, secret, widget) through zod's `.meta()`, so the settings
+// form (fieldsOf), API validation, masking and defaults are derived from the one definition.
+import { z } from "zod";
+import type { DestinationDefinition } from "./types";
+
+export type FieldWidget = "text" | "secret" | "url" | "select" | "headers" | "switch" | "number" | "textarea";
+
+export type FieldMeta = {
+  label: string;
+  help?: string;
+  placeholder?: string;
+  secret?: boolean;
+  widget: FieldWidget;
+  options?: { value: string; label: string }[];
+};
+
+type Common = { help?: string; placeholder?: string };
+
+const required = (label: string) => z.string().trim().min(1, `${label} is required`);
+
+export const field = {
+  text(label: string, opts: Common & { pattern?: RegExp; patternMessage?: string; max?: number } = {}) {
+    let s = required(label).max(opts.max ?? 512, `${label} is too long`);
+    if (opts.pattern) s = s.regex(opts.pattern, opts.patternMessage ?? `${label} has an invalid format`);
+    return s.meta({ label, help: opts.help, placeholder: opts.placeholder, widget: "text" } satisfies FieldMeta);
+  },
+  /** Write-only: masked on read, kept when an update sends the mask back. */
+  secret(label: string, opts: Common & { pattern?: RegExp; patternMessage?: string } = {}) {
+    let s = required(label).max(8192, `${label} is too long`);
+    if (opts.pattern) s = s.regex(opts.pattern, opts.patternMessage ?? `${label} has an invalid format`);
+    return s.meta({ label, help: opts.help, placeholder: opts.placeholder, secret: true, widget: "secret" } satisfies FieldMeta);
+  },
+  url(label: string, opts: Common = {}) {
+    return z
+      .url({ protocol: /^https?$/, error: `${label} must be an http(s) URL` })
+      .max(2048)
+      .meta({ label, help: opts.help, placeholder: opts.placeholder, widget: "url" } satisfies FieldMeta);
+  },
+  select<const T extends readonly [string, ...string[]]>(label: string, values: T, opts: Common & { labels?: Partial<Record<T[number], string>> } = {}) {
+    return z.enum(values, { error: `${label} must be one of ${values.join(", ")}` }).meta({
+      label,
+      help: opts.help,
+      widget: "select",
+      options: values.map((v) => ({ value: v, label: opts.labels?.[v as T[number]] ?? v })),
+    } satisfies FieldMeta);
+  },
+  switch(label: string, opts: Common = {}) {
+    return z.boolean().meta({ label, help: opts.help, widget: "switch" } satisfies FieldMeta);
+  },
+  number(label: string, opts: Common & { min?: number; max?: number; int?: boolean } = {}) {
+    let s = opts.int ? z.number().int() : z.number();
+    if (opts.min !== undefined) s = s.min(opts.min);
+    if (opts.max !== undefined) s = s.max(opts.max);
+    return s.meta({ label, help: opts.help, widget: "number" } satisfies FieldMeta);
+  },
+  /** Custom HTTP headers sent with every request to the destination (every platform accepts them). */
+  headers() {
+    return z
+      .record(
+        z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "Header names may only contain token characters"),
+        z.string().max(8192).regex(/^[^\r\n]*$/, "Header values cannot contain line breaks"),
+      )
+      .default({})
+      .meta({ label: "Custom headers", help: "Added to every request to this destination.", widget: "headers" } satisfies FieldMeta);
+  },
+};
+
+export function defineDestination<S extends z.ZodObject>(def: DestinationDefinition<S>): DestinationDefinition<S> {
+  return def;
+}
+
+/** A serializable description of one config field, for the generated form. */
+export type FieldDescriptor = FieldMeta & {
+  key: string;
+  required: boolean;
+  default?: unknown;
+};
+
+function unwrap(schema: z.ZodType): { inner: z.ZodType; optional: boolean; defaultValue?: unknown } {
+  let s = schema;
+  let optional = false;
+  let defaultValue: unknown;
+  for (;;) {
+    if (s instanceof z.ZodDefault) {
+      optional = true;
+      const d = s.def.defaultValue;
+      defaultValue = typeof d === "function" ? (d as () => unknown)() : d;
+      s = s.def.innerType as z.ZodType;
+    } else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) {
+      optional = true;
+      s = s.def.innerType as z.ZodType;
+    } else return { inner: s, optional, defaultValue };
+  }
+}
+
+function metaOf(schema: z.ZodType): FieldMeta | undefined {
+  // Metadata can sit on the wrapper (…default().meta()) or on the inner schema (….meta().optional()).
+  let s: z.ZodType | undefined = schema;
+  while (s) {
+    const m = s.meta() as FieldMeta | undefined;
+    if (m?.label) return m;
+    s = s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable ? (s.def.innerType as z.ZodType) : undefined;
+  }
+  return undefined;
+}
+
+/** The definition's fields in declaration order, for the form and for masking. */
+export function fieldsOf(def: Pick<DestinationDefinition, "config">): FieldDescriptor[] {
+  return Object.entries(def.config.shape).map(([key, schema]) => {
+    const s = schema as z.ZodType;
+    const meta = metaOf(s);
+    if (!meta) throw new Error(`config field "${key}" has no label: build it with the field helpers`);
+    const { optional, defaultValue } = unwrap(s);
+    return { key, ...meta, required: !optional, ...(defaultValue !== undefined ? { default: defaultValue } : {}) };
+  });
+}
+
+export function secretKeysOf(def: Pick<DestinationDefinition, "config">): string[] {
+  return fieldsOf(def).filter((f) => f.secret).map((f) => f.key);
+}

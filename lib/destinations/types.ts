@@ -1,0 +1,98 @@
+// The shape of a destination. One file per platform exports one definition (see define.ts); the
+// settings form, API validation, secret masking, "Test connection" and delivery are all derived
+// from it. Retries, batching, timeouts and the SSRF guard are shared machinery (lib/delivery,
+// lib/destinations/http.ts), never per-destination code.
+import type { z } from "zod";
+import type { Trace } from "@/lib/traces/schema";
+
+/** A trace as handed to an encoder for one destination: privacy mode already applied. */
+export type OutboundTrace = Trace & {
+  /** Sampling rate in force for this destination when the trace was routed (record as `sampling.rate`). */
+  sampling_rate: number;
+  /** Stable per (trace, destination): use as idempotency key where the platform supports one. */
+  delivery_id: string;
+};
+
+/** One HTTP request an encoder wants sent. Pure data: encoders never do I/O. */
+export type OutboundRequest = {
+  method: "POST" | "PUT";
+  url: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+  /** How many traces this request carries (for logs and batch accounting). */
+  traceCount: number;
+};
+
+/** What a delivery attempt answered. */
+export type HttpResult = {
+  status: number;
+  /** Response body, truncated to a short excerpt. */
+  body: string;
+  headers: Record<string, string>;
+  latencyMs: number;
+};
+
+export type DeliverContext = {
+  /** Sends one request through the shared machinery (timeout, SSRF guard); throws DeliveryError. */
+  send(req: OutboundRequest): Promise<HttpResult>;
+  /** Per-attempt timeout the machinery applies (for SDK-based destinations). */
+  timeoutMs: number;
+  /** Aborted when the attempt times out or the drain stops. */
+  signal: AbortSignal;
+  /** Throws DeliveryError("blocked_target") if the URL's host is not an allowed target. */
+  assertAllowedUrl(url: string): Promise<void>;
+  now: () => Date;
+};
+
+export type TestResult = {
+  ok: boolean;
+  /** Platform status code, when there was an HTTP answer. */
+  status?: number;
+  /** One-line human summary ("Langfuse accepted the test trace (207)"). */
+  message: string;
+  /** Short excerpt of the platform's answer. */
+  responseBody?: string;
+  /** The request that was sent, secrets masked (shown in the UI). */
+  request?: { method: string; url: string; headers: Record<string, string>; body?: string };
+};
+
+export type DestinationCategory =
+  | "LLM observability"
+  | "APM & tracing"
+  | "Product analytics"
+  | "Data warehouse & storage"
+  | "Custom";
+
+export type DestinationDefinition<S extends z.ZodObject = z.ZodObject> = {
+  /** Stable id stored in Destination.type (OpenRouter's `type` values). */
+  type: string;
+  name: string;
+  category: DestinationCategory;
+  description: string;
+  docsUrl: string;
+  /**
+   * Config schema, built with the field helpers of define.ts so every property carries its label,
+   * help text, secret flag and default. Keys are OpenRouter's camelCase config keys.
+   */
+  config: S;
+  /** Most traces per outbound request (the platform's limit, or a sensible batch). */
+  maxBatch: number;
+  /** Most encoded bytes per request, when the platform has a payload limit. */
+  maxBatchBytes?: number;
+  /** Per-attempt timeout; default 15 s. */
+  timeoutMs?: number;
+  /**
+   * Pure: traces → the HTTP requests to send. Used by delivery, by test connection and by
+   * contract tests. Destinations that must go through an official SDK implement `deliver` instead.
+   */
+  encode?: (traces: OutboundTrace[], config: z.output<S>) => OutboundRequest[];
+  /** Custom transport (S3 via the AWS SDK, ClickHouse via its client). Throws DeliveryError. */
+  deliver?: (traces: OutboundTrace[], config: z.output<S>, ctx: DeliverContext) => Promise<void>;
+  /**
+   * What "Test connection" runs. Default (when omitted): deliver one synthetic test trace through
+   * the same path as real traffic and report the platform's answer.
+   */
+  test?: (config: z.output<S>, ctx: DeliverContext) => Promise<TestResult>;
+  /** SQL the user runs once to create the target table (ClickHouse, Snowflake). */
+  setupSql?: (config: z.output<S>) => string;
+};

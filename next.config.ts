@@ -1,0 +1,20 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // Native or wasm packages that must be loaded by Node at run time, not bundled.
+  serverExternalPackages: [
+    "@node-rs/argon2",
+    "@prisma/client",
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "pg",
+    "protobufjs",
+    "@clickhouse/client",
+    "@aws-sdk/client-s3",
+  ],
+  // The OTLP .proto definitions are read from disk by lib/destinations/otlp at run time.
+  outputFileTracingIncludes: { "/api/**": ["./lib/destinations/otlp/proto/**/*"] },
+  poweredByHeader: false,
+};
+
+export default nextConfig;

@@ -1,0 +1,20 @@
+import "dotenv/config"; // with a config file Prisma no longer loads .env itself
+import { defineConfig } from "prisma/config";
+import { PGlite } from "@electric-sql/pglite";
+import { MigratePrismaPg, MigratePrismaPGlite } from "./prisma/migrate-adapters";
+import { databaseUrl, pgliteDir } from "./lib/db-location";
+
+const url = databaseUrl();
+// schema.prisma's datasource url is required by the CLI (without it it falls back to the Rust
+// engine and tries to download it); with an adapter the value is never used.
+process.env.DATABASE_URL ??= "postgresql://unused@localhost/embedded";
+
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: "js",
+  schema: "prisma/schema.prisma",
+  migrations: { path: "prisma/migrations" },
+  async adapter() {
+    return url ? new MigratePrismaPg(url) : new MigratePrismaPGlite(new PGlite(pgliteDir()));
+  },
+});
