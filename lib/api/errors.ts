@@ -1,0 +1,44 @@
+// The one error shape of every API response: 4xx JSON naming the field, never a bare 500.
+//   { "error": { "code": "invalid_request", "message": "…", "fields": [{ "path": "traces.0.model", "message": "…" }] } }
+import { NextResponse } from "next/server";
+import type { z } from "zod";
+
+export type FieldIssue = { path: string; message: string };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldIssue[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export function issuesOf(error: z.ZodError, prefix: (string | number)[] = []): FieldIssue[] {
+  return error.issues.map((i) => ({
+    path: [...prefix, ...i.path].map(String).join(".") || "(root)",
+    message: i.message,
+  }));
+}
+
+export function validationError(error: z.ZodError, where: "body" | "query" | "params" | "headers" = "body", prefix: (string | number)[] = []): ApiError {
+  const fields = issuesOf(error, prefix);
+  const first = fields[0];
+  const summary = first ? `${first.path}: ${first.message}` : "invalid input";
+  return new ApiError(400, "invalid_request", `Invalid ${where}: ${summary}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ""}`, fields);
+}
+
+export function errorResponse(err: ApiError): NextResponse {
+  return NextResponse.json(
+    { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } },
+    { status: err.status, headers: err.headers },
+  );
+}
+
+export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);
+export const forbidden = (message = "You do not have permission to do this") => new ApiError(403, "forbidden", message);
+export const unauthorized = (message = "Sign in required") => new ApiError(401, "unauthorized", message);

@@ -1,0 +1,139 @@
+// The one way to write an API route handler: it parses params/query/body with zod, authenticates
+// and authorizes before the handler runs, and turns every error into the JSON error shape of
+// lib/api/errors.ts. A route cannot be declared without saying who may call it.
+//
+//   export const POST = defineRoute(
+//     { auth: { kind: "workspace", permission: "broadcast:change" }, params: z.object({ workspaceId: z.string(), id: z.string() }), body: updateSchema },
+//     async ({ ctx, params, body }) => NextResponse.json(await updateDestination(ctx, params.id, body)),
+//   );
+import { NextResponse, type NextRequest } from "next/server";
+import { z } from "zod";
+import { ApiError, errorResponse, forbidden, unauthorized, validationError } from "@/lib/api/errors";
+import type { Permission } from "@/lib/auth/permissions";
+import { can } from "@/lib/auth/permissions";
+import { getSessionUser, type SessionUser } from "@/lib/auth/session";
+import { findMembership, type WorkspaceContext } from "@/lib/auth/workspace";
+import { verifyApiKey, type ApiKeyContext } from "@/lib/api-keys";
+
+type Auth =
+  /** A signed-in user acting in the workspace named by the `workspaceId` route param. */
+  | { kind: "workspace"; permission: Permission }
+  /** A signed-in user, no workspace (creating an organization, accepting an invite). */
+  | { kind: "user" }
+  /** A workspace API key in `Authorization: Bearer …` (ingestion, proxy). */
+  | { kind: "apiKey" };
+
+type CtxFor<A extends Auth> = A extends { kind: "workspace" }
+  ? WorkspaceContext
+  : A extends { kind: "user" }
+    ? { user: SessionUser }
+    : ApiKeyContext;
+
+type Schemas = {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+};
+
+type Out<S extends z.ZodType | undefined> = S extends z.ZodType ? z.output<S> : undefined;
+
+export type RouteOptions<A extends Auth, S extends Schemas> = S & {
+  auth: A;
+  /** Largest accepted request body in bytes (413 above it). Default 1 MiB. */
+  maxBodyBytes?: number;
+};
+
+export type Handler<A extends Auth, S extends Schemas> = (args: {
+  req: NextRequest;
+  ctx: CtxFor<A>;
+  params: Out<S["params"]>;
+  query: Out<S["query"]>;
+  body: Out<S["body"]>;
+}) => Promise<Response>;
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+/** Reads the body with a hard byte cap (never trusts Content-Length alone). */
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type))
+    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const reader = req.body?.getReader();
+  if (!reader) throw new ApiError(400, "invalid_request", "Request body is required");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) throw new ApiError(400, "invalid_request", "Request body is required");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ApiError(400, "invalid_json", `Request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function tooLarge(maxBytes: number) {
+  return new ApiError(413, "payload_too_large", `Request body exceeds the limit of ${maxBytes} bytes`);
+}
+
+function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: "body" | "query" | "params"): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, where);
+  return r.data;
+}
+
+async function authenticate(auth: Auth, req: NextRequest, params: Record<string, string>): Promise<unknown> {
+  if (auth.kind === "apiKey") {
+    const header = req.headers.get("authorization") ?? "";
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw unauthorized("Missing API key: send Authorization: Bearer <key>");
+    const key = await verifyApiKey(m[1]);
+    if (!key) throw unauthorized("Invalid or revoked API key");
+    return key;
+  }
+  const user = await getSessionUser();
+  if (!user) throw unauthorized();
+  if (auth.kind === "user") return { user };
+  const workspaceId = params.workspaceId;
+  if (!workspaceId) throw new Error("workspace routes need a [workspaceId] segment");
+  const ctx = await findMembership(user, workspaceId);
+  // Not a member and "does not exist" look the same, so ids of other tenants leak nothing.
+  if (!ctx) throw new ApiError(404, "not_found", "Workspace not found");
+  if (!can(ctx.membership.role, auth.permission)) throw forbidden(`Your role (${ctx.membership.role}) does not allow ${auth.permission}`);
+  return ctx;
+}
+
+export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOptions<A, S>, handler: Handler<A, S>) {
+  return async (req: NextRequest, segment: { params: Promise<Record<string, string>> }): Promise<Response> => {
+    try {
+      const rawParams = (await segment?.params) ?? {};
+      const ctx = await authenticate(options.auth, req, rawParams);
+      const params = options.params ? parseWith(options.params, rawParams, "params") : undefined;
+      const query = options.query
+        ? parseWith(options.query, Object.fromEntries(req.nextUrl.searchParams), "query")
+        : undefined;
+      const body = options.body
+        ? parseWith(options.body, await readJsonBody(req, options.maxBodyBytes ?? DEFAULT_MAX_BODY), "body")
+        : undefined;
+      return await handler({ req, ctx: ctx as CtxFor<A>, params, query, body } as Parameters<Handler<A, S>>[0]);
+    } catch (err) {
+      if (err instanceof ApiError) return errorResponse(err);
+      console.error(`[api] ${req.method} ${req.nextUrl.pathname} failed`, err);
+      return NextResponse.json(
+        { error: { code: "internal_error", message: "Something went wrong on our side; nothing was changed." } },
+        { status: 500 },
+      );
+    }
+  };
+}
