@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One command to install and run Tracecast on the embedded database (no external services):
+#   npm run up
+# Installs dependencies, writes .env with fresh secrets, applies migrations, seeds the demo
+# logins, builds, and serves on http://127.0.0.1:3100 (HOST/PORT to change).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+bash scripts/ensure-env.sh
+set -a; . ./.env; set +a
+npm run --silent db:deploy
+npm run --silent db:seed
+if [ ! -f .next/BUILD_ID ] || [ -n "$(find app components lib public next.config.ts package-lock.json -newer .next/BUILD_ID -print -quit)" ]; then
+  npm run build
+fi
+HOST="${HOST:-127.0.0.1}"; PORT="${PORT:-3100}"
+echo
+echo "  Tracecast is running at http://$HOST:$PORT  (Ctrl-C to stop)"
+echo
+exec node node_modules/next/dist/bin/next start -H "$HOST" -p "$PORT"
