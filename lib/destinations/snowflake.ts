@@ -1,0 +1,233 @@
+// Snowflake through the SQL API v2: `POST https://<account>.snowflakecomputing.com/api/v2/statements`
+// (https://docs.snowflake.com/en/developer-guide/sql-api/reference), one multi-row
+// `INSERT INTO … SELECT …, PARSE_JSON(?) … UNION ALL SELECT …` per batch with typed bindings (VARIANT
+// columns need PARSE_JSON in a SELECT-form insert; bind variables keep trace content out of the SQL
+// text). Rows are those of rows.ts; `setupSql` is the CREATE TABLE the user runs once.
+//
+// Auth (authMethod):
+//   pat      programmatic access token: `Authorization: Bearer <token>`,
+//            `X-Snowflake-Authorization-Token-Type: PROGRAMMATIC_ACCESS_TOKEN` (OpenRouter's only option)
+//   keypair  key-pair JWT signed with the user's private key (unencrypted PKCS#8 PEM), claims
+//            iss = <ACCOUNT>.<USER>.SHA256:<public key fingerprint>, sub = <ACCOUNT>.<USER>, exp ≤ 1 h
+//            (https://docs.snowflake.com/en/developer-guide/sql-api/authenticating)
+// The JWT needs the current time, so delivery goes through `deliver`; the request bodies themselves
+// come from the pure `snowflakeRequests`.
+//
+// Every request carries a deterministic `requestId` (hash of the batch's delivery ids) with
+// `retry=true`, so a statement resubmitted after a lost answer is not executed twice.
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { SignJWT } from "jose";
+import { z } from "zod";
+import { jsonBytes, packBatches } from "./batching";
+import { defineDestination, field } from "./define";
+import { DeliveryError } from "./errors";
+import { deterministicUuid } from "./ids";
+import { ROW_COLUMNS, SQL_IDENTIFIER, SQL_IDENTIFIER_MESSAGE, traceRows, type ColumnKind, type TraceRow } from "./rows";
+import type { OutboundRequest, OutboundTrace } from "./types";
+
+const MAX_BATCH = 100;
+// Bindings travel in the JSON body; keep requests far below Snowflake's statement payload limits.
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** Seconds Snowflake may spend executing the insert before cancelling it. */
+const STATEMENT_TIMEOUT_S = 60;
+const JWT_LIFETIME_S = 59 * 60;
+export const SNOWFLAKE_ACCOUNT = /^[a-zA-Z0-9_]+(?:[.-][a-zA-Z0-9_]+)*$/;
+
+type Binding = { type: "TEXT" | "FIXED" | "REAL" | "BOOLEAN"; value: string | null };
+
+const SQL_TYPES: Record<ColumnKind, string> = {
+  text: "VARCHAR",
+  int: "NUMBER(38,0)",
+  float: "FLOAT",
+  bool: "BOOLEAN",
+  timestamp: "TIMESTAMP_TZ(3)",
+  json: "VARIANT",
+  tags: "ARRAY",
+};
+
+const PLACEHOLDER: Record<ColumnKind, string> = {
+  text: "?",
+  int: "?",
+  float: "?",
+  bool: "?",
+  timestamp: "TO_TIMESTAMP_TZ(?)",
+  json: "PARSE_JSON(?)",
+  tags: "TO_ARRAY(PARSE_JSON(?))",
+};
+
+const BINDING_TYPE: Record<ColumnKind, Binding["type"]> = {
+  text: "TEXT",
+  int: "FIXED",
+  float: "REAL",
+  bool: "BOOLEAN",
+  timestamp: "TEXT",
+  json: "TEXT",
+  tags: "TEXT",
+};
+
+function bindingsOf(row: TraceRow): Binding[] {
+  return ROW_COLUMNS.map(({ name, kind }) => {
+    const value = row[name];
+    const text = value === null ? null : kind === "json" || kind === "tags" ? JSON.stringify(value) : String(value);
+    return { type: BINDING_TYPE[kind], value: text };
+  });
+}
+
+type SnowflakeConfig = {
+  account: string;
+  database: string;
+  schema: string;
+  table: string;
+  warehouse: string;
+  role?: string;
+  headers: Record<string, string>;
+};
+
+const qualifiedTable = (c: Pick<SnowflakeConfig, "database" | "schema" | "table">) => `${c.database}.${c.schema}.${c.table}`;
+
+/** Account identifier → API host (underscores are not valid in host names; Snowflake uses hyphens there). */
+export const snowflakeHost = (account: string) => `https://${account.toLowerCase().replace(/_/g, "-")}.snowflakecomputing.com`;
+
+/** Pure: the SubmitStatement requests for a batch, without the Authorization headers. */
+export function snowflakeRequests(traces: OutboundTrace[], config: SnowflakeConfig): OutboundRequest[] {
+  const perTrace = traces.map((t) => ({ trace: t, rows: traceRows(t).map(bindingsOf) }));
+  const rowSelect = `SELECT ${ROW_COLUMNS.map((c) => PLACEHOLDER[c.kind]).join(", ")}`;
+  const groups = packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, (p) => jsonBytes(p.rows) + p.rows.length * (rowSelect.length + 11), 1024);
+  return groups.map((group) => {
+    const rows = group.flatMap((p) => p.rows);
+    const statement = `INSERT INTO ${qualifiedTable(config)} (${ROW_COLUMNS.map((c) => c.name).join(", ")})\n${rows.map(() => rowSelect).join("\nUNION ALL ")}`;
+    const bindings = Object.fromEntries(rows.flat().map((b, i) => [String(i + 1), b]));
+    const requestId = deterministicUuid(`snowflake:${group.map((p) => p.trace.delivery_id).join("\n")}`);
+    return {
+      method: "POST",
+      url: `${snowflakeHost(config.account)}/api/v2/statements?requestId=${requestId}&retry=true`,
+      headers: { ...config.headers, "content-type": "application/json", accept: "application/json", "user-agent": "Tracecast/1.0" },
+      body: JSON.stringify({
+        statement,
+        timeout: STATEMENT_TIMEOUT_S,
+        database: config.database,
+        schema: config.schema,
+        warehouse: config.warehouse,
+        ...(config.role ? { role: config.role } : {}),
+        bindings,
+        parameters: { query_tag: "tracecast" },
+      }),
+      traceCount: group.length,
+    };
+  });
+}
+
+export function snowflakeSetupSql(config: Pick<SnowflakeConfig, "database" | "schema" | "table">): string {
+  const columns = ROW_COLUMNS.map(({ name, kind, nullable }) => {
+    const type = name === "TRACE_ID" || name === "SPAN_ID" || name === "PARENT_SPAN_ID" ? "VARCHAR(256)" : name === "DURATION_MS" ? "NUMBER(18,3)" : SQL_TYPES[kind];
+    return `    ${name} ${type}${nullable ? "" : " NOT NULL"}`;
+  });
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedTable(config)} (\n${columns.join(",\n")},\n    PRIMARY KEY (TRACE_ID, SPAN_ID)\n);`;
+}
+
+/** The account part of JWT claims: upper case, without region/cloud suffixes (Snowflake's key-pair rules). */
+export function jwtAccount(account: string): string {
+  return account.split(".")[0].toUpperCase();
+}
+
+export function publicKeyFingerprint(privateKey: KeyObject): string {
+  const der = createPublicKey(privateKey).export({ type: "spki", format: "der" });
+  return `SHA256:${createHash("sha256").update(der).digest("base64")}`;
+}
+
+export async function keyPairJwt(config: { account: string; user: string; privateKey: string }, now: Date): Promise<string> {
+  const key = createPrivateKey(config.privateKey);
+  const qualifiedUser = `${jwtAccount(config.account)}.${config.user.toUpperCase()}`;
+  const iat = Math.floor(now.getTime() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "RS256", typ: "JWT" })
+    .setIssuer(`${qualifiedUser}.${publicKeyFingerprint(key)}`)
+    .setSubject(qualifiedUser)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + JWT_LIFETIME_S)
+    .sign(key);
+}
+
+const identifier = (label: string) => field.text(label, { pattern: SQL_IDENTIFIER, patternMessage: `${label} ${SQL_IDENTIFIER_MESSAGE}`, max: 255 });
+
+function readablePrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === "rsa";
+  } catch {
+    return false;
+  }
+}
+
+/** Snowflake's own explanation from a failed statement (`{"message": "SQL compilation error: …"}`). */
+function snowflakeMessage(body: string | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    return typeof parsed.message === "string" ? parsed.message.replace(/\s+/g, " ").trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export default defineDestination({
+  type: "snowflake",
+  name: "Snowflake",
+  category: "Data warehouse & storage",
+  description: "One row per observation in a Snowflake table, through the SQL API.",
+  docsUrl: "https://docs.snowflake.com/en/developer-guide/sql-api/index",
+  config: z
+    .object({
+      account: field.text("Account", {
+        help: "Your account identifier, the part before .snowflakecomputing.com (e.g. eac52885.us-east-1 or myorg-myaccount).",
+        pattern: SNOWFLAKE_ACCOUNT,
+        patternMessage: "Account must look like eac52885.us-east-1 or myorg-myaccount",
+        max: 255,
+      }),
+      authMethod: field
+        .select("Authentication", ["pat", "keypair"], { labels: { pat: "Programmatic access token", keypair: "Key pair (JWT)" } })
+        .default("pat"),
+      token: field.secret("Token", { help: "A programmatic access token (authentication: programmatic access token)." }).optional(),
+      user: field.text("User", { help: "The Snowflake user the key pair belongs to (authentication: key pair)." }).optional(),
+      privateKey: field
+        .secret("Private Key", { help: "The user's RSA private key, unencrypted PKCS#8 PEM (authentication: key pair)." })
+        .refine(readablePrivateKey, "Private Key must be an unencrypted RSA private key in PEM format")
+        .optional(),
+      database: identifier("Database").default("SNOWFLAKE_LEARNING_DB"),
+      schema: identifier("Schema").default("PUBLIC"),
+      table: identifier("Table").default("OPENROUTER_TRACES"),
+      warehouse: identifier("Warehouse").default("COMPUTE_WH"),
+      role: identifier("Role").optional(),
+      headers: field.headers(),
+    })
+    .superRefine((c, ctx) => {
+      if (c.authMethod === "pat" && !c.token) ctx.addIssue({ code: "custom", path: ["token"], message: "Token is required for programmatic access token authentication" });
+      if (c.authMethod === "keypair") {
+        if (!c.user) ctx.addIssue({ code: "custom", path: ["user"], message: "User is required for key pair authentication" });
+        if (!c.privateKey) ctx.addIssue({ code: "custom", path: ["privateKey"], message: "Private Key is required for key pair authentication" });
+      }
+    }),
+  maxBatch: MAX_BATCH,
+  maxBatchBytes: MAX_BATCH_BYTES,
+  setupSql: snowflakeSetupSql,
+  async deliver(traces, config, ctx) {
+    const auth =
+      config.authMethod === "keypair"
+        ? { authorization: `Bearer ${await keyPairJwt({ account: config.account, user: config.user!, privateKey: config.privateKey! }, ctx.now())}`, "x-snowflake-authorization-token-type": "KEYPAIR_JWT" }
+        : { authorization: `Bearer ${config.token}`, "x-snowflake-authorization-token-type": "PROGRAMMATIC_ACCESS_TOKEN" };
+    for (const request of snowflakeRequests(traces, config)) {
+      try {
+        await ctx.send({ ...request, headers: { ...request.headers, ...auth } });
+      } catch (err) {
+        const explanation = err instanceof DeliveryError ? snowflakeMessage(err.responseBody) : undefined;
+        if (!(err instanceof DeliveryError) || !explanation) throw err;
+        throw new DeliveryError(err.kind, `Snowflake refused the insert into ${qualifiedTable(config)} (${err.status}): ${explanation}`, {
+          retryable: err.retryable,
+          status: err.status,
+          retryAfterMs: err.retryAfterMs,
+          responseBody: err.responseBody,
+          cause: err,
+        });
+      }
+    }
+  },
+});
