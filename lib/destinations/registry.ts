@@ -1,8 +1,40 @@
 // type → definition. Adding a destination is one file and one line here.
 import type { DestinationDefinition } from "./types";
+import arize from "./arize";
+import braintrust from "./braintrust";
+import clickhouse from "./clickhouse";
+import datadog from "./datadog";
+import grafana from "./grafana";
+import langfuse from "./langfuse";
+import langsmith from "./langsmith";
+import newrelic from "./newrelic";
+import opik from "./opik";
+import otelCollector from "./otel-collector";
+import posthog from "./posthog";
+import s3 from "./s3";
+import sentry from "./sentry";
+import snowflake from "./snowflake";
+import weave from "./weave";
+import webhook from "./webhook";
 
 const definitions: DestinationDefinition[] = [
-  // destinations are registered here, one line each, in catalog order
+  // one line each, in catalog order (OpenRouter's: alphabetical by platform name)
+  arize,
+  braintrust,
+  clickhouse,
+  opik,
+  datadog,
+  grafana,
+  langfuse,
+  langsmith,
+  newrelic,
+  otelCollector,
+  posthog,
+  s3,
+  sentry,
+  snowflake,
+  weave,
+  webhook,
 ];
 
 export const DESTINATIONS: ReadonlyMap<string, DestinationDefinition> = new Map(definitions.map((d) => [d.type, d]));

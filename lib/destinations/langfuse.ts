@@ -1,0 +1,93 @@
+// Langfuse: its OpenTelemetry endpoint (`{baseUrl}/api/public/otel/v1/traces`), Basic auth with
+// the project's public and secret keys, `x-langfuse-ingestion-version: 4` (required for direct
+// OTLP exporters on Langfuse v4; the legacy /api/public/ingestion endpoint is being sunset).
+// v4 ingestion is observation-centric: trace-level attributes (trace name, user, session,
+// metadata, environment, release, tags) go on every span, and the trace's overall input/output
+// sits on the root observation. https://langfuse.com/integrations/native/opentelemetry
+import { z } from "zod";
+import { defineDestination, field } from "./define";
+import { basicAuth, hasContent, joinUrl, mergeHeaders, otlpRequests, type Attributes, type OtlpProfile, type SpanContext } from "./otlp";
+import { completionStartTime, costDetails, tagsOf } from "./trace-document";
+import type { OutboundTrace } from "./types";
+
+/**
+ * Langfuse's usage keys: `input`/`output` exclude the cached and reasoning tokens broken out
+ * beside them (Langfuse sums the non-total keys and prices each key separately).
+ */
+export function langfuseUsageDetails(t: OutboundTrace): Record<string, number> {
+  const cached = t.usage.cached_tokens ?? 0;
+  const reasoning = t.usage.reasoning_tokens ?? 0;
+  return {
+    input: Math.max(0, t.usage.input_tokens - cached),
+    output: Math.max(0, t.usage.output_tokens - reasoning),
+    total: t.usage.total_tokens,
+    ...(t.usage.cached_tokens !== null ? { input_cached_tokens: cached } : {}),
+    ...(t.usage.reasoning_tokens !== null ? { output_reasoning_tokens: reasoning } : {}),
+  };
+}
+
+/** The chat as Langfuse renders it best: OpenAI-format messages (undefined when privacy mode emptied them). */
+const chatInput = (t: OutboundTrace) => (hasContent(t.request.messages) ? t.request.messages : undefined);
+const chatOutput = (t: OutboundTrace) =>
+  !hasContent(t.response.messages) ? undefined : t.response.messages.length === 1 ? t.response.messages[0] : t.response.messages;
+
+const metadataText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
+
+function addTraceAttributes(attrs: Attributes, { trace, traceName }: SpanContext) {
+  attrs.str("langfuse.trace.name", traceName).strings("langfuse.trace.tags", tagsOf(trace));
+  const { environment, release } = trace.metadata;
+  if (typeof environment === "string") attrs.str("langfuse.environment", environment);
+  if (typeof release === "string") attrs.str("langfuse.release", release);
+  for (const [key, value] of Object.entries(trace.metadata)) attrs.str(`langfuse.trace.metadata.${key}`, metadataText(value));
+}
+
+export const langfuseProfile: OtlpProfile = {
+  span(attrs, ctx) {
+    const { trace, role, isTop } = ctx;
+    addTraceAttributes(attrs, ctx);
+    if (role === "generation") {
+      attrs
+        .str("langfuse.observation.type", "generation")
+        .str("langfuse.observation.model.name", trace.response.model ?? trace.model)
+        .json("langfuse.observation.model.parameters", Object.keys(trace.request.parameters).length ? trace.request.parameters : undefined)
+        .json("langfuse.observation.usage_details", langfuseUsageDetails(trace))
+        .json("langfuse.observation.cost_details", costDetails(trace))
+        .str("langfuse.observation.completion_start_time", completionStartTime(trace));
+      if (trace.status === "error") attrs.str("langfuse.observation.level", "ERROR").str("langfuse.observation.status_message", trace.error?.message);
+    } else {
+      attrs.str("langfuse.observation.type", "span");
+    }
+    // The root observation carries the trace's input/output (v4 reads them there); the generation its own.
+    if (role === "generation" || isTop) {
+      attrs.json("langfuse.observation.input", chatInput(trace)).json("langfuse.observation.output", chatOutput(trace));
+    }
+  },
+};
+
+export default defineDestination({
+  type: "langfuse",
+  name: "Langfuse",
+  category: "LLM observability",
+  description: "Traces, generations, usage and cost in Langfuse through its OpenTelemetry endpoint.",
+  docsUrl: "https://langfuse.com/integrations/native/opentelemetry",
+  config: z.object({
+    secretKey: field.secret("Secret Key", { placeholder: "sk-lf-…", help: "Project settings › API Keys." }),
+    publicKey: field.secret("Public Key", { placeholder: "pk-lf-…" }),
+    baseUrl: field
+      .url("Base URL", { help: "US: https://us.cloud.langfuse.com · EU: https://cloud.langfuse.com · JP/HIPAA regions or your self-hosted Langfuse." })
+      .default("https://us.cloud.langfuse.com"),
+    headers: field.headers(),
+  }),
+  maxBatch: 100,
+  encode: (traces, config) =>
+    otlpRequests(traces, {
+      url: joinUrl(config.baseUrl, "/api/public/otel/v1/traces"),
+      encoding: "protobuf",
+      gzip: true,
+      profile: langfuseProfile,
+      headers: mergeHeaders(config.headers, {
+        authorization: basicAuth(config.publicKey, config.secretKey),
+        "x-langfuse-ingestion-version": "4",
+      }),
+    }),
+});

@@ -1,0 +1,48 @@
+// W&B Weave: OTLP/protobuf to `{baseUrl}/otel/v1/traces` (the docs accept protobuf only), the API
+// key in `wandb-api-key`, the entity/project routing as resource attributes `wandb.entity` and
+// `wandb.project`. A session becomes a Weave thread (`wandb.thread_id` + `wandb.is_turn` on the
+// trace's top span). Weave reads the GenAI conventions otherwise.
+// https://docs.wandb.ai/weave/guides/tracking/otel
+import { z } from "zod";
+import { defineDestination, field } from "./define";
+import { joinUrl, mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
+
+export function weaveProfile(entity: string, project: string): OtlpProfile {
+  return {
+    resource: (attrs) => attrs.str("wandb.entity", entity).str("wandb.project", project),
+    span(attrs, { trace, role, isTop }) {
+      if (isTop && trace.session_id) attrs.str("wandb.thread_id", trace.session_id).bool("wandb.is_turn", true);
+      // Weave's own key: the GenAI conventions have no stable reasoning-token attribute yet.
+      if (role === "generation") attrs.int("weave.usage.reasoning_tokens", trace.usage.reasoning_tokens);
+    },
+  };
+}
+
+/** Entity and project names as W&B allows them (no slashes: they are joined as entity/project). */
+const WANDB_NAME = /^[A-Za-z0-9_.-]+$/;
+
+export default defineDestination({
+  type: "weave",
+  name: "W&B Weave",
+  category: "LLM observability",
+  description: "Traces in a Weights & Biases Weave project, with threads per session.",
+  docsUrl: "https://docs.wandb.ai/weave/guides/tracking/otel",
+  config: z.object({
+    apiKey: field.secret("Api Key", { help: "From https://wandb.ai/authorize." }),
+    entity: field.text("Entity", { help: "Your W&B team or user name.", pattern: WANDB_NAME, patternMessage: "Entity may only contain letters, digits, _, . and -" }),
+    project: field.text("Project", { help: "The Weave project that receives the traces.", pattern: WANDB_NAME, patternMessage: "Project may only contain letters, digits, _, . and -" }),
+    baseUrl: field
+      .url("Base Url", { help: "Dedicated Cloud / Self-Managed: https://<your-subdomain>.wandb.io/traces" })
+      .default("https://trace.wandb.ai"),
+    headers: field.headers(),
+  }),
+  maxBatch: 100,
+  encode: (traces, config) =>
+    otlpRequests(traces, {
+      url: joinUrl(config.baseUrl, "/otel/v1/traces"),
+      encoding: "protobuf",
+      gzip: true,
+      profile: weaveProfile(config.entity, config.project),
+      headers: mergeHeaders(config.headers, { "wandb-api-key": config.apiKey }),
+    }),
+});

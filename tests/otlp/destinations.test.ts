@@ -1,0 +1,340 @@
+// Every OTLP destination delivered through the real path (deliverBatch → send → HTTP) to the
+// local OTLP receiver, which decodes with the official protos and rejects invalid bodies.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
+import { DeliveryError } from "@/lib/destinations/errors";
+import { deliverBatch, runDestinationTest, send } from "@/lib/destinations/http";
+import { langfuseUsageDetails } from "@/lib/destinations/langfuse";
+import { NEW_RELIC_ENDPOINTS, NEW_RELIC_MAX_BYTES } from "@/lib/destinations/newrelic";
+import { getDefinition } from "@/lib/destinations/registry";
+import type { OutboundTrace } from "@/lib/destinations/types";
+import { outbound, sampleTrace } from "@/lib/traces/fixtures";
+import { applyPrivacy } from "@/lib/traces/normalize";
+import { openApiValidator, SPECS_AVAILABLE, SPECS_MISSING_REASON } from "../contracts/openapi";
+import { startOtlpReceiver, type DecodedSpan, type OtlpReceiver, type ReceivedRequest } from "../receivers/otlp";
+
+let receiver: OtlpReceiver;
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+});
+afterAll(() => receiver.close());
+beforeEach(() => receiver.reset());
+
+const trace = outbound(sampleTrace(), 1, "dlv-1");
+
+function definition(type: string) {
+  const def = getDefinition(type);
+  if (!def) throw new Error(`${type} is not registered`);
+  return def;
+}
+
+/** Parses `config` with the destination's schema (defaults applied) and delivers `traces`. */
+async function deliver(type: string, config: Record<string, unknown>, traces: OutboundTrace[] = [trace]): Promise<ReceivedRequest> {
+  const def = definition(type);
+  await deliverBatch(def, traces, def.config.parse(config));
+  expect(receiver.rejected).toEqual([]);
+  expect(receiver.requests).toHaveLength(1);
+  return receiver.requests[0];
+}
+
+const byName = (spans: DecodedSpan[], name: string) => spans.find((s) => s.name === name)!;
+const rootOf = (spans: DecodedSpan[]) => byName(spans, "Weather question");
+const generationOf = (spans: DecodedSpan[]) => byName(spans, "Weather LLM call");
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+describe("config forms", () => {
+  it("use OpenRouter's camelCase keys, defaults and secret flags", () => {
+    const form = (type: string) => Object.fromEntries(fieldsOf(definition(type)).map((f) => [f.key, { required: f.required, secret: f.secret === true, default: f.default }]));
+    expect(secretKeysOf(definition("arize"))).toEqual(["apiKey", "spaceKey"]);
+    expect(secretKeysOf(definition("grafana"))).toEqual(["apiKey"]);
+    expect(secretKeysOf(definition("langfuse"))).toEqual(["secretKey", "publicKey"]);
+    expect(secretKeysOf(definition("langsmith"))).toEqual(["apiKey"]);
+    expect(secretKeysOf(definition("newrelic"))).toEqual(["licenseKey"]);
+    expect(secretKeysOf(definition("sentry"))).toEqual(["dsn"]);
+    expect(secretKeysOf(definition("weave"))).toEqual(["apiKey"]);
+    expect(secretKeysOf(definition("webhook"))).toEqual(["secret", "previousSecret"]);
+    expect(form("arize")).toMatchObject({ modelId: { required: true }, baseUrl: { required: false, default: "https://otlp.arize.com" } });
+    expect(form("langfuse").baseUrl.default).toBe("https://us.cloud.langfuse.com");
+    expect(form("langsmith")).toMatchObject({ project: { default: "main" }, endpoint: { default: "https://api.smith.langchain.com" }, workspaceId: { required: false } });
+    expect(form("newrelic").region.default).toBe("us");
+    expect(form("weave").baseUrl.default).toBe("https://trace.wandb.ai");
+    expect(form("otel-collector")).toMatchObject({ endpoint: { required: true }, encoding: { default: "json" } });
+    expect(form("sentry")).toMatchObject({ otlpEndpoint: { required: true }, dsn: { required: true, secret: true } });
+    expect(form("webhook")).toMatchObject({ url: { required: true }, method: { default: "POST" }, secret: { required: false } });
+    for (const type of ["arize", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "sentry", "weave", "webhook"]) {
+      expect(form(type).headers, type).toMatchObject({ required: false, default: {} });
+    }
+  });
+});
+
+describe("OpenTelemetry Collector", () => {
+  it("POSTs OTLP/JSON to the endpoint exactly as given, with the custom headers", async () => {
+    const req = await deliver("otel-collector", { endpoint: `${receiver.url}/custom/v1/traces`, headers: { Authorization: "Bearer xaat-1", "X-Axiom-Dataset": "llm" } });
+    expect(req.path).toBe("/custom/v1/traces");
+    expect(req.encoding).toBe("json");
+    expect(req.gzip).toBe(false);
+    expect(req.headers).toMatchObject({ authorization: "Bearer xaat-1", "x-axiom-dataset": "llm" });
+    expect(req.spans.map((s) => s.name)).toEqual(["Weather question", "Answer", "Weather LLM call"]);
+    expect(generationOf(req.spans).resource).toMatchObject({ "service.name": "tracecast", "service.version": expect.any(String) });
+    expect(generationOf(req.spans).scope.name).toBe("tracecast");
+  });
+
+  it("sends OTLP/protobuf when chosen", async () => {
+    const req = await deliver("otel-collector", { endpoint: `${receiver.url}/v1/traces`, encoding: "protobuf" });
+    expect(req.encoding).toBe("protobuf");
+    expect(req.headers["content-type"]).toBe("application/x-protobuf");
+    expect(generationOf(req.spans).attributes["gen_ai.usage.input_tokens"]).toBe(42);
+  });
+
+  it("passes the collector's answer on: 429 + Retry-After is retryable, 400 permanent", async () => {
+    receiver.respondWith({ status: 429, headers: { "retry-after": "3" } }, { status: 400 });
+    const def = definition("otel-collector");
+    const config = def.config.parse({ endpoint: `${receiver.url}/v1/traces` });
+    const throttled = await deliverBatch(def, [trace], config).catch((e: unknown) => e);
+    expect(throttled).toBeInstanceOf(DeliveryError);
+    expect(throttled).toMatchObject({ status: 429, retryable: true, retryAfterMs: 3000 });
+    const rejected = await deliverBatch(def, [trace], config).catch((e: unknown) => e);
+    expect(rejected).toMatchObject({ status: 400, retryable: false });
+  });
+});
+
+it("a collector that does not answer within the attempt's deadline is a retryable timeout", async () => {
+  receiver.respondWith({ delayMs: 1500 });
+  const def = definition("otel-collector");
+  const [request] = def.encode!([trace], def.config.parse({ endpoint: `${receiver.url}/v1/traces` }));
+  const error = await send(request, { timeoutMs: 300 }).catch((e: unknown) => e);
+  expect(error).toMatchObject({ kind: "timeout", retryable: true });
+  expect(receiver.requests).toHaveLength(1);
+});
+
+describe("Grafana Cloud", () => {
+  it("sends gzipped OTLP/protobuf to {baseUrl}/otlp/v1/traces with Basic instanceId:apiKey", async () => {
+    const req = await deliver("grafana", { baseUrl: `${receiver.url}/otlp/`, instanceId: "123456", apiKey: "glc_secret" });
+    expect(req.path).toBe("/otlp/v1/traces");
+    expect(req.encoding).toBe("protobuf");
+    expect(req.gzip).toBe(true);
+    expect(req.headers.authorization).toBe(basic("123456", "glc_secret"));
+    expect(req.spans).toHaveLength(3);
+  });
+
+  it("defaults to the prod-us-west-0 gateway and requires a numeric instance id", () => {
+    const def = definition("grafana");
+    const config = def.config.parse({ instanceId: "1", apiKey: "glc_x" });
+    expect(def.encode!([trace], config)[0].url).toBe("https://otlp-gateway-prod-us-west-0.grafana.net/otlp/v1/traces");
+    const bad = def.config.safeParse({ instanceId: "stack-1", apiKey: "glc_x" });
+    expect(bad.error?.issues[0]).toMatchObject({ path: ["instanceId"], message: "Instance ID must be the numeric instance ID of your stack" });
+  });
+});
+
+describe("New Relic", () => {
+  const def = definition("newrelic");
+
+  it("targets the region's OTLP endpoint with the license key in api-key, protobuf + gzip", async () => {
+    const us = def.encode!([trace], def.config.parse({ licenseKey: "NRAK-LICENSE" }));
+    expect(us[0].url).toBe(NEW_RELIC_ENDPOINTS.us);
+    expect(us[0].url).toBe("https://otlp.nr-data.net/v1/traces");
+    expect(def.encode!([trace], def.config.parse({ licenseKey: "x", region: "eu" }))[0].url).toBe("https://otlp.eu01.nr-data.net/v1/traces");
+    // New Relic's host is fixed: send the encoded request to the receiver instead.
+    await send({ ...us[0], url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
+    const [req] = receiver.requests;
+    expect(req.headers["api-key"]).toBe("NRAK-LICENSE");
+    expect(req).toMatchObject({ encoding: "protobuf", gzip: true });
+    expect(generationOf(req.spans).attributes["gen_ai.request.model"]).toBe("openai/gpt-4o-mini");
+  });
+
+  it("cuts attribute values to 4095 characters and splits requests at 1 MB", async () => {
+    const long = "é".repeat(30_000);
+    const traces = Array.from({ length: 40 }, (_, i) =>
+      outbound(sampleTrace({ id: `gen-${i}`, request: { ...sampleTrace().request, messages: [{ role: "user", content: long }] }, metadata: { note: long } })),
+    );
+    const requests = def.encode!(traces, def.config.parse({ licenseKey: "x" }));
+    expect(requests.length).toBeGreaterThan(1);
+    for (const r of requests) await send({ ...r, url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
+    expect(receiver.requests.length).toBe(requests.length);
+    for (const req of receiver.requests) {
+      expect(req.body.byteLength).toBeLessThanOrEqual(NEW_RELIC_MAX_BYTES);
+      for (const span of req.spans) for (const value of Object.values(span.attributes)) if (typeof value === "string") expect(value.length).toBeLessThanOrEqual(4095);
+    }
+    expect(receiver.spans().filter((s) => s.attributes["gen_ai.operation.name"]).length).toBe(40);
+    expect((generationOf(receiver.spans()).attributes["trace.metadata.note"] as string).length).toBe(4095);
+  });
+});
+
+describe("Arize AX", () => {
+  it("sends OpenInference spans to {baseUrl}/v1/traces with the space and API key headers and the project as resource", async () => {
+    const req = await deliver("arize", { apiKey: "ak-1", spaceKey: "U3BhY2U6MQ==", modelId: "support-bot", baseUrl: receiver.url });
+    expect(req.path).toBe("/v1/traces");
+    expect(req.headers).toMatchObject({ "arize-space-id": "U3BhY2U6MQ==", "arize-api-key": "ak-1" });
+    const generation = generationOf(req.spans);
+    expect(generation.resource).toMatchObject({ "openinference.project.name": "support-bot", model_id: "support-bot" });
+    expect(generation.attributes).toMatchObject({
+      "openinference.span.kind": "LLM",
+      "llm.model_name": "gpt-4o-mini-2024-07-18",
+      "llm.provider": "openai",
+      "llm.token_count.prompt": 42,
+      "llm.token_count.completion": 17,
+      "llm.token_count.total": 59,
+      "llm.token_count.prompt_details.cache_read": 8,
+      "llm.cost.total": 0.0000165,
+      "llm.input_messages.0.message.role": "system",
+      "llm.input_messages.1.message.content": "What's the weather in Paris?",
+      "llm.output_messages.0.message.role": "assistant",
+      "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "get_weather",
+      "output.value": "It is 18 °C and sunny in Paris.",
+      "input.mime_type": "application/json",
+      "session.id": "session-7f3a",
+      "user.id": "user_42",
+    });
+    expect(JSON.parse(generation.attributes.metadata as string)).toEqual(sampleTrace().metadata);
+    expect(JSON.parse(generation.attributes["llm.invocation_parameters"] as string)).toEqual({ temperature: 0.2, max_tokens: 256 });
+    expect(rootOf(req.spans).attributes["openinference.span.kind"]).toBe("CHAIN");
+  });
+});
+
+describe("W&B Weave", () => {
+  it("sends OTLP/protobuf to {baseUrl}/otel/v1/traces with wandb-api-key and entity/project resource routing", async () => {
+    const req = await deliver("weave", { apiKey: "wandb-key", entity: "acme", project: "support", baseUrl: receiver.url });
+    expect(req.path).toBe("/otel/v1/traces");
+    expect(req.encoding).toBe("protobuf");
+    expect(req.headers["wandb-api-key"]).toBe("wandb-key");
+    expect(rootOf(req.spans).resource).toMatchObject({ "wandb.entity": "acme", "wandb.project": "support" });
+    // The session becomes a Weave thread, the trace one turn of it.
+    expect(rootOf(req.spans).attributes).toMatchObject({ "wandb.thread_id": "session-7f3a", "wandb.is_turn": true });
+    expect(generationOf(req.spans).attributes["wandb.thread_id"]).toBeUndefined();
+  });
+
+  it("rejects an entity with a slash (it is joined as entity/project)", () => {
+    const result = definition("weave").config.safeParse({ apiKey: "k", entity: "a/b", project: "p" });
+    expect(result.error?.issues[0].path).toEqual(["entity"]);
+  });
+});
+
+describe("LangSmith", () => {
+  it("sends to {endpoint}/otel/v1/traces with x-api-key, Langsmith-Project (default main) and X-Tenant-Id", async () => {
+    const req = await deliver("langsmith", { apiKey: "lsv2_pt_1", endpoint: receiver.url, workspaceId: "ws-9" });
+    expect(req.path).toBe("/otel/v1/traces");
+    expect(req.headers).toMatchObject({ "x-api-key": "lsv2_pt_1", "langsmith-project": "main", "x-tenant-id": "ws-9" });
+    const generation = generationOf(req.spans);
+    expect(generation.attributes).toMatchObject({
+      "langsmith.span.kind": "llm",
+      "langsmith.metadata.session_id": "session-7f3a",
+      "langsmith.metadata.user_id": "user_42",
+      "langsmith.metadata.environment": "production",
+      "gen_ai.system": "openai",
+    });
+    expect(JSON.parse(generation.attributes["gen_ai.prompt"] as string).messages).toHaveLength(2);
+    expect(JSON.parse(generation.attributes["gen_ai.completion"] as string).choices[0].message.content).toBe("It is 18 °C and sunny in Paris.");
+    expect(rootOf(req.spans).attributes["langsmith.span.kind"]).toBe("chain");
+  });
+
+  it("omits X-Tenant-Id without a workspace", async () => {
+    const req = await deliver("langsmith", { apiKey: "lsv2_pt_1", endpoint: receiver.url, project: "prod" });
+    expect(req.headers["x-tenant-id"]).toBeUndefined();
+    expect(req.headers["langsmith-project"]).toBe("prod");
+  });
+});
+
+describe("Langfuse", () => {
+  const config = { publicKey: "pk-lf-1", secretKey: "sk-lf-1" };
+
+  it("sends to {baseUrl}/api/public/otel/v1/traces with Basic pk:sk and x-langfuse-ingestion-version: 4", async () => {
+    const req = await deliver("langfuse", { ...config, baseUrl: `${receiver.url}/` });
+    expect(req.path).toBe("/api/public/otel/v1/traces");
+    expect(req.headers.authorization).toBe(basic("pk-lf-1", "sk-lf-1"));
+    expect(req.headers["x-langfuse-ingestion-version"]).toBe("4");
+    expect(req).toMatchObject({ encoding: "protobuf", gzip: true });
+  });
+
+  it("puts trace-level attributes on every span and the generation's details on the generation (v4 ingestion)", async () => {
+    const req = await deliver("langfuse", { ...config, baseUrl: receiver.url });
+    for (const span of req.spans) {
+      expect(span.attributes).toMatchObject({
+        "langfuse.trace.name": "Weather question",
+        "langfuse.environment": "production",
+        "langfuse.release": "2026.11.1",
+        "langfuse.trace.metadata.feature": "weather",
+        "user.id": "user_42",
+        "session.id": "session-7f3a",
+      });
+    }
+    const generation = generationOf(req.spans);
+    expect(generation.attributes).toMatchObject({
+      "langfuse.observation.type": "generation",
+      "langfuse.observation.model.name": "gpt-4o-mini-2024-07-18",
+      "langfuse.observation.completion_start_time": "2026-11-26T12:00:00.310Z",
+    });
+    expect(JSON.parse(generation.attributes["langfuse.observation.usage_details"] as string)).toEqual({
+      input: 34,
+      input_cached_tokens: 8,
+      output: 17,
+      output_reasoning_tokens: 0,
+      total: 59,
+    });
+    expect(JSON.parse(generation.attributes["langfuse.observation.cost_details"] as string)).toEqual({ input: 0.0000063, output: 0.0000102, total: 0.0000165 });
+    expect(JSON.parse(generation.attributes["langfuse.observation.model.parameters"] as string)).toEqual({ temperature: 0.2, max_tokens: 256 });
+    // The root observation carries the trace's input/output; the intermediate span does not.
+    const root = rootOf(req.spans);
+    expect(root.attributes["langfuse.observation.type"]).toBe("span");
+    expect(JSON.parse(root.attributes["langfuse.observation.input"] as string)).toHaveLength(2);
+    expect(JSON.parse(root.attributes["langfuse.observation.output"] as string).content).toBe("It is 18 °C and sunny in Paris.");
+    expect(byName(req.spans, "Answer").attributes["langfuse.observation.input"]).toBeUndefined();
+  });
+
+  it("under privacy mode sends no input/output but keeps usage, cost and identity", async () => {
+    const req = await deliver("langfuse", { ...config, baseUrl: receiver.url }, [outbound(applyPrivacy(sampleTrace()))]);
+    for (const span of req.spans) {
+      expect(span.attributes["langfuse.observation.input"]).toBeUndefined();
+      expect(JSON.stringify(span.attributes)).not.toContain("Paris?");
+    }
+    const generation = generationOf(req.spans);
+    expect(JSON.parse(generation.attributes["langfuse.observation.usage_details"] as string).total).toBe(59);
+    expect(generation.attributes["user.id"]).toBe("user_42");
+  });
+
+  it("Test connection delivers the synthetic test trace and reports Langfuse's answer, credentials masked", async () => {
+    const def = definition("langfuse");
+    const result = await runDestinationTest(def, def.config.parse({ ...config, baseUrl: receiver.url }));
+    expect(result).toMatchObject({ ok: true, status: 200, message: "Langfuse accepted the test trace (200)" });
+    expect(result.request?.headers.authorization).not.toContain(Buffer.from("pk-lf-1:sk-lf-1").toString("base64"));
+    const generation = receiver.spans().find((s) => s.name === "Test Generation")!;
+    expect(generation.attributes["tracecast.test"]).toBe(true);
+  });
+
+  describe.skipIf(!SPECS_AVAILABLE)(`usage and cost details against Langfuse's OpenAPI (${SPECS_AVAILABLE ? "langfuse-openapi.yml" : SPECS_MISSING_REASON})`, () => {
+    it("have the shapes Langfuse's own schemas define", () => {
+      const schema = openApiValidator("langfuse-openapi.yml");
+      const validateUsage = schema("UsageDetails");
+      const usage = langfuseUsageDetails(trace);
+      expect(validateUsage(usage), JSON.stringify(validateUsage.errors)).toBe(true);
+      // The validator is not vacuous: fractional token counts are refused.
+      expect(validateUsage({ input: 1.5 })).toBe(false);
+      const validateGeneration = schema("CreateGenerationBody");
+      const body = { usageDetails: usage, costDetails: { input: 0.0000063, output: 0.0000102, total: 0.0000165 }, completionStartTime: "2026-11-26T12:00:00.310Z" };
+      expect(validateGeneration(body), JSON.stringify(validateGeneration.errors)).toBe(true);
+      expect(validateGeneration({ costDetails: { total: "0.1" } })).toBe(false);
+    });
+  });
+});
+
+describe("Sentry", () => {
+  const port = () => new URL(receiver.url).port;
+  const endpoint = () => `${receiver.url}/api/456/integration/otlp/v1/traces`;
+  const dsn = () => `https://abc123publickey@127.0.0.1:${port()}/456`;
+
+  it("authenticates with x-sentry-auth carrying the DSN's public key and marks the generation as an AI call", async () => {
+    const req = await deliver("sentry", { otlpEndpoint: endpoint(), dsn: dsn() });
+    expect(req.path).toBe("/api/456/integration/otlp/v1/traces");
+    expect(req.headers["x-sentry-auth"]).toBe("sentry sentry_key=abc123publickey");
+    expect(generationOf(req.spans).attributes).toMatchObject({ "sentry.op": "gen_ai.chat", "gen_ai.cost.total_tokens": 0.0000165 });
+  });
+
+  it("refuses a DSN that is not a Sentry DSN and an endpoint of another project, saying which", () => {
+    const schema = definition("sentry").config;
+    const badDsn = schema.safeParse({ otlpEndpoint: endpoint(), dsn: "abc@sentry.io/1" });
+    expect(badDsn.error?.issues.map((i) => i.path)).toContainEqual(["dsn"]);
+    const otherProject = schema.safeParse({ otlpEndpoint: endpoint(), dsn: `https://k@127.0.0.1:${port()}/789` });
+    expect(otherProject.error?.issues[0]).toMatchObject({ path: ["otlpEndpoint"], message: expect.stringContaining("project 456, but the DSN is for project 789") });
+    const otherHost = schema.safeParse({ otlpEndpoint: "https://o1.ingest.us.sentry.io/api/456/integration/otlp/v1/traces", dsn: `https://k@o2.ingest.us.sentry.io/456` });
+    expect(otherHost.error?.issues[0]).toMatchObject({ path: ["otlpEndpoint"], message: expect.stringContaining("not the DSN's host (o2.ingest.us.sentry.io)") });
+  });
+});
