@@ -15,6 +15,8 @@ const nextConfig: NextConfig = {
   // The OTLP .proto definitions are read from disk by lib/destinations/otlp at run time.
   outputFileTracingIncludes: { "/api/**": ["./lib/destinations/otlp/proto/**/*"] },
   poweredByHeader: false,
+  // forbidden() (lib/auth/workspace.ts requireWorkspace → app/forbidden.tsx) is still behind this flag.
+  experimental: { authInterrupts: true },
 };
 
 export default nextConfig;

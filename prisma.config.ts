@@ -1,5 +1,6 @@
 import "dotenv/config"; // with a config file Prisma no longer loads .env itself
 import { defineConfig } from "prisma/config";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PGlite } from "@electric-sql/pglite";
 import { MigratePrismaPg, MigratePrismaPGlite } from "./prisma/migrate-adapters";
 import { databaseUrl, pgliteDir } from "./lib/db-location";
@@ -15,6 +16,9 @@ export default defineConfig({
   schema: "prisma/schema.prisma",
   migrations: { path: "prisma/migrations" },
   async adapter() {
-    return url ? new MigratePrismaPg(url) : new MigratePrismaPGlite(new PGlite(pgliteDir()));
+    if (url) return new MigratePrismaPg(url);
+    // pglite-prisma-adapter 0.6.1 is typed against driver-adapter-utils 6.10, whose ArgType union is
+    // narrower than 6.19's; the runtime contract is the same (see lib/db-client.ts).
+    return new MigratePrismaPGlite(new PGlite(pgliteDir())) as unknown as SqlMigrationAwareDriverAdapterFactory;
   },
 });

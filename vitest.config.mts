@@ -17,6 +17,9 @@ export default defineConfig({
     globalSetup: ["tests/setup/global.ts"],
     setupFiles: ["tests/setup/per-file.ts"],
     pool: "forks",
+    // next-auth imports "next/server" without an extension, which Node's ESM resolver refuses;
+    // inlined, it goes through Vite's resolver (route handlers import lib/auth via lib/api/route).
+    server: { deps: { inline: ["next-auth"] } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {

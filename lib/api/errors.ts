@@ -42,3 +42,10 @@ export function errorResponse(err: ApiError): NextResponse {
 export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);
 export const forbidden = (message = "You do not have permission to do this") => new ApiError(403, "forbidden", message);
 export const unauthorized = (message = "Sign in required") => new ApiError(401, "unauthorized", message);
+
+/** Validates input handed to a lib function (server actions, routes): the parsed value or a 400 naming the fields. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}

@@ -21,13 +21,17 @@ type Auth =
   /** A signed-in user, no workspace (creating an organization, accepting an invite). */
   | { kind: "user" }
   /** A workspace API key in `Authorization: Bearer …` (ingestion, proxy). */
-  | { kind: "apiKey" };
+  | { kind: "apiKey" }
+  /** Anyone, signed in or not (sign-up). Say so explicitly: there is no default. */
+  | { kind: "public" };
 
 type CtxFor<A extends Auth> = A extends { kind: "workspace" }
   ? WorkspaceContext
   : A extends { kind: "user" }
     ? { user: SessionUser }
-    : ApiKeyContext;
+    : A extends { kind: "apiKey" }
+      ? ApiKeyContext
+      : Record<string, never>;
 
 type Schemas = {
   params?: z.ZodType;
@@ -41,6 +45,11 @@ export type RouteOptions<A extends Auth, S extends Schemas> = S & {
   auth: A;
   /** Largest accepted request body in bytes (413 above it). Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Runs after authentication and before the body is read (throw an ApiError to refuse):
+   * checks that must not pay for parsing a large body, such as rate limiting.
+   */
+  beforeBody?: (args: { req: NextRequest; ctx: CtxFor<A> }) => void | Promise<void>;
 };
 
 export type Handler<A extends Auth, S extends Schemas> = (args: {
@@ -94,6 +103,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: "body"
 }
 
 async function authenticate(auth: Auth, req: NextRequest, params: Record<string, string>): Promise<unknown> {
+  if (auth.kind === "public") return {};
   if (auth.kind === "apiKey") {
     const header = req.headers.get("authorization") ?? "";
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -114,11 +124,20 @@ async function authenticate(auth: Auth, req: NextRequest, params: Record<string,
   return ctx;
 }
 
+/** Marks handlers built by defineRoute with their auth, so a test can prove every route declares one. */
+const ROUTE_AUTH = Symbol.for("tracecast.defineRoute.auth");
+
+/** The auth of a handler built by defineRoute; undefined for anything else. */
+export function routeAuth(handler: unknown): Auth | undefined {
+  return typeof handler === "function" ? (handler as { [ROUTE_AUTH]?: Auth })[ROUTE_AUTH] : undefined;
+}
+
 export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOptions<A, S>, handler: Handler<A, S>) {
-  return async (req: NextRequest, segment: { params: Promise<Record<string, string>> }): Promise<Response> => {
+  const route = async (req: NextRequest, segment: { params: Promise<Record<string, string>> }): Promise<Response> => {
     try {
       const rawParams = (await segment?.params) ?? {};
       const ctx = await authenticate(options.auth, req, rawParams);
+      await options.beforeBody?.({ req, ctx: ctx as CtxFor<A> });
       const params = options.params ? parseWith(options.params, rawParams, "params") : undefined;
       const query = options.query
         ? parseWith(options.query, Object.fromEntries(req.nextUrl.searchParams), "query")
@@ -136,4 +155,5 @@ export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOpt
       );
     }
   };
+  return Object.assign(route, { [ROUTE_AUTH]: options.auth });
 }

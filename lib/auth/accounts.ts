@@ -1,0 +1,56 @@
+// Email + password accounts: sign-up and the credentials check behind Auth.js sign-in.
+import "server-only";
+import { z } from "zod";
+import { parseInput } from "@/lib/api/errors";
+import { hashPassword, verifyDecoyPassword, verifyPassword } from "@/lib/auth/password";
+import type { SessionUser } from "@/lib/auth/session";
+import { prisma } from "@/lib/db";
+import { createUserWithPersonalWorkspace, emailSchema, emailTaken, nameSchema } from "@/lib/workspaces/provision";
+
+export const PASSWORD_MIN_LENGTH = 8;
+// argon2 accepts anything, but hashing megabytes on request would be a cheap denial of service.
+const PASSWORD_MAX_LENGTH = 256;
+
+export const signUpSchema = z.object({
+  email: emailSchema,
+  password: z
+    .string()
+    .min(PASSWORD_MIN_LENGTH, `At least ${PASSWORD_MIN_LENGTH} characters`)
+    .max(PASSWORD_MAX_LENGTH, `At most ${PASSWORD_MAX_LENGTH} characters`),
+  name: nameSchema,
+});
+export type SignUpInput = z.input<typeof signUpSchema>;
+
+/**
+ * Creates a user with an argon2id password hash, their personal workspace ("<name>'s workspace")
+ * and their owner membership, all in one transaction. Invalid input is a 400 naming the field; a
+ * taken email a 409 on `email`.
+ */
+export async function signUp(input: SignUpInput): Promise<SessionUser> {
+  const { email, password, name } = parseInput(signUpSchema, input);
+  // Checked before hashing so a taken email costs no argon2 time; the unique index still decides races.
+  if (await prisma.user.findUnique({ where: { email }, select: { id: true } })) throw emailTaken();
+  const passwordHash = await hashPassword(password);
+  const user = await prisma.$transaction((tx) => createUserWithPersonalWorkspace(tx, { email, name, passwordHash }));
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+const credentialsSchema = z.object({
+  email: z.string().trim().toLowerCase().min(1).max(254),
+  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+});
+
+/** The user whose email and password these are, or null (unknown email and wrong password take equally long). */
+export async function authenticateWithPassword(credentials: unknown): Promise<SessionUser | null> {
+  const parsed = credentialsSchema.safeParse(credentials);
+  if (!parsed.success) return null;
+  const { email, password } = parsed.data;
+  const user = await prisma.user.findUnique({
+    where: { email },
+    select: { id: true, email: true, name: true, passwordHash: true },
+  });
+  // OAuth-only users have no password hash: they sign in with their provider.
+  if (!user?.passwordHash) return verifyDecoyPassword(password).then(() => null);
+  if (!(await verifyPassword(user.passwordHash, password))) return null;
+  return { id: user.id, email: user.email, name: user.name };
+}
