@@ -1,0 +1,13 @@
+// POST {dryRun}: failed deliveries back to the queue (or just their count).
+// Not a dry run, by a member of an organization: 202 {changeRequest} (applied when an admin approves it).
+import { NextResponse } from "next/server";
+import { defineRoute } from "@/lib/api/route";
+import { governedChange } from "@/lib/governance/change-requests";
+import { retryFailed, retryFailedSchema } from "@/lib/destinations/service";
+import { destinationParams as params } from "../params";
+
+export const POST = defineRoute({ auth: { kind: "workspace", permission: "broadcast:change" }, params, body: retryFailedSchema }, async ({ ctx, params, body }) =>
+  governedChange(ctx, body.dryRun ? null : { action: "destination.retry_failed", targetId: params.destinationId, payload: {} }, async () =>
+    NextResponse.json(await retryFailed(ctx, params.destinationId, body)),
+  ),
+);

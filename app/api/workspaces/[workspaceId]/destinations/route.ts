@@ -1,0 +1,19 @@
+// GET: destinations with their health summary · POST: create one (secrets come back masked).
+// POST by a member of an organization: 202 {changeRequest} (created when an admin approves it).
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { defineRoute } from "@/lib/api/route";
+import { governedChange } from "@/lib/governance/change-requests";
+import { createDestination, createDestinationSchema, listDestinationsWithHealth } from "@/lib/destinations/service";
+
+const params = z.object({ workspaceId: z.string() });
+
+export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadcast:read" }, params }, async ({ ctx }) =>
+  NextResponse.json({ destinations: await listDestinationsWithHealth(ctx) }),
+);
+
+export const POST = defineRoute({ auth: { kind: "workspace", permission: "broadcast:change" }, params, body: createDestinationSchema }, async ({ ctx, body }) =>
+  governedChange(ctx, { action: "destination.create", targetId: null, payload: body }, async () =>
+    NextResponse.json({ destination: await createDestination(ctx, body) }, { status: 201 }),
+  ),
+);

@@ -1,0 +1,9 @@
+// POST: "Send test trace" through the real pipeline; returns the delivery rows it created.
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { defineRoute } from "@/lib/api/route";
+import { sendTestTrace } from "@/lib/destinations/service";
+
+export const POST = defineRoute({ auth: { kind: "workspace", permission: "broadcast:test" }, params: z.object({ workspaceId: z.string() }) }, async ({ ctx }) =>
+  NextResponse.json(await sendTestTrace(ctx), { status: 202 }),
+);

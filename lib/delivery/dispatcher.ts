@@ -1,0 +1,97 @@
+// Who runs drains, chosen by TRACECAST_DISPATCHER:
+// - inline  (embedded default): in this process. One drain per destination at a time (an
+//           in-memory lock), looping while work is due; a sweeper every 5 s picks up due retries,
+//           expired leases, auto-pause and (every 10 min) retention.
+// - inngest: an event `tracecast/destination.pending` {destinationId} per destination; the
+//           `drain-destination` function (concurrency 1 per destination) drains. Events carry ids
+//           only, never trace content.
+// - none:    nothing; tests call drainDestination themselves.
+// The Delivery rows are the durable state either way: a lost kick only delays delivery until the
+// next sweep.
+import { DESTINATION_PENDING_EVENT, inngest } from "@/lib/inngest/client";
+import { drainDestination } from "./drain";
+import { deliverySettings } from "./settings";
+import { sweep } from "./sweep";
+
+const SWEEP_INTERVAL_MS = 5_000;
+const RETENTION_INTERVAL_MS = 10 * 60_000;
+
+type InlineState = {
+  /** destinationId → a drain is running; `again` = a kick arrived meanwhile, look once more. */
+  running: Map<string, { again: boolean; done: Promise<void> }>;
+  sweeper?: NodeJS.Timeout;
+  lastRetentionAt: number;
+};
+// On globalThis so Next.js dev reloads keep one lock table and one sweeper per process.
+const inline: InlineState = ((globalThis as unknown as { __tracecastInline?: InlineState }).__tracecastInline ??= {
+  running: new Map(),
+  lastRetentionAt: 0,
+});
+
+function drainInline(destinationId: string): void {
+  const current = inline.running.get(destinationId);
+  if (current) {
+    current.again = true;
+    return;
+  }
+  const entry = { again: true, done: Promise.resolve() };
+  inline.running.set(destinationId, entry);
+  entry.done = (async () => {
+    try {
+      while (entry.again) {
+        entry.again = false;
+        for (;;) {
+          const result = await drainDestination(destinationId);
+          if (!result.more) break;
+        }
+      }
+    } catch (err) {
+      console.error(`[delivery] drain of destination ${destinationId} failed`, err);
+    } finally {
+      inline.running.delete(destinationId);
+    }
+  })();
+}
+
+/** Resolves when every inline drain running now (and those they chain into) has finished. */
+export async function inlineDrainsSettled(): Promise<void> {
+  while (inline.running.size) await Promise.all([...inline.running.values()].map((r) => r.done));
+}
+
+/** Asks for the destinations' due deliveries to be drained soon. Never throws: the rows are durable. */
+export async function kickDestinations(destinationIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(destinationIds)];
+  if (ids.length === 0) return;
+  const mode = deliverySettings.dispatcher();
+  if (mode === "none") return;
+  if (mode === "inline") {
+    ids.forEach(drainInline);
+    return;
+  }
+  try {
+    await inngest.send(ids.map((destinationId) => ({ name: DESTINATION_PENDING_EVENT, data: { destinationId } })));
+  } catch (err) {
+    console.error("[delivery] could not send drain events to Inngest; the sweep will pick the deliveries up", err);
+  }
+}
+
+async function sweepInline(): Promise<void> {
+  const retention = Date.now() - inline.lastRetentionAt >= RETENTION_INTERVAL_MS;
+  if (retention) inline.lastRetentionAt = Date.now();
+  const { due } = await sweep({ retention });
+  due.forEach(drainInline);
+}
+
+/** Starts the inline sweeper once per process (instrumentation.ts); a no-op for other dispatchers. */
+export function startInlineSweeper(): void {
+  if (deliverySettings.dispatcher() !== "inline" || inline.sweeper) return;
+  let sweeping = false;
+  inline.sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepInline()
+      .catch((err) => console.error("[delivery] sweep failed", err))
+      .finally(() => (sweeping = false));
+  }, SWEEP_INTERVAL_MS);
+  inline.sweeper.unref();
+}

@@ -1,0 +1,161 @@
+// drainDestination: deliver a destination's due rows, batch by batch, and record each outcome.
+// The only place credentials are decrypted for delivery. Inline and Inngest dispatchers both call it.
+import { prisma } from "@/lib/db";
+import { DeliveryError } from "@/lib/destinations/errors";
+import { deliverBatch } from "@/lib/destinations/http";
+import { getDefinition } from "@/lib/destinations/registry";
+import { resolveConfig } from "@/lib/destinations/stored-config";
+import type { DestinationDefinition, OutboundTrace } from "@/lib/destinations/types";
+import { applyPrivacy } from "@/lib/traces/normalize";
+import type { Trace } from "@/lib/traces/schema";
+import { nextAttempt } from "./backoff";
+import { recordFailure, recordSuccess } from "./health";
+import { claimDue, recordDelivered, recordFailed, recordRetry, releaseClaim, type ClaimedDelivery } from "./outbox";
+import { deliverySettings } from "./settings";
+
+export type DrainResult = {
+  delivered: number;
+  retrying: number;
+  failed: number;
+  /** True when the drain hit maxBatches with rows possibly still due (the caller should drain again). */
+  more: boolean;
+  /** Why the drain stopped early, when it did (destination paused, failing, missing…). */
+  stopped?: string;
+};
+
+/** Short, single-line error text for the delivery log. */
+function describe(error: DeliveryError): string {
+  const body = error.responseBody?.replace(/\s+/g, " ").trim().slice(0, 500);
+  return body ? `${error.message}: ${body}` : error.message;
+}
+
+function asDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  return new DeliveryError("config", err instanceof Error ? err.message : String(err), { retryable: false, cause: err });
+}
+
+/** Splits a batch so that no request carries more than maxBatchBytes of traces (one trace always goes alone). */
+export function splitByBytes<T extends { size: number }>(items: T[], maxBytes: number | undefined): T[][] {
+  if (!maxBytes) return items.length ? [items] : [];
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    if (current.length && size + item.size > maxBytes) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += item.size;
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
+type Loaded = { row: ClaimedDelivery; trace: OutboundTrace; size: number };
+
+async function loadTraces(rows: ClaimedDelivery[], privacyMode: boolean): Promise<Loaded[]> {
+  const payloads = await prisma.tracePayload.findMany({ where: { id: { in: rows.map((r) => r.traceId) } }, select: { id: true, data: true, sizeBytes: true } });
+  const byId = new Map(payloads.map((p) => [p.id, p]));
+  return rows.flatMap((row) => {
+    const payload = byId.get(row.traceId);
+    if (!payload) return []; // deleted by retention while queued: its delivery row went with it
+    const trace = payload.data as unknown as Trace;
+    const shaped = privacyMode ? applyPrivacy(trace) : trace;
+    return [{ row, trace: { ...shaped, sampling_rate: row.samplingRate, delivery_id: row.id }, size: payload.sizeBytes }];
+  });
+}
+
+type Prepared = {
+  version: number;
+  privacyMode: boolean;
+  def: DestinationDefinition;
+  config?: Record<string, unknown>;
+  configError?: DeliveryError;
+};
+
+/** The destination ready to deliver to (config decrypted once per version), or why it is not deliverable. */
+async function prepare(destinationId: string, previous: Prepared | undefined): Promise<Prepared | string> {
+  const row = await prisma.destination.findUnique({ where: { id: destinationId }, include: { workspace: { select: { broadcastEnabled: true } } } });
+  if (!row || row.deletedAt) return "destination deleted";
+  if (!row.workspace.broadcastEnabled) return "broadcast is off for the workspace";
+  if (!row.enabled) return "destination disabled";
+  if (row.status !== "active") return `destination ${row.status}`;
+  if (previous && previous.version === row.version) return previous;
+  const def = getDefinition(row.type) as DestinationDefinition | undefined;
+  if (!def) return `unknown destination type "${row.type}"`;
+  try {
+    return { version: row.version, privacyMode: row.privacyMode, def, config: resolveConfig(def, row) };
+  } catch (err) {
+    // Retryable: the fix (editing the destination, restoring a key to TRACECAST_KEYS) is outside
+    // the traces, and the queued rows should be delivered once it is made.
+    const configError = new DeliveryError("config", `The destination's configuration cannot be used: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    return { version: row.version, privacyMode: row.privacyMode, def, configError };
+  }
+}
+
+/**
+ * Delivers due rows of one destination, up to `maxBatches` claims (default: until none is due).
+ * Stops early when the destination is not deliverable (deleted, disabled, paused, broadcast off) or
+ * after a retryable failure (the platform is struggling: the rows' backoff decides when to retry).
+ */
+export async function drainDestination(destinationId: string, opts: { maxBatches?: number; signal?: AbortSignal } = {}): Promise<DrainResult> {
+  const result: DrainResult = { delivered: 0, retrying: 0, failed: 0, more: false };
+  let destination: Prepared | undefined;
+  const maxBatches = opts.maxBatches ?? Number.POSITIVE_INFINITY;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    if (opts.signal?.aborted) return { ...result, stopped: "cancelled" };
+    // Re-read before every claim: a pause, a disable or a config change made during a long drain
+    // takes effect at the next batch.
+    const state = await prepare(destinationId, destination);
+    if (typeof state === "string") return { ...result, stopped: state };
+    destination = state;
+    const { def, config, configError } = destination;
+    const claim = await claimDue(destinationId, def.maxBatch);
+    if (claim.rows.length === 0) return result;
+    const loaded = await loadTraces(claim.rows, destination.privacyMode);
+    let stop: string | undefined;
+    for (const group of splitByBytes(loaded, def.maxBatchBytes)) {
+      if (stop || opts.signal?.aborted) {
+        // Not attempted: give the rows back as they were.
+        await releaseClaim(group.map((g) => g.row.id), claim.token);
+        continue;
+      }
+      const ids = group.map((g) => g.row.id);
+      const started = performance.now();
+      try {
+        if (configError) throw configError;
+        const responses = await deliverBatch(def, group.map((g) => g.trace), config!, { signal: opts.signal });
+        const at = new Date();
+        await recordDelivered(ids, claim.token, { at, latencyMs: Math.round(performance.now() - started), status: responses.at(-1)?.status ?? null });
+        await recordSuccess(destinationId, at);
+        result.delivered += ids.length;
+      } catch (err) {
+        const error = asDeliveryError(err);
+        const now = new Date();
+        const message = describe(error);
+        if (error.retryable) {
+          for (const { row } of group) {
+            const decision = nextAttempt({ attempts: row.attempts, queuedAt: row.createdAt, now, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs });
+            if (decision.retry) {
+              await recordRetry(row.id, claim.token, { at: decision.at, status: error.status ?? null, error: message });
+              result.retrying++;
+            } else {
+              await recordFailed([row.id], claim.token, { status: error.status ?? null, error: `${message} (${decision.reason})` });
+              result.failed++;
+            }
+          }
+          stop = `retryable failure: ${error.message}`;
+        } else {
+          await recordFailed(ids, claim.token, { status: error.status ?? null, error: message });
+          result.failed += ids.length;
+        }
+        const { autoPaused } = await recordFailure(destinationId, message, now);
+        if (autoPaused) stop = "destination auto-paused";
+      }
+    }
+    if (stop) return { ...result, stopped: stop };
+  }
+  return { ...result, more: true };
+}

@@ -1,0 +1,205 @@
+// Read side of the delivery ledger: the delivery log, per-destination health, and the summary
+// (status, 24 h success rate, hourly sparkline) shown in the destinations list. Callers pass ids
+// already scoped to the workspace; every query also filters on workspaceId.
+import { z } from "zod";
+import { cursorWhere, decodeCursor, encodeCursor } from "@/lib/api/cursor";
+import { prisma } from "@/lib/db";
+import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
+
+const HOUR = 3_600_000;
+
+export const HEALTH_WINDOWS = {
+  "24h": { span: 24 * HOUR, bucket: HOUR },
+  "7d": { span: 7 * 24 * HOUR, bucket: 6 * HOUR },
+} as const;
+export type HealthWindow = keyof typeof HEALTH_WINDOWS;
+
+export type Bucket = { start: Date; delivered: number; failed: number; pending: number };
+
+type BucketRow = { destinationId: string; bucket: number; delivered: number; failed: number; pending: number };
+
+/** Counts per time bucket of deliveries queued in the window, for each destination. */
+async function bucketsFor(workspaceId: string, destinationIds: string[], window: HealthWindow, now: Date): Promise<Map<string, Bucket[]>> {
+  const { span, bucket } = HEALTH_WINDOWS[window];
+  const count = span / bucket;
+  // Aligned to bucket boundaries so successive reads show stable bars.
+  const end = Math.ceil(now.getTime() / bucket) * bucket;
+  const start = end - span;
+  const rows = destinationIds.length
+    ? await prisma.$queryRaw<BucketRow[]>`
+        SELECT "destinationId",
+               floor((extract(epoch from "createdAt") * 1000 - ${start}) / ${bucket})::int AS bucket,
+               (count(*) FILTER (WHERE status = 'delivered'))::int AS delivered,
+               (count(*) FILTER (WHERE status = 'failed'))::int AS failed,
+               (count(*) FILTER (WHERE status IN ('pending', 'in_flight')))::int AS pending
+          FROM "Delivery"
+         WHERE "workspaceId" = ${workspaceId}
+           AND "destinationId" = ANY(${destinationIds})
+           AND "createdAt" >= ${new Date(start)}
+         GROUP BY 1, 2`
+    : [];
+  const result = new Map<string, Bucket[]>();
+  for (const id of destinationIds) {
+    result.set(
+      id,
+      Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * bucket), delivered: 0, failed: 0, pending: 0 })),
+    );
+  }
+  for (const row of rows) {
+    const target = result.get(row.destinationId)?.[row.bucket];
+    if (target) Object.assign(target, { delivered: row.delivered, failed: row.failed, pending: row.pending });
+  }
+  return result;
+}
+
+const successRate = (delivered: number, failed: number) => (delivered + failed === 0 ? null : delivered / (delivered + failed));
+
+export type HealthSummary = {
+  /** Share of settled deliveries (delivered or failed) of the last 24 h that were delivered; null without any. */
+  successRate24h: number | null;
+  delivered24h: number;
+  failed24h: number;
+  /** Hourly buckets of the last 24 h, oldest first (the sparkline). */
+  buckets: Bucket[];
+};
+
+/** The list's health column for each destination. */
+export async function healthSummaries(workspaceId: string, destinationIds: string[], now = new Date()): Promise<Map<string, HealthSummary>> {
+  const buckets = await bucketsFor(workspaceId, destinationIds, "24h", now);
+  const summaries = new Map<string, HealthSummary>();
+  for (const id of destinationIds) {
+    const b = buckets.get(id)!;
+    const delivered = b.reduce((n, x) => n + x.delivered, 0);
+    const failed = b.reduce((n, x) => n + x.failed, 0);
+    summaries.set(id, { successRate24h: successRate(delivered, failed), delivered24h: delivered, failed24h: failed, buckets: b });
+  }
+  return summaries;
+}
+
+export type DestinationHealth = {
+  window: HealthWindow;
+  successRate: number | null;
+  delivered: number;
+  failed: number;
+  /** Trace received → delivered, in milliseconds, over deliveries completed in the window. */
+  latencyMs: { p50: number | null; p95: number | null };
+  /** Deliveries waiting (pending or in flight), of which `retrying` have failed at least once. */
+  backlog: number;
+  retrying: number;
+  oldestPendingAgeMs: number | null;
+  lastError: { message: string; at: Date | null } | null;
+  buckets: Bucket[];
+};
+
+export async function destinationHealth(
+  workspaceId: string,
+  destination: { id: string; lastError: string | null; lastFailureAt: Date | null },
+  window: HealthWindow,
+  now = new Date(),
+): Promise<DestinationHealth> {
+  const since = new Date(now.getTime() - HEALTH_WINDOWS[window].span);
+  const [buckets, latency, backlog] = await Promise.all([
+    bucketsFor(workspaceId, [destination.id], window, now),
+    prisma.$queryRaw<{ p50: number | null; p95: number | null }[]>`
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch from (d."deliveredAt" - t."receivedAt")) * 1000)::float8 AS p50,
+             percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch from (d."deliveredAt" - t."receivedAt")) * 1000)::float8 AS p95
+        FROM "Delivery" d JOIN "TracePayload" t ON t.id = d."traceId"
+       WHERE d."workspaceId" = ${workspaceId} AND d."destinationId" = ${destination.id}
+         AND d.status = 'delivered' AND d."deliveredAt" >= ${since}`,
+    prisma.$queryRaw<{ backlog: number; retrying: number; oldest: Date | null }[]>`
+      SELECT count(*)::int AS backlog,
+             (count(*) FILTER (WHERE attempts > 0))::int AS retrying,
+             min("createdAt") AS oldest
+        FROM "Delivery"
+       WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ${destination.id} AND status IN ('pending', 'in_flight')`,
+  ]);
+  const b = buckets.get(destination.id)!;
+  const delivered = b.reduce((n, x) => n + x.delivered, 0);
+  const failed = b.reduce((n, x) => n + x.failed, 0);
+  const round = (v: number | null) => (v === null ? null : Math.round(v));
+  return {
+    window,
+    successRate: successRate(delivered, failed),
+    delivered,
+    failed,
+    latencyMs: { p50: round(latency[0]?.p50 ?? null), p95: round(latency[0]?.p95 ?? null) },
+    backlog: backlog[0]?.backlog ?? 0,
+    retrying: backlog[0]?.retrying ?? 0,
+    oldestPendingAgeMs: backlog[0]?.oldest ? Math.max(0, now.getTime() - new Date(backlog[0].oldest).getTime()) : null,
+    lastError: destination.lastError ? { message: destination.lastError, at: destination.lastFailureAt } : null,
+    buckets: b,
+  };
+}
+
+// ───────────── delivery log ─────────────
+
+const DELIVERY_STATUSES = ["pending", "in_flight", "delivered", "failed", "dropped"] as const satisfies readonly DeliveryStatus[];
+
+export const deliveriesQuery = z.object({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type DeliveriesQuery = z.output<typeof deliveriesQuery>;
+
+export type DeliveryLogEntry = {
+  id: string;
+  /** Stored trace id, and the trace's own id (the caller's, when it sent one). */
+  traceId: string;
+  traceExternalId: string | null;
+  isTest: boolean;
+  receivedAt: Date;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatus: number | null;
+  latencyMs: number | null;
+  lastError: string | null;
+  nextAttemptAt: Date;
+  deliveredAt: Date | null;
+  createdAt: Date;
+};
+
+/** Newest first. */
+export async function listDeliveries(
+  workspaceId: string,
+  destinationId: string,
+  query: DeliveriesQuery,
+): Promise<{ deliveries: DeliveryLogEntry[]; nextCursor: string | null }> {
+  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const rows = await prisma.delivery.findMany({
+    where: {
+      workspaceId,
+      destinationId,
+      ...(query.status ? { status: query.status } : {}),
+      ...(after ? cursorWhere(after) : {}),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: query.limit + 1,
+    include: { trace: { select: { receivedAt: true, isTest: true } } },
+  });
+  const page = rows.slice(0, query.limit);
+  // Only the id out of each trace document, not the whole (possibly large) JSON.
+  const externalIds = page.length
+    ? await prisma.$queryRaw<{ id: string; externalId: string | null }[]>`
+        SELECT id, data->>'id' AS "externalId" FROM "TracePayload" WHERE id = ANY(${page.map((d) => d.traceId)})`
+    : [];
+  const externalIdOf = new Map(externalIds.map((t) => [t.id, t.externalId]));
+  return {
+    deliveries: page.map((d) => ({
+      id: d.id,
+      traceId: d.traceId,
+      traceExternalId: externalIdOf.get(d.traceId) ?? null,
+      isTest: d.trace.isTest,
+      receivedAt: d.trace.receivedAt,
+      status: d.status,
+      attempts: d.attempts,
+      lastStatus: d.lastStatus,
+      latencyMs: d.latencyMs,
+      lastError: d.lastError,
+      nextAttemptAt: d.nextAttemptAt,
+      deliveredAt: d.deliveredAt,
+      createdAt: d.createdAt,
+    })),
+    nextCursor: rows.length > query.limit ? encodeCursor(page.at(-1)!) : null,
+  };
+}

@@ -1,0 +1,15 @@
+// The periodic sweep, shared by the inline sweeper and the Inngest cron: pause destinations that
+// have failed for too long, apply retention, and find destinations with due work (retries whose
+// time has come, expired leases) for the dispatcher to drain.
+import { autoPauseIfFailingSince } from "./health";
+import { destinationsWithDueWork } from "./outbox";
+import { deleteExpiredTraces } from "./retention";
+
+export type SweepResult = { autoPaused: number; expiredTraces: number; due: string[] };
+
+export async function sweep(opts: { now?: Date; retention?: boolean } = {}): Promise<SweepResult> {
+  const now = opts.now ?? new Date();
+  const autoPaused = await autoPauseIfFailingSince(undefined, now);
+  const expiredTraces = opts.retention === false ? 0 : await deleteExpiredTraces(now);
+  return { autoPaused, expiredTraces, due: await destinationsWithDueWork(now) };
+}

@@ -1,0 +1,55 @@
+// Secret masking, OpenRouter style: long values keep a recognisable prefix and suffix
+// ("pk-l...EfGh"), short ones are fully masked. An update that sends back exactly the mask of the
+// stored value means "keep the stored secret" (lib/destinations/service.ts).
+
+/** Below this length a secret is masked entirely: showing 8 characters of it would reveal too much. */
+const PARTIAL_MASK_MIN_LENGTH = 16;
+const FULL_MASK = "********";
+
+export function maskSecret(value: string): string {
+  if (value.length < PARTIAL_MASK_MIN_LENGTH) return FULL_MASK;
+  return `${value.slice(0, 4)}...${value.slice(-4)}`;
+}
+
+/** True when `value` is what maskSecret produces (for `stored`, when given). */
+export function isMaskedValue(value: unknown, stored?: string): boolean {
+  if (typeof value !== "string") return false;
+  if (stored !== undefined) return value === maskSecret(stored);
+  return value === FULL_MASK || /^.{4}\.\.\..{4}$/s.test(value);
+}
+
+/** A copy of `config` with the values of `secretKeys` masked. */
+export function maskConfig(config: Record<string, unknown>, secretKeys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  for (const key of secretKeys) {
+    const value = out[key];
+    if (typeof value === "string" && value.length > 0) out[key] = maskSecret(value);
+  }
+  return out;
+}
+
+/** Header names whose values are credentials whatever the destination. */
+const CREDENTIAL_HEADER = /authorization|api[-_]?key|token|secret|password|signature|cookie|dsn|^x-.*-key$/i;
+
+/**
+ * Masks every occurrence of the given secret values in `text` (secrets can travel in a URL,
+ * a header or a body — e.g. PostHog's api_key is in the JSON body).
+ */
+export function maskSecretsIn(text: string, secretValues: readonly string[]): string {
+  let out = text;
+  // Longest first, so a secret that contains another is masked whole.
+  for (const secret of [...secretValues].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join(maskSecret(secret));
+  }
+  return out;
+}
+
+/** Request headers for display: credential headers and any header carrying a secret value masked. */
+export function maskHeaders(headers: Record<string, string>, secretValues: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      CREDENTIAL_HEADER.test(name) ? maskSecret(value) : maskSecretsIn(value, secretValues),
+    ]),
+  );
+}

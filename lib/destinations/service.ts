@@ -1,0 +1,551 @@
+// Destinations of a workspace: the broadcast switch, CRUD, pause/resume, retry/replay, test
+// connection and "Send test trace". Routes (app/api/workspaces/[workspaceId]/…) are thin wrappers.
+//
+// Governance: every change is one `applyX(tx, actor, input)` function that validates and applies
+// atomically and writes its audit event. A member of an organization never reaches the entry
+// points below: the routes go through governedChange (lib/governance/change-requests.ts), which
+// stores the change as a ChangeRequest (202) and calls the same applyX when an admin approves it,
+// re-validated against the then-current state. assertDirectChange stays as the last guard (403).
+import "server-only";
+import { z } from "zod";
+import { ApiError, notFound, parseInput, validationError } from "@/lib/api/errors";
+import { recordAudit } from "@/lib/audit";
+import { broadcastChangeMode } from "@/lib/auth/permissions";
+import type { SessionUser } from "@/lib/auth/session";
+import type { WorkspaceContext } from "@/lib/auth/workspace";
+import { lockWorkspace } from "@/lib/db-client";
+import { prisma } from "@/lib/db";
+import { kickDestinations } from "@/lib/delivery/dispatcher";
+import { replayCandidates, requeueFailed } from "@/lib/delivery/requeue";
+import { destinationHealth, healthSummaries, listDeliveries, type DeliveriesQuery, type HealthSummary, type HealthWindow } from "@/lib/delivery/stats";
+import { acceptTraces } from "@/lib/ingest";
+import { sampleTrace } from "@/lib/traces/fixtures";
+import { traceInput } from "@/lib/traces/schema";
+import { Prisma, type Destination } from "@/lib/generated/prisma/client";
+import { filterRulesSchema } from "@/lib/routing/filters";
+import { fieldsOf, secretKeysOf } from "./define";
+import { runDestinationTest } from "./http";
+import { isMaskedValue, maskConfig } from "./masking";
+import { DESTINATIONS, getDefinition } from "./registry";
+import { openSecrets, sealSecrets, splitSecrets } from "./stored-config";
+import type { DestinationDefinition, TestResult } from "./types";
+
+type Tx = Prisma.TransactionClient;
+type Definition = DestinationDefinition;
+
+/** Who applies a change: the signed-in user, or the approver acting on a change request. */
+export type ChangeActor = { workspaceId: string; user: Pick<SessionUser, "id" | "email"> };
+
+/** OpenRouter's limit: at most 5 destinations of one type per workspace. */
+export const MAX_DESTINATIONS_PER_TYPE = 5;
+
+// ───────────── input schemas ─────────────
+
+const settingsShape = {
+  name: z.string().trim().min(1, "Name is required").max(100, "At most 100 characters"),
+  enabled: z.boolean(),
+  privacyMode: z.boolean(),
+  samplingRate: z.number().min(0.0001, "Sampling rate must be at least 0.0001").max(1, "Sampling rate must be at most 1"),
+  apiKeyInclude: z.array(z.string().min(1).max(64)).max(100),
+  apiKeyExclude: z.array(z.string().min(1).max(64)).max(100),
+  filterRules: filterRulesSchema.nullable(),
+};
+const configInput = z.record(z.string(), z.unknown());
+
+export const createDestinationSchema = z
+  .object({
+    type: z.string().min(1).max(64),
+    config: configInput,
+    ...settingsShape,
+    enabled: settingsShape.enabled.default(true),
+    privacyMode: settingsShape.privacyMode.default(false),
+    samplingRate: settingsShape.samplingRate.default(1),
+    apiKeyInclude: settingsShape.apiKeyInclude.default([]),
+    apiKeyExclude: settingsShape.apiKeyExclude.default([]),
+    filterRules: settingsShape.filterRules.default(null),
+  })
+  .strict();
+export type CreateDestinationInput = z.input<typeof createDestinationSchema>;
+
+export const updateDestinationSchema = z
+  .object({
+    /** Partial: omitted keys (and masked secrets) keep their stored value; null clears an optional key. */
+    config: configInput.optional(),
+    name: settingsShape.name.optional(),
+    enabled: settingsShape.enabled.optional(),
+    privacyMode: settingsShape.privacyMode.optional(),
+    samplingRate: settingsShape.samplingRate.optional(),
+    apiKeyInclude: settingsShape.apiKeyInclude.optional(),
+    apiKeyExclude: settingsShape.apiKeyExclude.optional(),
+    filterRules: settingsShape.filterRules.optional(),
+  })
+  .strict();
+export type UpdateDestinationInput = z.input<typeof updateDestinationSchema>;
+
+export const testUnsavedSchema = z
+  .object({ type: z.string().min(1).max(64), config: configInput, destinationId: z.string().min(1).max(64).optional() })
+  .strict();
+
+export const broadcastSchema = z.object({ enabled: z.boolean() }).strict();
+export const retryFailedSchema = z.object({ dryRun: z.boolean().default(false) }).strict();
+export const replaySchema = z
+  .object({
+    since: z.coerce.date({ error: "since must be a date-time" }).refine((d) => d.getTime() <= Date.now(), "since must not be in the future"),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+// ───────────── views ─────────────
+
+export type DestinationView = {
+  id: string;
+  type: string;
+  name: string;
+  enabled: boolean;
+  status: Destination["status"];
+  statusReason: string | null;
+  privacyMode: boolean;
+  samplingRate: number;
+  apiKeyInclude: string[];
+  apiKeyExclude: string[];
+  filterRules: unknown;
+  /** Secrets masked ("pk-l...EfGh"). */
+  config: Record<string, unknown>;
+  version: number;
+  health: {
+    consecutiveFailures: number;
+    failingSince: Date | null;
+    lastSuccessAt: Date | null;
+    lastFailureAt: Date | null;
+    lastError: string | null;
+  };
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+function definitionFor(type: string, field = "type"): Definition {
+  const def = getDefinition(type);
+  if (!def) {
+    throw new ApiError(400, "invalid_request", `Unknown destination type "${type}"`, [
+      { path: field, message: `Must be one of: ${[...DESTINATIONS.keys()].join(", ")}` },
+    ]);
+  }
+  return def;
+}
+
+function maskedConfigOf(def: Definition | undefined, row: Destination): Record<string, unknown> {
+  const plain = (row.config ?? {}) as Record<string, unknown>;
+  if (!def) return plain;
+  let secrets: Record<string, string> = {};
+  try {
+    secrets = openSecrets(row.id, row.secrets);
+  } catch {
+    // A ciphertext under a key no longer in TRACECAST_KEYS: show the fields as set but unreadable.
+    secrets = Object.fromEntries(secretKeysOf(def).map((k) => [k, "unreadable-secret"]));
+  }
+  return maskConfig({ ...plain, ...secrets }, secretKeysOf(def));
+}
+
+export function toView(row: Destination): DestinationView {
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    enabled: row.enabled,
+    status: row.status,
+    statusReason: row.statusReason,
+    privacyMode: row.privacyMode,
+    samplingRate: row.samplingRate,
+    apiKeyInclude: row.apiKeyInclude,
+    apiKeyExclude: row.apiKeyExclude,
+    filterRules: row.filterRules,
+    config: maskedConfigOf(getDefinition(row.type), row),
+    version: row.version,
+    health: {
+      consecutiveFailures: row.consecutiveFailures,
+      failingSince: row.failingSince,
+      lastSuccessAt: row.lastSuccessAt,
+      lastFailureAt: row.lastFailureAt,
+      lastError: row.lastError,
+    },
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The masked state recorded in audit events (what changed, never a secret). */
+function auditState(view: DestinationView): Prisma.InputJsonObject {
+  const { id: _id, health: _health, createdAt: _c, updatedAt: _u, ...state } = view;
+  return JSON.parse(JSON.stringify(state)) as Prisma.InputJsonObject;
+}
+
+// ───────────── reads ─────────────
+
+async function findDestination(db: Tx | typeof prisma, workspaceId: string, destinationId: string): Promise<Destination> {
+  const row = await db.destination.findFirst({ where: { id: destinationId, workspaceId, deletedAt: null } });
+  if (!row) throw notFound("Destination");
+  return row;
+}
+
+export async function listDestinations(ctx: WorkspaceContext): Promise<DestinationView[]> {
+  const rows = await prisma.destination.findMany({ where: { workspaceId: ctx.workspace.id, deletedAt: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  return rows.map(toView);
+}
+
+export async function getDestination(ctx: WorkspaceContext, destinationId: string): Promise<DestinationView> {
+  return toView(await findDestination(prisma, ctx.workspace.id, destinationId));
+}
+
+/** The catalog of destination types, for the "Add destination" picker and the generated forms. */
+export function destinationCatalog() {
+  return [...DESTINATIONS.values()].map((def) => ({
+    type: def.type,
+    name: def.name,
+    category: def.category,
+    description: def.description,
+    docsUrl: def.docsUrl,
+    fields: fieldsOf(def),
+    hasSetupSql: Boolean(def.setupSql),
+  }));
+}
+
+export async function getSetupSql(ctx: WorkspaceContext, destinationId: string): Promise<string> {
+  const row = await findDestination(prisma, ctx.workspace.id, destinationId);
+  const def = definitionFor(row.type);
+  if (!def.setupSql) throw new ApiError(404, "not_found", `${def.name} destinations have no setup SQL`);
+  return def.setupSql(def.config.parse({ ...(row.config as object), ...openSecrets(row.id, row.secrets) }));
+}
+
+// ───────────── validation helpers ─────────────
+
+/** Validates a full config against the definition; 400 naming `config.<field>`. */
+function validateConfig(def: Definition, config: Record<string, unknown>): Record<string, unknown> {
+  const parsed = def.config.safeParse(config);
+  if (!parsed.success) throw validationError(parsed.error, "body", ["config"]);
+  return parsed.data as Record<string, unknown>;
+}
+
+/**
+ * The config an update (or an unsaved test of an existing destination) means: the stored config
+ * with the given keys applied. A secret sent back masked, or omitted, keeps the stored secret;
+ * null removes an optional key.
+ */
+function mergeConfig(def: Definition, stored: Destination | null, patch: Record<string, unknown>): Record<string, unknown> {
+  const current: Record<string, unknown> = stored ? { ...(stored.config as object), ...openSecrets(stored.id, stored.secrets) } : {};
+  const secretKeys = new Set(secretKeysOf(def));
+  const merged = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    const storedValue = current[key];
+    if (secretKeys.has(key) && typeof storedValue === "string" && isMaskedValue(value, storedValue)) continue;
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+async function assertApiKeysOfWorkspace(tx: Tx, workspaceId: string, input: { apiKeyInclude?: string[]; apiKeyExclude?: string[] }) {
+  for (const field of ["apiKeyInclude", "apiKeyExclude"] as const) {
+    const ids = [...new Set(input[field] ?? [])];
+    if (ids.length === 0) continue;
+    const found = await tx.apiKey.findMany({ where: { workspaceId, id: { in: ids } }, select: { id: true } });
+    const known = new Set(found.map((k) => k.id));
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length) {
+      throw new ApiError(400, "invalid_request", `${field} names API keys that are not keys of this workspace`, [
+        { path: field, message: `Unknown API key id(s): ${unknown.join(", ")}` },
+      ]);
+    }
+  }
+}
+
+/** 403 approval_required for members of organizations (their changes need an admin's approval). */
+export function assertDirectChange(ctx: WorkspaceContext): ChangeActor {
+  if (broadcastChangeMode(ctx.membership.role, ctx.workspace.kind) === "propose") {
+    throw new ApiError(403, "approval_required", "In an organization, broadcast changes by members need an admin's approval");
+  }
+  return { workspaceId: ctx.workspace.id, user: ctx.user };
+}
+
+// ───────────── changes (applyX: one transaction each, audited) ─────────────
+
+export async function applySetBroadcast(tx: Tx, actor: ChangeActor, input: z.input<typeof broadcastSchema>) {
+  const { enabled } = parseInput(broadcastSchema, input);
+  const before = await tx.workspace.findUniqueOrThrow({ where: { id: actor.workspaceId }, select: { broadcastEnabled: true } });
+  if (before.broadcastEnabled === enabled) return { enabled };
+  await tx.workspace.update({ where: { id: actor.workspaceId }, data: { broadcastEnabled: enabled } });
+  await recordAudit(tx, {
+    workspaceId: actor.workspaceId,
+    actor: actor.user,
+    action: "broadcast.set",
+    targetType: "workspace",
+    targetId: actor.workspaceId,
+    before: { broadcastEnabled: before.broadcastEnabled },
+    after: { broadcastEnabled: enabled },
+  });
+  return { enabled };
+}
+
+export async function applyCreateDestination(tx: Tx, actor: ChangeActor, input: CreateDestinationInput): Promise<DestinationView> {
+  const data = parseInput(createDestinationSchema, input);
+  const def = definitionFor(data.type);
+  const config = validateConfig(def, data.config);
+  await assertApiKeysOfWorkspace(tx, actor.workspaceId, data);
+  // Serializes creates in the workspace, so two concurrent requests cannot both pass the limit.
+  await lockWorkspace(tx, actor.workspaceId);
+  const sameType = await tx.destination.count({ where: { workspaceId: actor.workspaceId, type: def.type, deletedAt: null } });
+  if (sameType >= MAX_DESTINATIONS_PER_TYPE) {
+    throw new ApiError(409, "limit_reached", `A workspace can have at most ${MAX_DESTINATIONS_PER_TYPE} ${def.name} destinations`);
+  }
+  const { plain, secrets } = splitSecrets(def, config);
+  const created = await tx.destination.create({
+    data: {
+      workspaceId: actor.workspaceId,
+      type: def.type,
+      name: data.name,
+      enabled: data.enabled,
+      privacyMode: data.privacyMode,
+      samplingRate: data.samplingRate,
+      apiKeyInclude: data.apiKeyInclude,
+      apiKeyExclude: data.apiKeyExclude,
+      filterRules: data.filterRules ?? undefined,
+      config: plain as Prisma.InputJsonObject,
+    },
+  });
+  // The ciphertext is bound to the row id, which exists only now.
+  const row = await tx.destination.update({ where: { id: created.id }, data: { secrets: sealSecrets(created.id, secrets) } });
+  const view = toView(row);
+  await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.create", targetType: "destination", targetId: row.id, after: auditState(view) });
+  return view;
+}
+
+export async function applyUpdateDestination(
+  tx: Tx,
+  actor: ChangeActor,
+  input: { destinationId: string; patch: UpdateDestinationInput },
+): Promise<DestinationView> {
+  const patch = parseInput(updateDestinationSchema, input.patch);
+  const row = await findDestination(tx, actor.workspaceId, input.destinationId);
+  const def = definitionFor(row.type);
+  await assertApiKeysOfWorkspace(tx, actor.workspaceId, patch);
+  const data: Prisma.DestinationUpdateInput = {};
+  if (patch.config) {
+    const { plain, secrets } = splitSecrets(def, validateConfig(def, mergeConfig(def, row, patch.config)));
+    data.config = plain as Prisma.InputJsonObject;
+    data.secrets = sealSecrets(row.id, secrets);
+  }
+  for (const key of ["name", "enabled", "privacyMode", "samplingRate", "apiKeyInclude", "apiKeyExclude"] as const) {
+    if (patch[key] !== undefined) (data as Record<string, unknown>)[key] = patch[key];
+  }
+  if (patch.filterRules !== undefined) data.filterRules = patch.filterRules === null ? Prisma.DbNull : patch.filterRules;
+  const before = toView(row);
+  const updated = await tx.destination.update({ where: { id: row.id }, data: { ...data, version: { increment: 1 } } });
+  const after = toView(updated);
+  await recordAudit(tx, {
+    workspaceId: actor.workspaceId,
+    actor: actor.user,
+    action: "destination.update",
+    targetType: "destination",
+    targetId: row.id,
+    before: auditState(before),
+    after: auditState(after),
+  });
+  return after;
+}
+
+export async function applyDeleteDestination(tx: Tx, actor: ChangeActor, input: { destinationId: string }): Promise<void> {
+  const row = await findDestination(tx, actor.workspaceId, input.destinationId);
+  const deletedAt = new Date();
+  await tx.destination.update({ where: { id: row.id }, data: { deletedAt, version: { increment: 1 } } });
+  // Queued deliveries will never be sent: mark them dropped so the ledger says so.
+  await tx.delivery.updateMany({ where: { destinationId: row.id, status: { in: ["pending", "in_flight"] } }, data: { status: "dropped", lastError: "destination deleted", claimToken: null, claimedUntil: null } });
+  await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.delete", targetType: "destination", targetId: row.id, before: auditState(toView(row)) });
+}
+
+export async function applyPauseDestination(tx: Tx, actor: ChangeActor, input: { destinationId: string }): Promise<DestinationView> {
+  const row = await findDestination(tx, actor.workspaceId, input.destinationId);
+  if (row.status === "paused") return toView(row);
+  const updated = await tx.destination.update({
+    where: { id: row.id },
+    data: { status: "paused", statusReason: `Paused by ${actor.user.email}`, version: { increment: 1 } },
+  });
+  await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.pause", targetType: "destination", targetId: row.id, before: { status: row.status }, after: { status: "paused" } });
+  return toView(updated);
+}
+
+/** Resumes a paused or auto-paused destination; clears the failure streak so it is not paused again at once. */
+export async function applyResumeDestination(tx: Tx, actor: ChangeActor, input: { destinationId: string }): Promise<DestinationView> {
+  const row = await findDestination(tx, actor.workspaceId, input.destinationId);
+  if (row.status === "active") return toView(row);
+  const updated = await tx.destination.update({
+    where: { id: row.id },
+    data: { status: "active", statusReason: null, consecutiveFailures: 0, failingSince: null, version: { increment: 1 } },
+  });
+  await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.resume", targetType: "destination", targetId: row.id, before: { status: row.status, statusReason: row.statusReason }, after: { status: "active" } });
+  return toView(updated);
+}
+
+export type RequeueResult = { dryRun: boolean; count: number; created?: number; reset?: number };
+
+export async function applyRetryFailed(tx: Tx, actor: ChangeActor, input: { destinationId: string; dryRun: boolean }): Promise<RequeueResult> {
+  const row = await findDestination(tx, actor.workspaceId, input.destinationId);
+  const count = await requeueFailed(tx, row.id, { dryRun: input.dryRun });
+  if (!input.dryRun && count > 0) {
+    await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.retry_failed", targetType: "destination", targetId: row.id, after: { requeued: count } });
+  }
+  return { dryRun: input.dryRun, count };
+}
+
+export async function applyReplay(tx: Tx, actor: ChangeActor, input: { destinationId: string; since: Date; dryRun: boolean }): Promise<RequeueResult> {
+  const row = await findDestination(tx, actor.workspaceId, input.destinationId);
+  const { created, reset } = await replayCandidates(tx, row, { since: input.since, dryRun: input.dryRun });
+  if (!input.dryRun && created + reset > 0) {
+    await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.replay", targetType: "destination", targetId: row.id, after: { since: input.since.toISOString(), created, reset } });
+  }
+  return { dryRun: input.dryRun, count: created + reset, created, reset };
+}
+
+// ───────────── entry points for routes (guard, transaction, kick) ─────────────
+
+export async function setBroadcast(ctx: WorkspaceContext, input: z.input<typeof broadcastSchema>) {
+  const actor = assertDirectChange(ctx);
+  const result = await prisma.$transaction((tx) => applySetBroadcast(tx, actor, input));
+  if (result.enabled) {
+    const ids = await prisma.destination.findMany({ where: { workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true } });
+    await kickDestinations(ids.map((d) => d.id));
+  }
+  return result;
+}
+
+export async function getBroadcast(ctx: WorkspaceContext) {
+  const ws = await prisma.workspace.findUniqueOrThrow({ where: { id: ctx.workspace.id }, select: { broadcastEnabled: true } });
+  return { enabled: ws.broadcastEnabled };
+}
+
+export async function createDestination(ctx: WorkspaceContext, input: CreateDestinationInput) {
+  const actor = assertDirectChange(ctx);
+  return prisma.$transaction((tx) => applyCreateDestination(tx, actor, input));
+}
+
+export async function updateDestination(ctx: WorkspaceContext, destinationId: string, patch: UpdateDestinationInput) {
+  const actor = assertDirectChange(ctx);
+  const view = await prisma.$transaction((tx) => applyUpdateDestination(tx, actor, { destinationId, patch }));
+  await kickDestinations([destinationId]); // re-enabled or fixed config: deliver what waits
+  return view;
+}
+
+export async function deleteDestination(ctx: WorkspaceContext, destinationId: string) {
+  const actor = assertDirectChange(ctx);
+  await prisma.$transaction((tx) => applyDeleteDestination(tx, actor, { destinationId }));
+}
+
+export async function pauseDestination(ctx: WorkspaceContext, destinationId: string) {
+  const actor = assertDirectChange(ctx);
+  return prisma.$transaction((tx) => applyPauseDestination(tx, actor, { destinationId }));
+}
+
+export async function resumeDestination(ctx: WorkspaceContext, destinationId: string) {
+  const actor = assertDirectChange(ctx);
+  const view = await prisma.$transaction((tx) => applyResumeDestination(tx, actor, { destinationId }));
+  await kickDestinations([destinationId]);
+  return view;
+}
+
+/** A dry run changes nothing, so anyone who may read the destination may ask for the count. */
+export async function retryFailed(ctx: WorkspaceContext, destinationId: string, input: z.input<typeof retryFailedSchema>) {
+  const { dryRun } = parseInput(retryFailedSchema, input);
+  const actor = dryRun ? { workspaceId: ctx.workspace.id, user: ctx.user } : assertDirectChange(ctx);
+  const result = await prisma.$transaction((tx) => applyRetryFailed(tx, actor, { destinationId, dryRun }));
+  if (!dryRun && result.count) await kickDestinations([destinationId]);
+  return result;
+}
+
+export async function replay(ctx: WorkspaceContext, destinationId: string, input: z.input<typeof replaySchema>) {
+  const { since, dryRun } = parseInput(replaySchema, input);
+  const actor = dryRun ? { workspaceId: ctx.workspace.id, user: ctx.user } : assertDirectChange(ctx);
+  const result = await prisma.$transaction((tx) => applyReplay(tx, actor, { destinationId, since, dryRun }), { timeout: 60_000 });
+  if (!dryRun && result.count) await kickDestinations([destinationId]);
+  return result;
+}
+
+// ───────────── test connection ─────────────
+
+export async function testSavedDestination(ctx: WorkspaceContext, destinationId: string): Promise<TestResult> {
+  const row = await findDestination(prisma, ctx.workspace.id, destinationId);
+  const def = definitionFor(row.type);
+  return runDestinationTest(def, validateConfig(def, mergeConfig(def, row, {})));
+}
+
+/**
+ * Tests form values before they are saved. With `destinationId` (editing), masked or omitted
+ * secrets are taken from the stored destination, which must be of the same type.
+ */
+export async function testUnsavedDestination(ctx: WorkspaceContext, input: z.input<typeof testUnsavedSchema>): Promise<TestResult> {
+  const { type, config, destinationId } = parseInput(testUnsavedSchema, input);
+  const def = definitionFor(type);
+  let stored: Destination | null = null;
+  if (destinationId) {
+    stored = await findDestination(prisma, ctx.workspace.id, destinationId);
+    if (stored.type !== def.type) {
+      throw new ApiError(400, "invalid_request", "destinationId is a destination of another type", [{ path: "destinationId", message: `Is a ${stored.type} destination` }]);
+    }
+  }
+  return runDestinationTest(def, validateConfig(def, mergeConfig(def, stored, config)));
+}
+
+// ───────────── health, delivery log, test trace ─────────────
+
+export type DestinationListItem = DestinationView & { summary: HealthSummary };
+
+export async function listDestinationsWithHealth(ctx: WorkspaceContext): Promise<DestinationListItem[]> {
+  const views = await listDestinations(ctx);
+  const summaries = await healthSummaries(ctx.workspace.id, views.map((v) => v.id));
+  return views.map((v) => ({ ...v, summary: summaries.get(v.id)! }));
+}
+
+export async function getDestinationHealth(ctx: WorkspaceContext, destinationId: string, window: HealthWindow) {
+  const row = await findDestination(prisma, ctx.workspace.id, destinationId);
+  return {
+    status: row.status,
+    statusReason: row.statusReason,
+    consecutiveFailures: row.consecutiveFailures,
+    failingSince: row.failingSince,
+    lastSuccessAt: row.lastSuccessAt,
+    ...(await destinationHealth(ctx.workspace.id, row, window)),
+  };
+}
+
+export async function getDeliveries(ctx: WorkspaceContext, destinationId: string, query: DeliveriesQuery) {
+  const row = await findDestination(prisma, ctx.workspace.id, destinationId);
+  return listDeliveries(ctx.workspace.id, row.id, query);
+}
+
+/**
+ * "Send test trace": a sample trace marked is_test goes through the real pipeline (routing,
+ * outbox, drain) of the workspace, without an API key, so it reaches the destinations that have
+ * no API-key include list. Returns the delivery rows it created.
+ */
+export async function sendTestTrace(ctx: WorkspaceContext) {
+  const now = new Date();
+  const sample = sampleTrace();
+  const input = traceInput.parse({
+    model: sample.model,
+    provider: sample.provider ?? undefined,
+    request: { messages: sample.request.messages, tools: sample.request.tools, parameters: sample.request.parameters },
+    response: { id: sample.response.id ?? undefined, model: sample.response.model ?? undefined, messages: sample.response.messages },
+    usage: { prompt_tokens: sample.usage.input_tokens, completion_tokens: sample.usage.output_tokens },
+    timing: { start: new Date(now.getTime() - 1500).toISOString(), end: now.toISOString(), time_to_first_token_ms: 300 },
+    finish_reason: sample.finish_reason ?? undefined,
+    user: sample.user ?? undefined,
+    session_id: `tracecast-test-${now.getTime()}`,
+    trace: { trace_name: "Tracecast test trace", generation_name: "Test Generation", "tracecast.test": true },
+  });
+  const { ids } = await acceptTraces({ apiKey: null, workspace: ctx.workspace }, [input], { isTest: true });
+  // The input has no id of its own, so the trace id is its storage id (TracePayload.id).
+  const traceId = ids[0];
+  const deliveries = await prisma.delivery.findMany({
+    where: { workspaceId: ctx.workspace.id, traceId },
+    select: { id: true, destinationId: true, status: true, createdAt: true },
+    orderBy: { createdAt: "asc" },
+  });
+  return { traceId, deliveries };
+}

@@ -1,0 +1,260 @@
+// The delivery engine against the real database and real HTTP receivers on 127.0.0.1.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Webhook } from "standardwebhooks";
+import { prisma } from "@/lib/db";
+import { acceptTraces } from "@/lib/ingest";
+import { drainDestination } from "@/lib/delivery/drain";
+import { claimDue } from "@/lib/delivery/outbox";
+import { deleteExpiredTraces } from "@/lib/delivery/retention";
+import { generateWebhookSecret } from "@/lib/destinations/webhook";
+import { traceInput } from "@/lib/traces/schema";
+import { apiKeyContext, createDestinationRow, createWorkspace, deliveriesOf, enqueue, freePort, makeDue, startReceiver, type Receiver } from "./helpers";
+import { quickWebhook } from "./quick-webhook";
+
+vi.mock("@/lib/destinations/registry", async (importOriginal) => {
+  const { withQuickWebhook } = await import("./quick-webhook");
+  return withQuickWebhook(await importOriginal<typeof import("@/lib/destinations/registry")>());
+});
+
+type OtlpBody = { resourceSpans: { scopeSpans: { spans: { attributes: { key: string; value: Record<string, unknown> }[] }[] }[] }[] };
+const spansOf = (body: string) => (JSON.parse(body) as OtlpBody).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+
+let receiver: Receiver;
+let workspaceId: string;
+beforeEach(async () => {
+  receiver = await startReceiver();
+  workspaceId = (await createWorkspace()).id;
+});
+afterEach(async () => {
+  await receiver.close();
+  vi.unstubAllEnvs();
+});
+
+describe("end to end: acceptTraces → drain → receiver", () => {
+  it("delivers each ingested trace once, signed per Standard Webhooks, and records the outcome", async () => {
+    const secret = generateWebhookSecret();
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: `${receiver.url}/hook`, secret });
+    const ctx = await apiKeyContext(workspaceId);
+    const timing = { start: "2026-11-26T12:00:00Z", end: "2026-11-26T12:00:01Z" };
+    const { ids, routed } = await acceptTraces(ctx, [
+      traceInput.parse({ model: "openai/gpt-4o", timing, request: { messages: [{ role: "user", content: "hi" }] }, response: { messages: [{ role: "assistant", content: "hello" }] } }),
+      traceInput.parse({ model: "anthropic/claude-sonnet-4", timing, request: { messages: [{ role: "user", content: "yo" }] }, response: { messages: [{ role: "assistant", content: "hey" }] } }),
+    ]);
+    expect(routed).toBe(2);
+
+    const result = await drainDestination(destination.id);
+    expect(result).toMatchObject({ delivered: 2, retrying: 0, failed: 0 });
+    expect(receiver.requests).toHaveLength(1); // one batch
+    const request = receiver.requests[0];
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
+    expect(() => new Webhook(secret).verify(request.body, headers)).not.toThrow();
+    expect(spansOf(request.body).length).toBeGreaterThanOrEqual(2);
+    expect(request.body).toContain("gpt-4o");
+    expect(ids).toHaveLength(2);
+
+    const rows = await deliveriesOf(destination.id);
+    expect(rows.map((r) => r.status)).toEqual(["delivered", "delivered"]);
+    expect(rows[0]).toMatchObject({ attempts: 1, lastStatus: 200, claimToken: null });
+    expect(rows[0].deliveredAt).toBeInstanceOf(Date);
+    expect(rows[0].latencyMs).toBeGreaterThanOrEqual(0);
+    const health = await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } });
+    expect(health).toMatchObject({ consecutiveFailures: 0, failingSince: null });
+    expect(health.lastSuccessAt).toBeInstanceOf(Date);
+
+    // Nothing left: a second drain sends nothing.
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 0 });
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it("applies privacy mode before encoding", async () => {
+    const open = await createDestinationRow(workspaceId, "webhook", { url: `${receiver.url}/open` });
+    const private_ = await createDestinationRow(workspaceId, "webhook", { url: `${receiver.url}/private` }, { privacyMode: true });
+    await enqueue(workspaceId, [open.id, private_.id], 1);
+    await drainDestination(open.id);
+    await drainDestination(private_.id);
+    const body = (path: string) => receiver.requests.find((r) => r.url === path)!.body;
+    // The prompt and the answer travel to the open destination only; usage and model go to both.
+    for (const text of ["What's the weather in Paris?", "18 °C and sunny"]) {
+      expect(body("/open")).toContain(text);
+      expect(body("/private")).not.toContain(text);
+    }
+    expect(body("/private")).toContain("gen_ai.usage.input_tokens");
+  });
+});
+
+describe("failures and retries", () => {
+  it("receiver down (refused, then 503) then up: every trace delivered exactly once, none lost", async () => {
+    const port = await freePort();
+    const destination = await createDestinationRow(workspaceId, quickWebhook.type, { url: `http://127.0.0.1:${port}/` }, {}, quickWebhook);
+    await enqueue(workspaceId, [destination.id], 7);
+
+    // Connection refused: the first batch is scheduled for a retry, the drain stops (destination struggling).
+    const down = await drainDestination(destination.id);
+    expect(down).toMatchObject({ delivered: 0, retrying: 3 });
+    let rows = await deliveriesOf(destination.id);
+    const retried = rows.filter((r) => r.attempts === 1);
+    expect(retried).toHaveLength(3);
+    for (const r of retried) {
+      expect(r.status).toBe("pending");
+      expect(r.nextAttemptAt.getTime()).toBeGreaterThan(Date.now());
+      expect(r.lastError).toMatch(/Could not reach/);
+    }
+
+    // Up but overloaded.
+    const flaky = await startReceiver(port);
+    flaky.handle((_req, res) => res.writeHead(503).end("busy"));
+    await makeDue(destination.id);
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 0, retrying: 3 });
+    expect((await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } })).consecutiveFailures).toBe(2);
+
+    // Healthy: everything arrives.
+    flaky.handle((_req, res) => res.writeHead(200).end("ok"));
+    await makeDue(destination.id);
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 7, retrying: 0, failed: 0 });
+    rows = await deliveriesOf(destination.id);
+    expect(rows.every((r) => r.status === "delivered")).toBe(true);
+    // The first request got the 503; the others were accepted.
+    const okBodies = flaky.requests.slice(1).map((r) => r.body);
+    // Each row's trace reached the receiver in exactly one successful request.
+    for (const row of rows) expect(okBodies.filter((b) => b.includes(row.traceId))).toHaveLength(1);
+    expect((await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } })).consecutiveFailures).toBe(0);
+    await flaky.close();
+  });
+
+  it("honours Retry-After on 429", async () => {
+    receiver.handle((_req, res) => res.writeHead(429, { "retry-after": "120" }).end("slow down"));
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 1);
+    const before = Date.now();
+    await drainDestination(destination.id);
+    const [row] = await deliveriesOf(destination.id);
+    expect(row).toMatchObject({ status: "pending", lastStatus: 429 });
+    expect(row.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before + 120_000);
+    expect(row.lastError).toContain("slow down");
+  });
+
+  it("retries a timed-out attempt", async () => {
+    receiver.handle(() => undefined); // never answers
+    const destination = await createDestinationRow(workspaceId, quickWebhook.type, { url: receiver.url }, {}, quickWebhook);
+    await enqueue(workspaceId, [destination.id], 1);
+    await drainDestination(destination.id);
+    const [row] = await deliveriesOf(destination.id);
+    expect(row).toMatchObject({ status: "pending", attempts: 1, lastStatus: null });
+    expect(row.lastError).toMatch(/did not answer within/);
+
+    receiver.handle((_req, res) => res.end("ok"));
+    await makeDue(destination.id);
+    await drainDestination(destination.id);
+    expect((await deliveriesOf(destination.id))[0]).toMatchObject({ status: "delivered", attempts: 2 });
+  });
+
+  it("fails permanently on a 4xx, keeping the status and a body excerpt", async () => {
+    receiver.handle((_req, res) => res.writeHead(400, { "content-type": "application/json" }).end('{"error":"unknown field resourceSpans"}'));
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 2);
+    expect(await drainDestination(destination.id)).toMatchObject({ failed: 2 });
+    const rows = await deliveriesOf(destination.id);
+    for (const row of rows) {
+      expect(row).toMatchObject({ status: "failed", lastStatus: 400 });
+      expect(row.lastError).toContain("unknown field resourceSpans");
+    }
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it("gives up after the retry window", async () => {
+    vi.stubEnv("TRACECAST_RETRY_WINDOW_HOURS", "1");
+    receiver.handle((_req, res) => res.writeHead(502).end("bad gateway"));
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 1, { receivedAt: new Date(Date.now() - 2 * 3_600_000) });
+    await drainDestination(destination.id);
+    const [row] = await deliveriesOf(destination.id);
+    expect(row).toMatchObject({ status: "failed", lastStatus: 502 });
+    expect(row.lastError).toMatch(/gave up after 1 attempts over 1 h/);
+  });
+});
+
+describe("leases", () => {
+  it("reclaims rows a crashed drain abandoned once the lease expires, and delivers them", async () => {
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 2);
+    // A drain claims with a short lease, then "crashes" without recording anything.
+    const crashed = await claimDue(destination.id, 10, new Date(), 200);
+    expect(crashed.rows).toHaveLength(2);
+    // While the lease holds, nobody else takes them.
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 0 });
+    expect(receiver.requests).toHaveLength(0);
+
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2 });
+    const rows = await deliveriesOf(destination.id);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([["delivered", 2], ["delivered", 2]]);
+
+    // The crashed drain's late outcome is ignored: it no longer owns the rows.
+    const { recordFailed } = await import("@/lib/delivery/outbox");
+    expect((await recordFailed(crashed.rows.map((r) => r.id), crashed.token, { status: 500, error: "late" })).count).toBe(0);
+    expect((await deliveriesOf(destination.id)).every((r) => r.status === "delivered")).toBe(true);
+  });
+
+  it("gives concurrent drains disjoint rows", async () => {
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 5);
+    const [a, b] = await Promise.all([claimDue(destination.id, 3), claimDue(destination.id, 3)]);
+    const ids = [...a.rows, ...b.rows].map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(5);
+  });
+});
+
+describe("batching", () => {
+  it("claims at most maxBatch rows per request and splits by maxBatchBytes", async () => {
+    const destination = await createDestinationRow(workspaceId, quickWebhook.type, { url: receiver.url }, {}, quickWebhook);
+    await enqueue(workspaceId, [destination.id], 7);
+    expect(await drainDestination(destination.id, { maxBatches: 1 })).toMatchObject({ delivered: 3, more: true });
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 4, more: false });
+    expect(receiver.requests).toHaveLength(3); // 3 + 3 + 1
+  });
+});
+
+describe("auto-pause", () => {
+  it("pauses a destination failing for longer than the threshold, audits it, and keeps its deliveries pending", async () => {
+    vi.stubEnv("TRACECAST_AUTO_PAUSE_AFTER_MINUTES", "30");
+    receiver.handle((_req, res) => res.writeHead(500).end("down"));
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 2);
+
+    await drainDestination(destination.id);
+    let row = await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } });
+    expect(row).toMatchObject({ status: "active", consecutiveFailures: 1 });
+    expect(row.failingSince).toBeInstanceOf(Date);
+
+    // The streak began 31 minutes ago.
+    await prisma.destination.update({ where: { id: destination.id }, data: { failingSince: new Date(Date.now() - 31 * 60_000) } });
+    await makeDue(destination.id);
+    expect((await drainDestination(destination.id)).stopped).toBe("destination auto-paused");
+    row = await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } });
+    expect(row).toMatchObject({ status: "auto_paused", consecutiveFailures: 2 });
+    expect(row.statusReason).toMatch(/Paused automatically.*500/);
+
+    const audit = await prisma.auditEvent.findMany({ where: { workspaceId, action: "destination.auto_pause" } });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actorId: null, actorLabel: "system", targetId: destination.id });
+
+    // Paused: nothing is attempted, nothing is lost.
+    receiver.handle((_req, res) => res.end("ok"));
+    await makeDue(destination.id);
+    expect((await drainDestination(destination.id)).stopped).toBe("destination auto_paused");
+    expect((await deliveriesOf(destination.id)).every((d) => d.status === "pending")).toBe(true);
+  });
+});
+
+describe("retention", () => {
+  it("deletes traces older than the retention period with their deliveries, in chunks", async () => {
+    vi.stubEnv("TRACECAST_RETENTION_DAYS", "30");
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 5, { receivedAt: new Date(Date.now() - 31 * 86_400_000) });
+    await enqueue(workspaceId, [destination.id], 2, { receivedAt: new Date(Date.now() - 29 * 86_400_000) });
+    expect(await deleteExpiredTraces(new Date(), { chunkSize: 2 })).toBe(5);
+    expect(await prisma.tracePayload.count({ where: { workspaceId } })).toBe(2);
+    expect(await prisma.delivery.count({ where: { destinationId: destination.id } })).toBe(2);
+  });
+});
