@@ -2,14 +2,33 @@
 // embedded PGlite database (no server, no download). Same schema and migrations for both.
 import "server-only";
 import { connectDatabase, type DatabaseConnection } from "@/lib/db-client";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
 
-// One instance per process, also across Next.js dev reloads (a PGlite dir admits one opener).
+// One connection per process, also across Next.js dev reloads (a PGlite dir admits one opener).
+// Opened on first use, not on import: `next build` imports route modules in several worker
+// processes to collect page data, and each opening the same PGlite directory corrupts it.
 const globalDb = globalThis as unknown as { __tracecastDb?: DatabaseConnection };
-const db = (globalDb.__tracecastDb ??= connectDatabase());
+const connection = (): DatabaseConnection => (globalDb.__tracecastDb ??= connectDatabase());
 
-export const prisma = db.prisma;
-/** The embedded database, when that is what runs (tests replay migrations into it). */
-export const embeddedDb = db.pglite;
-export const isEmbedded = db.pglite !== null;
+const client = () => connection().prisma;
+
+// Forwards every operation (including vi.spyOn's defineProperty) to the real client once opened.
+export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
+  get(_target, property) {
+    const value = Reflect.get(client(), property);
+    return typeof value === "function" ? value.bind(client()) : value;
+  },
+  set: (_target, property, value) => Reflect.set(client(), property, value),
+  has: (_target, property) => Reflect.has(client(), property),
+  defineProperty: (_target, property, descriptor) => Reflect.defineProperty(client(), property, descriptor),
+  deleteProperty: (_target, property) => Reflect.deleteProperty(client(), property),
+  getOwnPropertyDescriptor(_target, property) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(client(), property);
+    // A proxy may not report a non-configurable property its own target lacks.
+    return descriptor ? { ...descriptor, configurable: true } : undefined;
+  },
+  ownKeys: () => Reflect.ownKeys(client()),
+});
+
 export type { PrismaClient } from "@/lib/generated/prisma/client";
 export type { Db } from "@/lib/db-client";
