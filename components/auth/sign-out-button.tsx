@@ -1,0 +1,14 @@
+import { LogOutIcon } from "lucide-react";
+import { signOutAction } from "@/app/(auth)/actions";
+import { Button } from "@/components/ui/button";
+
+export function SignOutButton() {
+  return (
+    <form action={signOutAction}>
+      <Button type="submit" variant="outline">
+        <LogOutIcon aria-hidden />
+        Sign out
+      </Button>
+    </form>
+  );
+}

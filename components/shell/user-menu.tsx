@@ -1,0 +1,59 @@
+"use client";
+
+import * as React from "react";
+import { ChevronsUpDownIcon, LogOutIcon } from "lucide-react";
+import { signOutAction } from "@/app/(auth)/actions";
+import { useCurrentWorkspace } from "@/components/shell/workspace-context";
+import { Avatar, AvatarFallback } from "@/components/ui/avatar";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuLabel,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from "@/components/ui/dropdown-menu";
+
+function initials(name: string | null, email: string): string {
+  const words = (name?.trim() || email.split("@")[0]).split(/[\s._-]+/).filter(Boolean);
+  return (words.length > 1 ? words[0][0] + words[1][0] : words[0].slice(0, 2)).toUpperCase();
+}
+
+export function UserAvatar({ name, email, className }: { name: string | null; email: string; className?: string }) {
+  return (
+    <Avatar className={className}>
+      <AvatarFallback className="text-xs font-medium">{initials(name, email)}</AvatarFallback>
+    </Avatar>
+  );
+}
+
+export function UserMenu() {
+  const { user } = useCurrentWorkspace();
+  const [signingOut, startSignOut] = React.useTransition();
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger
+        className="hover:bg-sidebar-accent focus-visible:ring-sidebar-ring data-[state=open]:bg-sidebar-accent flex w-full items-center gap-2 rounded-md p-2 text-left outline-none focus-visible:ring-[3px]"
+        aria-label={`Account: ${user.email}`}
+      >
+        <UserAvatar name={user.name} email={user.email} />
+        <span className="grid min-w-0 flex-1 leading-tight">
+          <span className="truncate font-medium">{user.name ?? user.email}</span>
+          {user.name && <span className="text-muted-foreground truncate text-xs">{user.email}</span>}
+        </span>
+        <ChevronsUpDownIcon className="text-muted-foreground size-4 shrink-0" aria-hidden />
+      </DropdownMenuTrigger>
+      <DropdownMenuContent side="top" align="start" className="w-(--radix-dropdown-menu-trigger-width) min-w-56">
+        <DropdownMenuLabel className="grid font-normal">
+          <span className="truncate font-medium">{user.name ?? user.email}</span>
+          <span className="text-muted-foreground truncate text-xs">{user.email}</span>
+        </DropdownMenuLabel>
+        <DropdownMenuSeparator />
+        <DropdownMenuItem disabled={signingOut} onSelect={() => startSignOut(() => signOutAction())}>
+          <LogOutIcon aria-hidden />
+          Sign out
+        </DropdownMenuItem>
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}
