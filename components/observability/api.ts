@@ -1,0 +1,207 @@
+// The broadcast endpoints as the settings UI uses them (app/api/workspaces/[workspaceId]/…).
+// Every response is parsed with a zod schema (the server is another process); the schemas are
+// typed against the server's own exported types, so a change there fails the type check here.
+import { z } from "zod";
+import { api, noContent } from "@/lib/api/client";
+import type { FieldDescriptor, FieldWidget } from "@/lib/destinations/define";
+import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary } from "@/lib/delivery/stats";
+import type { DestinationListItem, DestinationView, getDestinationHealth, RequeueResult, sendTestTrace } from "@/lib/destinations/service";
+import type { DestinationCategory, TestResult } from "@/lib/destinations/types";
+import { workspaceApiPath } from "@/lib/workspace-paths";
+
+/** A server type as it arrives over JSON: dates become ISO strings. */
+type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+
+const date = z.string();
+
+const CATEGORIES = ["LLM observability", "APM & tracing", "Product analytics", "Data warehouse & storage", "Custom"] as const satisfies readonly DestinationCategory[];
+const WIDGETS = ["text", "secret", "url", "select", "headers", "switch", "number", "textarea"] as const satisfies readonly FieldWidget[];
+
+const fieldSchema: z.ZodType<FieldDescriptor> = z.object({
+  key: z.string(),
+  label: z.string(),
+  help: z.string().optional(),
+  placeholder: z.string().optional(),
+  secret: z.boolean().optional(),
+  widget: z.enum(WIDGETS),
+  options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+  required: z.boolean(),
+  default: z.unknown().optional(),
+});
+
+export const destinationTypeSchema = z.object({
+  type: z.string(),
+  name: z.string(),
+  category: z.enum(CATEGORIES),
+  description: z.string(),
+  docsUrl: z.string(),
+  fields: z.array(fieldSchema),
+  hasSetupSql: z.boolean(),
+});
+export type DestinationType = z.infer<typeof destinationTypeSchema>;
+
+const destinationSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  status: z.enum(["active", "paused", "auto_paused"]),
+  statusReason: z.string().nullable(),
+  privacyMode: z.boolean(),
+  samplingRate: z.number(),
+  apiKeyInclude: z.array(z.string()),
+  apiKeyExclude: z.array(z.string()),
+  filterRules: z.unknown(),
+  config: z.record(z.string(), z.unknown()),
+  version: z.number(),
+  health: z.object({
+    consecutiveFailures: z.number(),
+    failingSince: date.nullable(),
+    lastSuccessAt: date.nullable(),
+    lastFailureAt: date.nullable(),
+    lastError: z.string().nullable(),
+  }),
+  createdAt: date,
+  updatedAt: date,
+}) satisfies z.ZodType<Wire<DestinationView>>;
+export type Destination = z.infer<typeof destinationSchema>;
+
+const bucketSchema = z.object({ start: date, delivered: z.number(), failed: z.number(), pending: z.number() });
+
+/** The list's per-destination 24 h summary: success rate and hourly buckets (the sparkline). */
+const summarySchema = z.object({
+  successRate24h: z.number().nullable(),
+  delivered24h: z.number(),
+  failed24h: z.number(),
+  buckets: z.array(bucketSchema),
+}) satisfies z.ZodType<Wire<HealthSummary>>;
+
+const listedDestinationSchema = destinationSchema.extend({ summary: summarySchema }) satisfies z.ZodType<Wire<DestinationListItem>>;
+export type ListedDestination = z.infer<typeof listedDestinationSchema>;
+
+const testResultSchema = z.object({
+  ok: z.boolean(),
+  status: z.number().optional(),
+  message: z.string(),
+  responseBody: z.string().optional(),
+  request: z
+    .object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.string().optional() })
+    .optional(),
+}) satisfies z.ZodType<TestResult>;
+export type TestOutcome = z.infer<typeof testResultSchema>;
+
+const requeueSchema = z.object({
+  dryRun: z.boolean(),
+  count: z.number(),
+  created: z.number().optional(),
+  reset: z.number().optional(),
+}) satisfies z.ZodType<RequeueResult>;
+
+export const DELIVERY_STATUSES = ["pending", "in_flight", "delivered", "failed", "dropped"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+const deliverySchema = z.object({
+  id: z.string(),
+  traceId: z.string(),
+  traceExternalId: z.string().nullable(),
+  isTest: z.boolean(),
+  receivedAt: date,
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number(),
+  lastStatus: z.number().nullable(),
+  latencyMs: z.number().nullable(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: date,
+  deliveredAt: date.nullable(),
+  createdAt: date,
+}) satisfies z.ZodType<Wire<DeliveryLogEntry>>;
+export type DeliveryRow = z.infer<typeof deliverySchema>;
+
+const deliveryPageSchema = z.object({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable() });
+export type DeliveryPage = z.infer<typeof deliveryPageSchema>;
+
+export const HEALTH_WINDOWS = ["24h", "7d"] as const satisfies readonly HealthStats["window"][];
+export type HealthWindow = (typeof HEALTH_WINDOWS)[number];
+
+const healthSchema = z.object({
+  status: z.enum(["active", "paused", "auto_paused"]),
+  statusReason: z.string().nullable(),
+  consecutiveFailures: z.number(),
+  failingSince: date.nullable(),
+  lastSuccessAt: date.nullable(),
+  window: z.enum(HEALTH_WINDOWS),
+  successRate: z.number().nullable(),
+  delivered: z.number(),
+  failed: z.number(),
+  latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+  backlog: z.number(),
+  retrying: z.number(),
+  oldestPendingAgeMs: z.number().nullable(),
+  lastError: z.object({ message: z.string(), at: date.nullable() }).nullable(),
+  buckets: z.array(bucketSchema),
+}) satisfies z.ZodType<Wire<Awaited<ReturnType<typeof getDestinationHealth>>>>;
+export type DestinationHealth = z.infer<typeof healthSchema>;
+
+const testTraceSchema = z.object({
+  traceId: z.string(),
+  deliveries: z.array(z.object({ id: z.string(), destinationId: z.string(), status: z.enum(DELIVERY_STATUSES), createdAt: date })),
+}) satisfies z.ZodType<Wire<Awaited<ReturnType<typeof sendTestTrace>>>>;
+export type TestTraceResult = z.infer<typeof testTraceSchema>;
+
+export type DestinationSettings = {
+  name: string;
+  enabled: boolean;
+  privacyMode: boolean;
+  samplingRate: number;
+  apiKeyInclude: string[];
+  apiKeyExclude: string[];
+  filterRules: unknown;
+};
+
+const path = workspaceApiPath;
+
+export const observabilityKeys = {
+  all: (ws: string) => ["workspaces", ws, "observability"] as const,
+  broadcast: (ws: string) => ["workspaces", ws, "observability", "broadcast"] as const,
+  types: (ws: string) => ["workspaces", ws, "observability", "types"] as const,
+  destinations: (ws: string) => ["workspaces", ws, "observability", "destinations"] as const,
+  destination: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id] as const,
+  health: (ws: string, id: string, window: HealthWindow) => ["workspaces", ws, "observability", "destinations", id, "health", window] as const,
+  deliveries: (ws: string, id: string, status: DeliveryStatus | "all") =>
+    ["workspaces", ws, "observability", "destinations", id, "deliveries", status] as const,
+  setupSql: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id, "setup-sql"] as const,
+};
+
+export const observabilityApi = {
+  broadcast: (ws: string) => api.get(path(ws, "broadcast"), z.object({ enabled: z.boolean() })),
+  setBroadcast: (ws: string, enabled: boolean) => api.put(path(ws, "broadcast"), z.object({ enabled: z.boolean() }), { enabled }),
+  types: (ws: string) => api.get(path(ws, "destination-types"), z.object({ types: z.array(destinationTypeSchema) })).then((r) => r.types),
+  list: (ws: string) =>
+    api.get(path(ws, "destinations"), z.object({ destinations: z.array(listedDestinationSchema) })).then((r) => r.destinations),
+  get: (ws: string, id: string) => api.get(path(ws, "destinations", id), z.object({ destination: destinationSchema })).then((r) => r.destination),
+  create: (ws: string, input: DestinationSettings & { type: string; config: Record<string, unknown> }) =>
+    api.post(path(ws, "destinations"), z.object({ destination: destinationSchema }), input).then((r) => r.destination),
+  update: (ws: string, id: string, patch: Partial<DestinationSettings> & { config?: Record<string, unknown> }) =>
+    api.patch(path(ws, "destinations", id), z.object({ destination: destinationSchema }), patch).then((r) => r.destination),
+  remove: (ws: string, id: string) => api.delete(path(ws, "destinations", id), noContent),
+  testUnsaved: (ws: string, input: { type: string; config: Record<string, unknown>; destinationId?: string }) =>
+    api.post(path(ws, "destinations", "test"), z.object({ result: testResultSchema }), input).then((r) => r.result),
+  testSaved: (ws: string, id: string) =>
+    api.post(path(ws, "destinations", id, "test"), z.object({ result: testResultSchema })).then((r) => r.result),
+  pause: (ws: string, id: string) => api.post(path(ws, "destinations", id, "pause"), z.object({ destination: destinationSchema })).then((r) => r.destination),
+  resume: (ws: string, id: string) => api.post(path(ws, "destinations", id, "resume"), z.object({ destination: destinationSchema })).then((r) => r.destination),
+  retryFailed: (ws: string, id: string, dryRun: boolean) => api.post(path(ws, "destinations", id, "retry-failed"), requeueSchema, { dryRun }),
+  replay: (ws: string, id: string, since: string, dryRun: boolean) =>
+    api.post(path(ws, "destinations", id, "replay"), requeueSchema, { since, dryRun }),
+  deliveries: (ws: string, id: string, status: DeliveryStatus | "all", cursor: string | null) => {
+    const query = new URLSearchParams();
+    if (status !== "all") query.set("status", status);
+    if (cursor) query.set("cursor", cursor);
+    const qs = query.size ? `?${query}` : "";
+    return api.get(`${path(ws, "destinations", id, "deliveries")}${qs}`, deliveryPageSchema);
+  },
+  health: (ws: string, id: string, window: HealthWindow) =>
+    api.get(`${path(ws, "destinations", id, "health")}?window=${window}`, z.object({ health: healthSchema })).then((r) => r.health),
+  setupSql: (ws: string, id: string) => api.get(path(ws, "destinations", id, "setup-sql"), z.object({ sql: z.string() })).then((r) => r.sql),
+  sendTestTrace: (ws: string) => api.post(path(ws, "test-trace"), testTraceSchema),
+};

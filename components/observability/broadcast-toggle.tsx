@@ -1,0 +1,61 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { toast } from "sonner";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Switch } from "@/components/ui/switch";
+import { errorMessage, isChangeProposed } from "@/lib/api/client";
+import { observabilityApi, observabilityKeys } from "./api";
+import { useBroadcastAccess } from "./status";
+
+/** The workspace's master switch, flipped optimistically and rolled back if the server refuses. */
+export function BroadcastToggle() {
+  const { workspaceId, canChange } = useBroadcastAccess();
+  const queryClient = useQueryClient();
+  const key = observabilityKeys.broadcast(workspaceId);
+  const broadcast = useQuery({ queryKey: key, queryFn: () => observabilityApi.broadcast(workspaceId) });
+  const toggle = useMutation({
+    mutationFn: (enabled: boolean) => observabilityApi.setBroadcast(workspaceId, enabled),
+    onMutate: async (enabled) => {
+      await queryClient.cancelQueries({ queryKey: key });
+      const previous = queryClient.getQueryData<{ enabled: boolean }>(key);
+      queryClient.setQueryData(key, { enabled });
+      return { previous };
+    },
+    onError: (error, _enabled, context) => {
+      queryClient.setQueryData(key, context?.previous);
+      if (!isChangeProposed(error)) toast.error(`Could not change broadcast: ${errorMessage(error)}`);
+    },
+    onSuccess: ({ enabled }) => toast.success(enabled ? "Broadcast is on" : "Broadcast is off: nothing is sent"),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: key }),
+  });
+
+  const enabled = broadcast.data?.enabled ?? false;
+  return (
+    <section aria-labelledby="broadcast-title" className="flex items-start justify-between gap-4 rounded-lg border p-4">
+      <div className="grid gap-1">
+        <h2 id="broadcast-title" className="text-base font-semibold">
+          Broadcast
+        </h2>
+        <p id="broadcast-description" className="text-muted-foreground max-w-2xl text-sm">
+          When on, a trace of every LLM request made with this workspace&apos;s API keys is sent to each active destination
+          below. When off, nothing is sent to any destination; destinations and their settings are kept, ready for when you
+          turn it back on.
+        </p>
+        {broadcast.isError && <p className="text-destructive text-sm">Could not load the broadcast setting: {errorMessage(broadcast.error)}</p>}
+      </div>
+      {broadcast.isPending ? (
+        <Skeleton className="h-[1.15rem] w-8 shrink-0 rounded-full" aria-hidden />
+      ) : (
+        <Switch
+          aria-labelledby="broadcast-title"
+          aria-describedby="broadcast-description"
+          checked={enabled}
+          disabled={!canChange || broadcast.isError}
+          onCheckedChange={(next) => toggle.mutate(next)}
+          className="mt-1"
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,339 @@
+"use client";
+
+import * as React from "react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import {
+  EyeOffIcon,
+  Loader2Icon,
+  MoreHorizontalIcon,
+  PauseIcon,
+  PencilIcon,
+  PlayIcon,
+  PlugZapIcon,
+  SendIcon,
+  Trash2Icon,
+} from "lucide-react";
+import { toast } from "sonner";
+import {
+  AlertDialog,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+} from "@/components/ui/alert-dialog";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from "@/components/ui/dropdown-menu";
+import { FormError } from "@/components/ui/form-field";
+import { Skeleton } from "@/components/ui/skeleton";
+import { errorMessage, isChangeProposed } from "@/lib/api/client";
+import { formatDateTime, formatRelative } from "@/lib/format";
+import { observabilityApi, observabilityKeys, type Destination, type DestinationType, type ListedDestination } from "./api";
+import { Sparkline } from "./charts";
+import { summarizeFilter } from "./filter-builder-state";
+import { destinationPath } from "./paths";
+import { PlatformIcon } from "./platform-icon";
+import { formatRate } from "./sampling-scale";
+import { DestinationStatusBadge, useBroadcastAccess } from "./status";
+import { TestResultPanel } from "./test-result";
+import { TestTraceDialog } from "./test-trace";
+
+/** The later of two ISO timestamps (either may be missing). */
+function latest(a: string | null, b: string | null): string | null {
+  if (!a || !b) return a ?? b;
+  return new Date(a) > new Date(b) ? a : b;
+}
+
+function formatSuccessRate(rate: number | null): string {
+  return rate === null ? "—" : `${Number((rate * 100).toFixed(rate < 1 ? 1 : 0))}%`;
+}
+
+/** Pause/resume applied to the cached list at once, rolled back if the server refuses. */
+function usePauseResume(workspaceId: string, destination: Destination) {
+  const queryClient = useQueryClient();
+  const key = observabilityKeys.destinations(workspaceId);
+  return useMutation({
+    mutationFn: (action: "pause" | "resume") =>
+      action === "pause" ? observabilityApi.pause(workspaceId, destination.id) : observabilityApi.resume(workspaceId, destination.id),
+    onMutate: async (action) => {
+      await queryClient.cancelQueries({ queryKey: key });
+      const previous = queryClient.getQueryData<ListedDestination[]>(key);
+      queryClient.setQueryData<ListedDestination[]>(key, (rows) =>
+        rows?.map((r) => (r.id === destination.id ? { ...r, status: action === "pause" ? "paused" : "active", statusReason: null } : r)),
+      );
+      return { previous };
+    },
+    onError: (error, action, context) => {
+      queryClient.setQueryData(key, context?.previous);
+      if (!isChangeProposed(error)) toast.error(`Could not ${action} "${destination.name}": ${errorMessage(error)}`);
+    },
+    onSuccess: (updated, action) => {
+      toast.success(`"${updated.name}" ${action === "pause" ? "paused: traces wait until you resume it" : "resumed"}`);
+      queryClient.setQueryData(observabilityKeys.destination(workspaceId, updated.id), updated);
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: observabilityKeys.all(workspaceId) }),
+  });
+}
+
+export function DeleteDestinationDialog({
+  destination,
+  open,
+  onOpenChange,
+  onDeleted,
+}: {
+  destination: Pick<Destination, "id" | "name">;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  onDeleted?: () => void;
+}) {
+  const { workspaceId } = useBroadcastAccess();
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: () => observabilityApi.remove(workspaceId, destination.id),
+    onSuccess: () => {
+      toast.success(`"${destination.name}" deleted`);
+      queryClient.setQueryData<ListedDestination[]>(observabilityKeys.destinations(workspaceId), (rows) =>
+        rows?.filter((r) => r.id !== destination.id),
+      );
+      onOpenChange(false);
+      onDeleted?.();
+      return queryClient.invalidateQueries({ queryKey: observabilityKeys.destinations(workspaceId) });
+    },
+    // Sent for approval (a member of an organization): nothing was deleted; the notice says so.
+    onError: (error) => isChangeProposed(error) && onOpenChange(false),
+  });
+  return (
+    <AlertDialog
+      open={open}
+      onOpenChange={(next) => {
+        if (remove.isPending) return;
+        if (!next) remove.reset();
+        onOpenChange(next);
+      }}
+    >
+      <AlertDialogContent>
+        <AlertDialogHeader>
+          <AlertDialogTitle>Delete &ldquo;{destination.name}&rdquo;?</AlertDialogTitle>
+          <AlertDialogDescription>
+            No more traces are sent to it, and traces still waiting for it are dropped. Its delivery log goes with it. To stop
+            sending for a while instead, pause it.
+          </AlertDialogDescription>
+        </AlertDialogHeader>
+        <FormError message={remove.error ? errorMessage(remove.error) : null} />
+        <AlertDialogFooter>
+          <AlertDialogCancel disabled={remove.isPending}>Cancel</AlertDialogCancel>
+          <Button variant="destructive" disabled={remove.isPending} onClick={() => remove.mutate()}>
+            {remove.isPending && <Loader2Icon className="animate-spin" aria-hidden />}
+            Delete destination
+          </Button>
+        </AlertDialogFooter>
+      </AlertDialogContent>
+    </AlertDialog>
+  );
+}
+
+/** "Test connection" on a saved destination: runs at once and shows the platform's answer. */
+export function SavedTestDialog({
+  destination,
+  open,
+  onOpenChange,
+}: {
+  destination: Pick<Destination, "id" | "name">;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+}) {
+  const { workspaceId } = useBroadcastAccess();
+  const test = useMutation({ mutationFn: () => observabilityApi.testSaved(workspaceId, destination.id) });
+  const { mutate } = test;
+  React.useEffect(() => {
+    if (open) mutate();
+  }, [open, mutate]);
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogContent className="sm:max-w-lg">
+        <DialogHeader>
+          <DialogTitle>Test connection: {destination.name}</DialogTitle>
+          <DialogDescription>A synthetic test trace is sent with the saved settings, through the same path as real traffic.</DialogDescription>
+        </DialogHeader>
+        {test.isPending && (
+          <p role="status" className="text-muted-foreground flex items-center gap-2 text-sm">
+            <Loader2Icon className="size-4 animate-spin" aria-hidden /> Testing…
+          </p>
+        )}
+        <FormError message={test.error ? errorMessage(test.error) : null} />
+        {test.data && <TestResultPanel result={test.data} />}
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+type RowDialog = "test" | "trace" | "delete" | null;
+
+function DestinationActions({ destination, names }: { destination: ListedDestination; names: Record<string, string> }) {
+  const { workspaceId, canChange, canTest } = useBroadcastAccess();
+  const router = useRouter();
+  const [dialog, setDialog] = React.useState<RowDialog>(null);
+  const pauseResume = usePauseResume(workspaceId, destination);
+  const paused = destination.status !== "active";
+  const close = (open: boolean) => !open && setDialog(null);
+
+  return (
+    <>
+      <DropdownMenu modal={false}>
+        <DropdownMenuTrigger asChild>
+          <Button variant="ghost" size="icon-sm" aria-label={`Actions for ${destination.name}`}>
+            <MoreHorizontalIcon aria-hidden />
+          </Button>
+        </DropdownMenuTrigger>
+        <DropdownMenuContent align="end" className="w-48">
+          <DropdownMenuItem onSelect={() => router.push(destinationPath(workspaceId, destination.id, "settings"))}>
+            <PencilIcon aria-hidden /> {canChange ? "Edit" : "View settings"}
+          </DropdownMenuItem>
+          {canTest && (
+            <>
+              <DropdownMenuItem onSelect={() => setDialog("test")}>
+                <PlugZapIcon aria-hidden /> Test connection
+              </DropdownMenuItem>
+              <DropdownMenuItem onSelect={() => setDialog("trace")}>
+                <SendIcon aria-hidden /> Send test trace
+              </DropdownMenuItem>
+            </>
+          )}
+          {canChange && (
+            <>
+              <DropdownMenuItem disabled={pauseResume.isPending} onSelect={() => pauseResume.mutate(paused ? "resume" : "pause")}>
+                {paused ? <PlayIcon aria-hidden /> : <PauseIcon aria-hidden />} {paused ? "Resume" : "Pause"}
+              </DropdownMenuItem>
+              <DropdownMenuSeparator />
+              <DropdownMenuItem variant="destructive" onSelect={() => setDialog("delete")}>
+                <Trash2Icon aria-hidden /> Delete
+              </DropdownMenuItem>
+            </>
+          )}
+        </DropdownMenuContent>
+      </DropdownMenu>
+      <SavedTestDialog destination={destination} open={dialog === "test"} onOpenChange={close} />
+      <TestTraceDialog open={dialog === "trace"} onOpenChange={close} destinationNames={names} />
+      <DeleteDestinationDialog destination={destination} open={dialog === "delete"} onOpenChange={close} />
+    </>
+  );
+}
+
+function DestinationRow({
+  destination,
+  typeName,
+  names,
+}: {
+  destination: ListedDestination;
+  typeName: string;
+  names: Record<string, string>;
+}) {
+  const { workspaceId } = useBroadcastAccess();
+  const { summary } = destination;
+  const lastDeliveryAt = latest(destination.health.lastSuccessAt, destination.health.lastFailureAt);
+  const filter = summarizeFilter(destination.filterRules);
+  const keyFilter =
+    destination.apiKeyInclude.length > 0
+      ? `${destination.apiKeyInclude.length} API key${destination.apiKeyInclude.length === 1 ? "" : "s"}`
+      : destination.apiKeyExclude.length > 0
+        ? `All keys but ${destination.apiKeyExclude.length}`
+        : null;
+  return (
+    <li className="grid grid-cols-[auto_minmax(0,1fr)_auto] items-start gap-x-3 gap-y-3 p-4 md:grid-cols-[auto_minmax(0,1fr)_13rem_auto] md:items-center">
+      <PlatformIcon type={destination.type} className="text-muted-foreground" />
+      <div className="grid min-w-0 gap-1.5">
+        <div className="flex min-w-0 flex-wrap items-center gap-2">
+          <Link
+            href={destinationPath(workspaceId, destination.id)}
+            className="focus-visible:ring-ring/50 truncate rounded font-medium outline-none hover:underline focus-visible:ring-[3px]"
+          >
+            {destination.name}
+          </Link>
+          <DestinationStatusBadge destination={destination} />
+        </div>
+        <div className="text-muted-foreground flex flex-wrap items-center gap-x-3 gap-y-1 text-xs">
+          <span>{typeName}</span>
+          <span title="Sampling rate">Sampling {formatRate(destination.samplingRate)}</span>
+          {destination.privacyMode && (
+            <Badge variant="outline" className="gap-1" title="Prompts and completions are removed before sending">
+              <EyeOffIcon aria-hidden /> Privacy mode
+            </Badge>
+          )}
+          <span className="max-w-64 truncate" title={filter}>
+            {filter === "All traces" ? "No filter rules" : `Filter: ${filter}`}
+          </span>
+          {keyFilter && <span>{keyFilter}</span>}
+        </div>
+        {destination.status === "auto_paused" && destination.statusReason && (
+          <p className="text-destructive line-clamp-2 text-xs">{destination.statusReason}</p>
+        )}
+      </div>
+      <div className="col-start-3 row-start-1 md:col-start-4">
+        <DestinationActions destination={destination} names={names} />
+      </div>
+      <div className="col-span-2 col-start-2 flex items-center gap-3 md:col-span-1 md:col-start-3 md:row-start-1">
+        <Sparkline
+          points={summary.buckets}
+          label={`Success rate over the last 24 hours: ${formatSuccessRate(summary.successRate24h)}`}
+          className={summary.failed24h > 0 ? "text-destructive" : "text-success"}
+        />
+        <div className="grid text-xs">
+          <span className="font-medium tabular-nums">
+            {formatSuccessRate(summary.successRate24h)} <span className="text-muted-foreground font-normal">24 h</span>
+          </span>
+          <span className="text-muted-foreground">
+            {lastDeliveryAt ? (
+              <time dateTime={lastDeliveryAt} title={`Last delivery attempt ${formatDateTime(lastDeliveryAt)}`}>
+                {formatRelative(lastDeliveryAt)}
+              </time>
+            ) : (
+              "No deliveries yet"
+            )}
+          </span>
+        </div>
+      </div>
+    </li>
+  );
+}
+
+export function DestinationList({ destinations, types }: { destinations: ListedDestination[]; types: DestinationType[] | undefined }) {
+  const typeNames = Object.fromEntries((types ?? []).map((t) => [t.type, t.name]));
+  const names = Object.fromEntries(destinations.map((d) => [d.id, d.name]));
+  return (
+    <ul aria-label="Destinations" className="divide-y rounded-lg border">
+      {destinations.map((d) => (
+        <DestinationRow key={d.id} destination={d} typeName={typeNames[d.type] ?? d.type} names={names} />
+      ))}
+    </ul>
+  );
+}
+
+/** As tall as DestinationList's rows, so nothing moves when the list arrives. */
+export function DestinationListSkeleton({ rows = 3 }: { rows?: number }) {
+  return (
+    <div role="status" aria-label="Loading destinations" className="divide-y rounded-lg border">
+      {Array.from({ length: rows }, (_, i) => (
+        <div key={i} className="grid grid-cols-[auto_minmax(0,1fr)_auto] items-center gap-3 p-4 md:grid-cols-[auto_minmax(0,1fr)_13rem_auto]">
+          <Skeleton className="size-8 rounded-md" />
+          <div className="grid gap-2">
+            <Skeleton className="h-5 w-40" />
+            <Skeleton className="h-4 w-64 max-w-full" />
+          </div>
+          <Skeleton className="hidden h-8 w-48 md:block" />
+          <Skeleton className="size-8" />
+        </div>
+      ))}
+    </div>
+  );
+}

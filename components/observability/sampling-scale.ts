@@ -1,0 +1,48 @@
+// The sampling slider's scale. Rates run from 0.0001 (0.01 %) to 1 (100 %) — four orders of
+// magnitude — so a linear slider would spend 99 % of its travel above 1 %. The slider moves along
+// a logarithmic scale instead (each quarter of the track is one order of magnitude), and the rate
+// it produces is rounded to two significant digits so it reads as a plain percentage.
+export const MIN_SAMPLING_RATE = 0.0001;
+export const MAX_SAMPLING_RATE = 1;
+/** Slider positions 0…SLIDER_STEPS (integers, so arrow keys move one step). */
+export const SLIDER_STEPS = 400;
+
+const DECADES = Math.log10(MAX_SAMPLING_RATE / MIN_SAMPLING_RATE);
+
+export function clampRate(rate: number): number {
+  if (!Number.isFinite(rate)) return MAX_SAMPLING_RATE;
+  return Math.min(MAX_SAMPLING_RATE, Math.max(MIN_SAMPLING_RATE, rate));
+}
+
+/** Rounds to two significant digits (0.012345 → 0.012), within the allowed range. */
+export function roundRate(rate: number): number {
+  return clampRate(Number(clampRate(rate).toPrecision(2)));
+}
+
+export function rateToPosition(rate: number): number {
+  return Math.round((Math.log10(clampRate(rate) / MIN_SAMPLING_RATE) / DECADES) * SLIDER_STEPS);
+}
+
+export function positionToRate(position: number): number {
+  const p = Math.min(SLIDER_STEPS, Math.max(0, position));
+  return roundRate(MIN_SAMPLING_RATE * 10 ** ((p / SLIDER_STEPS) * DECADES));
+}
+
+/** 1 → "100%", 0.05 → "5%", 0.0025 → "0.25%", 0.0001 → "0.01%". */
+export function formatRate(rate: number): string {
+  return `${Number((rate * 100).toPrecision(2))}%`;
+}
+
+/**
+ * The percentage typed into the numeric box → a rate, or an error message. "5" and "5%" mean 5 %.
+ * Values outside 0.01–100 % are refused rather than clamped: a typo should not silently become 100 %.
+ */
+export function parsePercent(input: string): { rate: number } | { error: string } {
+  const text = input.trim().replace(/%$/, "").trim();
+  if (text === "") return { error: "Enter a percentage" };
+  const percent = Number(text);
+  if (!Number.isFinite(percent)) return { error: "Enter a number" };
+  const rate = percent / 100;
+  if (rate < MIN_SAMPLING_RATE || rate > MAX_SAMPLING_RATE) return { error: "Between 0.01% and 100%" };
+  return { rate: Number(rate.toPrecision(4)) };
+}

@@ -1,0 +1,69 @@
+// Status badges of destinations and deliveries, and who may change broadcast settings here.
+import { Badge } from "@/components/ui/badge";
+import { useCurrentWorkspace } from "@/components/shell/workspace-context";
+import { broadcastChangeMode, can } from "@/lib/auth/permissions";
+import type { DeliveryStatus, Destination } from "./api";
+
+export function DestinationStatusBadge({ destination }: { destination: Pick<Destination, "enabled" | "status" | "statusReason"> }) {
+  if (!destination.enabled) {
+    return (
+      <Badge variant="muted" title="Saved as disabled: nothing is sent until it is enabled in its settings">
+        Disabled
+      </Badge>
+    );
+  }
+  switch (destination.status) {
+    case "active":
+      return <Badge variant="success">Active</Badge>;
+    case "paused":
+      return (
+        <Badge variant="muted" title={destination.statusReason ?? undefined}>
+          Paused
+        </Badge>
+      );
+    case "auto_paused":
+      return (
+        <Badge variant="destructive" title={destination.statusReason ?? undefined}>
+          Auto-paused
+        </Badge>
+      );
+  }
+}
+
+const DELIVERY_LABELS: Record<DeliveryStatus, string> = {
+  pending: "Pending",
+  in_flight: "Sending",
+  delivered: "Delivered",
+  failed: "Failed",
+  dropped: "Dropped",
+};
+
+export function deliveryStatusLabel(status: DeliveryStatus): string {
+  return DELIVERY_LABELS[status];
+}
+
+/** A pending delivery that has already been attempted is waiting for its next retry. */
+export function DeliveryStatusBadge({ status, attempts = 0 }: { status: DeliveryStatus; attempts?: number }) {
+  if (status === "pending" && attempts > 0) {
+    return (
+      <Badge variant="outline" className="border-amber-500/50 text-amber-700 dark:text-amber-400">
+        Retrying
+      </Badge>
+    );
+  }
+  const variant = status === "delivered" ? "success" : status === "failed" ? "destructive" : status === "dropped" ? "muted" : "outline";
+  return <Badge variant={variant}>{DELIVERY_LABELS[status]}</Badge>;
+}
+
+/**
+ * What the current user may do with broadcast settings. Members of organizations may change them
+ * too, but `proposes`: each change is sent for an admin's approval (the API answers 202 with a
+ * change request, surfaced by the client as isChangeProposed()). Tests change nothing, so whoever
+ * has broadcast:test may run them.
+ */
+export function useBroadcastAccess() {
+  const { workspace } = useCurrentWorkspace();
+  const canChange = can(workspace.role, "broadcast:change");
+  const proposes = canChange && broadcastChangeMode(workspace.role, workspace.kind) === "propose";
+  return { workspaceId: workspace.id, canChange, proposes, canTest: can(workspace.role, "broadcast:test") };
+}
