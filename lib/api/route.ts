@@ -85,11 +85,40 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   }
   const text = Buffer.concat(chunks).toString("utf8");
   if (!text.trim()) throw new ApiError(400, "invalid_request", "Request body is required");
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new ApiError(400, "invalid_json", `Request body is not valid JSON: ${(e as Error).message}`);
   }
+  const unstorable = findUnstorableText(value);
+  if (unstorable !== undefined) {
+    const message = "must not contain NUL characters (\\u0000) or unpaired UTF-16 surrogates";
+    throw new ApiError(400, "invalid_request", `Invalid body: ${unstorable}: ${message}`, [{ path: unstorable, message }]);
+  }
+  return value;
+}
+
+// NUL and unpaired surrogates are valid in JSON text but cannot be stored: PostgreSQL rejects
+// U+0000 in text and jsonb, and a lone surrogate has no UTF-8 encoding. Refused here, for every
+// route at once, as a 400 naming the field instead of a database error (tests/reliability/fuzz.test.ts).
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The path ("a.0.b", "(root)") of the first key or string holding unstorable text; iterative, so deep nesting cannot overflow the stack. */
+function findUnstorableText(root: unknown): string | undefined {
+  const stack: [unknown, string[]][] = [[root, []]];
+  while (stack.length) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === "string") {
+      if (UNSTORABLE.test(value)) return path.join(".") || "(root)";
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) {
+        if (UNSTORABLE.test(key)) return [...path, key].join(".");
+        stack.push([child, [...path, key]]);
+      }
+    }
+  }
+  return undefined;
 }
 
 function tooLarge(maxBytes: number) {

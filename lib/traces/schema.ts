@@ -111,7 +111,9 @@ export const traceInput = z
         time_to_first_token_ms: nonNegNum.optional(),
       })
       .strict()
-      .refine((t) => t.end.getTime() >= t.start.getTime(), { message: "end must not be before start", path: ["end"] }),
+      // zod runs this refinement even when start or end failed to parse (it then sees the raw
+      // input, not Dates): compare only two real Dates, the field errors already name the rest.
+      .refine((t) => !(t.start instanceof Date && t.end instanceof Date) || t.end.getTime() >= t.start.getTime(), { message: "end must not be before start", path: ["end"] }),
     finish_reason: z.string().max(64).optional(),
     stream: z.boolean().optional(),
     status: z.enum(["ok", "error"]).optional(),
@@ -125,11 +127,20 @@ export const traceInput = z
 export type TraceInput = z.input<typeof traceInput>;
 export type ParsedTraceInput = z.output<typeof traceInput>;
 
-/** A single trace or a batch {"traces":[…]}. */
-export const ingestBody = z.union([
-  z.object({ traces: z.array(traceInput).min(1).max(LIMITS.tracesPerBatch) }).strict(),
-  traceInput,
-]);
+export const ingestBatch = z.object({ traces: z.array(traceInput).min(1).max(LIMITS.tracesPerBatch) }).strict();
+
+/**
+ * A single trace or a batch {"traces":[…]}, always output as a list. An object with a `traces`
+ * key is validated as a batch, anything else as one trace, so errors name the real field
+ * (`traces.3.model`, `model`) instead of a root-level "no union member matched".
+ */
+export const ingestBody = z.unknown().transform((value, ctx): ParsedTraceInput[] => {
+  const isBatch = typeof value === "object" && value !== null && !Array.isArray(value) && "traces" in value;
+  const parsed = isBatch ? ingestBatch.safeParse(value) : traceInput.safeParse(value);
+  if (parsed.success) return "traces" in parsed.data ? parsed.data.traces : [parsed.data];
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: "custom", message: issue.message });
+  return z.NEVER;
+});
 
 export type Message = z.output<typeof message>;
 export type ToolDefinition = z.output<typeof toolDefinition>;

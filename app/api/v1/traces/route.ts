@@ -1,0 +1,31 @@
+// POST /api/v1/traces: apps send one trace or a batch {"traces":[…]} with their workspace API key.
+// 202 {ids} as soon as the traces and their outbox rows are committed; delivery happens later.
+import { NextResponse } from "next/server";
+import { ApiError, validationError } from "@/lib/api/errors";
+import { defineRoute } from "@/lib/api/route";
+import { acceptTraces } from "@/lib/ingest";
+import { ingestRateLimiter } from "@/lib/ingest/rate-limit";
+import { sessionIdHeader } from "@/lib/traces/normalize";
+import { ingestBody, LIMITS } from "@/lib/traces/schema";
+
+export const POST = defineRoute(
+  {
+    auth: { kind: "apiKey" },
+    body: ingestBody,
+    maxBodyBytes: LIMITS.bodyBytes,
+    beforeBody: ({ ctx }) => {
+      const retryAfter = ingestRateLimiter().take(ctx.apiKey.id);
+      if (retryAfter > 0) {
+        throw new ApiError(429, "rate_limited", `Too many requests for this API key; retry after ${retryAfter} s`, undefined, {
+          "Retry-After": String(retryAfter),
+        });
+      }
+    },
+  },
+  async ({ req, ctx, body }) => {
+    const header = sessionIdHeader.safeParse(req.headers.get("x-session-id") ?? undefined);
+    if (!header.success) throw validationError(header.error, "headers", ["x-session-id"]);
+    const { ids } = await acceptTraces(ctx, body, { headerSessionId: header.data });
+    return NextResponse.json({ ids }, { status: 202 });
+  },
+);

@@ -1,0 +1,203 @@
+// Per-destination filter rules in OpenRouter's vocabulary (reference-broadcast.md §3):
+//   { enabled, groups: [{ logic: "and" | "or", rules: [{ field, operator, value? }] }] }
+// Validation (filterRulesSchema) happens when a destination is saved; evaluation
+// (compileFilter) happens at ingest, once per destination per commit, then per trace.
+import v8 from "node:v8";
+import { z } from "zod";
+import { messagesText } from "@/lib/traces/content";
+import type { Trace } from "@/lib/traces/schema";
+import {
+  COMPARISON_OPERATORS,
+  FILTER_FIELDS,
+  FILTER_OPERATORS,
+  PRESENCE_OPERATORS,
+  STRING_FIELDS,
+  TEXT_OPERATORS,
+  type FilterField,
+} from "./filter-vocabulary";
+
+export * from "./filter-vocabulary";
+
+/** Longest accepted regex pattern. */
+export const MAX_REGEX_LENGTH = 512;
+/** Longest accepted rule value. */
+export const MAX_VALUE_LENGTH = 1024;
+/**
+ * Text operators see at most this many characters of a field (the start of the prompt or
+ * completion). Together with the linear-time regex engine this bounds the cost of one rule.
+ */
+export const MAX_MATCH_INPUT = 64 * 1024;
+
+// Regex rules run on V8's linear-time engine (the `l` flag), so no pattern can backtrack
+// catastrophically, whatever the input: `(a+)+$` runs in linear time. The engine is built into
+// V8 behind a flag, which only makes the `l` flag available and changes no other RegExp.
+// Patterns it cannot run (backreferences, lookaround) are rejected when the rule is saved.
+v8.setFlagsFromString("--enable-experimental-regexp-engine");
+
+/** Compiles a rule's pattern for linear-time matching; throws SyntaxError when it is not allowed. */
+export function compileRegex(pattern: string): RegExp {
+  return new RegExp(pattern, "l");
+}
+
+const STRING_FIELD_SET = new Set<string>(STRING_FIELDS);
+const TEXT_OPERATOR_SET = new Set<string>(TEXT_OPERATORS);
+const COMPARISON_OPERATOR_SET = new Set<string>(COMPARISON_OPERATORS);
+const PRESENCE_OPERATOR_SET = new Set<string>(PRESENCE_OPERATORS);
+
+export const filterRuleSchema = z
+  .object({
+    field: z.enum(FILTER_FIELDS),
+    operator: z.enum(FILTER_OPERATORS),
+    // null is accepted as "no value" (what API clients send for exists / not_exists).
+    value: z.union([z.string().max(MAX_VALUE_LENGTH), z.number().finite()]).nullable().optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    const issue = (message: string, path: string = "value") => ctx.addIssue({ code: "custom", path: [path], message });
+    if (PRESENCE_OPERATOR_SET.has(rule.operator)) {
+      if (rule.value !== undefined && rule.value !== null && rule.value !== "") issue(`${rule.operator} takes no value`);
+      return;
+    }
+    // An empty value would make `contains ""` match everything: rejected to prevent data leaks.
+    if (rule.value === undefined || rule.value === null || (typeof rule.value === "string" && rule.value.trim() === "")) {
+      issue(`${rule.operator} needs a non-empty value (empty values are rejected to prevent data leaks)`);
+      return;
+    }
+    const isStringField = STRING_FIELD_SET.has(rule.field);
+    if (isStringField && COMPARISON_OPERATOR_SET.has(rule.operator)) {
+      issue(`${rule.operator} compares numbers; ${rule.field} is text`, "operator");
+    } else if (!isStringField && TEXT_OPERATOR_SET.has(rule.operator)) {
+      issue(`${rule.operator} matches text; ${rule.field} is a number`, "operator");
+    } else if (!isStringField && !Number.isFinite(Number(rule.value))) {
+      issue(`${rule.field} is a number; "${rule.value}" is not`);
+    } else if (rule.operator === "regex") {
+      const pattern = String(rule.value);
+      if (pattern.length > MAX_REGEX_LENGTH) return issue(`regex must be at most ${MAX_REGEX_LENGTH} characters`);
+      try {
+        compileRegex(pattern);
+      } catch (e) {
+        issue(
+          /linear time/.test((e as Error).message)
+            ? "regex uses backreferences or lookaround, which are not supported (patterns must run in linear time)"
+            : `invalid regex: ${(e as Error).message}`,
+        );
+      }
+    }
+  });
+
+export const filterGroupSchema = z
+  .object({
+    logic: z.enum(["and", "or"]).default("and"),
+    rules: z.array(filterRuleSchema).min(1, "a group needs at least one rule").max(50),
+  })
+  .strict();
+
+export const filterRulesSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    groups: z.array(filterGroupSchema).max(20).default([]),
+  })
+  .strict();
+
+export type FilterRule = z.output<typeof filterRuleSchema>;
+export type FilterRules = z.output<typeof filterRulesSchema>;
+
+/** A trace as filters see it: field values, computed lazily (the text fields cost a flatten). */
+export type FilterSubject = { get(field: FilterField): string | number | null };
+
+export function filterSubject(trace: Trace): FilterSubject {
+  let input: string | undefined;
+  let output: string | undefined;
+  return {
+    get(field) {
+      switch (field) {
+        case "model": return trace.model;
+        case "provider": return trace.provider;
+        case "session_id": return trace.session_id;
+        case "user_id": return trace.user;
+        case "api_key_name": return trace.api_key_name;
+        case "finish_reason": return trace.finish_reason;
+        case "input": return (input ??= messagesText(trace.request.messages));
+        case "output": return (output ??= messagesText(trace.response.messages));
+        case "total_cost": return trace.cost.total;
+        case "total_tokens": return trace.usage.total_tokens;
+        case "prompt_tokens": return trace.usage.input_tokens;
+        case "completion_tokens": return trace.usage.output_tokens;
+      }
+    },
+  };
+}
+
+type RulePredicate = (subject: FilterSubject) => boolean;
+
+/**
+ * One rule → predicate. Matching is case-sensitive. For a missing value (null, or empty text)
+ * `not_exists`, `not_equals` and `not_contains` are true ("is not X" holds when there is nothing)
+ * and every other operator is false.
+ */
+function compileRule(rule: FilterRule): RulePredicate {
+  const { field, operator } = rule;
+  const read = (s: FilterSubject) => {
+    const v = s.get(field);
+    return v === null || v === "" ? null : v;
+  };
+  if (operator === "exists") return (s) => read(s) !== null;
+  if (operator === "not_exists") return (s) => read(s) === null;
+
+  if (!STRING_FIELD_SET.has(field)) {
+    const target = Number(rule.value);
+    const compare: Record<string, (a: number) => boolean> = {
+      equals: (a) => a === target,
+      not_equals: (a) => a !== target,
+      gt: (a) => a > target,
+      lt: (a) => a < target,
+      gte: (a) => a >= target,
+      lte: (a) => a <= target,
+    };
+    const test = compare[operator];
+    return (s) => {
+      const v = read(s);
+      return v === null ? operator === "not_equals" : test(v as number);
+    };
+  }
+
+  const target = String(rule.value);
+  const regex = operator === "regex" ? compileRegex(target) : null;
+  const match: Record<string, (a: string) => boolean> = {
+    equals: (a) => a === target,
+    not_equals: (a) => a !== target,
+    contains: (a) => a.includes(target),
+    not_contains: (a) => !a.includes(target),
+    starts_with: (a) => a.startsWith(target),
+    ends_with: (a) => a.endsWith(target),
+    regex: (a) => regex!.test(a),
+  };
+  const test = match[operator];
+  return (s) => {
+    const v = read(s);
+    if (v === null) return operator === "not_equals" || operator === "not_contains";
+    const text = String(v);
+    // Bounded input for text operators; equality needs the whole value.
+    return test(operator === "equals" || operator === "not_equals" ? text : text.slice(0, MAX_MATCH_INPUT));
+  };
+}
+
+/**
+ * Filter rules (the stored JSON) → predicate over a trace. Within a group, `and` needs every rule
+ * and `or` any rule; groups combine with OR: a trace is sent when any group matches. OR makes each
+ * group a self-contained "send when…" case, which is how the UI lists them and lets a user add
+ * a case without weakening the others (OpenRouter does not document its choice).
+ * No rules, or `enabled: false`, lets every trace through. Rules that fail validation (only
+ * possible if the stored JSON was edited by hand) let nothing through: a broken filter must not
+ * leak traces it was meant to hold back.
+ */
+export function compileFilter(stored: unknown): (subject: FilterSubject) => boolean {
+  if (stored === null || stored === undefined) return () => true;
+  const parsed = filterRulesSchema.safeParse(stored);
+  if (!parsed.success) return () => false;
+  const { enabled, groups } = parsed.data;
+  if (!enabled || groups.length === 0) return () => true;
+  const compiled = groups.map((g) => ({ logic: g.logic, rules: g.rules.map(compileRule) }));
+  return (subject) =>
+    compiled.some((g) => (g.logic === "and" ? g.rules.every((r) => r(subject)) : g.rules.some((r) => r(subject))));
+}
