@@ -1,0 +1,89 @@
+// The trace of one proxied call, handed to ingestion once the answer is complete. The caller
+// never waits for it: recording starts after the last byte was sent, and a recording failure is
+// logged, never surfaced to the caller (their LLM call succeeded).
+import type { ApiKeyContext } from "@/lib/api-keys";
+import { acceptTraces } from "@/lib/ingest";
+import { traceInput, type TraceInput } from "@/lib/traces/schema";
+import type { ProxiedRequest } from "./request";
+import type { RecordedResponse, UpstreamError } from "./answer";
+import { costOf } from "./prices";
+
+export type CallRecord = {
+  request: ProxiedRequest;
+  /** The upstream's name (the trace's provider). */
+  provider: string;
+  /** The model id the upstream received (without the routing prefix). */
+  upstreamModel: string;
+  start: Date;
+  end: Date;
+  timeToFirstTokenMs?: number;
+  response?: RecordedResponse;
+  /** Set when the call failed: upstream status ≥ 400, unreachable upstream, broken or abandoned stream. */
+  error?: UpstreamError & { status?: number };
+};
+
+export function buildTrace(call: CallRecord): TraceInput {
+  const { request, response } = call;
+  const usage = response?.usage;
+  const cost =
+    usage?.input_tokens !== undefined && usage.output_tokens !== undefined
+      ? costOf([response?.model, call.upstreamModel], {
+          input_tokens: usage.input_tokens,
+          output_tokens: usage.output_tokens,
+          cached_tokens: usage.cached_tokens,
+        })
+      : undefined;
+  const error = call.error ?? response?.error;
+  return {
+    model: request.model,
+    provider: call.provider,
+    request: request.traceRequest,
+    ...(response && (response.id || response.model || response.messages.length)
+      ? {
+          response: {
+            ...(response.id ? { id: response.id.slice(0, 128) } : {}),
+            ...(response.model ? { model: response.model.slice(0, 256) } : {}),
+            messages: response.messages,
+          },
+        }
+      : {}),
+    ...(usage ? { usage } : {}),
+    ...(cost ? { cost } : {}),
+    timing: {
+      start: call.start.toISOString(),
+      end: call.end.toISOString(),
+      ...(call.timeToFirstTokenMs !== undefined ? { time_to_first_token_ms: call.timeToFirstTokenMs } : {}),
+    },
+    ...(response?.finishReason ? { finish_reason: response.finishReason.slice(0, 64) } : {}),
+    stream: request.stream,
+    status: error ? "error" : "ok",
+    ...(error ? { error } : {}),
+    ...(request.user ? { user: request.user } : {}),
+    ...(request.sessionId ? { session_id: request.sessionId } : {}),
+    ...(request.trace ? { trace: request.trace } : {}),
+  };
+}
+
+const inFlight = new Set<Promise<void>>();
+
+/** Validates and stores the trace; never rejects (a failure is logged). */
+export function recordTrace(ctx: ApiKeyContext, trace: TraceInput, headerSessionId: string | undefined): Promise<void> {
+  const task = (async () => {
+    const parsed = traceInput.safeParse(trace);
+    if (!parsed.success) {
+      const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      console.error(`[proxy] trace for ${trace.model} not recorded: it does not pass the trace schema (${where})`);
+      return;
+    }
+    await acceptTraces(ctx, [parsed.data], { headerSessionId });
+  })()
+    .catch((err) => console.error(`[proxy] trace for ${trace.model} not recorded`, err))
+    .finally(() => inFlight.delete(task));
+  inFlight.add(task);
+  return task;
+}
+
+/** Resolves when every trace recording started so far has finished (graceful shutdown, tests, benchmarks). */
+export async function settleProxyTraces(): Promise<void> {
+  while (inFlight.size) await Promise.all([...inFlight]);
+}

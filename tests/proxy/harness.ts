@@ -1,0 +1,128 @@
+// Test harness for the capture proxy: a real HTTP server in front of the exported route handler
+// (so the official openai client talks HTTP to it, as it would to `next start`), and a workspace
+// with an API key and upstreams.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { NextRequest } from "next/server";
+import OpenAI from "openai";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { issueApiKey } from "@/lib/api-keys/keys";
+import type { WorkspaceContext } from "@/lib/auth/workspace";
+import { prisma } from "@/lib/db";
+import { settleProxyTraces } from "@/lib/proxy/trace";
+import { createUpstream } from "@/lib/proxy/upstreams";
+import type { Trace } from "@/lib/traces/schema";
+import { DEFAULT_REPLY, startOpenAiUpstream, type OpenAiUpstream } from "../receivers/openai-upstream";
+
+type RouteHandler = (req: NextRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+export type RouteServer = { url: string; close(): Promise<void> };
+
+/**
+ * Serves `handler` over node:http the way Next.js does: the request body streams in, the response
+ * body is written chunk by chunk as the handler's stream yields it, and the client closing the
+ * connection aborts the request signal and cancels the response stream.
+ */
+export async function serveRoute(handler: RouteHandler): Promise<RouteServer> {
+  const server = http.createServer(async (req, res) => {
+    const abort = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const request = new NextRequest(`http://${req.headers.host}${req.url}`, {
+      method: req.method,
+      headers,
+      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+      signal: abort.signal,
+      // Required by undici for a streamed request body.
+      ...(hasBody ? { duplex: "half" } : {}),
+    } as ConstructorParameters<typeof NextRequest>[1]);
+    const response = await handler(request, { params: Promise.resolve({}) });
+    res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
+    if (!response.body) return void res.end();
+    const reader = response.body.getReader();
+    abort.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}), { once: true });
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        res.write(value);
+      }
+      res.end();
+    } catch {
+      res.destroy();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export type TestWorkspace = { ctx: WorkspaceContext; apiKey: string };
+
+/** A personal workspace with its owner and one API key named "Proxy tests". */
+export async function createTestWorkspace(label: string): Promise<TestWorkspace> {
+  const user = await prisma.user.create({ data: { email: `${label}-${Date.now()}@example.test`, name: label } });
+  const workspace = await prisma.workspace.create({ data: { name: label, kind: "personal" } });
+  const membership = await prisma.membership.create({ data: { workspaceId: workspace.id, userId: user.id, role: "owner" } });
+  const { secret } = await prisma.$transaction((tx) => issueApiKey(tx, { workspaceId: workspace.id, name: "Proxy tests", actor: user }));
+  return { ctx: { user: { id: user.id, email: user.email, name: user.name }, workspace, membership }, apiKey: secret };
+}
+
+/** The traces stored for the workspace, oldest first. */
+export async function storedTraces(workspaceId: string): Promise<Trace[]> {
+  const rows = await prisma.tracePayload.findMany({ where: { workspaceId }, orderBy: { receivedAt: "asc" } });
+  return rows.map((r) => r.data as unknown as Trace);
+}
+
+export type ProxyFixture = {
+  proxy: RouteServer;
+  upstream: OpenAiUpstream;
+  ws: TestWorkspace;
+  /** The official client, pointed at the proxy with the workspace's key (no retries: a retried 429 would hide the first answer). */
+  client: OpenAI;
+  /** The one trace the test's call stored (after waiting for its recording). */
+  onlyTrace(): Promise<Trace>;
+};
+
+/**
+ * Per test file: the route served over HTTP, a local upstream registered as the workspace's
+ * "OpenAI" upstream (prefix "openai/", stored key `providerKey`), and a clean slate after each test.
+ */
+export function useProxyFixture(label: string, handler: RouteHandler, providerKey: string): ProxyFixture {
+  const fx = {} as ProxyFixture;
+  beforeAll(async () => {
+    [fx.proxy, fx.upstream, fx.ws] = await Promise.all([serveRoute(handler), startOpenAiUpstream(), createTestWorkspace(label)]);
+    await createUpstream(fx.ws.ctx, { name: "OpenAI", baseUrl: fx.upstream.url, modelPrefix: "openai/", apiKey: providerKey });
+    fx.client = new OpenAI({ apiKey: fx.ws.apiKey, baseURL: `${fx.proxy.url}/api/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await Promise.all([fx.proxy?.close(), fx.upstream?.close()]);
+  });
+  afterEach(async () => {
+    await settleProxyTraces();
+    fx.upstream.reply = DEFAULT_REPLY;
+    fx.upstream.received.length = 0;
+    fx.upstream.sentEvents.length = 0;
+    fx.upstream.sentBodies.length = 0;
+    await prisma.tracePayload.deleteMany({});
+  });
+  fx.onlyTrace = async () => {
+    await settleProxyTraces();
+    const traces = await storedTraces(fx.ws.ctx.workspace.id);
+    expect(traces).toHaveLength(1);
+    return traces[0];
+  };
+  return fx;
+}
