@@ -1,0 +1,71 @@
+// The change-request endpoints as the UI uses them (app/api/workspaces/[workspaceId]/change-requests).
+// Responses are parsed with zod schemas typed against the server's own view type.
+import { z } from "zod";
+import { api } from "@/lib/api/client";
+import type { ChangeRequestView } from "@/lib/governance/change-requests";
+import { CHANGE_REQUEST_STATUSES, GOVERNED_ACTIONS } from "@/lib/governance/vocabulary";
+import { workspaceApiPath } from "@/lib/workspace-paths";
+
+/** A server type as it arrives over JSON: dates become ISO strings. */
+type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+
+export type ChangeRequestStatus = (typeof CHANGE_REQUEST_STATUSES)[number];
+
+const person = z.object({ id: z.string(), email: z.string(), name: z.string().nullable() });
+
+export const changeRequestSchema = z.object({
+  id: z.string(),
+  action: z.enum(GOVERNED_ACTIONS),
+  title: z.string(),
+  targetType: z.enum(["workspace", "destination"]).nullable(),
+  targetId: z.string().nullable(),
+  targetName: z.string().nullable(),
+  status: z.enum(CHANGE_REQUEST_STATUSES),
+  comment: z.string().nullable(),
+  reason: z.string().nullable(),
+  diff: z.array(
+    z.object({ key: z.string(), label: z.string(), before: z.string().nullable(), after: z.string().nullable(), secret: z.literal(true).optional() }),
+  ),
+  proposer: person,
+  decider: person.nullable(),
+  createdAt: z.string(),
+  decidedAt: z.string().nullable(),
+  stale: z.boolean(),
+}) satisfies z.ZodType<Wire<ChangeRequestView>>;
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+
+const one = z.object({ changeRequest: changeRequestSchema });
+const page = z.object({ changeRequests: z.array(changeRequestSchema), nextCursor: z.string().nullable() });
+const counts = z.object({ pending: z.number(), minePending: z.number() });
+
+/** A 202 from a broadcast route: the change was saved for approval. */
+export const proposedSchema = one;
+
+export type ChangeRequestFilter = { status?: ChangeRequestStatus; mine?: boolean; targetId?: string };
+
+export const changeRequestKeys = {
+  all: (ws: string) => ["workspaces", ws, "change-requests"] as const,
+  /** Paged lists (infinite queries). */
+  list: (ws: string, filter: ChangeRequestFilter) => ["workspaces", ws, "change-requests", "list", filter] as const,
+  /** The first page of pending requests, for notices (a plain query: its own key, another cache shape). */
+  pending: (ws: string, targetId: string | null) => ["workspaces", ws, "change-requests", "pending", targetId] as const,
+  count: (ws: string) => ["workspaces", ws, "change-requests", "count"] as const,
+};
+
+const path = (ws: string, ...segments: string[]) => workspaceApiPath(ws, "change-requests", ...segments);
+
+export const changeRequestApi = {
+  list: (ws: string, filter: ChangeRequestFilter, cursor: string | null) => {
+    const query = new URLSearchParams();
+    if (filter.status) query.set("status", filter.status);
+    if (filter.mine) query.set("mine", "true");
+    if (filter.targetId) query.set("targetId", filter.targetId);
+    if (cursor) query.set("cursor", cursor);
+    return api.get(`${path(ws)}${query.size ? `?${query}` : ""}`, page);
+  },
+  count: (ws: string) => api.get(path(ws, "count"), counts),
+  approve: (ws: string, id: string) => api.post(path(ws, id, "approve"), one).then((r) => r.changeRequest),
+  reject: (ws: string, id: string, reason: string) => api.post(path(ws, id, "reject"), one, { reason }).then((r) => r.changeRequest),
+  withdraw: (ws: string, id: string) => api.post(path(ws, id, "withdraw"), one).then((r) => r.changeRequest),
+  comment: (ws: string, id: string, comment: string | null) => api.patch(path(ws, id), one, { comment }).then((r) => r.changeRequest),
+};

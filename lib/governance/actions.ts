@@ -1,0 +1,207 @@
+// The broadcast changes a change request can carry. Each one names the payload it accepts, the
+// applyX function of lib/destinations/service.ts that performs it (the very function the direct
+// path runs, so an approval validates and applies exactly like an admin's own change), how to
+// preview it as a diff, and what to do once it is committed (wake the delivery of what waits).
+import "server-only";
+import crypto from "node:crypto";
+import { z } from "zod";
+import { prisma } from "@/lib/db";
+import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
+import { getDefinition } from "@/lib/destinations/registry";
+import {
+  applyCreateDestination,
+  applyDeleteDestination,
+  applyPauseDestination,
+  applyReplay,
+  applyResumeDestination,
+  applyRetryFailed,
+  applySetBroadcast,
+  applyUpdateDestination,
+  broadcastSchema,
+  createDestinationSchema,
+  replaySchema,
+  updateDestinationSchema,
+  type ChangeActor,
+} from "@/lib/destinations/service";
+import { openSecrets } from "@/lib/destinations/stored-config";
+import { kickDestinations } from "@/lib/delivery/dispatcher";
+import type { Destination, Prisma } from "@/lib/generated/prisma/client";
+import type { GovernedActionName } from "./vocabulary";
+import { broadcastDiff, destinationDiff, replayDiff, retryDiff, type DestinationSnapshot, type DiffEntry } from "./diff";
+
+type Tx = Prisma.TransactionClient;
+
+/** What a change request's target is: the workspace (broadcast switch), a destination, or nothing yet (create). */
+export type TargetKind = "workspace" | "destination" | null;
+
+type GovernedAction = {
+  target: TargetKind;
+  /** The proposal's payload, exactly as the direct route's body (minus dryRun, which is never proposed). */
+  payload: z.ZodType;
+  /** Performs the change inside the caller's transaction, with its own audit event. */
+  apply(tx: Tx, actor: ChangeActor, targetId: string | null, payload: never): Promise<unknown>;
+  /** What the change would do right now; runs inside a transaction that is rolled back. */
+  preview(tx: Tx, actor: ChangeActor, targetId: string | null, payload: never): Promise<DiffEntry[]>;
+  /** After commit: deliveries that the change lets through are kicked. */
+  afterCommit?(tx: { workspaceId: string; targetId: string | null; result: unknown }): Promise<void>;
+  /** The request's title, e.g. `Update "Prod Langfuse"`. */
+  title(targetName: string | null, payload: never): string;
+};
+
+const noPayload = z.object({}).strict();
+const replayPayload = replaySchema.pick({ since: true });
+
+const quoted = (name: string | null) => (name ? `“${name}”` : "a deleted destination");
+
+// ───────────── snapshots (what the diff compares) ─────────────
+
+/** A digest per secret, so the diff can tell "changed" from "unchanged" without holding any value. */
+const fingerprint = (value: string) => crypto.createHash("sha256").update(value).digest("base64url");
+
+function secretFingerprints(row: Destination): Record<string, string> {
+  let secrets: Record<string, string>;
+  try {
+    secrets = openSecrets(row.id, row.secrets);
+  } catch {
+    // Under a key no longer in the ring: the values are unknown but set, and change with the ciphertext.
+    const def = getDefinition(row.type);
+    return Object.fromEntries((def ? secretKeysOf(def) : []).map((k) => [k, fingerprint(`unreadable:${k}:${row.secrets}`)]));
+  }
+  return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, fingerprint(v)]));
+}
+
+export function snapshotOf(row: Destination): DestinationSnapshot {
+  return {
+    type: row.type,
+    name: row.name,
+    enabled: row.enabled,
+    status: row.status,
+    privacyMode: row.privacyMode,
+    samplingRate: row.samplingRate,
+    apiKeyInclude: row.apiKeyInclude,
+    apiKeyExclude: row.apiKeyExclude,
+    filterRules: row.filterRules,
+    config: (row.config ?? {}) as Record<string, unknown>,
+    secretFingerprints: secretFingerprints(row),
+  };
+}
+
+async function destinationRow(tx: Tx, workspaceId: string, id: string): Promise<Destination | null> {
+  return tx.destination.findFirst({ where: { id, workspaceId } });
+}
+
+async function diffOfDestination(tx: Tx, workspaceId: string, before: Destination | null, after: Destination | null): Promise<DiffEntry[]> {
+  const type = (after ?? before)?.type;
+  const def = type ? getDefinition(type) : undefined;
+  const ids = [...new Set([...(before?.apiKeyInclude ?? []), ...(before?.apiKeyExclude ?? []), ...(after?.apiKeyInclude ?? []), ...(after?.apiKeyExclude ?? [])])];
+  const keys = ids.length ? await tx.apiKey.findMany({ where: { workspaceId, id: { in: ids } }, select: { id: true, name: true } }) : [];
+  return destinationDiff(before && snapshotOf(before), after && !after.deletedAt ? snapshotOf(after) : null, {
+    fields: def ? fieldsOf(def) : [],
+    apiKeyNames: Object.fromEntries(keys.map((k) => [k.id, k.name])),
+  });
+}
+
+/** Preview of a change to an existing destination: its row before, the change applied, its row after. */
+function destinationChangePreview<P>(apply: (tx: Tx, actor: ChangeActor, destinationId: string, payload: P) => Promise<unknown>) {
+  return async (tx: Tx, actor: ChangeActor, targetId: string | null, payload: P) => {
+    const before = await destinationRow(tx, actor.workspaceId, targetId!);
+    await apply(tx, actor, targetId!, payload);
+    return diffOfDestination(tx, actor.workspaceId, before, await destinationRow(tx, actor.workspaceId, targetId!));
+  };
+}
+
+const kickTarget = async ({ targetId }: { targetId: string | null }) => {
+  if (targetId) await kickDestinations([targetId]);
+};
+
+// ───────────── the table ─────────────
+
+type Payload<S extends z.ZodType> = z.output<S>;
+
+const update = (tx: Tx, actor: ChangeActor, destinationId: string, patch: Payload<typeof updateDestinationSchema>) =>
+  applyUpdateDestination(tx, actor, { destinationId, patch });
+const remove = (tx: Tx, actor: ChangeActor, destinationId: string) => applyDeleteDestination(tx, actor, { destinationId });
+const pause = (tx: Tx, actor: ChangeActor, destinationId: string) => applyPauseDestination(tx, actor, { destinationId });
+const resume = (tx: Tx, actor: ChangeActor, destinationId: string) => applyResumeDestination(tx, actor, { destinationId });
+
+export const ACTIONS: Record<GovernedActionName, GovernedAction> = {
+  "broadcast.set": {
+    target: "workspace",
+    payload: broadcastSchema,
+    apply: (tx, actor, _t, payload: Payload<typeof broadcastSchema>) => applySetBroadcast(tx, actor, payload),
+    async preview(tx, actor, _t, payload: Payload<typeof broadcastSchema>) {
+      const ws = await tx.workspace.findUniqueOrThrow({ where: { id: actor.workspaceId }, select: { broadcastEnabled: true } });
+      return broadcastDiff(ws.broadcastEnabled, payload.enabled);
+    },
+    async afterCommit({ workspaceId, result }) {
+      if (!(result as { enabled: boolean }).enabled) return;
+      const ids = await prisma.destination.findMany({ where: { workspaceId, deletedAt: null }, select: { id: true } });
+      await kickDestinations(ids.map((d) => d.id));
+    },
+    title: (_n, payload: Payload<typeof broadcastSchema>) => `Turn broadcast ${payload.enabled ? "on" : "off"}`,
+  },
+  "destination.create": {
+    target: null,
+    payload: createDestinationSchema,
+    apply: (tx, actor, _t, payload: Payload<typeof createDestinationSchema>) => applyCreateDestination(tx, actor, payload),
+    async preview(tx, actor, _t, payload: Payload<typeof createDestinationSchema>) {
+      const created = await applyCreateDestination(tx, actor, payload);
+      return diffOfDestination(tx, actor.workspaceId, null, await destinationRow(tx, actor.workspaceId, created.id));
+    },
+    title: (_n, payload: Payload<typeof createDestinationSchema>) =>
+      `Add ${getDefinition(payload.type)?.name ?? payload.type} destination ${quoted(payload.name)}`,
+  },
+  "destination.update": {
+    target: "destination",
+    payload: updateDestinationSchema,
+    apply: (tx, actor, targetId, payload: Payload<typeof updateDestinationSchema>) => update(tx, actor, targetId!, payload),
+    preview: destinationChangePreview(update),
+    afterCommit: kickTarget,
+    title: (name) => `Update ${quoted(name)}`,
+  },
+  "destination.delete": {
+    target: "destination",
+    payload: noPayload,
+    apply: (tx, actor, targetId) => remove(tx, actor, targetId!),
+    preview: destinationChangePreview(remove),
+    title: (name) => `Delete ${quoted(name)}`,
+  },
+  "destination.pause": {
+    target: "destination",
+    payload: noPayload,
+    apply: (tx, actor, targetId) => pause(tx, actor, targetId!),
+    preview: destinationChangePreview(pause),
+    title: (name) => `Pause ${quoted(name)}`,
+  },
+  "destination.resume": {
+    target: "destination",
+    payload: noPayload,
+    apply: (tx, actor, targetId) => resume(tx, actor, targetId!),
+    preview: destinationChangePreview(resume),
+    afterCommit: kickTarget,
+    title: (name) => `Resume ${quoted(name)}`,
+  },
+  "destination.retry_failed": {
+    target: "destination",
+    payload: noPayload,
+    apply: (tx, actor, targetId) => applyRetryFailed(tx, actor, { destinationId: targetId!, dryRun: false }),
+    async preview(tx, actor, targetId) {
+      const { count } = await applyRetryFailed(tx, actor, { destinationId: targetId!, dryRun: true });
+      return retryDiff(count);
+    },
+    afterCommit: kickTarget,
+    title: (name) => `Retry failed deliveries of ${quoted(name)}`,
+  },
+  "destination.replay": {
+    target: "destination",
+    payload: replayPayload,
+    apply: (tx, actor, targetId, payload: Payload<typeof replayPayload>) =>
+      applyReplay(tx, actor, { destinationId: targetId!, since: payload.since, dryRun: false }),
+    async preview(tx, actor, targetId, payload: Payload<typeof replayPayload>) {
+      const { count } = await applyReplay(tx, actor, { destinationId: targetId!, since: payload.since, dryRun: true });
+      return replayDiff(payload.since, count);
+    },
+    afterCommit: kickTarget,
+    title: (name) => `Replay traces to ${quoted(name)}`,
+  },
+};
