@@ -20,8 +20,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 step "npm dependencies"
+# npm install, not npm ci: chdb (the ClickHouse engine the tests run) lists optional builds for
+# other platforms that the registry does not have at its version, so no lock file can list them
+# and npm ci refuses the lock; npm install follows the lock and skips foreign-platform packages.
 if [ -n "$CI" ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 
 step "PostgreSQL"
