@@ -47,8 +47,8 @@ const FIXED_SECONDS = 12 * TIME_SCALE;
 const REQUEST_TIMEOUT_MS = 10_000;
 const STARTUP_TIMEOUT_MS = 120_000;
 
-/** A realistic single trace (~1.6 KB): system + user turn, a tool call, usage, cost, metadata. */
-function traceBody(i: number): string {
+/** A realistic single trace (~1.6 KB): system + user turn, a tool call, usage, cost, metadata. Also used by backlog.bench.mts. */
+export function traceBody(i: number): string {
   const start = Date.now() - 1500;
   return JSON.stringify({
     model: "openai/gpt-4o-mini",

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { DeliveryError, isRetryableStatus, parseRetryAfter } from "./errors";
 import { secretKeysOf } from "./define";
-import { maskHeaders, maskSecretsIn } from "./masking";
+import { credentialsInHeaders, maskHeaders, maskSecretsIn, secretForms } from "./masking";
 import { assertAllowedUrl, blockedAddressReason, BlockedTargetError, guardedLookup, ipLiteralOf, privateTargetsAllowed, type LookupFunction } from "./ssrf";
 import type { DeliverContext, DestinationDefinition, HttpResult, OutboundRequest, OutboundTrace, TestResult } from "./types";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
@@ -107,7 +107,9 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
       let truncated = false;
       const complete = () => {
         const status = res.statusCode ?? 0;
-        const responseBody = excerpt(Buffer.concat(chunks), truncated);
+        // A platform may quote the request (headers included) in its answer, which is kept in the
+        // delivery log and shown by Test connection.
+        const responseBody = maskSecretsIn(excerpt(Buffer.concat(chunks), truncated), credentialsInHeaders(headers));
         const responseHeaders = flattenHeaders(res.headers);
         const latencyMs = Math.round(performance.now() - started);
         if (status >= 200 && status < 300) return finish(null, { status, body: responseBody, headers: responseHeaders, latencyMs });
@@ -200,8 +202,20 @@ export async function deliverBatch<S extends z.ZodObject>(
     for (const request of requests) results.push(await ctx.send(request));
     return results;
   } catch (err) {
-    throw classify(err, ctx);
+    throw withoutSecrets(classify(err, ctx), secretForms(secretValuesOf(def, config)));
   }
+}
+
+/**
+ * The error with the destination's secrets masked in its message and response excerpt: both end
+ * up in the delivery log, destination health and Test connection (a platform may echo a key back).
+ */
+function withoutSecrets(error: DeliveryError, secrets: string[]): DeliveryError {
+  const message = maskSecretsIn(error.message, secrets);
+  const responseBody = error.responseBody === undefined ? undefined : maskSecretsIn(error.responseBody, secrets);
+  if (message === error.message && responseBody === error.responseBody) return error;
+  const { kind, retryable, status, retryAfterMs, cause } = error;
+  return new DeliveryError(kind, message, { retryable, status, retryAfterMs, responseBody, cause });
 }
 
 function secretValuesOf(def: Pick<DestinationDefinition, "config">, config: Record<string, unknown>): string[] {
@@ -235,14 +249,14 @@ export async function runDestinationTest<S extends z.ZodObject>(
   config: z.output<S>,
   opts: Omit<DeliverContextOptions, "timeoutMs"> = {},
 ): Promise<TestResult> {
-  const secrets = secretValuesOf(def, config);
+  const secrets = secretForms(secretValuesOf(def, config));
   const timeoutMs = def.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (def.test) {
     const ctx = createDeliverContext({ ...opts, timeoutMs });
     try {
       return await def.test(config, ctx);
     } catch (err) {
-      const error = classify(err, ctx);
+      const error = withoutSecrets(classify(err, ctx), secrets);
       return { ok: false, status: error.status, message: error.message, responseBody: error.responseBody };
     }
   }

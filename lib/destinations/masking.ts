@@ -28,8 +28,42 @@ export function maskConfig(config: Record<string, unknown>, secretKeys: readonly
   return out;
 }
 
-/** Header names whose values are credentials whatever the destination. */
-const CREDENTIAL_HEADER = /authorization|api[-_]?key|token|secret|password|signature|cookie|dsn|^x-.*-key$/i;
+/** Header names whose values are credentials whatever the destination ("auth": Authorization, x-sentry-auth…). */
+const CREDENTIAL_HEADER = /auth|api[-_]?key|token|secret|password|signature|cookie|dsn|^x-.*-key$/i;
+
+/**
+ * Each secret with the encodings it travels in: base64 / base64url (tokens, signed payloads) and
+ * URL-encoded (query strings). A platform that quotes the request in its error answer quotes these.
+ */
+export function secretForms(secretValues: readonly string[]): string[] {
+  return [
+    ...new Set(
+      secretValues.flatMap((v) => [v, Buffer.from(v).toString("base64"), Buffer.from(v).toString("base64url"), encodeURIComponent(v)]),
+    ),
+  ];
+}
+
+/** Shorter header parts are scheme names and flags ("Basic", "sentry_version=7"), not credentials. */
+const MIN_CREDENTIAL_PART = 8;
+
+/**
+ * The credential material a request carries in its headers, derived from secrets in ways the
+ * secrets themselves cannot be matched by: each credential header's whole value, and its parts
+ * ("Basic <base64 of public:secret>", "sentry sentry_key=<key from the DSN>, …").
+ */
+export function credentialsInHeaders(headers: Record<string, string>): string[] {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!CREDENTIAL_HEADER.test(name)) continue;
+    found.push(value);
+    for (const part of value.split(/[\s,;]+/)) {
+      found.push(part);
+      const param = /^[\w.-]+=(.+)$/.exec(part);
+      if (param) found.push(param[1]);
+    }
+  }
+  return [...new Set(found)].filter((v) => v.length >= MIN_CREDENTIAL_PART);
+}
 
 /**
  * Masks every occurrence of the given secret values in `text` (secrets can travel in a URL,
