@@ -12,12 +12,14 @@ fi
 bash scripts/ensure-env.sh
 set -a; . ./.env; set +a
 npm run --silent db:deploy
-npm run --silent db:seed
+seed_output=$(npm run --silent db:seed)
+echo "$seed_output"
 if [ ! -f .next/BUILD_ID ] || [ -n "$(find app components lib public next.config.ts package-lock.json -newer .next/BUILD_ID -print -quit)" ]; then
   npm run build
 fi
 HOST="${HOST:-127.0.0.1}"; PORT="${PORT:-3100}"
 echo
 echo "  Tracecast is running at http://$HOST:$PORT  (Ctrl-C to stop)"
+grep -E "^Sign in as" <<<"$seed_output" | sed 's/^/  /' || true
 echo
 exec node node_modules/next/dist/bin/next start -H "$HOST" -p "$PORT"
