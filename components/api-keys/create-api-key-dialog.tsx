@@ -2,23 +2,14 @@
 
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { KeyRoundIcon, Loader2Icon, PlusIcon, TriangleAlertIcon } from "lucide-react";
+import { KeyRoundIcon, PlusIcon, TriangleAlertIcon } from "lucide-react";
 import { toast } from "sonner";
 import { apiKeysApi, apiKeysQueryKey } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
-import { CopyButton } from "@/components/ui/copy-button";
-import {
-  Dialog,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "@/components/ui/dialog";
-import { FormError, FormField } from "@/components/ui/form-field";
+import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { DialogForm, ShownOnce } from "@/components/ui/dialog-form";
+import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
 
 /**
@@ -60,26 +51,19 @@ export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
         onInteractOutside={(event) => secret && event.preventDefault()}
       >
         {secret ? (
-          <div className="grid gap-4">
-            <DialogHeader>
-              <DialogTitle>Copy your new API key</DialogTitle>
-              <DialogDescription>
+          <ShownOnce
+            title="Copy your new API key"
+            description={
+              <>
                 Use it as <code className="font-mono text-xs">Authorization: Bearer &lt;key&gt;</code> when sending traces.
-              </DialogDescription>
-            </DialogHeader>
-            <div className="grid gap-2">
-              <Label htmlFor="new-api-key-secret">API key</Label>
-              <div className="flex flex-col gap-2 sm:flex-row">
-                <Input
-                  id="new-api-key-secret"
-                  readOnly
-                  value={secret}
-                  className="font-mono text-xs md:text-xs"
-                  onFocus={(e) => e.currentTarget.select()}
-                />
-                <CopyButton value={secret} label="Copy key" className="shrink-0" />
-              </div>
-            </div>
+              </>
+            }
+            id="new-api-key-secret"
+            label="API key"
+            value={secret}
+            copyLabel="Copy key"
+            onDone={() => onOpenChange(false)}
+          >
             <p className="border-warning/40 bg-warning/10 flex gap-2 rounded-md border px-3 py-2 text-sm" role="note">
               <TriangleAlertIcon className="text-warning mt-0.5 size-4 shrink-0" aria-hidden />
               <span>
@@ -87,28 +71,22 @@ export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
                 keeps only a hash. If you lose it, create a new key and revoke this one.
               </span>
             </p>
-            <DialogFooter>
-              <Button onClick={() => onOpenChange(false)}>Done</Button>
-            </DialogFooter>
-          </div>
+          </ShownOnce>
         ) : (
-          <form
-            className="grid gap-4"
-            onSubmit={(event) => {
-              event.preventDefault();
-              create.mutate({ name });
-            }}
-          >
-            <DialogHeader>
-              <DialogTitle className="flex items-center gap-2">
+          <DialogForm
+            title={
+              <>
                 <KeyRoundIcon className="size-4" aria-hidden />
                 Create API key
-              </DialogTitle>
-              <DialogDescription>
-                Your apps send traces with this key. Name it after where it will be used.
-              </DialogDescription>
-            </DialogHeader>
-            <FormError message={create.error && !nameError ? errorMessage(create.error) : null} />
+              </>
+            }
+            description="Your apps send traces with this key. Name it after where it will be used."
+            error={create.error && !nameError ? errorMessage(create.error) : null}
+            submitLabel="Create key"
+            pending={create.isPending}
+            onSubmit={() => create.mutate({ name })}
+            onCancel={() => onOpenChange(false)}
+          >
             <FormField label="Name" error={nameError}>
               {(control) => (
                 <Input
@@ -123,16 +101,7 @@ export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
                 />
               )}
             </FormField>
-            <DialogFooter>
-              <Button type="button" variant="outline" onClick={() => onOpenChange(false)}>
-                Cancel
-              </Button>
-              <Button type="submit" disabled={create.isPending}>
-                {create.isPending && <Loader2Icon className="animate-spin" aria-hidden />}
-                Create key
-              </Button>
-            </DialogFooter>
-          </form>
+          </DialogForm>
         )}
       </DialogContent>
     </Dialog>

@@ -2,21 +2,14 @@
 
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Loader2Icon, UserPlusIcon } from "lucide-react";
+import { UserPlusIcon } from "lucide-react";
 import { toast } from "sonner";
 import { membersApi, membersQueryKey, type MemberRow } from "@/components/members/api";
 import { RoleSelect } from "@/components/members/role-select";
 import { Button } from "@/components/ui/button";
-import {
-  Dialog,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "@/components/ui/dialog";
-import { FormError, FormField } from "@/components/ui/form-field";
+import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { DialogForm } from "@/components/ui/dialog-form";
+import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
 import type { Role } from "@/lib/generated/prisma/enums";
@@ -55,20 +48,15 @@ export function AddMemberDialog({ workspaceId, roles }: { workspaceId: string; r
         </Button>
       </DialogTrigger>
       <DialogContent>
-        <form
-          className="grid gap-4"
-          onSubmit={(event) => {
-            event.preventDefault();
-            add.mutate();
-          }}
+        <DialogForm
+          title="Add member"
+          description="Add someone who already has a Tracecast account. For anyone else, create an invite link."
+          error={formError}
+          submitLabel="Add member"
+          pending={add.isPending}
+          onSubmit={() => add.mutate()}
+          onCancel={() => setOpen(false)}
         >
-          <DialogHeader>
-            <DialogTitle>Add member</DialogTitle>
-            <DialogDescription>
-              Add someone who already has a Tracecast account. For anyone else, create an invite link.
-            </DialogDescription>
-          </DialogHeader>
-          <FormError message={formError} />
           <FormField label="Email" error={fields.email}>
             {(control) => (
               <Input
@@ -86,16 +74,7 @@ export function AddMemberDialog({ workspaceId, roles }: { workspaceId: string; r
           <FormField label="Role" error={fields.role}>
             {(control) => <RoleSelect {...control} roles={roles} value={role} onValueChange={setRole} className="w-full" />}
           </FormField>
-          <DialogFooter>
-            <Button type="button" variant="outline" onClick={() => setOpen(false)}>
-              Cancel
-            </Button>
-            <Button type="submit" disabled={add.isPending}>
-              {add.isPending && <Loader2Icon className="animate-spin" aria-hidden />}
-              Add member
-            </Button>
-          </DialogFooter>
-        </form>
+        </DialogForm>
       </DialogContent>
     </Dialog>
   );

@@ -3,19 +3,11 @@
 import * as React from "react";
 import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
-import { Loader2Icon } from "lucide-react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { Button } from "@/components/ui/button";
-import {
-  Dialog,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-} from "@/components/ui/dialog";
-import { FormError, FormField } from "@/components/ui/form-field";
+import { Dialog, DialogContent } from "@/components/ui/dialog";
+import { DialogForm } from "@/components/ui/dialog-form";
+import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { api, errorMessage, fieldErrorsOf } from "@/lib/api/client";
 import { workspacePath } from "@/lib/workspace-paths";
@@ -53,20 +45,15 @@ export function CreateOrganizationDialog({
       }}
     >
       <DialogContent>
-        <form
-          className="grid gap-4"
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate({ name });
-          }}
+        <DialogForm
+          title="Create organization"
+          description="A shared workspace for your team, with its own destinations, API keys and members. You will be its owner."
+          error={formError}
+          submitLabel="Create organization"
+          pending={create.isPending}
+          onSubmit={() => create.mutate({ name })}
+          onCancel={() => onOpenChange(false)}
         >
-          <DialogHeader>
-            <DialogTitle>Create organization</DialogTitle>
-            <DialogDescription>
-              A shared workspace for your team, with its own destinations, API keys and members. You will be its owner.
-            </DialogDescription>
-          </DialogHeader>
-          <FormError message={formError} />
           <FormField label="Organization name" error={fieldError}>
             {(control) => (
               <Input
@@ -81,16 +68,7 @@ export function CreateOrganizationDialog({
               />
             )}
           </FormField>
-          <DialogFooter>
-            <Button type="button" variant="outline" onClick={() => onOpenChange(false)}>
-              Cancel
-            </Button>
-            <Button type="submit" disabled={create.isPending}>
-              {create.isPending && <Loader2Icon className="animate-spin" aria-hidden />}
-              Create organization
-            </Button>
-          </DialogFooter>
-        </form>
+        </DialogForm>
       </DialogContent>
     </Dialog>
   );
