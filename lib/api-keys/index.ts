@@ -8,6 +8,7 @@ import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import type { ApiKey, Workspace } from "@/lib/generated/prisma/client";
 import { hashApiKey, issueApiKey, looksLikeApiKey } from "@/lib/api-keys/keys";
+import { cachedApiKeys, invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { peopleById, type Person } from "@/lib/workspaces/people";
 import { nameSchema } from "@/lib/workspaces/provision";
 
@@ -75,6 +76,7 @@ export async function revokeApiKey(ctx: WorkspaceContext, apiKeyId: string): Pro
       });
     return current;
   });
+  invalidateIngestConfig(ctx.workspace.id);
   const [summary] = await summarizeAll([key]);
   return summary;
 }
@@ -92,28 +94,41 @@ type VerifiedRow = Workspace & { apiKeyId: string; apiKeyName: string; apiKeyLas
 
 /**
  * The workspace a key belongs to, or null for a malformed, unknown or revoked key. One query on the
- * unique hash index, joined to the workspace. Looking keys up by the hash of the presented key (not
- * comparing secrets) leaves nothing to time: the attacker controls neither the stored value nor the
- * hash being compared. Touches lastUsedAt in the background, never on the request path.
+ * unique hash index, joined to the workspace, unless the key was verified less than a second ago
+ * (lib/ingest/config-cache.ts; revoking invalidates). Looking keys up by the hash of the presented
+ * key (not comparing secrets) leaves nothing to time: the attacker controls neither the stored value
+ * nor the hash being compared. Touches lastUsedAt in the background, never on the request path.
  */
 export async function verifyApiKey(key: string): Promise<ApiKeyContext | null> {
   if (!looksLikeApiKey(key)) return null;
+  const hash = hashApiKey(key);
+  const cached = cachedApiKeys.get(hash);
+  if (cached) {
+    touchLastUsed(cached.apiKey.id, null);
+    return cached;
+  }
   const rows = await prisma.$queryRaw<VerifiedRow[]>`
     SELECT k.id AS "apiKeyId", k.name AS "apiKeyName", k."lastUsedAt" AS "apiKeyLastUsedAt", w.*
     FROM "ApiKey" k JOIN "Workspace" w ON w.id = k."workspaceId"
-    WHERE k.hash = ${hashApiKey(key)} AND k."revokedAt" IS NULL`;
+    WHERE k.hash = ${hash} AND k."revokedAt" IS NULL`;
   const row = rows[0];
   if (!row) return null;
   const { apiKeyId, apiKeyName, apiKeyLastUsedAt, ...workspace } = row;
   touchLastUsed(apiKeyId, apiKeyLastUsedAt);
-  return { apiKey: { id: apiKeyId, name: apiKeyName, workspaceId: workspace.id }, workspace };
+  const ctx = { apiKey: { id: apiKeyId, name: apiKeyName, workspaceId: workspace.id }, workspace };
+  cachedApiKeys.set(hash, ctx);
+  return ctx;
 }
 
 function touchLastUsed(apiKeyId: string, lastUsedAt: Date | null): void {
   const now = Date.now();
   const known = Math.max(lastUsedAt?.getTime() ?? 0, lastUsedWrites.get(apiKeyId) ?? 0);
-  if (now - known < LAST_USED_RESOLUTION_MS) return;
   if (lastUsedWrites.size >= MAX_TRACKED_KEYS) lastUsedWrites.clear();
+  if (now - known < LAST_USED_RESOLUTION_MS) {
+    // Remembered, so that cached verifications (which do not read lastUsedAt) do not write either.
+    lastUsedWrites.set(apiKeyId, known);
+    return;
+  }
   lastUsedWrites.set(apiKeyId, now);
   const staleBefore = new Date(now - LAST_USED_RESOLUTION_MS);
   // The condition keeps other processes (and this one's earlier writes) to one write per interval.

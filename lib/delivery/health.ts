@@ -4,6 +4,7 @@
 // Auto-paused destinations keep their pending deliveries; resuming delivers them.
 import { prisma } from "@/lib/db";
 import { recordAudit } from "@/lib/audit";
+import { invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { deliverySettings } from "./settings";
 
 export async function recordSuccess(destinationId: string, at: Date): Promise<void> {
@@ -49,6 +50,7 @@ export async function autoPauseIfFailingSince(destinationId: string | undefined,
         data: { status: "auto_paused", statusReason },
       });
       if (count === 0) return false;
+      invalidateIngestConfig(d.workspaceId);
       await recordAudit(tx, {
         workspaceId: d.workspaceId,
         actor: null,

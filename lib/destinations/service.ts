@@ -15,6 +15,7 @@ import type { SessionUser } from "@/lib/auth/session";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { lockWorkspace } from "@/lib/db-client";
 import { prisma } from "@/lib/db";
+import { invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { replayCandidates, requeueFailed } from "@/lib/delivery/requeue";
 import { destinationHealth, healthSummaries, listDeliveries, type DeliveriesQuery, type HealthSummary, type HealthWindow } from "@/lib/delivery/stats";
@@ -273,6 +274,7 @@ export async function applySetBroadcast(tx: Tx, actor: ChangeActor, input: z.inp
   const before = await tx.workspace.findUniqueOrThrow({ where: { id: actor.workspaceId }, select: { broadcastEnabled: true } });
   if (before.broadcastEnabled === enabled) return { enabled };
   await tx.workspace.update({ where: { id: actor.workspaceId }, data: { broadcastEnabled: enabled } });
+  invalidateIngestConfig(actor.workspaceId);
   await recordAudit(tx, {
     workspaceId: actor.workspaceId,
     actor: actor.user,
@@ -313,6 +315,7 @@ export async function applyCreateDestination(tx: Tx, actor: ChangeActor, input: 
   });
   // The ciphertext is bound to the row id, which exists only now.
   const row = await tx.destination.update({ where: { id: created.id }, data: { secrets: sealSecrets(created.id, secrets) } });
+  invalidateIngestConfig(actor.workspaceId);
   const view = toView(row);
   await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.create", targetType: "destination", targetId: row.id, after: auditState(view) });
   return view;
@@ -339,6 +342,7 @@ export async function applyUpdateDestination(
   if (patch.filterRules !== undefined) data.filterRules = patch.filterRules === null ? Prisma.DbNull : patch.filterRules;
   const before = toView(row);
   const updated = await tx.destination.update({ where: { id: row.id }, data: { ...data, version: { increment: 1 } } });
+  invalidateIngestConfig(actor.workspaceId);
   const after = toView(updated);
   await recordAudit(tx, {
     workspaceId: actor.workspaceId,
@@ -356,6 +360,7 @@ export async function applyDeleteDestination(tx: Tx, actor: ChangeActor, input: 
   const row = await findDestination(tx, actor.workspaceId, input.destinationId);
   const deletedAt = new Date();
   await tx.destination.update({ where: { id: row.id }, data: { deletedAt, version: { increment: 1 } } });
+  invalidateIngestConfig(actor.workspaceId);
   // Queued deliveries will never be sent: mark them dropped so the ledger says so.
   await tx.delivery.updateMany({ where: { destinationId: row.id, status: { in: ["pending", "in_flight"] } }, data: { status: "dropped", lastError: "destination deleted", claimToken: null, claimedUntil: null } });
   await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.delete", targetType: "destination", targetId: row.id, before: auditState(toView(row)) });
@@ -368,6 +373,7 @@ export async function applyPauseDestination(tx: Tx, actor: ChangeActor, input: {
     where: { id: row.id },
     data: { status: "paused", statusReason: `Paused by ${actor.user.email}`, version: { increment: 1 } },
   });
+  invalidateIngestConfig(actor.workspaceId);
   await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.pause", targetType: "destination", targetId: row.id, before: { status: row.status }, after: { status: "paused" } });
   return toView(updated);
 }
@@ -380,6 +386,7 @@ export async function applyResumeDestination(tx: Tx, actor: ChangeActor, input: 
     where: { id: row.id },
     data: { status: "active", statusReason: null, consecutiveFailures: 0, failingSince: null, version: { increment: 1 } },
   });
+  invalidateIngestConfig(actor.workspaceId);
   await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.resume", targetType: "destination", targetId: row.id, before: { status: row.status, statusReason: row.statusReason }, after: { status: "active" } });
   return toView(updated);
 }

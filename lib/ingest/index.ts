@@ -7,7 +7,8 @@ import { after } from "next/server";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import { prisma } from "@/lib/db";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
-import { createRouter, ROUTABLE_DESTINATION_SELECT } from "@/lib/routing/route";
+import { cachedRouters } from "@/lib/ingest/config-cache";
+import { createRouter, ROUTABLE_DESTINATION_SELECT, type Router } from "@/lib/routing/route";
 import { newTraceId, normalizeTrace } from "@/lib/traces/normalize";
 import type { ParsedTraceInput, Trace } from "@/lib/traces/schema";
 
@@ -58,11 +59,13 @@ export async function acceptTraces(ctx: IngestContext, inputs: ParsedTraceInput[
 // ───────────── group commit ─────────────
 //
 // Concurrent requests are committed together: while one commit runs, newly arriving requests
-// queue, and the next commit takes them all in one destinations query and one transaction.
+// queue, and the next commit takes them all in one statement.
 // Per-statement overhead (the bulk of a small insert's cost, especially on embedded PGlite) is
 // then shared by every request in the batch, so throughput grows with load instead of queueing
-// behind it. Nothing waits on a timer: an idle server commits a lone request at once.
-// Routing happens at commit time, against destinations read in that same commit.
+// behind it. Nothing waits on a timer: an idle server commits a lone request after one turn of
+// the event loop.
+// Routing happens at commit time, against the workspace's destinations as cached for at most a
+// second (lib/ingest/config-cache.ts).
 
 type CommitRequest = {
   ctx: IngestContext;
@@ -90,6 +93,11 @@ async function drainQueue(): Promise<void> {
   committing = true;
   try {
     while (queue.length) {
+      // One turn of the event loop (not a timer): requests whose bodies are already being read
+      // join this commit. Without it, a database that answers synchronously (embedded PGlite)
+      // leaves no gap for them and every request commits alone (measured: 1.0 request per commit
+      // at 32 in flight, 13.6 with the yield, and twice the throughput).
+      await new Promise((resolve) => setImmediate(resolve));
       let traces = queue[0].request.traces.length;
       let count = 1;
       while (count < queue.length && traces + queue[count].request.traces.length <= MAX_TRACES_PER_COMMIT) {
@@ -120,13 +128,7 @@ type DeliveryRow = { id: string; traceId: string; destinationId: string; workspa
 /** Routes and stores a batch of requests in one statement; returns each request's routed destination ids. */
 async function store(batch: CommitRequest[]): Promise<string[][]> {
   const broadcasting = [...new Set(batch.filter((r) => r.ctx.workspace.broadcastEnabled).map((r) => r.ctx.workspace.id))];
-  const destinations = broadcasting.length
-    ? await prisma.destination.findMany({
-        where: { workspaceId: { in: broadcasting }, deletedAt: null, enabled: true, status: "active" },
-        select: { ...ROUTABLE_DESTINATION_SELECT, workspaceId: true },
-      })
-    : [];
-  const routers = new Map(broadcasting.map((w) => [w, createRouter(destinations.filter((d) => d.workspaceId === w))]));
+  const routers = await routersFor(broadcasting);
 
   const payloads: PayloadRow[] = [];
   const deliveries: DeliveryRow[] = [];
@@ -148,6 +150,29 @@ async function store(batch: CommitRequest[]): Promise<string[][]> {
   });
   await insertTracesWithDeliveries(payloads, deliveries);
   return routed;
+}
+
+/** The routers of the workspaces, from the cache or else from one query for all the missing ones. */
+async function routersFor(workspaceIds: string[]): Promise<Map<string, Router>> {
+  const routers = new Map<string, Router>();
+  const missing: string[] = [];
+  for (const id of workspaceIds) {
+    const router = cachedRouters.get(id);
+    if (router) routers.set(id, router);
+    else missing.push(id);
+  }
+  if (missing.length) {
+    const destinations = await prisma.destination.findMany({
+      where: { workspaceId: { in: missing }, deletedAt: null, enabled: true, status: "active" },
+      select: { ...ROUTABLE_DESTINATION_SELECT, workspaceId: true },
+    });
+    for (const id of missing) {
+      const router = createRouter(destinations.filter((d) => d.workspaceId === id));
+      cachedRouters.set(id, router);
+      routers.set(id, router);
+    }
+  }
+  return routers;
 }
 
 /**

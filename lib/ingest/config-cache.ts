@@ -1,0 +1,42 @@
+// What every ingest request reads but rarely changes: the API key's workspace and the workspace's
+// compiled router. Reading them from the database on each request cost two queries (about two
+// thirds of the database work of a single-trace request, bench/ingest.bench.mts), so they are kept
+// in memory for a short time.
+//
+// Freshness: a change made through this process (revoking a key, editing, pausing or deleting a
+// destination, the broadcast switch, an auto-pause) invalidates the workspace's entries at once,
+// so the next request sees it. A change made by another process (several app processes on one
+// PostgreSQL) is seen within CONFIG_TTL_MS. Only hits are cached: a key created a moment ago, or
+// in another process, is found on its first use.
+import { LRUCache } from "lru-cache";
+import type { ApiKeyContext } from "@/lib/api-keys";
+import type { Router } from "@/lib/routing/route";
+
+/** How long a cached key or router is used before it is read again. */
+export const CONFIG_TTL_MS = 1000;
+const MAX_ENTRIES = 10_000;
+
+/** Verified API keys by key hash. */
+const apiKeys = new LRUCache<string, ApiKeyContext>({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS });
+/** Routers (filters compiled) by workspace id. */
+const routers = new LRUCache<string, Router>({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS });
+
+export const cachedApiKeys = {
+  get: (hash: string) => apiKeys.get(hash),
+  set: (hash: string, ctx: ApiKeyContext) => void apiKeys.set(hash, ctx),
+};
+
+export const cachedRouters = {
+  get: (workspaceId: string) => routers.get(workspaceId),
+  set: (workspaceId: string, router: Router) => void routers.set(workspaceId, router),
+};
+
+/**
+ * Forgets everything cached for the workspace: call after changing its destinations, its broadcast
+ * switch or its API keys. Called inside the change's transaction, a request racing the commit may
+ * re-read the old state; it is then used for at most CONFIG_TTL_MS.
+ */
+export function invalidateIngestConfig(workspaceId: string): void {
+  routers.delete(workspaceId);
+  for (const [hash, ctx] of apiKeys.entries()) if (ctx.workspace.id === workspaceId) apiKeys.delete(hash);
+}

@@ -1,0 +1,86 @@
+// The ingest config cache (lib/ingest/config-cache.ts): every change made through the app is seen
+// by the very next ingest request; a change made behind the app's back (another process) within
+// CONFIG_TTL_MS, and not before: the cache really spares the database its per-request queries.
+// (Spying on prisma.$queryRaw instead would rebind it outside interactive transactions.)
+import { describe, expect, it } from "vitest";
+import { revokeApiKey, verifyApiKey } from "@/lib/api-keys";
+import { prisma } from "@/lib/db";
+import { autoPauseIfFailingSince } from "@/lib/delivery/health";
+import { createDestination, deleteDestination, pauseDestination, resumeDestination, setBroadcast, updateDestination } from "@/lib/destinations/service";
+import { acceptTraces } from "@/lib/ingest";
+import { CONFIG_TTL_MS } from "@/lib/ingest/config-cache";
+import { traceInput } from "@/lib/traces/schema";
+import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
+
+const input = traceInput.parse({
+  model: "m",
+  request: { messages: [{ role: "user", content: "hi" }] },
+  timing: { start: "2026-11-26T12:00:00Z", end: "2026-11-26T12:00:01Z" },
+});
+
+/** Verifies the workspace's key the way the ingest route does, then ingests one trace; returns how many deliveries it queued. */
+async function ingestOne(ws: TestWorkspace): Promise<number> {
+  const ctx = await verifyApiKey(ws.apiKey);
+  if (!ctx) throw new Error("key refused");
+  return (await acceptTraces(ctx, [input])).routed;
+}
+
+async function workspaceWithDestination(label: string) {
+  const ws = await createTestWorkspace(label);
+  const destination = await createDestination(ws.ctx, { type: "webhook", name: "Hook", config: { url: "https://hooks.example.test/t" } });
+  expect(await ingestOne(ws)).toBe(1); // fills the cache
+  return { ws, destination };
+}
+
+describe("ingest config cache", () => {
+  it("refuses a revoked key on the very next request", async () => {
+    const { ws } = await workspaceWithDestination("cache-revoke");
+    const [key] = await prisma.apiKey.findMany({ where: { workspaceId: ws.ctx.workspace.id } });
+    await revokeApiKey(ws.ctx, key.id);
+    expect(await verifyApiKey(ws.apiKey)).toBeNull();
+  });
+
+  it("routes by the destinations as they are after each change", async () => {
+    const { ws, destination } = await workspaceWithDestination("cache-changes");
+    await pauseDestination(ws.ctx, destination.id);
+    expect(await ingestOne(ws)).toBe(0);
+    await resumeDestination(ws.ctx, destination.id);
+    expect(await ingestOne(ws)).toBe(1);
+    await updateDestination(ws.ctx, destination.id, { enabled: false });
+    expect(await ingestOne(ws)).toBe(0);
+    await updateDestination(ws.ctx, destination.id, { enabled: true });
+    expect(await ingestOne(ws)).toBe(1);
+    const second = await createDestination(ws.ctx, { type: "webhook", name: "Second", config: { url: "https://hooks.example.test/2" } });
+    expect(await ingestOne(ws)).toBe(2);
+    await deleteDestination(ws.ctx, second.id);
+    expect(await ingestOne(ws)).toBe(1);
+  });
+
+  it("sees the broadcast switch on the very next request", async () => {
+    const { ws } = await workspaceWithDestination("cache-broadcast");
+    await setBroadcast(ws.ctx, { enabled: false });
+    expect(await ingestOne(ws)).toBe(0);
+    await setBroadcast(ws.ctx, { enabled: true });
+    expect(await ingestOne(ws)).toBe(1);
+  });
+
+  it("stops routing to a destination as soon as it is auto-paused", async () => {
+    const { ws, destination } = await workspaceWithDestination("cache-autopause");
+    await prisma.destination.update({ where: { id: destination.id }, data: { failingSince: new Date(Date.now() - 7 * 3600_000), consecutiveFailures: 9 } });
+    expect(await autoPauseIfFailingSince(destination.id, new Date())).toBe(1);
+    expect(await ingestOne(ws)).toBe(0);
+  });
+
+  it("spares the database for CONFIG_TTL_MS, then sees a change made by another process", async () => {
+    const { ws, destination } = await workspaceWithDestination("cache-ttl");
+    // Written straight to the database, as another app process would: this process is not told.
+    await prisma.destination.update({ where: { id: destination.id }, data: { status: "paused" } });
+    await prisma.apiKey.updateMany({ where: { workspaceId: ws.ctx.workspace.id }, data: { revokedAt: new Date() } });
+    // Neither the key nor the destinations were read again: the revoked key and the paused destination still pass.
+    expect(await ingestOne(ws)).toBe(1);
+    await new Promise((r) => setTimeout(r, CONFIG_TTL_MS + 50));
+    expect(await verifyApiKey(ws.apiKey)).toBeNull();
+    await prisma.apiKey.updateMany({ where: { workspaceId: ws.ctx.workspace.id }, data: { revokedAt: null } });
+    expect(await ingestOne(ws)).toBe(0);
+  });
+});
