@@ -9,6 +9,7 @@ import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { decryptJson, encryptJson, type SecretOwner } from "@/lib/crypto/keyring";
 import { prisma } from "@/lib/db";
 import { isUniqueViolation } from "@/lib/db-client";
+import { cachedUpstreams, invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { DeliveryError } from "@/lib/destinations/errors";
 import { maskSecret } from "@/lib/destinations/masking";
 import { assertAllowedUrl } from "@/lib/destinations/ssrf";
@@ -137,6 +138,7 @@ export async function createUpstream(ctx: WorkspaceContext, input: CreateUpstrea
       await recordAudit(tx, { workspaceId: ctx.workspace.id, actor: ctx.user, action: "upstream.create", targetType: "upstream", targetId: created.id, after: auditState(withKey) });
       return withKey;
     });
+    invalidateIngestConfig(ctx.workspace.id);
     return view(row);
   } catch (err) {
     if (isUniqueViolation(err)) throw prefixTaken(data.modelPrefix);
@@ -178,6 +180,7 @@ export async function updateUpstream(ctx: WorkspaceContext, upstreamId: string, 
       await recordAudit(tx, { workspaceId: ctx.workspace.id, actor: ctx.user, action: "upstream.update", targetType: "upstream", targetId: before.id, before: auditState(before), after: auditState(after) });
       return after;
     });
+    invalidateIngestConfig(ctx.workspace.id);
     return view(row);
   } catch (err) {
     if (isUniqueViolation(err)) throw prefixTaken(patch.modelPrefix ?? before.modelPrefix);
@@ -192,6 +195,7 @@ export async function deleteUpstream(ctx: WorkspaceContext, upstreamId: string):
     await tx.proxyUpstream.delete({ where: { id: before.id } });
     await recordAudit(tx, { workspaceId: ctx.workspace.id, actor: ctx.user, action: "upstream.delete", targetType: "upstream", targetId: before.id, before: auditState(before) });
   });
+  invalidateIngestConfig(ctx.workspace.id);
 }
 
 export type ResolvedUpstream = {
@@ -205,7 +209,11 @@ export type ResolvedUpstream = {
 
 /** The upstream with the longest model prefix that `model` starts with ("" matches every model). */
 export async function resolveUpstream(workspaceId: string, model: string): Promise<ResolvedUpstream | null> {
-  const rows = await prisma.proxyUpstream.findMany({ where: { workspaceId } });
+  let rows = cachedUpstreams.get(workspaceId);
+  if (!rows) {
+    rows = await prisma.proxyUpstream.findMany({ where: { workspaceId } });
+    cachedUpstreams.set(workspaceId, rows);
+  }
   const match = rows
     .filter((r) => model.startsWith(r.modelPrefix) && model.length > r.modelPrefix.length)
     .sort((a, b) => b.modelPrefix.length - a.modelPrefix.length)[0];

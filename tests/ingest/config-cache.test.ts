@@ -8,6 +8,7 @@ import { prisma } from "@/lib/db";
 import { autoPauseIfFailingSince } from "@/lib/delivery/health";
 import { createDestination, deleteDestination, pauseDestination, resumeDestination, setBroadcast, updateDestination } from "@/lib/destinations/service";
 import { acceptTraces } from "@/lib/ingest";
+import { createUpstream, deleteUpstream, resolveUpstream, updateUpstream } from "@/lib/proxy/upstreams";
 import { CONFIG_TTL_MS } from "@/lib/ingest/config-cache";
 import { traceInput } from "@/lib/traces/schema";
 import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
@@ -69,6 +70,18 @@ describe("ingest config cache", () => {
     await prisma.destination.update({ where: { id: destination.id }, data: { failingSince: new Date(Date.now() - 7 * 3600_000), consecutiveFailures: 9 } });
     expect(await autoPauseIfFailingSince(destination.id, new Date())).toBe(1);
     expect(await ingestOne(ws)).toBe(0);
+  });
+
+  it("resolves proxy upstreams as they are after each change", async () => {
+    const ws = await createTestWorkspace("cache-upstreams");
+    const workspaceId = ws.ctx.workspace.id;
+    expect(await resolveUpstream(workspaceId, "openai/gpt-4o")).toBeNull(); // caches "no upstreams"
+    const upstream = await createUpstream(ws.ctx, { name: "OpenAI", baseUrl: "https://api.example.test/v1", modelPrefix: "openai/", apiKey: "sk-first-key-0001" });
+    expect(await resolveUpstream(workspaceId, "openai/gpt-4o")).toMatchObject({ baseUrl: "https://api.example.test/v1", model: "gpt-4o", apiKey: "sk-first-key-0001" });
+    await updateUpstream(ws.ctx, upstream.id, { baseUrl: "https://other.example.test/v1", apiKey: "sk-second-key-0002" });
+    expect(await resolveUpstream(workspaceId, "openai/gpt-4o")).toMatchObject({ baseUrl: "https://other.example.test/v1", apiKey: "sk-second-key-0002" });
+    await deleteUpstream(ws.ctx, upstream.id);
+    expect(await resolveUpstream(workspaceId, "openai/gpt-4o")).toBeNull();
   });
 
   it("spares the database for CONFIG_TTL_MS, then sees a change made by another process", async () => {
