@@ -38,6 +38,7 @@ const BODIES: Record<string, (ids: ObjectIds) => unknown> = {
   "POST destinations/[destinationId]/replay": () => ({ since: "2020-01-01T00:00:00Z", dryRun: false }),
   "POST destinations/[destinationId]/retry-failed": () => ({ dryRun: false }),
   // Test connection with unsaved values: the body names a stored destination whose secrets it would reuse.
+  "POST destinations/routing-preview": () => ({ samplingRate: 0.5 }),
   "POST destinations/test": (ids) => ({ type: "clickhouse", config: { host: "http://127.0.0.1:9" }, destinationId: ids.destinationId }),
   "PATCH change-requests/[changeRequestId]": () => ({ comment: "hijacked" }),
   "POST change-requests/[changeRequestId]/reject": () => ({ reason: "not yours" }),
