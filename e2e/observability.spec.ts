@@ -157,6 +157,37 @@ test("routing settings persist after reload and take effect: privacy mode strips
   await context.close();
 });
 
+test("the filter preview counts the recent traces the unsaved rules would send", async ({ browser }) => {
+  const { page, context } = await signedUpPage(browser, "Preview");
+  // Traces from an app: 3 from gpt-4o, 2 from claude, sent with a key made in the UI.
+  await page.getByRole("link", { name: "API keys" }).click();
+  await page.getByRole("button", { name: "Create API key" }).first().click();
+  const keyDialog = page.getByRole("dialog");
+  await keyDialog.getByLabel("Name").fill("App");
+  await keyDialog.getByRole("button", { name: "Create key" }).click();
+  const secret = await keyDialog.getByLabel("API key").inputValue();
+  await keyDialog.getByRole("button", { name: "Done" }).click();
+  const trace = (model: string) => ({ model, request: { messages: [{ role: "user", content: "hi" }] }, timing: { start: "2026-11-26T12:00:00Z", end: "2026-11-26T12:00:01Z" } });
+  const sent = await page.request.post("/api/v1/traces", {
+    headers: { authorization: `Bearer ${secret}` },
+    data: { traces: ["openai/gpt-4o", "openai/gpt-4o", "openai/gpt-4o", "anthropic/claude-sonnet-4", "anthropic/claude-sonnet-4"].map(trace) },
+  });
+  expect(sent.status()).toBe(202);
+
+  await page.getByRole("link", { name: "Observability" }).click();
+  await addWebhook(page, "Previewed", receiver.url("/ok"));
+  const preview = page.getByRole("status", { name: "Routing preview" });
+  await expect(preview).toContainText("Of the last 5 traces, 5 match the filter rules and 5 would be sent");
+  await page.getByRole("button", { name: "Add filter rule" }).click();
+  await expect(preview).toContainText("Complete the rules");
+  await page.getByRole("combobox", { name: "Rule 1 of group 1: operator" }).click();
+  await page.getByRole("option", { name: "contains", exact: true }).click();
+  await page.getByRole("textbox", { name: "Rule 1 of group 1: value" }).fill("claude");
+  await expect(preview).toContainText("Of the last 5 traces, 2 match the filter rules and 2 would be sent");
+  await screenshot(page, "observability-filter-preview-desktop");
+  await context.close();
+});
+
 test("a failing destination shows the platform's answer in the test and in the delivery log", async ({ browser }) => {
   const { page, context } = await signedUpPage(browser, "Failing");
 

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { api, noContent } from "@/lib/api/client";
 import type { FieldDescriptor, FieldWidget } from "@/lib/destinations/define";
 import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary } from "@/lib/delivery/stats";
+import type { RoutingPreview } from "@/lib/destinations/routing-preview";
 import type { DestinationListItem, DestinationView, getDestinationHealth, RequeueResult, sendTestTrace } from "@/lib/destinations/service";
 import type { DestinationCategory, TestResult } from "@/lib/destinations/types";
 import { workspaceApiPath } from "@/lib/workspace-paths";
@@ -142,6 +143,13 @@ const healthSchema = z.object({
 }) satisfies z.ZodType<Wire<Awaited<ReturnType<typeof getDestinationHealth>>>>;
 export type DestinationHealth = z.infer<typeof healthSchema>;
 
+const routingPreviewSchema = z.object({
+  considered: z.number(),
+  matchingFilters: z.number(),
+  routed: z.number(),
+}) satisfies z.ZodType<RoutingPreview>;
+export type RoutingPreviewInput = Pick<DestinationSettings, "filterRules" | "apiKeyInclude" | "apiKeyExclude" | "samplingRate">;
+
 const testTraceSchema = z.object({
   traceId: z.string(),
   deliveries: z.array(z.object({ id: z.string(), destinationId: z.string(), status: z.enum(DELIVERY_STATUSES), createdAt: date })),
@@ -170,6 +178,7 @@ export const observabilityKeys = {
   deliveries: (ws: string, id: string, status: DeliveryStatus | "all") =>
     ["workspaces", ws, "observability", "destinations", id, "deliveries", status] as const,
   setupSql: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id, "setup-sql"] as const,
+  routingPreview: (ws: string, settings: string) => ["workspaces", ws, "observability", "routing-preview", settings] as const,
 };
 
 export const observabilityApi = {
@@ -204,4 +213,5 @@ export const observabilityApi = {
     api.get(`${path(ws, "destinations", id, "health")}?window=${window}`, z.object({ health: healthSchema })).then((r) => r.health),
   setupSql: (ws: string, id: string) => api.get(path(ws, "destinations", id, "setup-sql"), z.object({ sql: z.string() })).then((r) => r.sql),
   sendTestTrace: (ws: string) => api.post(path(ws, "test-trace"), testTraceSchema),
+  routingPreview: (ws: string, settings: RoutingPreviewInput) => api.post(path(ws, "destinations", "routing-preview"), routingPreviewSchema, settings),
 };

@@ -17,7 +17,7 @@ import { initialValues, toConfig, validateConfig, type ConfigValues, type FieldV
 import { DestinationConfigForm } from "./destination-config-form";
 import { draftFromStored, draftToStored, emptyFilter, missingValues, type FilterDraft } from "./filter-builder-state";
 import { destinationPath } from "./paths";
-import { ApiKeyFilter, FilterRulesBuilder, PrivacyModeSwitch, SamplingControl } from "./routing-settings";
+import { ApiKeyFilter, FilterRulesBuilder, PrivacyModeSwitch, RoutingPreview, SamplingControl } from "./routing-settings";
 import { useBroadcastAccess } from "./status";
 import { TestResultPanel } from "./test-result";
 
@@ -195,6 +195,13 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
       <Section title="Filter rules" description="Send only the traces that match. Within a group all (or any) rules must match; a trace is sent when any group matches.">
         <FilterRulesBuilder draft={filter} onChange={setFilter} errors={errors} disabled={readOnly} />
         {errors.filterRules && <p className="text-destructive text-xs font-medium">{errors.filterRules}</p>}
+        <RoutingPreview
+          settings={
+            Object.keys(missingValues(filter)).length
+              ? null
+              : { filterRules: draftToStored(filter), apiKeyInclude: routing.apiKeyInclude, apiKeyExclude: routing.apiKeyExclude, samplingRate: routing.samplingRate }
+          }
+        />
       </Section>
       {!readOnly && (
         <div className="bg-background/95 sticky bottom-0 -mx-4 grid gap-3 border-t px-4 py-3 backdrop-blur sm:-mx-6 sm:px-6">

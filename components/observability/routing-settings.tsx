@@ -1,7 +1,7 @@
 "use client";
 
 import * as React from "react";
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { ChevronDownIcon, PlusIcon, Trash2Icon } from "lucide-react";
 import { apiKeysApi, apiKeysQueryKey } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
@@ -32,6 +32,7 @@ import {
   type FilterDraft,
 } from "./filter-builder-state";
 import { formatRate, parsePercent, positionToRate, rateToPosition, SLIDER_STEPS } from "./sampling-scale";
+import { observabilityApi, observabilityKeys, type RoutingPreviewInput } from "./api";
 import { useBroadcastAccess } from "./status";
 
 // ───────────── API-key filter ─────────────
@@ -368,6 +369,59 @@ export function FilterRulesBuilder({
           <PlusIcon aria-hidden /> {draft.groups.length === 0 ? "Add filter rule" : "Add rule group (or)"}
         </Button>
       )}
+    </div>
+  );
+}
+
+// ───────────── preview ─────────────
+
+/** Waits this long after the last edit before asking the server (typing a rule value is many edits). */
+const PREVIEW_DEBOUNCE_MS = 400;
+
+/**
+ * How many of the workspace's recent traces the unsaved routing settings would match and send,
+ * computed by the server with the ingest router itself. `settings` is null while the rules are
+ * incomplete (a rule without its value), when there is nothing meaningful to ask.
+ */
+export function RoutingPreview({ settings }: { settings: RoutingPreviewInput | null }) {
+  const { workspaceId } = useBroadcastAccess();
+  const key = settings && JSON.stringify(settings);
+  const [asked, setAsked] = React.useState(key);
+  React.useEffect(() => {
+    const timer = setTimeout(() => setAsked(key), PREVIEW_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [key]);
+  const preview = useQuery({
+    queryKey: observabilityKeys.routingPreview(workspaceId, asked ?? ""),
+    queryFn: () => observabilityApi.routingPreview(workspaceId, JSON.parse(asked!) as RoutingPreviewInput),
+    enabled: asked !== null,
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+  let text: React.ReactNode;
+  if (asked === null) text = "Complete the rules to see how many recent traces they match.";
+  else if (preview.isError) text = `Preview unavailable: ${errorMessage(preview.error)}`;
+  else if (!preview.data) text = <Skeleton className="h-4 w-72" />;
+  else if (preview.data.considered === 0) text = "No traces received yet: the preview counts them once your apps send some.";
+  else {
+    const { considered, matchingFilters, routed } = preview.data;
+    text = (
+      <>
+        Of the last <strong className="text-foreground tabular-nums">{considered}</strong> traces,{" "}
+        <strong className="text-foreground tabular-nums">{matchingFilters}</strong> match the filter rules and{" "}
+        <strong className="text-foreground tabular-nums">{routed}</strong> would be sent (API keys and sampling included).
+      </>
+    );
+  }
+  return (
+    <div
+      role="status"
+      aria-live="polite"
+      aria-label="Routing preview"
+      data-stale={preview.isFetching || asked !== key ? "" : undefined}
+      className="text-muted-foreground bg-muted/40 min-h-10 rounded-md px-3 py-2.5 text-xs transition-opacity data-stale:opacity-60"
+    >
+      {text}
     </div>
   );
 }
