@@ -18,7 +18,9 @@ export type Db = PrismaClient | Prisma.TransactionClient;
 export function connectDatabase(): DatabaseConnection {
   const url = databaseUrl();
   if (url) {
-    const adapter = new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+    // A bounded wait for a connection: with a server that does not answer (or every pooled
+    // connection busy) a request fails as "database unavailable" (503) instead of hanging.
+    const adapter = new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10), connectionTimeoutMillis: 10_000 });
     return { prisma: new PrismaClient({ adapter }), pglite: null };
   }
   // TRACECAST_PGLITE_SEED: a dumpDataDir() image to start an in-memory database from (the test
@@ -40,6 +42,49 @@ export function isUniqueViolation(error: unknown): boolean {
   // DriverAdapterError, which the client does not map to P2002: 23505 is unique_violation.
   const adapterError = error as { name?: unknown; cause?: { code?: unknown } } | null;
   return adapterError?.name === "DriverAdapterError" && adapterError.cause?.code === "23505";
+}
+
+// What a database that is down, restarting or unreachable looks like from here (measured against a
+// PostgreSQL server stopped and started under load, tests/reliability/postgres-restart.test.ts):
+/** Prisma: can't reach (P1001), connect timeout (P1002), connection closed (P1017), pool timeout (P2024), too many connections (P2037). */
+const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1017", "P2024", "P2037"]);
+/** adapter-pg's DriverAdapterError kinds for the same (a raw query reports them as P2010 with this cause). */
+const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+/** SQLSTATE class 08 (connection exception), admin/crash shutdown and "starting up" (57P01–57P03), too many connections (53300). */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const SOCKET_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+/** node-postgres reports a lost connection or a pool wait that timed out as a bare Error, known only by its message. */
+const NODE_POSTGRES_CONNECTION_LOST = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
+
+/**
+ * The database cannot be used right now (down, restarting, unreachable, out of connections): a
+ * condition to retry later (503), unlike a bug or a refused statement. Looks through the causes
+ * Prisma and the driver adapter wrap around the driver's error.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const pending = [error];
+  const seen = new Set<unknown>();
+  while (pending.length) {
+    const current = pending.pop();
+    if (typeof current !== "object" || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const { code, errorCode, kind, message, cause, meta } = current as {
+      code?: unknown;
+      errorCode?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    for (const value of [code, errorCode]) {
+      if (typeof value !== "string") continue;
+      if (UNAVAILABLE_PRISMA_CODES.has(value) || UNAVAILABLE_SQLSTATE.test(value) || SOCKET_ERRORS.has(value)) return true;
+    }
+    if (typeof kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(kind)) return true;
+    if (typeof message === "string" && NODE_POSTGRES_CONNECTION_LOST.test(message)) return true;
+    pending.push(cause, meta?.driverAdapterError);
+  }
+  return false;
 }
 
 /**

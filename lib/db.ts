@@ -12,6 +12,19 @@ const connection = (): DatabaseConnection => (globalDb.__tracecastDb ??= connect
 
 const client = () => connection().prisma;
 
+/**
+ * Closes the connection (for PGlite: releases its directory, which admits one opener, so another
+ * process can open it); the next use opens it again. tests/reliability/crash.test.ts hands the
+ * database to a worker process this way and reopens it after killing the worker.
+ */
+export async function closeDatabase(): Promise<void> {
+  const open = globalDb.__tracecastDb;
+  if (!open) return;
+  globalDb.__tracecastDb = undefined;
+  await open.prisma.$disconnect();
+  await open.pglite?.close();
+}
+
 // Forwards every operation (including vi.spyOn's defineProperty) to the real client once opened.
 export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
   get(_target, property) {

@@ -39,6 +39,15 @@ export function errorResponse(err: ApiError): NextResponse {
   );
 }
 
+/** Seconds a client is asked to wait (Retry-After) when the database is unavailable: a restart or failover takes seconds. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The database is down, restarting or unreachable: retry later (lib/db-client.ts isDatabaseUnavailable). */
+export const databaseUnavailable = () =>
+  new ApiError(503, "database_unavailable", `The database is unavailable right now; retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`, undefined, {
+    "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS),
+  });
+
 export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);
 export const forbidden = (message = "You do not have permission to do this") => new ApiError(403, "forbidden", message);
 export const unauthorized = (message = "Sign in required") => new ApiError(401, "unauthorized", message);

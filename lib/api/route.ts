@@ -8,12 +8,13 @@
 //   );
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import { ApiError, errorResponse, forbidden, unauthorized, validationError } from "@/lib/api/errors";
+import { ApiError, databaseUnavailable, errorResponse, forbidden, unauthorized, validationError } from "@/lib/api/errors";
 import type { Permission } from "@/lib/auth/permissions";
 import { can } from "@/lib/auth/permissions";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
 import { findMembership, type WorkspaceContext } from "@/lib/auth/workspace";
 import { verifyApiKey, type ApiKeyContext } from "@/lib/api-keys";
+import { isDatabaseUnavailable } from "@/lib/db-client";
 
 type Auth =
   /** A signed-in user acting in the workspace named by the `workspaceId` route param. */
@@ -153,6 +154,12 @@ async function authenticate(auth: Auth, req: NextRequest, params: Record<string,
   return ctx;
 }
 
+/** The gist of an error: Prisma puts the driver's message on the last line, after the call site. */
+function lastLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.trim().split("\n").at(-1) ?? text;
+}
+
 /** Marks handlers built by defineRoute with their auth, so a test can prove every route declares one. */
 const ROUTE_AUTH = Symbol.for("tracecast.defineRoute.auth");
 
@@ -177,6 +184,12 @@ export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOpt
       return await handler({ req, ctx: ctx as CtxFor<A>, params, query, body } as Parameters<Handler<A, S>>[0]);
     } catch (err) {
       if (err instanceof ApiError) return errorResponse(err);
+      if (isDatabaseUnavailable(err)) {
+        // Expected during a database restart or failover, and possibly many times a second:
+        // one line, not a stack trace.
+        console.warn(`[api] ${req.method} ${req.nextUrl.pathname}: database unavailable: ${lastLine(err)}`);
+        return errorResponse(databaseUnavailable());
+      }
       console.error(`[api] ${req.method} ${req.nextUrl.pathname} failed`, err);
       return NextResponse.json(
         { error: { code: "internal_error", message: "Something went wrong on our side; nothing was changed." } },

@@ -3,7 +3,7 @@
 // until the lease runs out, then the next drain reclaims them: at-least-once, nothing lost.
 import { randomUUID } from "node:crypto";
 import { prisma } from "@/lib/db";
-import { LEASE_MS } from "./settings";
+import { deliverySettings } from "./settings";
 
 export type ClaimedDelivery = {
   id: string;
@@ -21,7 +21,7 @@ export type Claim = { token: string; rows: ClaimedDelivery[] };
  * come and in_flight rows whose lease expired. SKIP LOCKED lets concurrent drains (several app
  * instances) take disjoint rows instead of waiting on each other.
  */
-export async function claimDue(destinationId: string, limit: number, now = new Date(), leaseMs = LEASE_MS): Promise<Claim> {
+export async function claimDue(destinationId: string, limit: number, now = new Date(), leaseMs = deliverySettings.leaseMs()): Promise<Claim> {
   const token = randomUUID();
   const leaseUntil = new Date(now.getTime() + leaseMs);
   const rows = await prisma.$queryRaw<ClaimedDelivery[]>`

@@ -18,6 +18,11 @@ export const deliverySettings = {
   autoPauseAfterMs: () => positiveNumber("TRACECAST_AUTO_PAUSE_AFTER_MINUTES", 360) * 60_000,
   /** Traces (and their delivery rows) older than this are deleted. */
   retentionMs: () => positiveNumber("TRACECAST_RETENTION_DAYS", 30) * 86_400_000,
+  /**
+   * How long a drain owns the rows it claimed. Longer than any attempt (a batch is a few requests of
+   * at most 15–30 s each); a drain that crashes releases its rows when the lease runs out.
+   */
+  leaseMs: () => positiveNumber("TRACECAST_DELIVERY_LEASE_SECONDS", 300) * 1000,
   dispatcher(): DispatcherMode {
     const mode = process.env.TRACECAST_DISPATCHER ?? "inline";
     if (mode !== "inline" && mode !== "inngest" && mode !== "none") {
@@ -32,8 +37,3 @@ export const BACKOFF_BASE_MS = 5_000;
 export const BACKOFF_CAP_MS = 3_600_000;
 /** Jitter never schedules a retry sooner than this (full jitter could otherwise pick ~0 ms). */
 export const BACKOFF_FLOOR_MS = 1_000;
-/**
- * How long a drain owns the rows it claimed. Longer than any attempt (a batch is a few requests of
- * at most 15–30 s each); a drain that crashes releases its rows when the lease runs out.
- */
-export const LEASE_MS = 5 * 60_000;
