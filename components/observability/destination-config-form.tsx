@@ -8,6 +8,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Switch } from "@/components/ui/switch";
 import { Textarea } from "@/components/ui/textarea";
 import type { FieldDescriptor } from "@/lib/destinations/define";
+import { isMaskedValue } from "@/lib/destinations/masking";
 import { fieldError, headerRow, type ConfigValues, type FieldValue, type HeaderRow, type SecretValue } from "./config-form-state";
 
 function FieldLabel({ field }: { field: FieldDescriptor }) {
@@ -65,6 +66,11 @@ function SecretInput({
   );
 }
 
+/**
+ * Custom headers: names in clear, values write-only. A saved header comes back with its value
+ * masked; it is kept as it is (the server keeps a value sent back masked), its value replaced
+ * ("Replace"), or the header removed. Its name is fixed: renaming is removing it and adding one.
+ */
 function HeadersEditor({
   field,
   rows,
@@ -83,40 +89,55 @@ function HeadersEditor({
   const update = (id: string, change: Partial<HeaderRow>) => onChange(rows.map((r) => (r.id === id ? { ...r, ...change } : r)));
   return (
     <div className="grid gap-2">
-      {rows.map((row, i) => (
-        <div key={row.id} className="grid grid-cols-[minmax(0,2fr)_minmax(0,3fr)_auto] gap-2">
-          <Input
-            aria-label={`Header ${i + 1} name`}
-            aria-describedby={describedBy}
-            aria-invalid={invalid || undefined}
-            placeholder="Header-Name"
-            spellCheck={false}
-            value={row.name}
-            disabled={disabled}
-            onChange={(e) => update(row.id, { name: e.target.value })}
-            className="font-mono"
-          />
-          <Input
-            aria-label={`Header ${i + 1} value`}
-            placeholder="value"
-            spellCheck={false}
-            value={row.value}
-            disabled={disabled}
-            onChange={(e) => update(row.id, { value: e.target.value })}
-            className="font-mono"
-          />
-          <Button
-            type="button"
-            variant="ghost"
-            size="icon"
-            aria-label={`Remove header ${i + 1}`}
-            disabled={disabled}
-            onClick={() => onChange(rows.filter((r) => r.id !== row.id))}
-          >
-            <Trash2Icon aria-hidden />
-          </Button>
-        </div>
-      ))}
+      {rows.map((row, i) => {
+        const saved = isMaskedValue(row.value);
+        return (
+          <div key={row.id} className="grid grid-cols-[minmax(0,2fr)_minmax(0,3fr)_auto] gap-2">
+            <Input
+              aria-label={`Header ${i + 1} name`}
+              aria-describedby={describedBy}
+              aria-invalid={invalid || undefined}
+              placeholder="Header-Name"
+              spellCheck={false}
+              value={row.name}
+              readOnly={saved}
+              disabled={disabled}
+              onChange={(e) => update(row.id, { name: e.target.value })}
+              className={saved ? "bg-muted/50 font-mono" : "font-mono"}
+            />
+            {saved ? (
+              <div className="flex gap-2">
+                <Input aria-label={`Header ${i + 1} value`} value={row.value} readOnly disabled={disabled} className="bg-muted/50 font-mono" />
+                {!disabled && (
+                  <Button type="button" variant="outline" onClick={() => update(row.id, { value: "" })} aria-label={`Replace the value of ${row.name}`}>
+                    Replace
+                  </Button>
+                )}
+              </div>
+            ) : (
+              <Input
+                aria-label={`Header ${i + 1} value`}
+                placeholder="value"
+                spellCheck={false}
+                value={row.value}
+                disabled={disabled}
+                onChange={(e) => update(row.id, { value: e.target.value })}
+                className="font-mono"
+              />
+            )}
+            <Button
+              type="button"
+              variant="ghost"
+              size="icon"
+              aria-label={`Remove header ${i + 1}`}
+              disabled={disabled}
+              onClick={() => onChange(rows.filter((r) => r.id !== row.id))}
+            >
+              <Trash2Icon aria-hidden />
+            </Button>
+          </div>
+        );
+      })}
       {!disabled && (
         <Button type="button" variant="outline" size="sm" className="w-fit" onClick={() => onChange([...rows, headerRow()])}>
           <PlusIcon aria-hidden /> Add header

@@ -10,6 +10,11 @@ export type FieldMeta = {
   label: string;
   help?: string;
   placeholder?: string;
+  /**
+   * Write-only: stored encrypted (lib/destinations/stored-config.ts), masked on read, kept when an
+   * update sends the mask back. A string for `field.secret`; for `field.headers` each value of
+   * the record is a secret and the names stay visible.
+   */
   secret?: boolean;
   widget: FieldWidget;
   options?: { value: string; label: string }[];
@@ -54,7 +59,10 @@ export const field = {
     if (opts.max !== undefined) s = s.max(opts.max);
     return s.meta({ label, help: opts.help, widget: "number" } satisfies FieldMeta);
   },
-  /** Custom HTTP headers sent with every request to the destination (every platform accepts them). */
+  /**
+   * Custom HTTP headers sent with every request to the destination (every platform accepts them).
+   * Users put credentials there (Authorization, X-Api-Key…), so every value is a secret.
+   */
   headers() {
     return z
       .record(
@@ -62,7 +70,7 @@ export const field = {
         z.string().max(8192).regex(/^[^\r\n]*$/, "Header values cannot contain line breaks"),
       )
       .default({})
-      .meta({ label: "Custom headers", help: "Added to every request to this destination.", widget: "headers" } satisfies FieldMeta);
+      .meta({ label: "Custom headers", help: "Added to every request to this destination.", secret: true, widget: "headers" } satisfies FieldMeta);
   },
 };
 

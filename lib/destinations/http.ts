@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { DeliveryError, isRetryableStatus, parseRetryAfter } from "./errors";
 import { secretKeysOf } from "./define";
-import { credentialsInHeaders, maskHeaders, maskSecretsIn, secretForms } from "./masking";
+import { credentialsInHeaders, maskHeaders, maskSecretsIn, secretForms, secretStrings } from "./masking";
 import { assertAllowedUrl, blockedAddressReason, BlockedTargetError, guardedLookup, ipLiteralOf, privateTargetsAllowed, type LookupFunction } from "./ssrf";
 import type { DeliverContext, DestinationDefinition, HttpResult, OutboundRequest, OutboundTrace, TestResult } from "./types";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
@@ -219,9 +219,7 @@ function withoutSecrets(error: DeliveryError, secrets: string[]): DeliveryError 
 }
 
 function secretValuesOf(def: Pick<DestinationDefinition, "config">, config: Record<string, unknown>): string[] {
-  return secretKeysOf(def)
-    .map((key) => config[key])
-    .filter((v): v is string => typeof v === "string" && v.length > 0);
+  return secretKeysOf(def).flatMap((key) => secretStrings(config[key]));
 }
 
 function shownRequest(req: OutboundRequest, secrets: string[]): NonNullable<TestResult["request"]> {

@@ -1,6 +1,9 @@
 // Secret masking, OpenRouter style: long values keep a recognisable prefix and suffix
 // ("pk-l...EfGh"), short ones are fully masked. An update that sends back exactly the mask of the
 // stored value means "keep the stored secret" (lib/destinations/service.ts).
+//
+// A secret field's value is a string (field.secret) or a record whose values are secrets and whose
+// names are not (field.headers): the record is masked, kept and replaced value by value.
 
 /** Below this length a secret is masked entirely: showing 8 characters of it would reveal too much. */
 const PARTIAL_MASK_MIN_LENGTH = 16;
@@ -18,14 +21,62 @@ export function isMaskedValue(value: unknown, stored?: string): boolean {
   return value === FULL_MASK || /^.{4}\.\.\..{4}$/s.test(value);
 }
 
+/** The value of a secret field: a string, or a record of secret values under visible names (custom headers). */
+export type SecretValue = string | Record<string, string>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** True when a secret field holds something to store: a non-empty string, or a record with an entry. */
+export function hasSecretValue(value: unknown): value is SecretValue {
+  return (typeof value === "string" && value !== "") || (isRecord(value) && Object.keys(value).length > 0);
+}
+
+/** The secret strings a secret field's value holds (a record's values). */
+export function secretStrings(value: unknown): string[] {
+  const strings = typeof value === "string" ? [value] : isRecord(value) ? Object.values(value) : [];
+  return strings.filter((v): v is string => typeof v === "string" && v !== "");
+}
+
+function maskSecretValue(value: unknown): unknown {
+  if (typeof value === "string") return value === "" ? value : maskSecret(value);
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, typeof v === "string" ? maskSecret(v) : v]));
+  return value;
+}
+
 /** A copy of `config` with the values of `secretKeys` masked. */
 export function maskConfig(config: Record<string, unknown>, secretKeys: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
-  for (const key of secretKeys) {
-    const value = out[key];
-    if (typeof value === "string" && value.length > 0) out[key] = maskSecret(value);
-  }
+  for (const key of secretKeys) if (key in out) out[key] = maskSecretValue(out[key]);
   return out;
+}
+
+/** An update's value for a secret field, masks resolved against the stored value. */
+export type UnmaskedSecret = {
+  value: unknown;
+  /** Where a masked-looking value matches no stored value: [] the field itself, [name] a record's entry. */
+  unmatchedMasks: string[][];
+};
+
+/**
+ * What an update's value for a secret field means: exactly the mask of the stored value keeps the
+ * stored value. For a record this holds entry by entry: a header sent back masked keeps its value,
+ * a new value replaces it, a name left out is removed, so renaming is removing and adding. A mask
+ * that matches nothing stored (a masked header under a new name) is reported rather than stored:
+ * the platform would receive the mask instead of the credential.
+ */
+export function unmaskSecret(sent: unknown, stored: unknown): UnmaskedSecret {
+  const unmatchedMasks: string[][] = [];
+  const resolve = (value: unknown, storedValue: unknown, path: string[]) => {
+    if (typeof storedValue === "string" && isMaskedValue(value, storedValue)) return storedValue;
+    if (isMaskedValue(value)) unmatchedMasks.push(path);
+    return value;
+  };
+  if (!isRecord(sent)) return { value: resolve(sent, stored, []), unmatchedMasks };
+  const storedRecord = isRecord(stored) ? stored : {};
+  const value = Object.fromEntries(Object.entries(sent).map(([name, v]) => [name, resolve(v, storedRecord[name], [name])]));
+  return { value, unmatchedMasks };
 }
 
 /** Header names whose values are credentials whatever the destination ("auth": Authorization, x-sentry-auth…). */
@@ -78,12 +129,15 @@ export function maskSecretsIn(text: string, secretValues: readonly string[]): st
   return out;
 }
 
-/** Request headers for display: credential headers and any header carrying a secret value masked. */
+/**
+ * Request headers for display: credential headers and headers whose value is a secret (custom
+ * headers, however short) masked whole, secrets inside any other header masked.
+ */
 export function maskHeaders(headers: Record<string, string>, secretValues: readonly string[]): Record<string, string> {
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [
       name,
-      CREDENTIAL_HEADER.test(name) ? maskSecret(value) : maskSecretsIn(value, secretValues),
+      CREDENTIAL_HEADER.test(name) || secretValues.includes(value) ? maskSecret(value) : maskSecretsIn(value, secretValues),
     ]),
   );
 }

@@ -8,7 +8,7 @@
 // re-validated against the then-current state. assertDirectChange stays as the last guard (403).
 import "server-only";
 import { z } from "zod";
-import { ApiError, notFound, parseInput, validationError } from "@/lib/api/errors";
+import { ApiError, notFound, parseInput, validationError, type FieldIssue } from "@/lib/api/errors";
 import { recordAudit } from "@/lib/audit";
 import { broadcastChangeMode } from "@/lib/auth/permissions";
 import type { SessionUser } from "@/lib/auth/session";
@@ -26,9 +26,9 @@ import { Prisma, type Destination } from "@/lib/generated/prisma/client";
 import { filterRulesSchema } from "@/lib/routing/filters";
 import { fieldsOf, secretKeysOf } from "./define";
 import { runDestinationTest } from "./http";
-import { isMaskedValue, maskConfig } from "./masking";
+import { maskConfig, unmaskSecret } from "./masking";
 import { DESTINATIONS, getDefinition } from "./registry";
-import { openSecrets, sealSecrets, splitSecrets } from "./stored-config";
+import { holdsClearSecrets, resolveConfig, sealSecrets, splitSecrets, storedConfigOf } from "./stored-config";
 import type { DestinationDefinition, TestResult } from "./types";
 
 type Tx = Prisma.TransactionClient;
@@ -137,14 +137,14 @@ function definitionFor(type: string, field = "type"): Definition {
 function maskedConfigOf(def: Definition | undefined, row: Destination): Record<string, unknown> {
   const plain = (row.config ?? {}) as Record<string, unknown>;
   if (!def) return plain;
-  let secrets: Record<string, string> = {};
+  let config: Record<string, unknown>;
   try {
-    secrets = openSecrets(row.id, row.secrets);
+    config = storedConfigOf(row);
   } catch {
     // A ciphertext under a key no longer in TRACECAST_KEYS: show the fields as set but unreadable.
-    secrets = Object.fromEntries(secretKeysOf(def).map((k) => [k, "unreadable-secret"]));
+    config = { ...plain, ...Object.fromEntries(secretKeysOf(def).map((k) => [k, "unreadable-secret"])) };
   }
-  return maskConfig({ ...plain, ...secrets }, secretKeysOf(def));
+  return maskConfig(config, secretKeysOf(def));
 }
 
 export function toView(row: Destination): DestinationView {
@@ -214,7 +214,7 @@ export async function getSetupSql(ctx: WorkspaceContext, destinationId: string):
   const row = await findDestination(prisma, ctx.workspace.id, destinationId);
   const def = definitionFor(row.type);
   if (!def.setupSql) throw new ApiError(404, "not_found", `${def.name} destinations have no setup SQL`);
-  return def.setupSql(def.config.parse({ ...(row.config as object), ...openSecrets(row.id, row.secrets) }));
+  return def.setupSql(resolveConfig(def, row));
 }
 
 // ───────────── validation helpers ─────────────
@@ -228,19 +228,27 @@ function validateConfig(def: Definition, config: Record<string, unknown>): Recor
 
 /**
  * The config an update (or an unsaved test of an existing destination) means: the stored config
- * with the given keys applied. A secret sent back masked, or omitted, keeps the stored secret;
- * null removes an optional key.
+ * with the given keys applied. A secret sent back masked, or omitted, keeps the stored secret (for
+ * custom headers: each value sent back masked); null removes an optional key. A mask that matches
+ * no stored value is 400 naming it (`config.headers.<name>`): it is not a value to send anywhere.
  */
 function mergeConfig(def: Definition, stored: Destination | null, patch: Record<string, unknown>): Record<string, unknown> {
-  const current: Record<string, unknown> = stored ? { ...(stored.config as object), ...openSecrets(stored.id, stored.secrets) } : {};
+  const current: Record<string, unknown> = stored ? storedConfigOf(stored) : {};
   const secretKeys = new Set(secretKeysOf(def));
   const merged = { ...current };
+  const unmatched: FieldIssue[] = [];
   for (const [key, value] of Object.entries(patch)) {
-    const storedValue = current[key];
-    if (secretKeys.has(key) && typeof storedValue === "string" && isMaskedValue(value, storedValue)) continue;
-    if (value === null) delete merged[key];
-    else merged[key] = value;
+    if (value === null) {
+      delete merged[key];
+    } else if (secretKeys.has(key)) {
+      const secret = unmaskSecret(value, current[key]);
+      merged[key] = secret.value;
+      for (const path of secret.unmatchedMasks) {
+        unmatched.push({ path: ["config", key, ...path].join("."), message: "Is a masked value with no saved value behind it: enter the real value" });
+      }
+    } else merged[key] = value;
   }
+  if (unmatched.length) throw new ApiError(400, "invalid_request", `Invalid body: ${unmatched[0].path}: ${unmatched[0].message}`, unmatched);
   return merged;
 }
 
@@ -331,8 +339,14 @@ export async function applyUpdateDestination(
   const def = definitionFor(row.type);
   await assertApiKeysOfWorkspace(tx, actor.workspaceId, patch);
   const data: Prisma.DestinationUpdateInput = {};
-  if (patch.config) {
-    const { plain, secrets } = splitSecrets(def, validateConfig(def, mergeConfig(def, row, patch.config)));
+  // Any update of a row that still holds secret values in clear (stored-config.ts) moves them.
+  const config = patch.config
+    ? validateConfig(def, mergeConfig(def, row, patch.config))
+    : holdsClearSecrets(def, row.config)
+      ? storedConfigOf(row)
+      : null;
+  if (config) {
+    const { plain, secrets } = splitSecrets(def, config);
     data.config = plain as Prisma.InputJsonObject;
     data.secrets = sealSecrets(row.id, secrets);
   }

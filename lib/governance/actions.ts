@@ -23,7 +23,8 @@ import {
   updateDestinationSchema,
   type ChangeActor,
 } from "@/lib/destinations/service";
-import { openSecrets } from "@/lib/destinations/stored-config";
+import type { SecretValue } from "@/lib/destinations/masking";
+import { splitSecrets, storedConfigOf } from "@/lib/destinations/stored-config";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";
 import type { GovernedActionName } from "./vocabulary";
@@ -58,16 +59,28 @@ const quoted = (name: string | null) => (name ? `“${name}”` : "a deleted des
 /** A digest per secret, so the diff can tell "changed" from "unchanged" without holding any value. */
 const fingerprint = (value: string) => crypto.createHash("sha256").update(value).digest("base64url");
 
-function secretFingerprints(row: Destination): Record<string, string> {
-  let secrets: Record<string, string>;
+/** A secret field's digest: a record of secrets (custom headers) keeps its names, each value digested. */
+const fingerprintOf = (value: SecretValue) =>
+  typeof value === "string" ? fingerprint(value) : Object.fromEntries(Object.entries(value).map(([name, v]) => [name, fingerprint(v)]));
+
+/**
+ * The config as the diff sees it: non-secret values, and a digest per secret (wherever the row
+ * stores it: a row from before issue #8 still has header values in Destination.config).
+ */
+function configSnapshot(row: Destination): Pick<DestinationSnapshot, "config" | "secretFingerprints"> {
+  const plain = (row.config ?? {}) as Record<string, unknown>;
+  const def = getDefinition(row.type);
+  if (!def) return { config: plain, secretFingerprints: {} };
+  let stored: Record<string, unknown>;
   try {
-    secrets = openSecrets(row.id, row.secrets);
+    stored = storedConfigOf(row);
   } catch {
     // Under a key no longer in the ring: the values are unknown but set, and change with the ciphertext.
-    const def = getDefinition(row.type);
-    return Object.fromEntries((def ? secretKeysOf(def) : []).map((k) => [k, fingerprint(`unreadable:${k}:${row.secrets}`)]));
+    const secretFingerprints = Object.fromEntries(secretKeysOf(def).map((k) => [k, fingerprint(`unreadable:${k}:${row.secrets}`)]));
+    return { config: splitSecrets(def, plain).plain, secretFingerprints };
   }
-  return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, fingerprint(v)]));
+  const { plain: config, secrets } = splitSecrets(def, stored);
+  return { config, secretFingerprints: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, fingerprintOf(v)])) };
 }
 
 export function snapshotOf(row: Destination): DestinationSnapshot {
@@ -81,8 +94,7 @@ export function snapshotOf(row: Destination): DestinationSnapshot {
     apiKeyInclude: row.apiKeyInclude,
     apiKeyExclude: row.apiKeyExclude,
     filterRules: row.filterRules,
-    config: (row.config ?? {}) as Record<string, unknown>,
-    secretFingerprints: secretFingerprints(row),
+    ...configSnapshot(row),
   };
 }
 

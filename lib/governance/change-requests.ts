@@ -27,10 +27,10 @@ import { decryptJson, encryptJson } from "@/lib/crypto/keyring";
 import { lockWorkspace } from "@/lib/db-client";
 import { prisma } from "@/lib/db";
 import { secretKeysOf } from "@/lib/destinations/define";
-import { maskSecret } from "@/lib/destinations/masking";
+import { hasSecretValue, isMaskedValue } from "@/lib/destinations/masking";
 import { getDefinition } from "@/lib/destinations/registry";
 import type { ChangeActor } from "@/lib/destinations/service";
-import { openSecrets } from "@/lib/destinations/stored-config";
+import { openSecrets, type StoredSecrets } from "@/lib/destinations/stored-config";
 import type { ChangeRequest, ChangeRequestStatus, Prisma } from "@/lib/generated/prisma/client";
 import { ACTIONS, type TargetKind } from "./actions";
 import type { DiffEntry } from "./diff";
@@ -92,18 +92,20 @@ const broadcastMarker = (enabled: boolean) => (enabled ? 1 : 0);
 /**
  * Splits the proposed config into what is stored in the clear and the secret values, which are
  * encrypted. A secret sent back masked (the value the UI shows) means "unchanged" and is dropped.
+ * Custom headers are encrypted whole, their masks included: approving resolves them header by
+ * header against the stored values, like a direct update (the version check keeps those unchanged).
  */
-function separateSecrets(type: string, payload: Record<string, unknown>, stored: Record<string, string>) {
+function separateSecrets(type: string, payload: Record<string, unknown>, stored: StoredSecrets) {
   const config = payload.config as Record<string, unknown> | undefined;
   const def = getDefinition(type);
   if (!config || !def) return { payload, secrets: {} };
   const plain: Record<string, unknown> = {};
-  const secrets: Record<string, string> = {};
+  const secrets: StoredSecrets = {};
   const secretKeys = new Set(secretKeysOf(def));
   for (const [key, value] of Object.entries(config)) {
-    const isSecretValue = secretKeys.has(key) && typeof value === "string" && value !== "";
-    if (!isSecretValue) plain[key] = value;
-    else if (!(key in stored && value === maskSecret(stored[key]))) secrets[key] = value;
+    const storedValue = stored[key];
+    if (!secretKeys.has(key) || !hasSecretValue(value)) plain[key] = value;
+    else if (!(typeof storedValue === "string" && isMaskedValue(value, storedValue))) secrets[key] = value;
   }
   return { payload: { ...payload, config: plain }, secrets };
 }
@@ -115,7 +117,7 @@ function restorePayload(request: ChangeRequest): unknown {
   const spec = ACTIONS[request.action as GovernedActionName];
   const payload = { ...(request.payload as Record<string, unknown>) };
   if (request.secrets) {
-    const secrets = decryptJson<Record<string, string>>(request.secrets, ownerOf(request.id));
+    const secrets = decryptJson<StoredSecrets>(request.secrets, ownerOf(request.id));
     payload.config = { ...(payload.config as Record<string, unknown>), ...secrets };
   }
   return parseInput(spec.payload, payload);
@@ -150,7 +152,7 @@ export async function proposeChange(ctx: WorkspaceContext, action: GovernedActio
   const payload = parseInput(spec.payload, rawPayload) as Record<string, unknown>;
   const actor: ChangeActor = { workspaceId: ctx.workspace.id, user: ctx.user };
   let baseVersion: number | null = null;
-  let storedSecrets: Record<string, string> = {};
+  let storedSecrets: StoredSecrets = {};
   let type: string | undefined = typeof payload.type === "string" ? payload.type : undefined;
   let targetName: string | null = null;
   if (spec.target === "destination") {

@@ -3,8 +3,8 @@
 // record and the tests all see the same text.
 //
 // Secrets never reach this module in clear: a snapshot carries only a fingerprint per secret key,
-// and the diff says "set", "changed" or "removed". Custom headers (which often carry credentials)
-// are shown by name only.
+// and the diff says "set", "changed" or "removed". Custom header values are secrets too: the
+// snapshot carries a fingerprint per header, and the diff shows the names only.
 // The rule editor's operator wording, so a rule reads the same in the diff as in the form.
 import { OPERATOR_LABELS } from "@/components/observability/filter-builder-state";
 import type { FieldDescriptor } from "@/lib/destinations/define";
@@ -21,7 +21,10 @@ export type DiffEntry = {
   secret?: true;
 };
 
-/** A destination as the diff sees it. `secretFingerprints` holds a digest per set secret key. */
+/**
+ * A destination as the diff sees it. `secretFingerprints` holds a digest per set secret key; for a
+ * record of secrets (custom headers), the names with a digest per value.
+ */
 export type DestinationSnapshot = {
   type: string;
   name: string;
@@ -34,7 +37,7 @@ export type DestinationSnapshot = {
   filterRules: unknown;
   /** Non-secret config values. */
   config: Record<string, unknown>;
-  secretFingerprints: Record<string, string>;
+  secretFingerprints: Record<string, string | Record<string, string>>;
 };
 
 export type DiffLabels = {
@@ -140,17 +143,18 @@ function configEntries(before: DestinationSnapshot | null, after: DestinationSna
   for (const key of keys) {
     const field = labels.fields.find((f) => f.key === key);
     const label = field?.label ?? key;
-    if (field?.secret) {
+    const valueIn = (snapshot: DestinationSnapshot) => (field?.secret ? snapshot.secretFingerprints[key] : snapshot.config[key]);
+    if (field?.secret && field.widget !== "headers") {
       const b = before?.secretFingerprints[key];
       const a = after.secretFingerprints[key];
       if (b === a) continue;
       out.push({ key: `config.${key}`, label, before: b ? "set" : null, after: a ? (b ? "changed" : "set") : "removed", secret: true });
       continue;
     }
-    const b = before ? configValueText(field, before.config[key]) : null;
-    const a = configValueText(field, after.config[key]);
+    const b = before ? configValueText(field, valueIn(before)) : null;
+    const a = configValueText(field, valueIn(after));
     // Same header names, other values: a change the names alone do not show.
-    if (field?.widget === "headers" && before && a !== null && b === a && !sameJson(before.config[key], after.config[key])) {
+    if (field?.widget === "headers" && before && a !== null && b === a && !sameJson(valueIn(before), valueIn(after))) {
       out.push({ key: `config.${key}`, label, before: b, after: `${a ?? "none"} — values changed` });
       continue;
     }

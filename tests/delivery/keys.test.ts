@@ -79,7 +79,7 @@ describe("rotation", () => {
       expect((await drainDestination(destination.id)).delivered).toBe(1);
 
       const report = await rotateAllSecrets(prisma);
-      expect(report).toEqual({ activeKeyId: "new", reencrypted: { destination: 2, changeRequest: 1, proxyUpstream: 1 }, workspaces: 2 });
+      expect(report).toEqual({ activeKeyId: "new", reencrypted: { destination: 2, changeRequest: 1, proxyUpstream: 1 }, movedToCiphertext: 0, workspaces: 2 });
       const all = [
         ...(await prisma.destination.findMany({ where: { secrets: { not: null } } })),
         ...(await prisma.changeRequest.findMany()),

@@ -1,5 +1,5 @@
 // The change-request diff: labels from the definition, secrets never in clear, sampling as
-// percentages, filters summarized, headers by name only.
+// percentages, filters summarized, headers by name only (their values are secrets: fingerprints).
 import { describe, expect, it } from "vitest";
 import { fieldsOf } from "@/lib/destinations/define";
 import { getDefinition } from "@/lib/destinations/registry";
@@ -18,8 +18,8 @@ const base: DestinationSnapshot = {
   apiKeyInclude: [],
   apiKeyExclude: [],
   filterRules: null,
-  config: { baseUrl: "https://cloud.langfuse.com", headers: { "X-Env": "prod" } },
-  secretFingerprints: { secretKey: "fp-secret-1", publicKey: "fp-public-1" },
+  config: { baseUrl: "https://cloud.langfuse.com" },
+  secretFingerprints: { secretKey: "fp-secret-1", publicKey: "fp-public-1", headers: { "X-Env": "fp-env-prod" } },
 };
 
 describe("destinationDiff", () => {
@@ -28,7 +28,7 @@ describe("destinationDiff", () => {
       ...base,
       samplingRate: 0.25,
       config: { ...base.config, baseUrl: "https://us.cloud.langfuse.com" },
-      secretFingerprints: { secretKey: "fp-secret-2", publicKey: "fp-public-1" },
+      secretFingerprints: { ...base.secretFingerprints, secretKey: "fp-secret-2" },
     };
     const diff = destinationDiff(base, after, labels);
     expect(diff).toEqual([
@@ -41,8 +41,7 @@ describe("destinationDiff", () => {
   it("never shows a secret value or a header value, even when the snapshot's fingerprints look like secrets", () => {
     const after: DestinationSnapshot = {
       ...base,
-      config: { ...base.config, headers: { "X-Env": "prod", Authorization: "Bearer sk-live-very-secret" } },
-      secretFingerprints: { secretKey: "sk-lf-NEW-SECRET-VALUE", publicKey: "pk-lf-NEW" },
+      secretFingerprints: { secretKey: "sk-lf-NEW-SECRET-VALUE", publicKey: "pk-lf-NEW", headers: { "X-Env": "fp-env-prod", Authorization: "Bearer sk-live-very-secret" } },
     };
     const diff = destinationDiff(base, after, labels);
     const text = JSON.stringify(diff);
@@ -59,7 +58,7 @@ describe("destinationDiff", () => {
   });
 
   it("says a header value changed without showing it", () => {
-    const after = { ...base, config: { ...base.config, headers: { "X-Env": "staging" } } };
+    const after = { ...base, secretFingerprints: { ...base.secretFingerprints, headers: { "X-Env": "fp-env-staging" } } };
     expect(destinationDiff(base, after, labels)).toEqual([
       { key: "config.headers", label: "Custom headers", before: "X-Env (values hidden)", after: "X-Env (values hidden) — values changed" },
     ]);
@@ -80,7 +79,7 @@ describe("destinationDiff", () => {
       ["Base URL", null, "https://cloud.langfuse.com"],
       ["Custom headers", null, "X-Env (values hidden)"],
     ]);
-    const withoutHeaders = destinationDiff(null, { ...base, config: { baseUrl: "https://cloud.langfuse.com", headers: {} } }, labels);
+    const withoutHeaders = destinationDiff(null, { ...base, secretFingerprints: { secretKey: "fp-secret-1", publicKey: "fp-public-1" } }, labels);
     expect(withoutHeaders.map((e) => e.label)).not.toContain("Custom headers");
     expect(destinationDiff(base, null, labels)).toEqual([{ key: "destination", label: "Destination", before: "Prod Langfuse", after: "Deleted" }]);
   });
@@ -88,8 +87,11 @@ describe("destinationDiff", () => {
   it("shows pause and resume as a status change and removed secrets as removed", () => {
     expect(destinationDiff(base, { ...base, status: "paused" }, labels)).toEqual([{ key: "status", label: "Status", before: "Active", after: "Paused" }]);
     expect(destinationDiff({ ...base, status: "auto_paused" }, base, labels)[0]).toMatchObject({ before: "Paused automatically", after: "Active" });
-    expect(destinationDiff(base, { ...base, secretFingerprints: { secretKey: "fp-secret-1" } }, labels)).toEqual([
+    expect(destinationDiff(base, { ...base, secretFingerprints: { secretKey: "fp-secret-1", headers: { "X-Env": "fp-env-prod" } } }, labels)).toEqual([
       { key: "config.publicKey", label: "Public Key", before: "set", after: "removed", secret: true },
+    ]);
+    expect(destinationDiff(base, { ...base, secretFingerprints: { secretKey: "fp-secret-1", publicKey: "fp-public-1" } }, labels)).toEqual([
+      { key: "config.headers", label: "Custom headers", before: "X-Env (values hidden)", after: null },
     ]);
   });
 

@@ -45,14 +45,14 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 describe("config forms", () => {
   it("use OpenRouter's camelCase keys, defaults and secret flags", () => {
     const form = (type: string) => Object.fromEntries(fieldsOf(definition(type)).map((f) => [f.key, { required: f.required, secret: f.secret === true, default: f.default }]));
-    expect(secretKeysOf(definition("arize"))).toEqual(["apiKey", "spaceKey"]);
-    expect(secretKeysOf(definition("grafana"))).toEqual(["apiKey"]);
-    expect(secretKeysOf(definition("langfuse"))).toEqual(["secretKey", "publicKey"]);
-    expect(secretKeysOf(definition("langsmith"))).toEqual(["apiKey"]);
-    expect(secretKeysOf(definition("newrelic"))).toEqual(["licenseKey"]);
-    expect(secretKeysOf(definition("sentry"))).toEqual(["dsn"]);
-    expect(secretKeysOf(definition("weave"))).toEqual(["apiKey"]);
-    expect(secretKeysOf(definition("webhook"))).toEqual(["secret", "previousSecret"]);
+    expect(secretKeysOf(definition("arize"))).toEqual(["apiKey", "spaceKey", "headers"]);
+    expect(secretKeysOf(definition("grafana"))).toEqual(["apiKey", "headers"]);
+    expect(secretKeysOf(definition("langfuse"))).toEqual(["secretKey", "publicKey", "headers"]);
+    expect(secretKeysOf(definition("langsmith"))).toEqual(["apiKey", "headers"]);
+    expect(secretKeysOf(definition("newrelic"))).toEqual(["licenseKey", "headers"]);
+    expect(secretKeysOf(definition("sentry"))).toEqual(["dsn", "headers"]);
+    expect(secretKeysOf(definition("weave"))).toEqual(["apiKey", "headers"]);
+    expect(secretKeysOf(definition("webhook"))).toEqual(["headers", "secret", "previousSecret"]);
     expect(form("arize")).toMatchObject({ modelId: { required: true }, baseUrl: { required: false, default: "https://otlp.arize.com" } });
     expect(form("langfuse").baseUrl.default).toBe("https://us.cloud.langfuse.com");
     expect(form("langsmith")).toMatchObject({ project: { default: "main" }, endpoint: { default: "https://api.smith.langchain.com" }, workspaceId: { required: false } });
@@ -62,7 +62,8 @@ describe("config forms", () => {
     expect(form("sentry")).toMatchObject({ otlpEndpoint: { required: true }, dsn: { required: true, secret: true } });
     expect(form("webhook")).toMatchObject({ url: { required: true }, method: { default: "POST" }, secret: { required: false } });
     for (const type of ["arize", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "sentry", "weave", "webhook"]) {
-      expect(form(type).headers, type).toMatchObject({ required: false, default: {} });
+      // Custom header values are secrets (the names are not: lib/destinations/masking.ts).
+      expect(form(type).headers, type).toMatchObject({ required: false, secret: true, default: {} });
     }
   });
 });

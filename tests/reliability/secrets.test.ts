@@ -1,5 +1,5 @@
 // Credentials never leave the server in clear: destinations of several types are created with
-// distinctive secret values through the real route handlers, then every route that shows or uses
+// distinctive secret values (custom header values among them) through the real route handlers, then every route that shows or uses
 // them runs (list, read, update with the mask sent back and partially, test connection saved and
 // unsaved, send test trace, delivery log, health, setup SQL, audit, change requests). Every
 // response body, every AuditEvent row, ChangeRequest's non-ciphertext columns, the stored
@@ -50,7 +50,12 @@ const SECRETS = {
   datadogApiKey: "dd0secretsuite0123456789abcdef01",
   snowflakeToken: "snowflake-pat-SECRETSUITE-ver1-9a8b7c6d5e4f",
   sentryPublicKey: "secretsuitesentrykey0123456789ab",
+  // Custom header values (issue #8): a bearer token, a value under a name that does not say "credential", a proposed one.
+  headerBearerToken: "sk-live-SECRETSUITE-custom-bearer-token-8e1f",
+  headerTenant: "secretsuite-custom-header-tenant-3c7a",
+  headerProposed: "secretsuite-proposed-header-value-6b2d",
 };
+const BEARER_HEADER = `Bearer ${SECRETS.headerBearerToken}`;
 
 /** Each secret and the encodings it could travel in (written out here, not taken from lib's secretForms: this is the oracle). */
 function forms(secret: string): string[] {
@@ -61,6 +66,8 @@ const NEEDLES = [
     ...Object.values(SECRETS).flatMap(forms),
     // HTTP Basic credentials are base64 of "public:secret", which contains neither secret's own base64.
     ...forms(`${SECRETS.langfusePublic}:${SECRETS.langfuseSecret}`).slice(1),
+    // Likewise the encodings of the whole "Bearer …" header value.
+    ...forms(BEARER_HEADER).slice(1),
   ]),
 ];
 
@@ -118,8 +125,13 @@ afterAll(async () => {
 });
 
 const CONFIGS = () => ({
-  webhook: { url: `${webhookReceiver.url}/hook`, secret: SECRETS.webhook },
-  langfuse: { secretKey: SECRETS.langfuseSecret, publicKey: SECRETS.langfusePublic, baseUrl: `${echo.url}/langfuse` },
+  webhook: { url: `${webhookReceiver.url}/hook`, secret: SECRETS.webhook, headers: { "X-Tenant": SECRETS.headerTenant } },
+  langfuse: {
+    secretKey: SECRETS.langfuseSecret,
+    publicKey: SECRETS.langfusePublic,
+    baseUrl: `${echo.url}/langfuse`,
+    headers: { "X-Upstream-Authorization": BEARER_HEADER },
+  },
   s3: {
     bucketName: "secret-suite-bucket",
     region: "us-east-1",
@@ -127,7 +139,12 @@ const CONFIGS = () => ({
     accessKeyId: SECRETS.s3AccessKeyId,
     secretAccessKey: SECRETS.s3SecretAccessKey,
   },
-  datadog: { apiKey: SECRETS.datadogApiKey, mlApp: "secret-suite", url: `${echo.url}/datadog` },
+  datadog: {
+    apiKey: SECRETS.datadogApiKey,
+    mlApp: "secret-suite",
+    url: `${echo.url}/datadog`,
+    headers: { Authorization: BEARER_HEADER, "X-Tenant": SECRETS.headerTenant },
+  },
   snowflake: { account: "secretsuite-account", token: SECRETS.snowflakeToken },
   sentry: {
     otlpEndpoint: `${echo.url}/api/4242/integration/otlp/v1/traces`,
@@ -158,7 +175,7 @@ describe("secrets stay masked everywhere", () => {
     const renamed = await api("partial update", one.PATCH, { method: "PATCH", params: dp("datadog"), body: { config: { mlApp: "secret-suite-2" } } });
     expect(renamed.status).toBe(200);
     const stored = await prisma.destination.findUniqueOrThrow({ where: { id: ids.datadog } });
-    expect(openSecrets(stored.id, stored.secrets)).toEqual({ apiKey: SECRETS.datadogApiKey });
+    expect(openSecrets(stored.id, stored.secrets)).toEqual({ apiKey: SECRETS.datadogApiKey, headers: { Authorization: BEARER_HEADER, "X-Tenant": SECRETS.headerTenant } });
 
     // Test connection: saved, unsaved with fresh values, unsaved with masked values of a saved one.
     // Snowflake's host is <account>.snowflakecomputing.com, outside loopback: not contacted here.
@@ -174,6 +191,7 @@ describe("secrets stay masked everywhere", () => {
     }
     // The echo receiver got the credentials (so their absence in the answers is the masking's doing).
     expect(echo.requests.some((r) => JSON.stringify(r.headers).includes(SECRETS.datadogApiKey))).toBe(true);
+    expect(echo.requests.some((r) => r.headers.authorization === BEARER_HEADER && r.headers["x-tenant"] === SECRETS.headerTenant)).toBe(true);
 
     // Send test trace through the pipeline, deliver it (the echo receivers answer 401), read the logs.
     const sent = await api("send test trace", testTrace.POST, { method: "POST", params: ws() });
@@ -186,12 +204,14 @@ describe("secrets stay masked everywhere", () => {
     const failedDelivery = await prisma.delivery.findFirst({ where: { destinationId: ids.datadog, lastError: { not: null } } });
     expect(failedDelivery?.lastError).toContain("401");
 
-    // A member proposes a new secret; everyone lists and reads the request; an admin approves it.
+    // A member proposes a new secret and a new header (the saved one sent back masked); everyone
+    // lists and reads the request; an admin approves it.
     actAs(member);
+    const savedHeaders = (await call(one.GET, { params: dp("langfuse") })).json.destination.config.headers;
     const proposed = await api("member proposes", one.PATCH, {
       method: "PATCH",
       params: dp("langfuse"),
-      body: { config: { secretKey: SECRETS.langfuseProposed } },
+      body: { config: { secretKey: SECRETS.langfuseProposed, headers: { ...savedHeaders, "X-Proposed": SECRETS.headerProposed } } },
     });
     expect(proposed.status, JSON.stringify(proposed.json)).toBe(202);
     const requestId: string = proposed.json.changeRequest.id;
@@ -202,7 +222,11 @@ describe("secrets stay masked everywhere", () => {
     const approved = await api("owner approves", approve.POST, { method: "POST", params: { workspaceId: orgId, changeRequestId: requestId } });
     expect(approved.status, JSON.stringify(approved.json)).toBe(200);
     const langfuse = await prisma.destination.findUniqueOrThrow({ where: { id: ids.langfuse } });
-    expect(openSecrets(langfuse.id, langfuse.secrets)).toMatchObject({ secretKey: SECRETS.langfuseProposed, publicKey: SECRETS.langfusePublic });
+    expect(openSecrets(langfuse.id, langfuse.secrets)).toMatchObject({
+      secretKey: SECRETS.langfuseProposed,
+      publicKey: SECRETS.langfusePublic,
+      headers: { "X-Upstream-Authorization": BEARER_HEADER, "X-Proposed": SECRETS.headerProposed },
+    });
 
     await api("audit", audit.GET, { params: ws() });
     await api("audit export", audit.GET, { params: ws(), search: { format: "json" } });
@@ -282,6 +306,7 @@ describe("key rotation", () => {
     const headers = Object.fromEntries(Object.entries(delivered.headers).map(([k, v]) => [k, String(v)]));
     expect(() => new Webhook(SECRETS.webhook).verify(delivered.body, headers)).not.toThrow();
     expect(() => new Webhook(SECRETS.webhookRotated).verify(delivered.body, headers)).toThrow();
+    expect(headers["x-tenant"]).toBe(SECRETS.headerTenant);
     expect(leaksIn(consoleOutput.join("\n")), "console").toEqual([]);
   });
 });
