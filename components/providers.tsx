@@ -4,7 +4,6 @@ import * as React from "react";
 import { MutationCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { Toaster } from "@/components/ui/sonner";
-import { TooltipProvider } from "@/components/ui/tooltip";
 import { ApiClientError, isChangeProposed } from "@/lib/api/client";
 
 function makeQueryClient() {
@@ -35,7 +34,7 @@ export function Providers({ children }: { children: React.ReactNode }) {
   const [queryClient] = React.useState(makeQueryClient);
   return (
     <QueryClientProvider client={queryClient}>
-      <TooltipProvider>{children}</TooltipProvider>
+      {children}
       <Toaster position="bottom-right" richColors closeButton />
     </QueryClientProvider>
   );
