@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sparklinePath, stackedBars, successRates } from "@/components/observability/charts";
-import { groupCatalog } from "@/components/observability/catalog-dialog";
+import { groupCatalog } from "@/components/observability/catalog-browser";
 import type { DestinationType } from "@/components/observability/api";
 
 describe("hand-rolled charts", () => {
