@@ -5,7 +5,6 @@
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Loader2Icon } from "lucide-react";
-import { toast } from "sonner";
 import {
   AlertDialog,
   AlertDialogCancel,
@@ -19,6 +18,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { FormError } from "@/components/ui/form-field";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
+import { toast } from "@/lib/toast";
 import { observabilityApi, observabilityKeys, type Destination, type ListedDestination } from "./api";
 import { useBroadcastAccess } from "./status";
 import { TestResultPanel } from "./test-result";

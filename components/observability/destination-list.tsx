@@ -14,7 +14,6 @@ import {
   SendIcon,
   Trash2Icon,
 } from "lucide-react";
-import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import {
@@ -27,6 +26,7 @@ import {
 import { Skeleton } from "@/components/ui/skeleton";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
 import { formatDateTime, formatRelative } from "@/lib/format";
+import { toast } from "@/lib/toast";
 import { observabilityApi, observabilityKeys, type Destination, type DestinationType, type ListedDestination } from "./api";
 import { Sparkline } from "./charts";
 import { DeleteDestinationDialog, preloadDestinationDialogs, SavedTestDialog, TestTraceDialog } from "./dialogs";
