@@ -114,6 +114,14 @@ test("add a webhook destination, test it, save it, send a test trace and see it 
   await screenshot(page, "observability-delivery-log-desktop");
   await page.getByRole("tab", { name: "Overview" }).click();
   await expect(page.getByText("1 delivered · 0 failed")).toBeVisible();
+  // The latency chart beside the success rate: one delivery, so p50 = p95, drawn as a dot in this hour.
+  const latency = page.getByRole("img", { name: /^Delivery latency over the last 24 hours, by when delivered: p50 [\d.]+ m?s, p95 [\d.]+ m?s$/ });
+  await expect(latency).toBeVisible();
+  expect(await latency.locator("path").evaluateAll((paths) => paths.map((p) => p.getAttribute("d")))).toEqual([
+    expect.stringMatching(/^M[\d.]+ [\d.]+h0$/),
+    expect.stringMatching(/^M[\d.]+ [\d.]+h0$/),
+  ]);
+  await expect(page.getByRole("figure").filter({ has: latency })).toContainText(/p50\s*p95\s*top line = \d/);
   await screenshot(page, "observability-detail-desktop");
   await context.close();
 });

@@ -123,6 +123,8 @@ export type DeliveryPage = z.infer<typeof deliveryPageSchema>;
 export const HEALTH_WINDOWS = ["24h", "7d"] as const satisfies readonly HealthStats["window"][];
 export type HealthWindow = (typeof HEALTH_WINDOWS)[number];
 
+const latencySchema = z.object({ p50: z.nullable(z.number()), p95: z.nullable(z.number()) });
+
 const healthSchema = z.object({
   status: z.enum(["active", "paused", "auto_paused"]),
   statusReason: z.nullable(z.string()),
@@ -133,12 +135,12 @@ const healthSchema = z.object({
   successRate: z.nullable(z.number()),
   delivered: z.number(),
   failed: z.number(),
-  latencyMs: z.object({ p50: z.nullable(z.number()), p95: z.nullable(z.number()) }),
+  latencyMs: latencySchema,
   backlog: z.number(),
   retrying: z.number(),
   oldestPendingAgeMs: z.nullable(z.number()),
   lastError: z.nullable(z.object({ message: z.string(), at: z.nullable(date) })),
-  buckets: z.array(bucketSchema),
+  buckets: z.array(z.extend(bucketSchema, { latencyMs: latencySchema })),
 }) satisfies z.ZodMiniType<Wire<Awaited<ReturnType<typeof getDestinationHealth>>>>;
 export type DestinationHealth = z.infer<typeof healthSchema>;
 
