@@ -2,10 +2,9 @@
 
 import * as React from "react";
 import { MutationCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { toast } from "sonner";
-import { Toaster } from "@/components/ui/sonner";
-import { TooltipProvider } from "@/components/ui/tooltip";
+import { lazyComponent } from "@/components/shell/lazy";
 import { ApiClientError, isChangeProposed } from "@/lib/api/client";
+import { loadToasts, toast, whenToastsLoad } from "@/lib/toast";
 
 function makeQueryClient() {
   const client: QueryClient = new QueryClient({
@@ -30,13 +29,44 @@ function makeQueryClient() {
   return client;
 }
 
+/** Runs `task` once the page has loaded and the browser has nothing else to do; returns the cancel. */
+function afterLoadWhenIdle(task: () => void): () => void {
+  let cancel = () => {};
+  const schedule = () => {
+    // Safari has no requestIdleCallback.
+    if (typeof window.requestIdleCallback === "function") {
+      const id = window.requestIdleCallback(task);
+      cancel = () => window.cancelIdleCallback(id);
+    } else {
+      const id = window.setTimeout(task, 0);
+      cancel = () => window.clearTimeout(id);
+    }
+  };
+  if (document.readyState === "complete") schedule();
+  else {
+    window.addEventListener("load", schedule, { once: true });
+    cancel = () => window.removeEventListener("load", schedule);
+  }
+  return () => cancel();
+}
+
+const Toaster = lazyComponent(() => import("@/components/ui/sonner").then((m) => m.Toaster));
+
+/** Where toasts appear: mounted once sonner is loading (lib/toast.ts), which starts when the page is idle. */
+function DeferredToaster() {
+  const [toastsLoading, setToastsLoading] = React.useState(false);
+  React.useEffect(() => whenToastsLoad(() => setToastsLoading(true)), []);
+  React.useEffect(() => afterLoadWhenIdle(() => void loadToasts()), []);
+  return toastsLoading ? <Toaster position="bottom-right" richColors closeButton /> : null;
+}
+
 export function Providers({ children }: { children: React.ReactNode }) {
   // One client per browser tab, created once (not per render) so the cache survives re-renders.
   const [queryClient] = React.useState(makeQueryClient);
   return (
     <QueryClientProvider client={queryClient}>
-      <TooltipProvider>{children}</TooltipProvider>
-      <Toaster position="bottom-right" richColors closeButton />
+      {children}
+      <DeferredToaster />
     </QueryClientProvider>
   );
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type Page } from "@playwright/test";
@@ -113,6 +114,14 @@ test("add a webhook destination, test it, save it, send a test trace and see it 
   await screenshot(page, "observability-delivery-log-desktop");
   await page.getByRole("tab", { name: "Overview" }).click();
   await expect(page.getByText("1 delivered · 0 failed")).toBeVisible();
+  // The latency chart beside the success rate: one delivery, so p50 = p95, drawn as a dot in this hour.
+  const latency = page.getByRole("img", { name: /^Delivery latency over the last 24 hours, by when delivered: p50 [\d.]+ m?s, p95 [\d.]+ m?s$/ });
+  await expect(latency).toBeVisible();
+  expect(await latency.locator("path").evaluateAll((paths) => paths.map((p) => p.getAttribute("d")))).toEqual([
+    expect.stringMatching(/^M[\d.]+ [\d.]+h0$/),
+    expect.stringMatching(/^M[\d.]+ [\d.]+h0$/),
+  ]);
+  await expect(page.getByRole("figure").filter({ has: latency })).toContainText(/p50\s*p95\s*top line = \d/);
   await screenshot(page, "observability-detail-desktop");
   await context.close();
 });
@@ -299,5 +308,28 @@ test("the destinations list at desktop width", async ({ browser }) => {
   await expect(confirm).toContainText("Delete “Team receiver”?");
   await confirm.getByRole("button", { name: "Delete destination" }).click();
   await expect(page.getByText("No destinations yet")).toBeVisible();
+  await context.close();
+});
+
+test("npm run check:bundle counts exactly the JS the observability page loads up front", async ({ browser }) => {
+  const { context, workspaceId } = await signedUpPage(browser, "Bundle");
+  // A fresh context (empty HTTP cache) with the same session: every chunk is requested.
+  const fresh = await browser.newContext({ storageState: await context.storageState() });
+  const page = await fresh.newPage();
+  const requested = new Set<string>();
+  page.on("request", (r) => {
+    const { pathname } = new URL(r.url());
+    if (pathname.startsWith("/_next/static/") && pathname.endsWith(".js")) requested.add(pathname.slice("/_next/".length));
+  });
+  await page.goto(`/w/${workspaceId}/settings/observability`, { waitUntil: "load" });
+  await expect(page.getByRole("heading", { name: "Observability", level: 1 })).toBeVisible();
+  const loadedUpFront = [...requested].sort();
+
+  const pages: { route: string; files: string[] }[] = JSON.parse(
+    execFileSync("node_modules/.bin/tsx", ["scripts/first-load-js.mts", "--json"], { encoding: "utf8" }),
+  );
+  const counted = pages.find((p) => p.route === "/w/[workspaceId]/settings/observability")?.files.toSorted();
+  expect(loadedUpFront).toEqual(counted);
+  await fresh.close();
   await context.close();
 });

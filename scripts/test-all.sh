@@ -3,7 +3,7 @@
 #   npm run test:all
 # Installs the system packages the tests use (Debian chromium, PostgreSQL), the npm
 # dependencies, then: type-check, migrations on both databases, Vitest on embedded PGlite and on
-# PostgreSQL, production build, Playwright end to end in chromium.
+# PostgreSQL, production build and its first-load JS budget, Playwright end to end in chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 CI="${CI:-}"
@@ -50,6 +50,9 @@ TEST_DATABASE_URL="$PG_ADMIN" npx vitest run
 
 step "next build"
 npx next build
+
+step "first-load JS budget"
+npm run --silent check:bundle
 
 step "playwright (Debian chromium)"
 npx playwright test

@@ -2,7 +2,6 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { BanIcon, KeyRoundIcon } from "lucide-react";
-import { toast } from "sonner";
 import { apiKeysApi, apiKeysQueryKey, type ApiKeyRow } from "@/components/api-keys/api";
 import { CreateApiKeyDialog } from "@/components/api-keys/create-api-key-dialog";
 import { ConfirmDialog } from "@/components/shell/confirm-dialog";
@@ -15,6 +14,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { formatDate, formatDateTime, formatRelative } from "@/lib/format";
+import { toast } from "@/lib/toast";
 
 function RevokeApiKeyButton({ workspaceId, apiKey }: { workspaceId: string; apiKey: ApiKeyRow }) {
   const queryClient = useQueryClient();

@@ -1,5 +1,5 @@
 // The API keys endpoints as the UI uses them (app/api/workspaces/[workspaceId]/api-keys).
-import { z } from "zod";
+import * as z from "zod/mini";
 import { api } from "@/lib/api/client";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
@@ -8,9 +8,9 @@ export const apiKeySchema = z.object({
   name: z.string(),
   prefix: z.string(),
   createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-  createdBy: z.object({ id: z.string(), email: z.string(), name: z.string().nullable() }).nullable(),
+  lastUsedAt: z.nullable(z.string()),
+  revokedAt: z.nullable(z.string()),
+  createdBy: z.nullable(z.object({ id: z.string(), email: z.string(), name: z.nullable(z.string()) })),
 });
 export type ApiKeyRow = z.infer<typeof apiKeySchema>;
 

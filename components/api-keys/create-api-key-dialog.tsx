@@ -3,7 +3,6 @@
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { KeyRoundIcon, PlusIcon, TriangleAlertIcon } from "lucide-react";
-import { toast } from "sonner";
 import { apiKeysApi, apiKeysQueryKey } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
@@ -11,6 +10,7 @@ import { DialogForm, ShownOnce } from "@/components/ui/dialog-form";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
+import { toast } from "@/lib/toast";
 
 /**
  * Names a new key, then shows its secret exactly once. The secret lives only in this dialog's

@@ -1,5 +1,5 @@
 // The audit log endpoint as the UI uses it (app/api/workspaces/[workspaceId]/audit).
-import { z } from "zod";
+import * as z from "zod/mini";
 import { api } from "@/lib/api/client";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
@@ -7,18 +7,18 @@ const jsonValue = z.unknown();
 
 export const auditEventSchema = z.object({
   id: z.string(),
-  actorId: z.string().nullable(),
+  actorId: z.nullable(z.string()),
   actorLabel: z.string(),
   action: z.string(),
   targetType: z.string(),
-  targetId: z.string().nullable(),
-  before: jsonValue.nullable().optional(),
-  after: jsonValue.nullable().optional(),
+  targetId: z.nullable(z.string()),
+  before: z.optional(z.nullable(jsonValue)),
+  after: z.optional(z.nullable(jsonValue)),
   createdAt: z.string(),
 });
 export type AuditEventRow = z.infer<typeof auditEventSchema>;
 
-const pageSchema = z.object({ events: z.array(auditEventSchema), nextCursor: z.string().nullable() });
+const pageSchema = z.object({ events: z.array(auditEventSchema), nextCursor: z.nullable(z.string()) });
 
 /** What the log is filtered on (null = any): action, part of the actor's email, target type, target id. */
 export type AuditFilters = { action: string | null; actor: string | null; targetType: string | null; targetId: string | null };

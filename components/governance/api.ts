@@ -1,6 +1,6 @@
 // The change-request endpoints as the UI uses them (app/api/workspaces/[workspaceId]/change-requests).
 // Responses are parsed with zod schemas typed against the server's own view type.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { api } from "@/lib/api/client";
 import type { ChangeRequestView } from "@/lib/governance/change-requests";
 import { CHANGE_REQUEST_STATUSES, GOVERNED_ACTIONS } from "@/lib/governance/vocabulary";
@@ -11,31 +11,31 @@ type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T e
 
 export type ChangeRequestStatus = (typeof CHANGE_REQUEST_STATUSES)[number];
 
-const person = z.object({ id: z.string(), email: z.string(), name: z.string().nullable() });
+const person = z.object({ id: z.string(), email: z.string(), name: z.nullable(z.string()) });
 
 export const changeRequestSchema = z.object({
   id: z.string(),
   action: z.enum(GOVERNED_ACTIONS),
   title: z.string(),
-  targetType: z.enum(["workspace", "destination"]).nullable(),
-  targetId: z.string().nullable(),
-  targetName: z.string().nullable(),
+  targetType: z.nullable(z.enum(["workspace", "destination"])),
+  targetId: z.nullable(z.string()),
+  targetName: z.nullable(z.string()),
   status: z.enum(CHANGE_REQUEST_STATUSES),
-  comment: z.string().nullable(),
-  reason: z.string().nullable(),
+  comment: z.nullable(z.string()),
+  reason: z.nullable(z.string()),
   diff: z.array(
-    z.object({ key: z.string(), label: z.string(), before: z.string().nullable(), after: z.string().nullable(), secret: z.literal(true).optional() }),
+    z.object({ key: z.string(), label: z.string(), before: z.nullable(z.string()), after: z.nullable(z.string()), secret: z.optional(z.literal(true)) }),
   ),
   proposer: person,
-  decider: person.nullable(),
+  decider: z.nullable(person),
   createdAt: z.string(),
-  decidedAt: z.string().nullable(),
+  decidedAt: z.nullable(z.string()),
   stale: z.boolean(),
-}) satisfies z.ZodType<Wire<ChangeRequestView>>;
+}) satisfies z.ZodMiniType<Wire<ChangeRequestView>>;
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 
 const one = z.object({ changeRequest: changeRequestSchema });
-const page = z.object({ changeRequests: z.array(changeRequestSchema), nextCursor: z.string().nullable() });
+const page = z.object({ changeRequests: z.array(changeRequestSchema), nextCursor: z.nullable(z.string()) });
 const counts = z.object({ pending: z.number(), minePending: z.number() });
 
 /** A 202 from a broadcast route: the change was saved for approval. */

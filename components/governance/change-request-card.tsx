@@ -3,7 +3,6 @@
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { AlertTriangleIcon, CheckIcon, KeyRoundIcon, Loader2Icon, Undo2Icon, XIcon } from "lucide-react";
-import { toast } from "sonner";
 import { changeRequestApi, type ChangeRequest, type ChangeRequestStatus } from "@/components/governance/api";
 import { useCurrentWorkspace, useCan } from "@/components/shell/workspace-context";
 import { Badge } from "@/components/ui/badge";
@@ -14,6 +13,7 @@ import { FormError, FormField } from "@/components/ui/form-field";
 import { Textarea } from "@/components/ui/textarea";
 import { ApiClientError, errorMessage, fieldErrorsOf } from "@/lib/api/client";
 import { formatDateTime, formatRelative } from "@/lib/format";
+import { toast } from "@/lib/toast";
 
 const STATUS: Record<ChangeRequestStatus, { label: string; variant: "default" | "secondary" | "destructive" | "outline" | "success" | "muted" }> = {
   pending: { label: "Pending approval", variant: "secondary" },

@@ -3,7 +3,6 @@
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { UserPlusIcon } from "lucide-react";
-import { toast } from "sonner";
 import { membersApi, membersQueryKey, type MemberRow } from "@/components/members/api";
 import { RoleSelect } from "@/components/members/role-select";
 import { Button } from "@/components/ui/button";
@@ -13,6 +12,7 @@ import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
 import type { Role } from "@/lib/generated/prisma/enums";
+import { toast } from "@/lib/toast";
 
 /** Adds someone who already has a Tracecast account; others get an invite link. */
 export function AddMemberDialog({ workspaceId, roles }: { workspaceId: string; roles: Role[] }) {

@@ -1,16 +1,16 @@
 // The members and invites endpoints as the UI uses them (app/api/workspaces/[workspaceId]/members, …/invites).
-import { z } from "zod";
+import * as z from "zod/mini";
 import { api, noContent } from "@/lib/api/client";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 const roleSchema = z.enum(["owner", "admin", "member"]);
-const personSchema = z.object({ id: z.string(), email: z.string(), name: z.string().nullable() });
+const personSchema = z.object({ id: z.string(), email: z.string(), name: z.nullable(z.string()) });
 
 export const memberSchema = z.object({
   id: z.string(),
   userId: z.string(),
   email: z.string(),
-  name: z.string().nullable(),
+  name: z.nullable(z.string()),
   role: roleSchema,
   joinedAt: z.string(),
 });
@@ -22,7 +22,7 @@ export const inviteSchema = z.object({
   status: z.enum(["pending", "accepted", "revoked", "expired"]),
   createdAt: z.string(),
   expiresAt: z.string(),
-  createdBy: personSchema.nullable(),
+  createdBy: z.nullable(personSchema),
 });
 export type InviteRow = z.infer<typeof inviteSchema>;
 

@@ -3,7 +3,6 @@
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { LinkIcon } from "lucide-react";
-import { toast } from "sonner";
 import { invitesApi, invitesQueryKey, inviteUrl, type MemberRow } from "@/components/members/api";
 import { RoleSelect } from "@/components/members/role-select";
 import { ROLE_LABELS } from "@/components/shell/role-badge";
@@ -14,6 +13,7 @@ import { FormField } from "@/components/ui/form-field";
 import { errorMessage } from "@/lib/api/client";
 import { formatDateTime } from "@/lib/format";
 import type { Role } from "@/lib/generated/prisma/enums";
+import { toast } from "@/lib/toast";
 
 /** Creates a one-person invite link with a role and shows it once, ready to copy. */
 export function InviteDialog({ workspaceId, roles }: { workspaceId: string; roles: Role[] }) {

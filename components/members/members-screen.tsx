@@ -3,7 +3,6 @@
 import * as React from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { BanIcon, Building2Icon, LinkIcon, Loader2Icon, UserMinusIcon, UsersIcon } from "lucide-react";
-import { toast } from "sonner";
 import { AddMemberDialog } from "@/components/members/add-member-dialog";
 import {
   invitesApi,
@@ -32,6 +31,7 @@ import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/compon
 import { errorMessage } from "@/lib/api/client";
 import { formatDate, formatDateTime, formatRelative } from "@/lib/format";
 import type { Role } from "@/lib/generated/prisma/enums";
+import { toast } from "@/lib/toast";
 
 function MemberRoleCell({ workspaceId, member, roles }: { workspaceId: string; member: MemberRow; roles: Role[] }) {
   const queryClient = useQueryClient();

@@ -1,7 +1,7 @@
 // The broadcast endpoints as the settings UI uses them (app/api/workspaces/[workspaceId]/…).
 // Every response is parsed with a zod schema (the server is another process); the schemas are
 // typed against the server's own exported types, so a change there fails the type check here.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { api, noContent } from "@/lib/api/client";
 import type { FieldDescriptor, FieldWidget } from "@/lib/destinations/define";
 import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary } from "@/lib/delivery/stats";
@@ -18,16 +18,16 @@ const date = z.string();
 const CATEGORIES = ["LLM observability", "APM & tracing", "Product analytics", "Data warehouse & storage", "Custom"] as const satisfies readonly DestinationCategory[];
 const WIDGETS = ["text", "secret", "url", "select", "headers", "switch", "number", "textarea"] as const satisfies readonly FieldWidget[];
 
-const fieldSchema: z.ZodType<FieldDescriptor> = z.object({
+const fieldSchema: z.ZodMiniType<FieldDescriptor> = z.object({
   key: z.string(),
   label: z.string(),
-  help: z.string().optional(),
-  placeholder: z.string().optional(),
-  secret: z.boolean().optional(),
+  help: z.optional(z.string()),
+  placeholder: z.optional(z.string()),
+  secret: z.optional(z.boolean()),
   widget: z.enum(WIDGETS),
-  options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+  options: z.optional(z.array(z.object({ value: z.string(), label: z.string() }))),
   required: z.boolean(),
-  default: z.unknown().optional(),
+  default: z.optional(z.unknown()),
 });
 
 export const destinationTypeSchema = z.object({
@@ -47,7 +47,7 @@ const destinationSchema = z.object({
   name: z.string(),
   enabled: z.boolean(),
   status: z.enum(["active", "paused", "auto_paused"]),
-  statusReason: z.string().nullable(),
+  statusReason: z.nullable(z.string()),
   privacyMode: z.boolean(),
   samplingRate: z.number(),
   apiKeyInclude: z.array(z.string()),
@@ -57,46 +57,46 @@ const destinationSchema = z.object({
   version: z.number(),
   health: z.object({
     consecutiveFailures: z.number(),
-    failingSince: date.nullable(),
-    lastSuccessAt: date.nullable(),
-    lastFailureAt: date.nullable(),
-    lastError: z.string().nullable(),
+    failingSince: z.nullable(date),
+    lastSuccessAt: z.nullable(date),
+    lastFailureAt: z.nullable(date),
+    lastError: z.nullable(z.string()),
   }),
   createdAt: date,
   updatedAt: date,
-}) satisfies z.ZodType<Wire<DestinationView>>;
+}) satisfies z.ZodMiniType<Wire<DestinationView>>;
 export type Destination = z.infer<typeof destinationSchema>;
 
 const bucketSchema = z.object({ start: date, delivered: z.number(), failed: z.number(), pending: z.number() });
 
 /** The list's per-destination 24 h summary: success rate and hourly buckets (the sparkline). */
 const summarySchema = z.object({
-  successRate24h: z.number().nullable(),
+  successRate24h: z.nullable(z.number()),
   delivered24h: z.number(),
   failed24h: z.number(),
   buckets: z.array(bucketSchema),
-}) satisfies z.ZodType<Wire<HealthSummary>>;
+}) satisfies z.ZodMiniType<Wire<HealthSummary>>;
 
-const listedDestinationSchema = destinationSchema.extend({ summary: summarySchema }) satisfies z.ZodType<Wire<DestinationListItem>>;
+const listedDestinationSchema = z.extend(destinationSchema, { summary: summarySchema }) satisfies z.ZodMiniType<Wire<DestinationListItem>>;
 export type ListedDestination = z.infer<typeof listedDestinationSchema>;
 
 const testResultSchema = z.object({
   ok: z.boolean(),
-  status: z.number().optional(),
+  status: z.optional(z.number()),
   message: z.string(),
-  responseBody: z.string().optional(),
-  request: z
-    .object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.string().optional() })
-    .optional(),
-}) satisfies z.ZodType<TestResult>;
+  responseBody: z.optional(z.string()),
+  request: z.optional(
+    z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.optional(z.string()) }),
+  ),
+}) satisfies z.ZodMiniType<TestResult>;
 export type TestOutcome = z.infer<typeof testResultSchema>;
 
 const requeueSchema = z.object({
   dryRun: z.boolean(),
   count: z.number(),
-  created: z.number().optional(),
-  reset: z.number().optional(),
-}) satisfies z.ZodType<RequeueResult>;
+  created: z.optional(z.number()),
+  reset: z.optional(z.number()),
+}) satisfies z.ZodMiniType<RequeueResult>;
 
 export const DELIVERY_STATUSES = ["pending", "in_flight", "delivered", "failed", "dropped"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -104,43 +104,45 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 const deliverySchema = z.object({
   id: z.string(),
   traceId: z.string(),
-  traceExternalId: z.string().nullable(),
+  traceExternalId: z.nullable(z.string()),
   isTest: z.boolean(),
   receivedAt: date,
   status: z.enum(DELIVERY_STATUSES),
   attempts: z.number(),
-  lastStatus: z.number().nullable(),
-  latencyMs: z.number().nullable(),
-  lastError: z.string().nullable(),
+  lastStatus: z.nullable(z.number()),
+  latencyMs: z.nullable(z.number()),
+  lastError: z.nullable(z.string()),
   nextAttemptAt: date,
-  deliveredAt: date.nullable(),
+  deliveredAt: z.nullable(date),
   createdAt: date,
-}) satisfies z.ZodType<Wire<DeliveryLogEntry>>;
+}) satisfies z.ZodMiniType<Wire<DeliveryLogEntry>>;
 export type DeliveryRow = z.infer<typeof deliverySchema>;
 
-const deliveryPageSchema = z.object({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable() });
+const deliveryPageSchema = z.object({ deliveries: z.array(deliverySchema), nextCursor: z.nullable(z.string()) });
 export type DeliveryPage = z.infer<typeof deliveryPageSchema>;
 
 export const HEALTH_WINDOWS = ["24h", "7d"] as const satisfies readonly HealthStats["window"][];
 export type HealthWindow = (typeof HEALTH_WINDOWS)[number];
 
+const latencySchema = z.object({ p50: z.nullable(z.number()), p95: z.nullable(z.number()) });
+
 const healthSchema = z.object({
   status: z.enum(["active", "paused", "auto_paused"]),
-  statusReason: z.string().nullable(),
+  statusReason: z.nullable(z.string()),
   consecutiveFailures: z.number(),
-  failingSince: date.nullable(),
-  lastSuccessAt: date.nullable(),
+  failingSince: z.nullable(date),
+  lastSuccessAt: z.nullable(date),
   window: z.enum(HEALTH_WINDOWS),
-  successRate: z.number().nullable(),
+  successRate: z.nullable(z.number()),
   delivered: z.number(),
   failed: z.number(),
-  latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+  latencyMs: latencySchema,
   backlog: z.number(),
   retrying: z.number(),
-  oldestPendingAgeMs: z.number().nullable(),
-  lastError: z.object({ message: z.string(), at: date.nullable() }).nullable(),
-  buckets: z.array(bucketSchema),
-}) satisfies z.ZodType<Wire<Awaited<ReturnType<typeof getDestinationHealth>>>>;
+  oldestPendingAgeMs: z.nullable(z.number()),
+  lastError: z.nullable(z.object({ message: z.string(), at: z.nullable(date) })),
+  buckets: z.array(z.extend(bucketSchema, { latencyMs: latencySchema })),
+}) satisfies z.ZodMiniType<Wire<Awaited<ReturnType<typeof getDestinationHealth>>>>;
 export type DestinationHealth = z.infer<typeof healthSchema>;
 
 const routingPreviewSchema = z.object({
@@ -153,7 +155,7 @@ export type RoutingPreviewInput = Pick<DestinationSettings, "filterRules" | "api
 const testTraceSchema = z.object({
   traceId: z.string(),
   deliveries: z.array(z.object({ id: z.string(), destinationId: z.string(), status: z.enum(DELIVERY_STATUSES), createdAt: date })),
-}) satisfies z.ZodType<Wire<Awaited<ReturnType<typeof sendTestTrace>>>>;
+}) satisfies z.ZodMiniType<Wire<Awaited<ReturnType<typeof sendTestTrace>>>>;
 export type TestTraceResult = z.infer<typeof testTraceSchema>;
 
 export type DestinationSettings = {

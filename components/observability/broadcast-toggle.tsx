@@ -1,10 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { toast } from "sonner";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Switch } from "@/components/ui/switch";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
+import { toast } from "@/lib/toast";
 import { observabilityApi, observabilityKeys } from "./api";
 import { useBroadcastAccess } from "./status";
 

@@ -109,31 +109,71 @@ export function DeliveryBarChart({
   );
 }
 
-/** Success rate per bucket as a line (0–100 %); buckets without deliveries leave a gap. */
-export function SuccessRateChart({
-  points,
+/** The smallest 1, 2 or 5 × 10ⁿ at or above `value` (at least 1): a round top line for a chart. */
+export function niceCeiling(value: number): number {
+  if (!(value > 1)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 5, 10].map((m) => m * power).find((nice) => nice >= value)!;
+}
+
+export type LineSeries = {
+  name: string;
+  values: readonly (number | null)[];
+  /** The line's stroke and its legend swatch (whole class names, for Tailwind to see). */
+  strokeClassName: string;
+  swatchClassName: string;
+};
+
+/**
+ * Lines per bucket scaled so `max` is the dashed top line; buckets without a value leave a gap. A
+ * legend is shown when there is more than one line; `note` says what the top line stands for.
+ */
+export function LineChart({
+  series,
+  max,
+  note,
   startLabel,
   endLabel,
   label,
 }: {
-  points: readonly CountPoint[];
+  series: readonly LineSeries[];
+  max: number;
+  note: string;
   startLabel: string;
   endLabel: string;
   label: string;
 }) {
   const width = 480;
   const height = 120;
-  const d = sparklinePath(successRates(points), width, height, 2);
   return (
     <figure className="grid gap-1">
       <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label={label} className="h-32 w-full">
         <line x1="0" x2={width} y1="2" y2="2" className="stroke-border" strokeDasharray="4 4" vectorEffect="non-scaling-stroke" />
         <line x1="0" x2={width} y1={height - 0.5} y2={height - 0.5} className="stroke-border" vectorEffect="non-scaling-stroke" />
-        <path d={d} fill="none" className="stroke-primary" strokeWidth="3" strokeLinejoin="round" strokeLinecap="round" vectorEffect="non-scaling-stroke" />
+        {series.map((line) => (
+          <path
+            key={line.name}
+            d={sparklinePath(line.values.map((v) => (v === null ? null : v / max)), width, height, 2)}
+            fill="none"
+            className={line.strokeClassName}
+            strokeWidth="3"
+            strokeLinejoin="round"
+            strokeLinecap="round"
+            vectorEffect="non-scaling-stroke"
+          />
+        ))}
       </svg>
-      <figcaption className="text-muted-foreground flex justify-between text-xs">
+      <figcaption className="text-muted-foreground flex justify-between gap-2 text-xs">
         <span>{startLabel}</span>
-        <span>top line = 100%</span>
+        <span className="flex flex-wrap items-center justify-center gap-x-3">
+          {series.length > 1 &&
+            series.map((line) => (
+              <span key={line.name} className="flex items-center gap-1">
+                <span className={cn("inline-block h-0.5 w-3 rounded-full", line.swatchClassName)} aria-hidden /> {line.name}
+              </span>
+            ))}
+          <span>{note}</span>
+        </span>
         <span>{endLabel}</span>
       </figcaption>
     </figure>

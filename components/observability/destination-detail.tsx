@@ -5,7 +5,6 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeftIcon, PauseIcon, PlayIcon, PlugZapIcon, SendIcon, Trash2Icon } from "lucide-react";
-import { toast } from "sonner";
 import { PageHeaderSkeleton } from "@/components/shell/skeletons";
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
@@ -14,12 +13,13 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { PendingRequestsNotice } from "@/components/governance/pending-requests-notice";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
+import { toast } from "@/lib/toast";
 import { workspacePath } from "@/lib/workspace-paths";
 import { observabilityApi, observabilityKeys, type Destination, type DestinationType } from "./api";
 import { useDestinationTypes } from "./catalog-dialog";
-import { DeleteDestinationDialog, SavedTestDialog } from "./destination-list";
-import { DestinationEditor } from "./destination-editor";
 import { DeliveryLog } from "./delivery-log";
+import { DestinationEditor } from "./destination-editor";
+import { DeleteDestinationDialog, preloadDestinationDialogs, SavedTestDialog, TestTraceDialog } from "./dialogs";
 import { HealthPanel } from "./health-panel";
 import { ReadOnlyNote } from "./observability-screen";
 import { destinationPath, type DestinationTab } from "./paths";
@@ -27,7 +27,6 @@ import { PlatformIcon } from "./platform-icon";
 import { ReplayDialog, RetryFailedDialog } from "./requeue-actions";
 import { formatRate } from "./sampling-scale";
 import { DestinationStatusBadge, useBroadcastAccess } from "./status";
-import { TestTraceDialog } from "./test-trace";
 
 function SetupSql({ destinationId, typeName }: { destinationId: string; typeName: string }) {
   const { workspaceId } = useBroadcastAccess();
@@ -95,7 +94,7 @@ function Header({ destination, type }: { destination: Destination; type: Destina
             </p>
           </div>
         </div>
-        <div className="flex flex-wrap gap-2">
+        <div className="flex flex-wrap gap-2" onPointerEnter={preloadDestinationDialogs} onFocus={preloadDestinationDialogs}>
           {canTest && (
             <>
               <Button variant="outline" size="sm" onClick={() => setDialog("test")}>

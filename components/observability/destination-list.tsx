@@ -6,7 +6,6 @@ import { useRouter } from "next/navigation";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
   EyeOffIcon,
-  Loader2Icon,
   MoreHorizontalIcon,
   PauseIcon,
   PencilIcon,
@@ -15,19 +14,8 @@ import {
   SendIcon,
   Trash2Icon,
 } from "lucide-react";
-import { toast } from "sonner";
-import {
-  AlertDialog,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import {
   DropdownMenu,
   DropdownMenuContent,
@@ -35,19 +23,18 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
-import { FormError } from "@/components/ui/form-field";
 import { Skeleton } from "@/components/ui/skeleton";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
 import { formatDateTime, formatRelative } from "@/lib/format";
+import { toast } from "@/lib/toast";
 import { observabilityApi, observabilityKeys, type Destination, type DestinationType, type ListedDestination } from "./api";
 import { Sparkline } from "./charts";
+import { DeleteDestinationDialog, preloadDestinationDialogs, SavedTestDialog, TestTraceDialog } from "./dialogs";
 import { summarizeFilter } from "./filter-builder-state";
 import { destinationPath } from "./paths";
 import { PlatformIcon } from "./platform-icon";
 import { formatRate } from "./sampling-scale";
 import { DestinationStatusBadge, useBroadcastAccess } from "./status";
-import { TestResultPanel } from "./test-result";
-import { TestTraceDialog } from "./test-trace";
 
 /** The later of two ISO timestamps (either may be missing). */
 function latest(a: string | null, b: string | null): string | null {
@@ -86,98 +73,6 @@ function usePauseResume(workspaceId: string, destination: Destination) {
   });
 }
 
-export function DeleteDestinationDialog({
-  destination,
-  open,
-  onOpenChange,
-  onDeleted,
-}: {
-  destination: Pick<Destination, "id" | "name">;
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
-  onDeleted?: () => void;
-}) {
-  const { workspaceId } = useBroadcastAccess();
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => observabilityApi.remove(workspaceId, destination.id),
-    onSuccess: () => {
-      toast.success(`"${destination.name}" deleted`);
-      queryClient.setQueryData<ListedDestination[]>(observabilityKeys.destinations(workspaceId), (rows) =>
-        rows?.filter((r) => r.id !== destination.id),
-      );
-      onOpenChange(false);
-      onDeleted?.();
-      return queryClient.invalidateQueries({ queryKey: observabilityKeys.destinations(workspaceId) });
-    },
-    // Sent for approval (a member of an organization): nothing was deleted; the notice says so.
-    onError: (error) => isChangeProposed(error) && onOpenChange(false),
-  });
-  return (
-    <AlertDialog
-      open={open}
-      onOpenChange={(next) => {
-        if (remove.isPending) return;
-        if (!next) remove.reset();
-        onOpenChange(next);
-      }}
-    >
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>Delete &ldquo;{destination.name}&rdquo;?</AlertDialogTitle>
-          <AlertDialogDescription>
-            No more traces are sent to it, and traces still waiting for it are dropped. Its delivery log goes with it. To stop
-            sending for a while instead, pause it.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        <FormError message={remove.error ? errorMessage(remove.error) : null} />
-        <AlertDialogFooter>
-          <AlertDialogCancel disabled={remove.isPending}>Cancel</AlertDialogCancel>
-          <Button variant="destructive" disabled={remove.isPending} onClick={() => remove.mutate()}>
-            {remove.isPending && <Loader2Icon className="animate-spin" aria-hidden />}
-            Delete destination
-          </Button>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
-  );
-}
-
-/** "Test connection" on a saved destination: runs at once and shows the platform's answer. */
-export function SavedTestDialog({
-  destination,
-  open,
-  onOpenChange,
-}: {
-  destination: Pick<Destination, "id" | "name">;
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
-}) {
-  const { workspaceId } = useBroadcastAccess();
-  const test = useMutation({ mutationFn: () => observabilityApi.testSaved(workspaceId, destination.id) });
-  const { mutate } = test;
-  React.useEffect(() => {
-    if (open) mutate();
-  }, [open, mutate]);
-  return (
-    <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent className="sm:max-w-lg">
-        <DialogHeader>
-          <DialogTitle>Test connection: {destination.name}</DialogTitle>
-          <DialogDescription>A synthetic test trace is sent with the saved settings, through the same path as real traffic.</DialogDescription>
-        </DialogHeader>
-        {test.isPending && (
-          <p role="status" className="text-muted-foreground flex items-center gap-2 text-sm">
-            <Loader2Icon className="size-4 animate-spin" aria-hidden /> Testing…
-          </p>
-        )}
-        <FormError message={test.error ? errorMessage(test.error) : null} />
-        {test.data && <TestResultPanel result={test.data} />}
-      </DialogContent>
-    </Dialog>
-  );
-}
-
 type RowDialog = "test" | "trace" | "delete" | null;
 
 function DestinationActions({ destination, names }: { destination: ListedDestination; names: Record<string, string> }) {
@@ -190,7 +85,7 @@ function DestinationActions({ destination, names }: { destination: ListedDestina
 
   return (
     <>
-      <DropdownMenu modal={false}>
+      <DropdownMenu modal={false} onOpenChange={(open) => open && preloadDestinationDialogs()}>
         <DropdownMenuTrigger asChild>
           <Button variant="ghost" size="icon-sm" aria-label={`Actions for ${destination.name}`}>
             <MoreHorizontalIcon aria-hidden />

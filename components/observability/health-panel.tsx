@@ -8,7 +8,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { errorMessage } from "@/lib/api/client";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { HEALTH_WINDOWS, observabilityApi, observabilityKeys, type DestinationHealth, type HealthWindow } from "./api";
-import { DeliveryBarChart, SuccessRateChart } from "./charts";
+import { DeliveryBarChart, LineChart, niceCeiling, successRates } from "./charts";
 import { formatLatency } from "./delivery-log";
 import { useBroadcastAccess } from "./status";
 
@@ -42,6 +42,8 @@ function bucketLabel(iso: string, window: HealthWindow): string {
 function HealthFigures({ health }: { health: DestinationHealth }) {
   const rate = health.successRate === null ? "—" : `${Number((health.successRate * 100).toFixed(1))}%`;
   const first = health.buckets[0];
+  const slowest = Math.max(0, ...health.buckets.map((b) => b.latencyMs.p95 ?? 0));
+  const latencyTop = niceCeiling(slowest);
   return (
     <div className="grid gap-4">
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-5">
@@ -70,7 +72,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
           No deliveries in the last {WINDOW_LABELS[health.window]}.
         </p>
       ) : first && (
-        <div className="grid gap-6 lg:grid-cols-2">
+        <div className="grid gap-6 lg:grid-cols-2 xl:grid-cols-3">
           <div className="grid gap-2">
             <h4 className="text-sm font-medium">Deliveries</h4>
             <DeliveryBarChart
@@ -82,9 +84,25 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
           </div>
           <div className="grid gap-2">
             <h4 className="text-sm font-medium">Success rate</h4>
-            <SuccessRateChart
-              points={health.buckets}
+            <LineChart
+              series={[{ name: "success rate", values: successRates(health.buckets), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
+              max={1}
+              note="top line = 100%"
               label={`Success rate over the last ${WINDOW_LABELS[health.window]}: ${rate}`}
+              startLabel={bucketLabel(first.start, health.window)}
+              endLabel="now"
+            />
+          </div>
+          <div className="grid gap-2">
+            <h4 className="text-sm font-medium">Delivery latency</h4>
+            <LineChart
+              series={[
+                { name: "p50", values: health.buckets.map((b) => b.latencyMs.p50), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" },
+                { name: "p95", values: health.buckets.map((b) => b.latencyMs.p95), strokeClassName: "stroke-warning", swatchClassName: "bg-warning" },
+              ]}
+              max={latencyTop}
+              note={slowest > 0 ? `top line = ${formatLatency(latencyTop)}` : "nothing delivered"}
+              label={`Delivery latency over the last ${WINDOW_LABELS[health.window]}, by when delivered: p50 ${formatLatency(health.latencyMs.p50)}, p95 ${formatLatency(health.latencyMs.p95)}`}
               startLabel={bucketLabel(first.start, health.window)}
               endLabel="now"
             />
@@ -103,7 +121,8 @@ export function HealthSkeleton() {
           <Skeleton key={i} className="h-[5.25rem]" />
         ))}
       </div>
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid gap-6 lg:grid-cols-2 xl:grid-cols-3">
+        <Skeleton className="h-44" />
         <Skeleton className="h-44" />
         <Skeleton className="h-44" />
       </div>

@@ -12,8 +12,8 @@ import { observabilityApi, observabilityKeys } from "./api";
 import { CatalogDialog, useDestinationTypes } from "./catalog-dialog";
 import { DestinationList, DestinationListSkeleton } from "./destination-list";
 import { BroadcastToggle } from "./broadcast-toggle";
+import { TestTraceDialog } from "./dialogs";
 import { useBroadcastAccess } from "./status";
-import { TestTraceDialog } from "./test-trace";
 
 /** Shown to members of organizations, who see the settings but cannot change them directly. */
 export function ReadOnlyNote() {
@@ -47,7 +47,12 @@ export function ObservabilityScreen() {
         actions={
           <>
             {canTest && hasDestinations && (
-              <Button variant="outline" onClick={() => setTestTraceOpen(true)}>
+              <Button
+                variant="outline"
+                onClick={() => setTestTraceOpen(true)}
+                onPointerEnter={TestTraceDialog.preload}
+                onFocus={TestTraceDialog.preload}
+              >
                 <SendIcon aria-hidden /> Send test trace
               </Button>
             )}

@@ -3,12 +3,12 @@
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { HistoryIcon, Loader2Icon, RotateCcwIcon } from "lucide-react";
-import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { errorMessage, fieldErrorsOf, isChangeProposed } from "@/lib/api/client";
+import { toast } from "@/lib/toast";
 import { observabilityApi, observabilityKeys } from "./api";
 import { useBroadcastAccess } from "./status";
 

@@ -3,13 +3,13 @@
 import * as React from "react";
 import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
-import { toast } from "sonner";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { DialogForm } from "@/components/ui/dialog-form";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { api, errorMessage, fieldErrorsOf } from "@/lib/api/client";
+import { toast } from "@/lib/toast";
 import { workspacePath } from "@/lib/workspace-paths";
 
 const createdWorkspaceSchema = z.object({ workspace: z.object({ id: z.string(), name: z.string() }) });

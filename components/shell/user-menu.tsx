@@ -4,7 +4,6 @@ import * as React from "react";
 import { ChevronsUpDownIcon, LogOutIcon } from "lucide-react";
 import { signOutAction } from "@/app/(auth)/actions";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
-import { Avatar, AvatarFallback } from "@/components/ui/avatar";
 import {
   DropdownMenu,
   DropdownMenuContent,
@@ -13,17 +12,22 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
+import { cn } from "@/lib/utils";
 
 function initials(name: string | null, email: string): string {
   const words = (name?.trim() || email.split("@")[0]).split(/[\s._-]+/).filter(Boolean);
   return (words.length > 1 ? words[0][0] + words[1][0] : words[0].slice(0, 2)).toUpperCase();
 }
 
+/** Initials in a circle (accounts have no picture, so no image loading: radix Avatar is not needed). */
 export function UserAvatar({ name, email, className }: { name: string | null; email: string; className?: string }) {
   return (
-    <Avatar className={className}>
-      <AvatarFallback className="text-xs font-medium">{initials(name, email)}</AvatarFallback>
-    </Avatar>
+    <span
+      data-slot="avatar"
+      className={cn("bg-muted flex size-8 shrink-0 items-center justify-center rounded-full text-xs font-medium", className)}
+    >
+      {initials(name, email)}
+    </span>
   );
 }
 

@@ -2,7 +2,7 @@
 // zod schema the caller names (the server is another process: its JSON is a boundary), and every
 // non-2xx answer becomes an ApiClientError carrying the server's {error:{code,message,fields}}, so
 // a form can put each field's message under its own input.
-import { z } from "zod";
+import * as z from "zod/mini";
 
 export type ApiFieldIssue = { path: string; message: string };
 
@@ -48,13 +48,13 @@ const errorBodySchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    fields: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   }),
 });
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
-async function request<T>(method: Method, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+async function request<T>(method: Method, path: string, schema: z.ZodMiniType<T>, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -95,14 +95,14 @@ async function request<T>(method: Method, path: string, schema: z.ZodType<T>, bo
 }
 
 /** For endpoints that answer with no body worth reading (204, or a body the caller ignores). */
-export const noContent = z.unknown().transform(() => undefined);
+export const noContent = z.pipe(z.unknown(), z.transform(() => undefined));
 
 export const api = {
-  get: <T>(path: string, schema: z.ZodType<T>) => request("GET", path, schema),
-  post: <T>(path: string, schema: z.ZodType<T>, body?: unknown) => request("POST", path, schema, body ?? {}),
-  patch: <T>(path: string, schema: z.ZodType<T>, body: unknown) => request("PATCH", path, schema, body),
-  put: <T>(path: string, schema: z.ZodType<T>, body: unknown) => request("PUT", path, schema, body),
-  delete: <T>(path: string, schema: z.ZodType<T>) => request("DELETE", path, schema),
+  get: <T>(path: string, schema: z.ZodMiniType<T>) => request("GET", path, schema),
+  post: <T>(path: string, schema: z.ZodMiniType<T>, body?: unknown) => request("POST", path, schema, body ?? {}),
+  patch: <T>(path: string, schema: z.ZodMiniType<T>, body: unknown) => request("PATCH", path, schema, body),
+  put: <T>(path: string, schema: z.ZodMiniType<T>, body: unknown) => request("PUT", path, schema, body),
+  delete: <T>(path: string, schema: z.ZodMiniType<T>) => request("DELETE", path, schema),
 };
 
 /** A readable message for any error a query or mutation can throw. */

@@ -18,13 +18,17 @@ export type Bucket = { start: Date; delivered: number; failed: number; pending: 
 
 type BucketRow = { destinationId: string; bucket: number; delivered: number; failed: number; pending: number };
 
-/** Counts per time bucket of deliveries queued in the window, for each destination. */
-async function bucketsFor(workspaceId: string, destinationIds: string[], window: HealthWindow, now: Date): Promise<Map<string, Bucket[]>> {
+/** The window's buckets: `count` of `bucket` ms from `start` (epoch ms) up to the bucket holding `now`. */
+function bucketRange(window: HealthWindow, now: Date) {
   const { span, bucket } = HEALTH_WINDOWS[window];
-  const count = span / bucket;
   // Aligned to bucket boundaries so successive reads show stable bars.
   const end = Math.ceil(now.getTime() / bucket) * bucket;
-  const start = end - span;
+  return { start: end - span, bucket, count: span / bucket };
+}
+
+/** Counts per time bucket of deliveries queued in the window, for each destination. */
+async function bucketsFor(workspaceId: string, destinationIds: string[], window: HealthWindow, now: Date): Promise<Map<string, Bucket[]>> {
+  const { start, bucket, count } = bucketRange(window, now);
   const rows = destinationIds.length
     ? await prisma.$queryRaw<BucketRow[]>`
         SELECT "destinationId",
@@ -76,20 +80,56 @@ export async function healthSummaries(workspaceId: string, destinationIds: strin
   return summaries;
 }
 
+/** Trace received → delivered, in milliseconds (null: nothing was delivered). */
+export type Latency = { p50: number | null; p95: number | null };
+
+export type HealthBucket = Bucket & {
+  /** Over the deliveries completed in this bucket (by when they were delivered, like `latencyMs`). */
+  latencyMs: Latency;
+};
+
 export type DestinationHealth = {
   window: HealthWindow;
   successRate: number | null;
   delivered: number;
   failed: number;
-  /** Trace received → delivered, in milliseconds, over deliveries completed in the window. */
-  latencyMs: { p50: number | null; p95: number | null };
+  /** Over deliveries completed in the window. */
+  latencyMs: Latency;
   /** Deliveries waiting (pending or in flight), of which `retrying` have failed at least once. */
   backlog: number;
   retrying: number;
   oldestPendingAgeMs: number | null;
   lastError: { message: string; at: Date | null } | null;
-  buckets: Bucket[];
+  buckets: HealthBucket[];
 };
+
+type LatencyRow = { bucket: number | null; overall: boolean; p50: number | null; p95: number | null };
+
+/**
+ * p50/p95 of trace received → delivered over the deliveries completed since `since`, and per bucket
+ * of the window (by when delivered) in the same scan. A delivery completed between `since` and the
+ * first aligned bucket counts in the window's figure only.
+ */
+async function deliveryLatencies(workspaceId: string, destinationId: string, window: HealthWindow, since: Date, now: Date) {
+  const { start, bucket } = bucketRange(window, now);
+  const rows = await prisma.$queryRaw<LatencyRow[]>`
+    SELECT bucket,
+           GROUPING(bucket) = 1 AS overall,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY latency)::float8 AS p50,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY latency)::float8 AS p95
+      FROM (SELECT floor((extract(epoch from d."deliveredAt") * 1000 - ${start}) / ${bucket})::int AS bucket,
+                   extract(epoch from (d."deliveredAt" - t."receivedAt")) * 1000 AS latency
+              FROM "Delivery" d JOIN "TracePayload" t ON t.id = d."traceId"
+             WHERE d."workspaceId" = ${workspaceId} AND d."destinationId" = ${destinationId}
+               AND d.status = 'delivered' AND d."deliveredAt" >= ${since}) AS completed
+     GROUP BY GROUPING SETS ((bucket), ())`;
+  const round = (v: number | null): number | null => (v === null ? null : Math.round(v));
+  const latency = (row: LatencyRow | undefined): Latency => ({ p50: round(row?.p50 ?? null), p95: round(row?.p95 ?? null) });
+  return {
+    window: latency(rows.find((r) => r.overall)),
+    byBucket: (index: number) => latency(rows.find((r) => !r.overall && r.bucket === index)),
+  };
+}
 
 export async function destinationHealth(
   workspaceId: string,
@@ -100,12 +140,7 @@ export async function destinationHealth(
   const since = new Date(now.getTime() - HEALTH_WINDOWS[window].span);
   const [buckets, latency, backlog] = await Promise.all([
     bucketsFor(workspaceId, [destination.id], window, now),
-    prisma.$queryRaw<{ p50: number | null; p95: number | null }[]>`
-      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch from (d."deliveredAt" - t."receivedAt")) * 1000)::float8 AS p50,
-             percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch from (d."deliveredAt" - t."receivedAt")) * 1000)::float8 AS p95
-        FROM "Delivery" d JOIN "TracePayload" t ON t.id = d."traceId"
-       WHERE d."workspaceId" = ${workspaceId} AND d."destinationId" = ${destination.id}
-         AND d.status = 'delivered' AND d."deliveredAt" >= ${since}`,
+    deliveryLatencies(workspaceId, destination.id, window, since, now),
     prisma.$queryRaw<{ backlog: number; retrying: number; oldest: Date | null }[]>`
       SELECT count(*)::int AS backlog,
              (count(*) FILTER (WHERE attempts > 0))::int AS retrying,
@@ -116,18 +151,17 @@ export async function destinationHealth(
   const b = buckets.get(destination.id)!;
   const delivered = b.reduce((n, x) => n + x.delivered, 0);
   const failed = b.reduce((n, x) => n + x.failed, 0);
-  const round = (v: number | null) => (v === null ? null : Math.round(v));
   return {
     window,
     successRate: successRate(delivered, failed),
     delivered,
     failed,
-    latencyMs: { p50: round(latency[0]?.p50 ?? null), p95: round(latency[0]?.p95 ?? null) },
+    latencyMs: latency.window,
     backlog: backlog[0]?.backlog ?? 0,
     retrying: backlog[0]?.retrying ?? 0,
     oldestPendingAgeMs: backlog[0]?.oldest ? Math.max(0, now.getTime() - new Date(backlog[0].oldest).getTime()) : null,
     lastError: destination.lastError ? { message: destination.lastError, at: destination.lastFailureAt } : null,
-    buckets: b,
+    buckets: b.map((bucket, i) => ({ ...bucket, latencyMs: latency.byBucket(i) })),
   };
 }
 

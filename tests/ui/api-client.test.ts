@@ -3,7 +3,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { api, ApiClientError, errorMessage, fieldErrorsOf, noContent } from "@/lib/api/client";
 
 type Reply = { status: number; body: string; type?: string };

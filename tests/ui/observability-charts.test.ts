@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sparklinePath, stackedBars, successRates } from "@/components/observability/charts";
-import { groupCatalog } from "@/components/observability/catalog-dialog";
+import { niceCeiling, sparklinePath, stackedBars, successRates } from "@/components/observability/charts";
+import { groupCatalog } from "@/components/observability/catalog-browser";
 import type { DestinationType } from "@/components/observability/api";
 
 describe("hand-rolled charts", () => {
@@ -12,6 +12,10 @@ describe("hand-rolled charts", () => {
     expect(sparklinePath([1, 0], 10, 10, 0)).toBe("M0.0 0.0L10.0 10.0");
     expect(sparklinePath([1, null, 1], 10, 10, 0)).toBe("M0.0 0.0h0M10.0 0.0h0");
     expect(sparklinePath([], 10, 10)).toBe("");
+  });
+
+  it("tops the latency chart at the next 1, 2 or 5 × 10ⁿ", () => {
+    expect([0, 1, 3, 180, 200, 201, 950, 1001, 46_000].map(niceCeiling)).toEqual([1, 1, 5, 200, 200, 500, 1000, 2000, 50_000]);
   });
 
   it("stacks failed on top of delivered, scaled to the busiest bucket", () => {
