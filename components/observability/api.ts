@@ -149,7 +149,7 @@ const routingPreviewSchema = z.object({
   considered: z.number(),
   matchingFilters: z.number(),
   routed: z.number(),
-}) satisfies z.ZodType<RoutingPreview>;
+}) satisfies z.ZodMiniType<RoutingPreview>;
 export type RoutingPreviewInput = Pick<DestinationSettings, "filterRules" | "apiKeyInclude" | "apiKeyExclude" | "samplingRate">;
 
 const testTraceSchema = z.object({
