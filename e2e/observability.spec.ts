@@ -129,6 +129,11 @@ test("add a webhook destination, test it, save it, send a test trace and see it 
 test("routing settings persist after reload and take effect: privacy mode strips the content", async ({ browser }) => {
   const { page, context } = await signedUpPage(browser, "Routing");
   await addWebhook(page, "Private receiver", receiver.url("/private"));
+  // A custom header carrying a credential: write-only like every secret.
+  const headerSecret = "Bearer sk-e2e-header-credential-0123456789";
+  await page.getByRole("button", { name: "Add header" }).click();
+  await page.getByRole("textbox", { name: "Header 1 name" }).fill("Authorization");
+  await page.getByRole("textbox", { name: "Header 1 value" }).fill(headerSecret);
   await page.getByRole("button", { name: "Test & save" }).click();
   await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
   const detailUrl = page.url();
@@ -150,6 +155,9 @@ test("routing settings persist after reload and take effect: privacy mode strips
   await expect(page.getByLabel("Sampling rate in percent")).toHaveValue("25");
   await expect(page.getByRole("slider", { name: "Sampling rate" })).toHaveAttribute("aria-valuetext", "25%");
   await expect(page.getByRole("combobox", { name: "Rule 1 of group 1: operator" })).toContainText("is set");
+  await expect(page.getByRole("textbox", { name: "Header 1 value" })).toHaveValue("Bear...6789");
+  await expect(page.getByRole("button", { name: "Replace the value of Authorization" })).toBeVisible();
+  expect(await page.content()).not.toContain(headerSecret);
   await screenshot(page, "observability-settings-desktop");
 
   // Sampling back to 100 % so the test trace is certain to be sent; privacy and the filter stay.
@@ -160,6 +168,7 @@ test("routing settings persist after reload and take effect: privacy mode strips
   await expect(dialog.getByRole("listitem").filter({ hasText: "Private receiver" })).toContainText("Delivered", { timeout: 20_000 });
   const [body] = traceBodies("/private");
   expect(body).toBeTruthy();
+  expect(receiver.received.filter((r) => r.url === "/private").every((r) => r.headers.authorization === headerSecret)).toBe(true);
   expect(body).not.toContain("What's the weather in Paris?");
   expect(body).not.toContain("sunny in Paris");
   expect(body).toContain("gen_ai"); // still a real trace: model, usage and timing are there

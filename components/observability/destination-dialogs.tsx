@@ -5,16 +5,7 @@
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Loader2Icon } from "lucide-react";
-import {
-  AlertDialog,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
-import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/shell/confirm-dialog";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { FormError } from "@/components/ui/form-field";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
@@ -43,7 +34,6 @@ export function DeleteDestinationDialog({
       queryClient.setQueryData<ListedDestination[]>(observabilityKeys.destinations(workspaceId), (rows) =>
         rows?.filter((r) => r.id !== destination.id),
       );
-      onOpenChange(false);
       onDeleted?.();
       return queryClient.invalidateQueries({ queryKey: observabilityKeys.destinations(workspaceId) });
     },
@@ -51,32 +41,14 @@ export function DeleteDestinationDialog({
     onError: (error) => isChangeProposed(error) && onOpenChange(false),
   });
   return (
-    <AlertDialog
+    <ConfirmDialog
       open={open}
-      onOpenChange={(next) => {
-        if (remove.isPending) return;
-        if (!next) remove.reset();
-        onOpenChange(next);
-      }}
-    >
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>Delete &ldquo;{destination.name}&rdquo;?</AlertDialogTitle>
-          <AlertDialogDescription>
-            No more traces are sent to it, and traces still waiting for it are dropped. Its delivery log goes with it. To stop
-            sending for a while instead, pause it.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        <FormError message={remove.error ? errorMessage(remove.error) : null} />
-        <AlertDialogFooter>
-          <AlertDialogCancel disabled={remove.isPending}>Cancel</AlertDialogCancel>
-          <Button variant="destructive" disabled={remove.isPending} onClick={() => remove.mutate()}>
-            {remove.isPending && <Loader2Icon className="animate-spin" aria-hidden />}
-            Delete destination
-          </Button>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+      onOpenChange={onOpenChange}
+      title={`Delete “${destination.name}”?`}
+      description="No more traces are sent to it, and traces still waiting for it are dropped. Its delivery log goes with it. To stop sending for a while instead, pause it."
+      confirmLabel="Delete destination"
+      mutation={remove}
+    />
   );
 }
 

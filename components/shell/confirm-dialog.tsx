@@ -23,18 +23,25 @@ import { errorMessage } from "@/lib/api/client";
  */
 export function ConfirmDialog<TData>({
   trigger,
+  open: controlledOpen,
+  onOpenChange,
   title,
   description,
   confirmLabel,
   mutation,
 }: {
-  trigger: React.ReactNode;
   title: string;
   description: React.ReactNode;
   confirmLabel: string;
   mutation: UseMutationResult<TData, Error, void>;
-}) {
-  const [open, setOpen] = React.useState(false);
+} & (
+  | { trigger: React.ReactNode; open?: undefined; onOpenChange?: undefined }
+  /** Opened by its owner (from a menu item, say) rather than by a trigger of its own. */
+  | { trigger?: undefined; open: boolean; onOpenChange: (open: boolean) => void }
+)) {
+  const [uncontrolledOpen, setUncontrolledOpen] = React.useState(false);
+  const open = controlledOpen ?? uncontrolledOpen;
+  const setOpen = onOpenChange ?? setUncontrolledOpen;
   return (
     <AlertDialog
       open={open}
@@ -44,7 +51,7 @@ export function ConfirmDialog<TData>({
         setOpen(next);
       }}
     >
-      <AlertDialogTrigger asChild>{trigger}</AlertDialogTrigger>
+      {trigger && <AlertDialogTrigger asChild>{trigger}</AlertDialogTrigger>}
       <AlertDialogContent>
         <AlertDialogHeader>
           <AlertDialogTitle>{title}</AlertDialogTitle>
