@@ -141,7 +141,7 @@ const healthSchema = z.object({
   retrying: z.number(),
   oldestPendingAgeMs: z.nullable(z.number()),
   lastError: z.nullable(z.object({ message: z.string(), at: z.nullable(date) })),
-  buckets: z.array(z.extend(bucketSchema, { latencyMs: latencySchema })),
+  buckets: z.array(z.extend(bucketSchema, { latencyMs: latencySchema, backlog: z.number() })),
 }) satisfies z.ZodMiniType<Wire<Awaited<ReturnType<typeof getDestinationHealth>>>>;
 export type DestinationHealth = z.infer<typeof healthSchema>;
 

@@ -44,6 +44,9 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
   const first = health.buckets[0];
   const slowest = Math.max(0, ...health.buckets.map((b) => b.latencyMs.p95 ?? 0));
   const latencyTop = niceCeiling(slowest);
+  const mostWaiting = Math.max(0, ...health.buckets.map((b) => b.backlog));
+  // niceCeiling's 1, 2, 5 × 10ⁿ are whole numbers: the top line is a count of deliveries.
+  const backlogTop = niceCeiling(mostWaiting);
   return (
     <div className="grid gap-4">
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-5">
@@ -67,12 +70,12 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
           <p className="text-muted-foreground font-mono text-xs break-words">{health.lastError.message}</p>
         </div>
       )}
-      {health.buckets.every((b) => b.delivered + b.failed + b.pending === 0) ? (
+      {health.buckets.every((b) => b.delivered + b.failed + b.pending + b.backlog === 0) ? (
         <p className="text-muted-foreground flex h-44 items-center justify-center rounded-lg border border-dashed text-sm">
           No deliveries in the last {WINDOW_LABELS[health.window]}.
         </p>
       ) : first && (
-        <div className="grid gap-6 lg:grid-cols-2 xl:grid-cols-3">
+        <div className="grid gap-6 lg:grid-cols-2">
           <div className="grid gap-2">
             <h4 className="text-sm font-medium">Deliveries</h4>
             <DeliveryBarChart
@@ -107,6 +110,17 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
               endLabel="now"
             />
           </div>
+          <div className="grid gap-2">
+            <h4 className="text-sm font-medium">Backlog</h4>
+            <LineChart
+              series={[{ name: "Waiting", values: health.buckets.map((b) => b.backlog), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
+              max={backlogTop}
+              note={mostWaiting > 0 ? `top line = ${backlogTop} waiting` : "nothing waiting"}
+              label={`Backlog over the last ${WINDOW_LABELS[health.window]}, waiting at the end of each ${health.window === "24h" ? "hour" : "6 hours"}: ${health.backlog} now`}
+              startLabel={bucketLabel(first.start, health.window)}
+              endLabel="now"
+            />
+          </div>
         </div>
       )}
     </div>
@@ -121,10 +135,10 @@ export function HealthSkeleton() {
           <Skeleton key={i} className="h-[5.25rem]" />
         ))}
       </div>
-      <div className="grid gap-6 lg:grid-cols-2 xl:grid-cols-3">
-        <Skeleton className="h-44" />
-        <Skeleton className="h-44" />
-        <Skeleton className="h-44" />
+      <div className="grid gap-6 lg:grid-cols-2">
+        {Array.from({ length: 4 }, (_, i) => (
+          <Skeleton key={i} className="h-44" />
+        ))}
       </div>
     </div>
   );

@@ -86,6 +86,8 @@ export type Latency = { p50: number | null; p95: number | null };
 export type HealthBucket = Bucket & {
   /** Over the deliveries completed in this bucket (by when they were delivered, like `latencyMs`). */
   latencyMs: Latency;
+  /** Deliveries waiting at the bucket's end: queued by then and not yet delivered, failed or dropped. */
+  backlog: number;
 };
 
 export type DestinationHealth = {
@@ -131,6 +133,39 @@ async function deliveryLatencies(workspaceId: string, destinationId: string, win
   };
 }
 
+/**
+ * Per bucket of the window, how many of the destination's deliveries were waiting at the bucket's
+ * end: created at or before it, and not completed by then. A requeued row (retry failed, replay)
+ * counts from when it was queued again: requeueing resets createdAt.
+ */
+async function backlogByBucket(workspaceId: string, destinationId: string, window: HealthWindow, now: Date): Promise<number[]> {
+  const { start, bucket, count } = bucketRange(window, now);
+  // When each row stopped waiting: deliveredAt for delivered rows; failed and dropped rows have no
+  // column of their own, and their last write is the one that settled them (recordFailed, the drop
+  // on destination delete; only a requeue writes a settled row again, and it makes it pending), so
+  // its updatedAt is when they ended. Waiting rows have none. Rows that ended before the window
+  // starts cannot be waiting at any bucket's end.
+  const rows = await prisma.$queryRaw<{ bucket: number; backlog: number }[]>`
+    SELECT ends.i AS bucket, count(*)::int AS backlog
+      FROM generate_series(0, ${count - 1}::int) AS ends(i)
+      JOIN (SELECT extract(epoch from "createdAt") * 1000 AS created,
+                   extract(epoch from CASE status WHEN 'delivered' THEN "deliveredAt"
+                                                  WHEN 'failed' THEN "updatedAt"
+                                                  WHEN 'dropped' THEN "updatedAt" END) * 1000 AS ended
+              FROM "Delivery"
+             WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ${destinationId}
+               AND "createdAt" <= ${new Date(start + count * bucket)}
+               AND (status IN ('pending', 'in_flight')
+                    OR (status = 'delivered' AND "deliveredAt" > ${new Date(start)})
+                    OR (status IN ('failed', 'dropped') AND "updatedAt" > ${new Date(start)}))) AS queued
+        ON queued.created <= ${start}::float8 + (ends.i + 1) * ${bucket}::float8
+       AND (queued.ended IS NULL OR queued.ended > ${start}::float8 + (ends.i + 1) * ${bucket}::float8)
+     GROUP BY ends.i`;
+  const backlog = Array.from({ length: count }, () => 0);
+  for (const row of rows) backlog[row.bucket] = row.backlog;
+  return backlog;
+}
+
 export async function destinationHealth(
   workspaceId: string,
   destination: { id: string; lastError: string | null; lastFailureAt: Date | null },
@@ -138,9 +173,10 @@ export async function destinationHealth(
   now = new Date(),
 ): Promise<DestinationHealth> {
   const since = new Date(now.getTime() - HEALTH_WINDOWS[window].span);
-  const [buckets, latency, backlog] = await Promise.all([
+  const [buckets, latency, backlogHistory, backlog] = await Promise.all([
     bucketsFor(workspaceId, [destination.id], window, now),
     deliveryLatencies(workspaceId, destination.id, window, since, now),
+    backlogByBucket(workspaceId, destination.id, window, now),
     prisma.$queryRaw<{ backlog: number; retrying: number; oldest: Date | null }[]>`
       SELECT count(*)::int AS backlog,
              (count(*) FILTER (WHERE attempts > 0))::int AS retrying,
@@ -161,7 +197,7 @@ export async function destinationHealth(
     retrying: backlog[0]?.retrying ?? 0,
     oldestPendingAgeMs: backlog[0]?.oldest ? Math.max(0, now.getTime() - new Date(backlog[0].oldest).getTime()) : null,
     lastError: destination.lastError ? { message: destination.lastError, at: destination.lastFailureAt } : null,
-    buckets: b.map((bucket, i) => ({ ...bucket, latencyMs: latency.byBucket(i) })),
+    buckets: b.map((bucket, i) => ({ ...bucket, latencyMs: latency.byBucket(i), backlog: backlogHistory[i] })),
   };
 }
 

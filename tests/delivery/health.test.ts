@@ -76,3 +76,71 @@ describe("delivery latency per bucket", () => {
     expect(latencyMs).toEqual({ p50: 350, p95: 8100 });
   });
 });
+
+describe("backlog per bucket", () => {
+  let queuedTo: string;
+
+  /** A delivery queued at `createdAt`, still waiting or settled as `ended` says. */
+  async function queued(createdAt: string, ended?: { status: "delivered" | "failed" | "dropped"; at: string }) {
+    const [id] = await enqueue(workspaceId, [queuedTo], 1, { receivedAt: new Date(createdAt) });
+    if (!ended) return;
+    const at = new Date(ended.at);
+    // Delivered rows keep the real clock's updatedAt (what deliveredAt is for); the others end at updatedAt.
+    await prisma.delivery.update({
+      where: { id },
+      data: ended.status === "delivered" ? { status: "delivered", deliveredAt: at } : { status: ended.status, updatedAt: at },
+    });
+  }
+
+  beforeAll(async () => {
+    queuedTo = (await createDestinationRow(workspaceId, "webhook", { url: "http://127.0.0.1:9/queued" })).id;
+    // In flight since before both windows: waiting at every bucket end.
+    const [stuck] = await enqueue(workspaceId, [queuedTo], 1, { receivedAt: new Date("2025-05-20T01:00:00Z") });
+    await prisma.delivery.update({ where: { id: stuck }, data: { status: "in_flight" } });
+    await queued("2025-05-31T10:00:00Z", { status: "delivered", at: "2025-06-01T09:30:00Z" });
+    await queued("2025-06-01T11:15:00Z"); // still pending
+    // Failed exactly at a bucket end: no longer waiting there.
+    await queued("2025-06-01T09:10:00Z", { status: "failed", at: "2025-06-01T11:00:00Z" });
+    // Queued exactly at a bucket end: waiting there.
+    await queued("2025-06-01T08:00:00Z", { status: "delivered", at: "2025-06-01T08:20:00Z" });
+    await queued("2025-05-31T20:00:00Z", { status: "dropped", at: "2025-06-01T02:30:00Z" });
+    // Waited before the 24 h window, inside the 7 d one.
+    await queued("2025-05-28T02:00:00Z", { status: "delivered", at: "2025-05-30T03:00:00Z" });
+    // Settled before either window.
+    await queued("2025-05-01T00:00:00Z", { status: "delivered", at: "2025-05-02T00:00:00Z" });
+    await queued("2025-05-01T00:00:00Z", { status: "failed", at: "2025-05-02T00:00:00Z" });
+  });
+
+  const backlogOf = (window: "24h" | "7d") =>
+    destinationHealth(workspaceId, { id: queuedTo, lastError: null, lastFailureAt: null }, window, now);
+
+  it("24 h: the deliveries waiting at the end of each hour", async () => {
+    const health = await backlogOf("24h");
+    // Bucket i ends at May 31 14:00 + i h.
+    expect(health.buckets.map((b) => b.backlog)).toEqual([
+      2, 2, 2, 2, 2, 2, // stuck + the one delivered June 1 09:30
+      3, 3, 3, 3, 3, 3, 3, // + the dropped one, queued 20:00, waiting at 20:00 … 02:00
+      2, 2, 2, 2, 2,
+      3, // 08:00: + the one queued at 08:00
+      2, // 09:00
+      2, // 10:00: the failed one instead of the one delivered at 09:30
+      1, // 11:00: the failed one failed at 11:00
+      2, 2, // + the pending one
+    ]);
+    expect(health.backlog).toBe(2);
+  });
+
+  it("7 d: the deliveries waiting at the end of each six hours", async () => {
+    const health = await backlogOf("7d");
+    // Bucket i ends at May 26 00:00 + 6i h.
+    expect(health.buckets.map((b) => b.backlog)).toEqual([
+      1, 1, 1, 1, 1, 1, 1, 1, 1, // stuck
+      2, 2, 2, 2, 2, 2, 2, 2, // + May 28 02:00 → May 30 03:00
+      1, 1, 1, 1, 1,
+      2, 2, // May 31 12:00, 18:00: + the one delivered June 1 09:30
+      3, // June 1 00:00: + the dropped one
+      2, // 06:00
+      2, 2, // 12:00, 18:00: + the pending one
+    ]);
+  });
+});
