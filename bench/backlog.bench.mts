@@ -14,13 +14,11 @@
 // Writes the "## Backlog" section of docs/benchmarks.md (runs of at least 10 000 traces).
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import Module from "node:module";
 import os from "node:os";
 import path from "node:path";
 import type { Prisma } from "../lib/generated/prisma/client";
-import { machine, pgliteVersion, round2, seedDatabase, writeBenchmarksSection } from "./harness.mjs";
+import { machine, pgliteVersion, round2, seedDatabase, startOtlpJsonReceiver, writeBenchmarksSection } from "./harness.mjs";
 import { traceBody } from "./ingest.bench.mjs";
 
 const TRACES = Number(process.env.BACKLOG_TRACES ?? 100_000);
@@ -41,45 +39,8 @@ function allowServerOnlyImports(): void {
   };
 }
 
-/** The ingest benchmark's realistic trace (~1.6 KB), with its own id so the receiver can count it. */
-function traceInput(i: number) {
-  return { ...(JSON.parse(traceBody(i)) as Record<string, unknown>), id: `backlog-${i}` };
-}
-
-/** Webhook receiver on 127.0.0.1 that answers 503 while down and counts each generation id it receives. */
-async function startWebhookReceiver() {
-  const received = new Map<string, number>();
-  let up = false;
-  let requests = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      requests++;
-      if (!up) {
-        res.writeHead(503).end("down for maintenance");
-        return;
-      }
-      type Span = { attributes?: { key: string; value: { stringValue?: string } }[] };
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { resourceSpans: { scopeSpans: { spans: Span[] }[] }[] };
-      for (const rs of body.resourceSpans)
-        for (const ss of rs.scopeSpans)
-          for (const span of ss.spans) {
-            const id = span.attributes?.find((a) => a.key === "tracecast.generation.id")?.value.stringValue;
-            if (id) received.set(id, (received.get(id) ?? 0) + 1);
-          }
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/traces`,
-    received,
-    requests: () => requests,
-    setUp: (value: boolean) => (up = value),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+/** The ingest benchmark's realistic trace, with its own id so the receiver can count it. */
+const traceInput = (i: number): unknown => JSON.parse(traceBody(i, `backlog-${i}`));
 
 /** Samples RSS and heap every SAMPLE_MS; peak() is the highest seen since start. */
 function memorySampler() {
@@ -134,9 +95,10 @@ export default async function backlogBenchmark() {
   const { sealSecrets, splitSecrets } = await import("../lib/destinations/stored-config");
   const { traceInput: traceInputSchema } = await import("../lib/traces/schema");
 
-  const receiver = await startWebhookReceiver();
+  const receiver = await startOtlpJsonReceiver();
+  receiver.setUp(false);
   const webhook = getDefinition("webhook")!;
-  const { plain, secrets } = splitSecrets(webhook, { url: receiver.url, secret: `whsec_${crypto.randomBytes(32).toString("base64")}` });
+  const { plain, secrets } = splitSecrets(webhook, { url: `${receiver.url}/hooks/traces`, secret: `whsec_${crypto.randomBytes(32).toString("base64")}` });
   const created = await prisma.destination.create({ data: { workspaceId, type: "webhook", name: "Backlog receiver", config: plain as Prisma.InputJsonObject } });
   const destination = await prisma.destination.update({ where: { id: created.id }, data: { secrets: sealSecrets(created.id, secrets) } });
   const apiKey = await prisma.apiKey.findFirstOrThrow({ where: { workspaceId } });

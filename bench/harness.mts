@@ -1,5 +1,6 @@
 // Shared machinery of the benchmarks (bench/*.bench.mts): the production server on a fresh
-// embedded database, ports, percentiles, machine details and docs/benchmarks.md sections.
+// embedded database, ports, the open-loop load generator, an OTLP/JSON receiver, percentiles,
+// machine details and docs/benchmarks.md sections.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -115,13 +116,193 @@ export async function stopProcess(server: ServerProcess): Promise<void> {
   if (child.exitCode === null) child.kill("SIGKILL");
 }
 
+/** A server under test and the URL the load generator posts to. */
+export type Server = ServerProcess & { url: string };
+
+const STARTUP_TIMEOUT_MS = 120_000;
+
+/**
+ * Waits for the first 202 to `probeBody`. The probe may take long (the first request compiles and
+ * connects), so it is never abandoned.
+ */
+export async function waitUntilAnswering(server: Server, headers: Record<string, string>, probeBody: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (server.child.exitCode !== null) throw new Error(`server exited (${server.child.exitCode}):\n${server.output()}`);
+    try {
+      const r = await send(server.url, headers, probeBody, STARTUP_TIMEOUT_MS);
+      if (r.status === 202) return;
+      throw new Error(`readiness probe answered ${r.status}: ${r.body}`);
+    } catch (err) {
+      if (!/ECONNREFUSED|ECONNRESET|socket hang up/.test(String(err))) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer within ${STARTUP_TIMEOUT_MS / 1000} s:\n${server.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// ───────────── load generator ─────────────
+
+/** Keep-alive sockets of the load generator: enough that an open-loop phase is never held back by the pool. Destroy it when done. */
+export const loadAgent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** One POST; `timeoutMs` bounds the whole exchange, including time spent waiting for a socket. */
+export function send(url: string, headers: Record<string, string>, body: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent: loadAgent, headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() });
+      });
+      res.on("error", reject);
+    });
+    const timer = setTimeout(() => req.destroy(new Error("request timed out")), timeoutMs);
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(body);
+  });
+}
+
+/** Latencies and answers of one load phase (statuses keyed by HTTP status, or "error: …"). */
+export type Sample = { latenciesMs: number[]; statuses: Record<string, number>; elapsedMs: number };
+
+export function record(sample: Sample, status: string, latencyMs: number) {
+  sample.latenciesMs.push(latencyMs);
+  sample.statuses[status] = (sample.statuses[status] ?? 0) + 1;
+}
+
+export function summarize(s: Sample) {
+  const accepted = s.statuses["202"] ?? 0;
+  return {
+    requests: s.latenciesMs.length,
+    accepted,
+    statuses: s.statuses,
+    seconds: round2(s.elapsedMs / 1000),
+    tracesPerSec: Math.round(accepted / (s.elapsedMs / 1000)),
+    latencyMs: percentiles(s.latenciesMs),
+  };
+}
+
+/**
+ * Open loop: request i is due at start + i / ratePerSec whatever the server does, and its latency
+ * is counted from that scheduled time, so a stalled server cannot hide its queueing delay (no
+ * coordinated omission). `onSend(i, at)` is told the performance.now() at which request i left,
+ * `onAnswer(i, status)` how it ended (the status as counted in the sample).
+ */
+export async function fixedRate(
+  url: string,
+  headers: Record<string, string>,
+  opts: {
+    ratePerSec: number;
+    seconds: number;
+    body: (i: number) => string;
+    onSend?: (i: number, at: number) => void;
+    onAnswer?: (i: number, status: string) => void;
+  },
+): Promise<Sample> {
+  const sample: Sample = { latenciesMs: [], statuses: {}, elapsedMs: 0 };
+  const total = Math.round(opts.ratePerSec * opts.seconds);
+  const interval = 1000 / opts.ratePerSec;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const scheduled = started + i * interval;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const body = opts.body(i);
+    opts.onSend?.(i, performance.now());
+    const answered = (status: string) => {
+      record(sample, status, performance.now() - scheduled);
+      opts.onAnswer?.(i, status);
+    };
+    inFlight.push(
+      send(url, headers, body).then(
+        (r) => answered(String(r.status)),
+        (err) => answered(`error: ${(err as Error).message}`),
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  sample.elapsedMs = performance.now() - started;
+  return sample;
+}
+
+// ───────────── receiver ─────────────
+
+/**
+ * An OTLP/JSON receiver on 127.0.0.1, any path: what the webhook destination sends, and the
+ * OpenTelemetry Collector destination with its default encoding. Counts each trace by the
+ * `tracecast.generation.id` attribute of its generation span (the trace's own id: the caller's `id`),
+ * notes when each trace first arrived (performance.now() once the request body was complete) and
+ * how many traces and spans each accepted request carried. While down (`setUp(false)`) it answers 503.
+ */
+export async function startOtlpJsonReceiver() {
+  const received = new Map<string, number>();
+  const firstArrivalAt = new Map<string, number>();
+  /** Per accepted request: traces (generation spans) and spans it carried. */
+  const batches: { traces: number; spans: number }[] = [];
+  let up = true;
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const at = performance.now();
+      requests++;
+      if (!up) {
+        res.writeHead(503).end("down for maintenance");
+        return;
+      }
+      type Span = { attributes?: { key: string; value: { stringValue?: string } }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { resourceSpans: { scopeSpans: { spans: Span[] }[] }[] };
+      let traces = 0;
+      let spans = 0;
+      for (const rs of body.resourceSpans)
+        for (const ss of rs.scopeSpans)
+          for (const span of ss.spans) {
+            spans++;
+            const id = span.attributes?.find((a) => a.key === "tracecast.generation.id")?.value.stringValue;
+            if (!id) continue;
+            traces++;
+            received.set(id, (received.get(id) ?? 0) + 1);
+            if (!firstArrivalAt.has(id)) firstArrivalAt.set(id, at);
+          }
+      batches.push({ traces, spans });
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    /** Base URL (append any path). */
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Trace id → how many times it arrived (more than once = a duplicate delivery). */
+    received,
+    firstArrivalAt,
+    batches,
+    /** Requests received, 503s included. */
+    requests: () => requests,
+    setUp: (value: boolean) => (up = value),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 export const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Nearest-rank percentiles of `values`, rounded to 0.01. */
 export function percentiles(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  return { p50: round2(at(50)), p90: round2(at(90)), p99: round2(at(99)), max: round2(sorted[sorted.length - 1]) };
+  return { p50: round2(at(50)), p90: round2(at(90)), p95: round2(at(95)), p99: round2(at(99)), max: round2(sorted[sorted.length - 1]) };
 }
 
 /** Replaces the section headed `heading` ("## Ingest") of docs/benchmarks.md, or appends it; other sections stay. */

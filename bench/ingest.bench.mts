@@ -17,24 +17,29 @@
 // BENCH_TIME_SCALE scales every phase's duration (default 1; shorter runs do not touch the docs).
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   countRows,
   ensureBuild,
+  fixedRate,
   freePort,
+  loadAgent,
   machine,
-  percentiles,
   pgliteVersion,
+  record,
   round2,
   seedDatabase,
+  send,
   startNextServer,
   startProcess,
   stopProcess,
+  summarize,
+  waitUntilAnswering,
   writeBenchmarksSection,
-  type ServerProcess,
+  type Sample,
+  type Server,
 } from "./harness.mjs";
 
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 1);
@@ -44,13 +49,16 @@ const THROUGHPUT_SECONDS = 12 * TIME_SCALE;
 const MAX_REQUESTS = 200_000;
 const FIXED_RATE = 500;
 const FIXED_SECONDS = 12 * TIME_SCALE;
-const REQUEST_TIMEOUT_MS = 10_000;
-const STARTUP_TIMEOUT_MS = 120_000;
 
-/** A realistic single trace (~1.6 KB): system + user turn, a tool call, usage, cost, metadata. Also used by backlog.bench.mts. */
-export function traceBody(i: number): string {
+/**
+ * A realistic single trace (~1.2 KB): system + user turn, a tool call, usage, cost, metadata; `id`
+ * sets the trace's own id (receivers see it as tracecast.generation.id). Also used by
+ * backlog.bench.mts and load.bench.mts.
+ */
+export function traceBody(i: number, id?: string): string {
   const start = Date.now() - 1500;
   return JSON.stringify({
+    ...(id === undefined ? {} : { id }),
     model: "openai/gpt-4o-mini",
     provider: "openai",
     request: {
@@ -84,8 +92,6 @@ export function traceBody(i: number): string {
 
 // ───────────── servers ─────────────
 
-type Server = ServerProcess & { url: string };
-
 /** The baseline: parses the JSON body and answers 202 with an id, nothing else. */
 const BARE_SERVER = `
 const http = require("node:http");
@@ -101,67 +107,7 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), "127.0.0.1", () => console.log("ready"));
 `;
 
-/** Waits for the first 202. The probe may take long (first request compiles and connects), so it is never abandoned. */
-async function waitUntilAnswering(server: Server, headers: Record<string, string>): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  for (;;) {
-    if (server.child.exitCode !== null) throw new Error(`server exited (${server.child.exitCode}):\n${server.output()}`);
-    try {
-      const r = await send(server.url, headers, traceBody(0), STARTUP_TIMEOUT_MS);
-      if (r.status === 202) return;
-      throw new Error(`readiness probe answered ${r.status}: ${r.body}`);
-    } catch (err) {
-      if (!/ECONNREFUSED|ECONNRESET|socket hang up/.test(String(err))) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`server did not answer within ${STARTUP_TIMEOUT_MS / 1000} s:\n${server.output()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 // ───────────── load generator ─────────────
-
-// Enough sockets that the open-loop phase is never held back by the client's pool.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-
-/** One POST; `timeoutMs` bounds the whole exchange, including time spent waiting for a socket. */
-function send(url: string, headers: Record<string, string>, body: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() });
-      });
-      res.on("error", reject);
-    });
-    const timer = setTimeout(() => req.destroy(new Error("request timed out")), timeoutMs);
-    req.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    req.end(body);
-  });
-}
-
-type Sample = { latenciesMs: number[]; statuses: Record<string, number>; elapsedMs: number };
-
-function summarize(s: Sample) {
-  const accepted = s.statuses["202"] ?? 0;
-  return {
-    requests: s.latenciesMs.length,
-    accepted,
-    statuses: s.statuses,
-    seconds: round2(s.elapsedMs / 1000),
-    tracesPerSec: Math.round(accepted / (s.elapsedMs / 1000)),
-    latencyMs: percentiles(s.latenciesMs),
-  };
-}
-
-function record(sample: Sample, status: string, latencyMs: number) {
-  sample.latenciesMs.push(latencyMs);
-  sample.statuses[status] = (sample.statuses[status] ?? 0) + 1;
-}
 
 async function closedLoop(url: string, headers: Record<string, string>, seconds: number, maxRequests: number): Promise<Sample> {
   const sample: Sample = { latenciesMs: [], statuses: {}, elapsedMs: 0 };
@@ -185,29 +131,6 @@ async function closedLoop(url: string, headers: Record<string, string>, seconds:
   return sample;
 }
 
-async function fixedRate(url: string, headers: Record<string, string>, ratePerSec: number, seconds: number): Promise<Sample> {
-  const sample: Sample = { latenciesMs: [], statuses: {}, elapsedMs: 0 };
-  const total = ratePerSec * seconds;
-  const interval = 1000 / ratePerSec;
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const scheduled = started + i * interval;
-    const wait = scheduled - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const body = traceBody(i);
-    inFlight.push(
-      send(url, headers, body).then(
-        (r) => record(sample, String(r.status), performance.now() - scheduled),
-        (err) => record(sample, `error: ${(err as Error).message}`, performance.now() - scheduled),
-      ),
-    );
-  }
-  await Promise.all(inFlight);
-  sample.elapsedMs = performance.now() - started;
-  return sample;
-}
-
 async function measure(label: string, url: string, headers: Record<string, string>) {
   console.log(`[ingest] ${label}: warm-up ${WARMUP_SECONDS} s`);
   const warmup = summarize(await closedLoop(url, headers, WARMUP_SECONDS, MAX_REQUESTS));
@@ -217,7 +140,7 @@ async function measure(label: string, url: string, headers: Record<string, strin
   // Let the server drain background work (GC, lastUsedAt writes) before the latency phase.
   await new Promise((r) => setTimeout(r, 2000));
   console.log(`[ingest] ${label}: fixed rate ${FIXED_RATE}/s for ${FIXED_SECONDS} s`);
-  const fixed = summarize(await fixedRate(url, headers, FIXED_RATE, FIXED_SECONDS));
+  const fixed = summarize(await fixedRate(url, headers, { ratePerSec: FIXED_RATE, seconds: FIXED_SECONDS, body: traceBody }));
   console.log(`[ingest] ${label}: p50 ${fixed.latencyMs.p50} ms, p99 ${fixed.latencyMs.p99} ms at ${fixed.tracesPerSec}/s`);
   return { warmup: { requests: warmup.requests, accepted: warmup.accepted }, throughput, fixedRate: { targetPerSec: FIXED_RATE, ...fixed } };
 }
@@ -278,7 +201,7 @@ export default async function ingestBenchmark() {
     const barePort = await freePort();
     const bare: Server = { ...startProcess(["-e", BARE_SERVER], { ...process.env, PORT: String(barePort) }), url: `http://127.0.0.1:${barePort}/api/v1/traces` };
     servers.push(bare);
-    await waitUntilAnswering(bare, headers);
+    await waitUntilAnswering(bare, headers, traceBody(0));
     const bareResult = await measure("bare node:http", bare.url, headers);
     await stopProcess(bare);
 
@@ -289,7 +212,7 @@ export default async function ingestBenchmark() {
       url: `http://127.0.0.1:${nextPort}/api/v1/traces`,
     };
     servers.push(next);
-    await waitUntilAnswering(next, headers);
+    await waitUntilAnswering(next, headers, traceBody(0));
     const nextResult = await measure("Tracecast (next start)", next.url, headers);
     await stopProcess(next);
 
@@ -316,7 +239,7 @@ export default async function ingestBenchmark() {
     return result;
   } finally {
     for (const s of servers) await stopProcess(s);
-    agent.destroy();
+    loadAgent.destroy();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

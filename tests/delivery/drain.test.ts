@@ -213,6 +213,21 @@ describe("batching", () => {
     expect(await drainDestination(destination.id)).toMatchObject({ delivered: 4, more: false });
     expect(receiver.requests).toHaveLength(3); // 3 + 3 + 1
   });
+
+  it("stops after a claim short of maxBatch: rows stored while it sent wait for their own kick, not a one-row request", async () => {
+    const destination = await createDestinationRow(workspaceId, quickWebhook.type, { url: receiver.url }, {}, quickWebhook);
+    await enqueue(workspaceId, [destination.id], 2);
+    receiver.handle(async (_req, res) => {
+      // Ingest goes on while the batch is being delivered.
+      if (receiver.requests.length === 1) await enqueue(workspaceId, [destination.id], 1);
+      res.end("ok");
+    });
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2, more: false });
+    expect(receiver.requests).toHaveLength(1);
+    expect((await deliveriesOf(destination.id)).map((d) => d.status).sort()).toEqual(["delivered", "delivered", "pending"]);
+    // The next drain (its kick) takes it.
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 1 });
+  });
 });
 
 describe("auto-pause", () => {
