@@ -6,9 +6,7 @@ import { KeyRoundIcon, PlusIcon, TriangleAlertIcon } from "lucide-react";
 import { apiKeysApi, apiKeysQueryKey } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
-import { DialogForm, ShownOnce } from "@/components/ui/dialog-form";
-import { FormField } from "@/components/ui/form-field";
-import { Input } from "@/components/ui/input";
+import { DialogForm, DialogNameField, ShownOnce } from "@/components/ui/dialog-form";
 import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
 import { toast } from "@/lib/toast";
 
@@ -87,20 +85,7 @@ export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
             onSubmit={() => create.mutate({ name })}
             onCancel={() => onOpenChange(false)}
           >
-            <FormField label="Name" error={nameError}>
-              {(control) => (
-                <Input
-                  {...control}
-                  name="name"
-                  value={name}
-                  onChange={(e) => setName(e.target.value)}
-                  placeholder="Production backend"
-                  maxLength={100}
-                  autoComplete="off"
-                  required
-                />
-              )}
-            </FormField>
+            <DialogNameField label="Name" error={nameError} value={name} onChange={setName} placeholder="Production backend" autoComplete="off" />
           </DialogForm>
         )}
       </DialogContent>

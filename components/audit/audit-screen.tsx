@@ -24,6 +24,37 @@ const ALL = "all";
 /** Typing in the actor filter waits this long before asking the server. */
 const ACTOR_DEBOUNCE_MS = 300;
 
+/** A filter with an "all" choice (null) and one choice per entry of `options` (value → label). */
+function FilterSelect({
+  id,
+  value,
+  allLabel,
+  options,
+  onChange,
+}: {
+  id: string;
+  value: string | null;
+  allLabel: string;
+  options: Record<string, string>;
+  onChange: (value: string | null) => void;
+}) {
+  return (
+    <Select value={value ?? ALL} onValueChange={(v) => onChange(v === ALL ? null : v)}>
+      <SelectTrigger id={id} className="w-full">
+        <SelectValue />
+      </SelectTrigger>
+      <SelectContent>
+        <SelectItem value={ALL}>{allLabel}</SelectItem>
+        {Object.entries(options).map(([optionValue, label]) => (
+          <SelectItem key={optionValue} value={optionValue}>
+            {label}
+          </SelectItem>
+        ))}
+      </SelectContent>
+    </Select>
+  );
+}
+
 export function AuditScreen() {
   const { workspace } = useCurrentWorkspace();
   const [filters, setFilters] = React.useState<AuditFilters>(NO_AUDIT_FILTERS);
@@ -66,19 +97,7 @@ export function AuditScreen() {
           <Label htmlFor="audit-action-filter" className="text-muted-foreground font-normal">
             Action
           </Label>
-          <Select value={action ?? ALL} onValueChange={(v) => setFilter({ action: v === ALL ? null : v })}>
-            <SelectTrigger id="audit-action-filter" className="w-full">
-              <SelectValue />
-            </SelectTrigger>
-            <SelectContent>
-              <SelectItem value={ALL}>All actions</SelectItem>
-              {Object.entries(AUDIT_ACTION_LABELS).map(([value, label]) => (
-                <SelectItem key={value} value={value}>
-                  {label}
-                </SelectItem>
-              ))}
-            </SelectContent>
-          </Select>
+          <FilterSelect id="audit-action-filter" value={action} allLabel="All actions" options={AUDIT_ACTION_LABELS} onChange={(v) => setFilter({ action: v })} />
         </div>
         <div className="grid gap-1.5">
           <Label htmlFor="audit-actor-filter" className="text-muted-foreground font-normal">
@@ -96,19 +115,13 @@ export function AuditScreen() {
           <Label htmlFor="audit-target-filter" className="text-muted-foreground font-normal">
             Target
           </Label>
-          <Select value={filters.targetType ?? ALL} onValueChange={(v) => setFilter({ targetType: v === ALL ? null : v, targetId: null })}>
-            <SelectTrigger id="audit-target-filter" className="w-full">
-              <SelectValue />
-            </SelectTrigger>
-            <SelectContent>
-              <SelectItem value={ALL}>All targets</SelectItem>
-              {Object.entries(AUDIT_TARGET_TYPES).map(([value, label]) => (
-                <SelectItem key={value} value={value}>
-                  {label}
-                </SelectItem>
-              ))}
-            </SelectContent>
-          </Select>
+          <FilterSelect
+            id="audit-target-filter"
+            value={filters.targetType}
+            allLabel="All targets"
+            options={AUDIT_TARGET_TYPES}
+            onChange={(v) => setFilter({ targetType: v, targetId: null })}
+          />
         </div>
       </div>
       {filters.targetId && (

@@ -5,9 +5,7 @@ import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
 import * as z from "zod/mini";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
-import { DialogForm } from "@/components/ui/dialog-form";
-import { FormField } from "@/components/ui/form-field";
-import { Input } from "@/components/ui/input";
+import { DialogForm, DialogNameField } from "@/components/ui/dialog-form";
 import { api, errorMessage, fieldErrorsOf } from "@/lib/api/client";
 import { toast } from "@/lib/toast";
 import { workspacePath } from "@/lib/workspace-paths";
@@ -54,20 +52,7 @@ export function CreateOrganizationDialog({
           onSubmit={() => create.mutate({ name })}
           onCancel={() => onOpenChange(false)}
         >
-          <FormField label="Organization name" error={fieldError}>
-            {(control) => (
-              <Input
-                {...control}
-                name="name"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                placeholder="Acme Inc."
-                maxLength={100}
-                autoComplete="organization"
-                required
-              />
-            )}
-          </FormField>
+          <DialogNameField label="Organization name" error={fieldError} value={name} onChange={setName} placeholder="Acme Inc." autoComplete="organization" />
         </DialogForm>
       </DialogContent>
     </Dialog>

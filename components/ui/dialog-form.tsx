@@ -8,7 +8,7 @@ import { Loader2Icon } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
-import { FormError } from "@/components/ui/form-field";
+import { FormError, FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 
@@ -99,5 +99,39 @@ export function ShownOnce({
         <Button onClick={onDone}>Done</Button>
       </DialogFooter>
     </div>
+  );
+}
+
+/** The one text field of a "name it" dialog (API key, organization): required, at most 100 characters. */
+export function DialogNameField({
+  label,
+  error,
+  value,
+  onChange,
+  placeholder,
+  autoComplete,
+}: {
+  label: string;
+  error?: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder: string;
+  autoComplete: string;
+}) {
+  return (
+    <FormField label={label} error={error}>
+      {(control) => (
+        <Input
+          {...control}
+          name="name"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder={placeholder}
+          maxLength={100}
+          autoComplete={autoComplete}
+          required
+        />
+      )}
+    </FormField>
   );
 }
