@@ -6,4 +6,7 @@ export async function register() {
   keyRing();
   const { startInlineSweeper } = await import("@/lib/delivery/dispatcher");
   startInlineSweeper();
+  // For scripts/server.mjs: the hot routes' handlers, served without Next.js's request pipeline.
+  const [{ registerDirectRoutes }, { DIRECT_POST_ROUTES }] = await Promise.all([import("@/lib/api/direct-routes"), import("@/app/api/v1/direct-routes")]);
+  registerDirectRoutes(DIRECT_POST_ROUTES);
 }

@@ -91,11 +91,12 @@ export function startProcess(args: string[], env: Env): ServerProcess {
 }
 
 /**
- * `next start` (production build) on 127.0.0.1:`port` with the embedded database in `pgliteDir`,
- * delivery off (TRACECAST_DISPATCHER=none: benchmarks measure the request path) and throwaway keys.
+ * The production server (scripts/server.mjs: `npm start`, production build) on 127.0.0.1:`port` with
+ * the embedded database in `pgliteDir`, delivery off (TRACECAST_DISPATCHER=none: benchmarks measure
+ * the request path) and throwaway keys.
  */
-export function startNextServer(port: number, pgliteDir: string, env: Env = {}): ServerProcess {
-  return startProcess([path.join(root, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
+export function startAppServer(port: number, pgliteDir: string, env: Env = {}): ServerProcess {
+  return startProcess([path.join(root, "scripts/server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
     ...process.env,
     NODE_ENV: "production",
     DATABASE_URL: "",

@@ -1,4 +1,4 @@
-// Ingest benchmark: POST /api/v1/traces on a real `next start` server (production build) with the
+// Ingest benchmark: POST /api/v1/traces on the real production server (scripts/server.mjs, production build) with the
 // embedded PGlite database, against a bare node:http server that parses the same JSON and answers
 // 202, measured in the same run with the same load generator.
 //
@@ -32,7 +32,7 @@ import {
   round2,
   seedDatabase,
   send,
-  startNextServer,
+  startAppServer,
   startProcess,
   stopProcess,
   summarize,
@@ -159,7 +159,7 @@ function docsSection(r: { bare: Measured; tracecast: Measured; goals: { throughp
     "",
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`bench/ingest.bench.mts\` (\`npm run bench -- ingest\`): single-trace`,
     `POST /api/v1/traces requests (~${Buffer.byteLength(traceBody(1)).toLocaleString("en")} bytes) from a load generator in the bench process, over keep-alive HTTP/1.1 on loopback.`,
-    `Tracecast = \`next start\` (production build) on embedded PGlite ${pgliteVersion()} (on disk), one workspace with one destination, so each`,
+    `Tracecast = \`npm start\` (scripts/server.mjs, production build) on embedded PGlite ${pgliteVersion()} (on disk), one workspace with one destination, so each`,
     "request verifies the API key, validates, normalizes, routes and commits the trace with its outbox row; delivery is off",
     "(`TRACECAST_DISPATCHER=none`: it runs after the response). Bare = a `node:http` server that parses the same JSON and answers 202.",
     `Throughput: ${CONCURRENCY} requests in flight for ${THROUGHPUT_SECONDS} s after a ${WARMUP_SECONDS} s warm-up. Fixed rate: ${FIXED_RATE} traces/s, open loop,`,
@@ -205,33 +205,33 @@ export default async function ingestBenchmark() {
     const bareResult = await measure("bare node:http", bare.url, headers);
     await stopProcess(bare);
 
-    const nextPort = await freePort();
-    const next: Server = {
+    const appPort = await freePort();
+    const app: Server = {
       // The rate limiter stays in the path, with a limit this load cannot reach.
-      ...startNextServer(nextPort, pgliteDir, { TRACECAST_INGEST_RATE_PER_SEC: "1000000", TRACECAST_INGEST_BURST: "1000000" }),
-      url: `http://127.0.0.1:${nextPort}/api/v1/traces`,
+      ...startAppServer(appPort, pgliteDir, { TRACECAST_INGEST_RATE_PER_SEC: "1000000", TRACECAST_INGEST_BURST: "1000000" }),
+      url: `http://127.0.0.1:${appPort}/api/v1/traces`,
     };
-    servers.push(next);
-    await waitUntilAnswering(next, headers, traceBody(0));
-    const nextResult = await measure("Tracecast (next start)", next.url, headers);
-    await stopProcess(next);
+    servers.push(app);
+    await waitUntilAnswering(app, headers, traceBody(0));
+    const appResult = await measure("Tracecast", app.url, headers);
+    await stopProcess(app);
 
     // Every 202 must be a stored trace with its outbox row (the readiness probe counts too). A request
     // the client gave up on may still have been stored, so more rows than 202s is not a failure.
-    const accepted = 1 + nextResult.warmup.accepted + nextResult.throughput.accepted + nextResult.fixedRate.accepted;
+    const accepted = 1 + appResult.warmup.accepted + appResult.throughput.accepted + appResult.fixedRate.accepted;
     const stored = await countRows(pgliteDir, ["TracePayload", "Delivery"]);
-    const ratio = nextResult.throughput.tracesPerSec / bareResult.throughput.tracesPerSec;
+    const ratio = appResult.throughput.tracesPerSec / bareResult.throughput.tracesPerSec;
     const result = {
       database: `embedded PGlite ${pgliteVersion()} (on disk, in a tmp dir)`,
       settings: { timeScale: TIME_SCALE, concurrency: CONCURRENCY, warmupSeconds: WARMUP_SECONDS, throughputSeconds: THROUGHPUT_SECONDS, fixedRate: FIXED_RATE, fixedSeconds: FIXED_SECONDS, bodyBytes: Buffer.byteLength(traceBody(1)) },
       bare: bareResult,
-      tracecast: nextResult,
+      tracecast: appResult,
       storedCheck: { accepted, ...stored, allStored: stored.TracePayload >= accepted && stored.Delivery === stored.TracePayload },
       goals: {
         throughputRatio: round2(ratio),
         throughputGoalMet: ratio >= 0.5,
-        p99AtFixedRateMs: nextResult.fixedRate.latencyMs.p99,
-        p99GoalMet: nextResult.fixedRate.latencyMs.p99 <= 10,
+        p99AtFixedRateMs: appResult.fixedRate.latencyMs.p99,
+        p99GoalMet: appResult.fixedRate.latencyMs.p99 <= 10,
       },
     };
     console.log(`[ingest] ratio ${result.goals.throughputRatio} (goal ≥ 0.5), p99 at ${FIXED_RATE}/s ${result.goals.p99AtFixedRateMs} ms (goal ≤ 10)`);

@@ -1,4 +1,4 @@
-// Load benchmark: sustained ingest with deliveries running, on a real `next start` server
+// Load benchmark: sustained ingest with deliveries running, on the real production server (scripts/server.mjs)
 // (production build) with the embedded PGlite database and the inline dispatcher
 // (TRACECAST_DISPATCHER=inline, TRACECAST_ALLOW_PRIVATE_TARGETS=true for the loopback receiver).
 //
@@ -10,7 +10,7 @@
 //   request's scheduled send time, as in ingest.bench.mts) and whether every trace arrived exactly once.
 // - batching: an OpenTelemetry Collector destination (OTLP/JSON, its default encoding) at
 //   BATCHING_RATE traces/s for BATCHING_SECONDS, sent as {"traces":[…]} batches of INGEST_BATCH
-//   (single-trace requests top out well below 1,000/s on next start with PGlite: docs/benchmarks.md
+//   (single-trace requests top out well below 1,000/s with PGlite: docs/benchmarks.md
 //   "Ingest"). Reports traces and spans per OTLP request, and the lag.
 // Each phase starts with WARMUP_SECONDS of the same load (not measured) and waits until its traces
 // have arrived. The server's RSS is read at start, after warm-up, at the end and once a second
@@ -37,7 +37,7 @@ import {
   root,
   round2,
   seedDatabase,
-  startNextServer,
+  startAppServer,
   startOtlpJsonReceiver,
   stopProcess,
   summarize,
@@ -146,7 +146,7 @@ async function runPhase(phase: Phase) {
     const headers = { "content-type": "application/json", authorization: `Bearer ${secret}` };
     const port = await freePort();
     server = {
-      ...startNextServer(port, pgliteDir, {
+      ...startAppServer(port, pgliteDir, {
         TRACECAST_DISPATCHER: "inline",
         TRACECAST_ALLOW_PRIVATE_TARGETS: "true",
         // The rate limiter stays in the path, with a limit this load cannot reach.
@@ -314,7 +314,7 @@ function docsSection(r: { lag: PhaseResult; batching: PhaseResult; goals: Goals;
   return [
     "",
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`bench/load.bench.mts\` (\`npm run bench -- load\`; raw figures in \`bench/results/load.json\`):`,
-    `\`next start\` (production build) on embedded PGlite ${pgliteVersion()} (on disk), **inline dispatcher on** (\`TRACECAST_DISPATCHER=inline\`), one workspace with one`,
+    `\`npm start\` (scripts/server.mjs, production build) on embedded PGlite ${pgliteVersion()} (on disk), **inline dispatcher on** (\`TRACECAST_DISPATCHER=inline\`), one workspace with one`,
     "destination whose receiver is a `node:http` server in the bench process on loopback (answers 200 at once; `TRACECAST_ALLOW_PRIVATE_TARGETS=true`).",
     "Open-loop ingest (POST /api/v1/traces over keep-alive HTTP/1.1, the ingest benchmark's ~1.2 KB trace with its own `id`); each phase on a fresh",
     `database and server, after a ${WARMUP_SECONDS} s warm-up at the same rate whose traces are delivered before measuring starts.`,

@@ -1,5 +1,5 @@
 // Capture-proxy overhead: the same chat-completions request sent straight to a local
-// OpenAI-compatible upstream and through Tracecast (`next start`, production build, embedded
+// OpenAI-compatible upstream and through Tracecast (scripts/server.mjs, production build, embedded
 // PGlite), alternately, one request at a time, so both paths see the same machine state.
 //
 // Measured per request, on the client: time to the first response body byte (for a stream: the
@@ -11,22 +11,17 @@
 // Run: `npm run bench -- proxy` or alone: `npx tsx bench/proxy.bench.mts`.
 // Env: BENCH_REBUILD=1 runs `next build` even when .next exists (a stale build measures old code);
 // BENCH_PROXY_ROUNDS overrides the measured rounds per scenario.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
-import { generateApiKey } from "../lib/api-keys/keys";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../tests/receivers/openai-upstream";
-import { migrationSql } from "../tests/setup/migrations";
+import { countRows, ensureBuild, freePort, seedDatabase, startAppServer, stopProcess, type ServerProcess } from "./harness.mjs";
 
 const WARMUP_ROUNDS = 300;
 const ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 2000);
-const root = path.resolve(import.meta.dirname, "..");
 
 /** 24 content deltas (~5 tokens each), like a short answer. */
 const REPLY = {
@@ -103,99 +98,35 @@ async function scenario(stream: boolean, direct: Path, proxied: Path) {
   return result;
 }
 
-// ───────────── servers ─────────────
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function ensureBuild(): void {
-  if (fs.existsSync(path.join(root, ".next", "BUILD_ID")) && process.env.BENCH_REBUILD !== "1") return;
-  console.log("[proxy] next build …");
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) throw new Error("next build failed");
-}
-
-/** A migrated embedded database with one workspace, its API key and a default upstream (no provider key). */
-async function seedDatabase(dir: string, upstreamUrl: string): Promise<string> {
-  const db = new PGlite(dir);
-  await db.exec(migrationSql());
-  const key = generateApiKey();
-  const ws = `bench-ws-${crypto.randomUUID()}`;
-  await db.query(`insert into "Workspace" (id, name, kind, "updatedAt") values ($1, 'Bench', 'personal', now())`, [ws]);
-  await db.query(`insert into "ApiKey" (id, "workspaceId", name, prefix, hash) values ($1, $2, 'Bench key', $3, $4)`, [`bench-key-${crypto.randomUUID()}`, ws, key.prefix, key.hash]);
-  await db.query(`insert into "ProxyUpstream" (id, "workspaceId", name, "baseUrl", "modelPrefix", "updatedAt") values ($1, $2, 'Local upstream', $3, '', now())`, [
-    `bench-upstream-${crypto.randomUUID()}`,
-    ws,
-    upstreamUrl,
-  ]);
-  await db.close();
-  return key.secret;
-}
-
-async function countTraces(dir: string): Promise<number> {
-  const db = new PGlite(dir);
-  const r = await db.query<{ n: number }>(`select count(*)::int as n from "TracePayload"`);
-  await db.close();
-  return r.rows[0].n;
-}
-
-function startNext(port: number, pgliteDir: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      DATABASE_URL: "",
-      PGLITE_DIR: pgliteDir,
-      TRACECAST_DISPATCHER: "none",
-      TRACECAST_ALLOW_PRIVATE_TARGETS: "true",
-      AUTH_SECRET: crypto.randomBytes(32).toString("base64url"),
-      TRACECAST_KEYS: `bench:${crypto.randomBytes(32).toString("base64")}`,
-    },
-  });
-  let output = "";
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  return { child, output: () => output };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill("SIGKILL");
-}
-
 export default async function proxyBenchmark() {
   ensureBuild();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tracecast-bench-proxy-"));
   const pgliteDir = path.join(work, "pglite");
   let upstream: OpenAiUpstream | undefined;
-  let next: ReturnType<typeof startNext> | undefined;
+  let server: ServerProcess | undefined;
   try {
     upstream = await startOpenAiUpstream();
     upstream.reply = REPLY;
-    const apiKey = await seedDatabase(pgliteDir, upstream.url);
+    // One default upstream (no model prefix, no provider key) for the workspace.
+    const apiKey = await seedDatabase(pgliteDir, (db, workspaceId) =>
+      db.query(`insert into "ProxyUpstream" (id, "workspaceId", name, "baseUrl", "modelPrefix", "updatedAt") values ($1, $2, 'Local upstream', $3, '', now())`, [
+        `bench-upstream-${crypto.randomUUID()}`,
+        workspaceId,
+        upstream!.url,
+      ]).then(() => undefined),
+    );
     const port = await freePort();
-    next = startNext(port, pgliteDir);
+    server = startAppServer(port, pgliteDir, { TRACECAST_ALLOW_PRIVATE_TARGETS: "true" });
     const direct: Path = { label: "direct", url: `${upstream.url}/chat/completions`, headers: {} };
     const proxied: Path = { label: "Tracecast", url: `http://127.0.0.1:${port}/api/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } };
 
     const deadline = Date.now() + 120_000;
     for (;;) {
-      if (next.child.exitCode !== null) throw new Error(`next start exited:\n${next.output()}`);
+      if (server.child.exitCode !== null) throw new Error(`the server exited:\n${server.output()}`);
       const ready = await call(proxied.url, proxied.headers, requestBody(false, 0)).catch(() => undefined);
       if (ready?.status === 200) break;
-      if (ready) throw new Error(`readiness probe answered ${ready.status}:\n${next.output()}`);
-      if (Date.now() > deadline) throw new Error(`next start did not answer within 120 s:\n${next.output()}`);
+      if (ready) throw new Error(`readiness probe answered ${ready.status}:\n${server.output()}`);
+      if (Date.now() > deadline) throw new Error(`the server did not answer within 120 s:\n${server.output()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
 
@@ -205,11 +136,11 @@ export default async function proxyBenchmark() {
     const proxiedCalls = 1 + 2 * (WARMUP_ROUNDS + ROUNDS);
 
     await new Promise((r) => setTimeout(r, 2000));
-    await stop(next.child);
-    const stored = await countTraces(pgliteDir);
+    await stopProcess(server);
+    const stored = (await countRows(pgliteDir, ["TracePayload"])).TracePayload;
 
     return {
-      server: "next start (production build), embedded PGlite on disk, TRACECAST_DISPATCHER=none",
+      server: "scripts/server.mjs (production build), embedded PGlite on disk, TRACECAST_DISPATCHER=none",
       upstream: `local node:http OpenAI-compatible upstream (tests/receivers/openai-upstream.ts), ${REPLY.content.length} content deltas, no delays`,
       settings: { warmupRounds: WARMUP_ROUNDS, rounds: ROUNDS, concurrency: 1 },
       nonStreamed,
@@ -222,7 +153,7 @@ export default async function proxyBenchmark() {
       },
     };
   } finally {
-    if (next) await stop(next.child);
+    if (server) await stopProcess(server);
     await upstream?.close();
     agent.destroy();
     fs.rmSync(work, { recursive: true, force: true });

@@ -19,4 +19,4 @@ rm -rf "$PGLITE_DIR"
 # no DATABASE_URL and no .env; Next gets it set but empty (it never overrides a set variable).
 env -u DATABASE_URL DOTENV_CONFIG_PATH=/dev/null npm run --silent db:deploy
 env -u DATABASE_URL DOTENV_CONFIG_PATH=/dev/null npm run --silent db:seed
-DATABASE_URL="" exec node node_modules/next/dist/bin/next start -H 127.0.0.1 -p "$port"
+DATABASE_URL="" exec node scripts/server.mjs -H 127.0.0.1 -p "$port"

@@ -22,4 +22,4 @@ echo
 echo "  Tracecast is running at http://$HOST:$PORT  (Ctrl-C to stop)"
 grep -E "^Sign in as" <<<"$seed_output" | sed 's/^/  /' || true
 echo
-exec node node_modules/next/dist/bin/next start -H "$HOST" -p "$PORT"
+exec node scripts/server.mjs -H "$HOST" -p "$PORT"

@@ -18,12 +18,22 @@ import type { Router } from "@/lib/routing/route";
 export const CONFIG_TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
 
-/** Verified API keys by key hash. */
-const apiKeys = new LRUCache<string, ApiKeyContext>({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS });
-/** Routers (filters compiled) by workspace id. */
-const routers = new LRUCache<string, Router>({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS });
-/** Proxy upstream rows (secrets encrypted) by workspace id. */
-const upstreams = new LRUCache<string, ProxyUpstream[]>({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS });
+type Caches = {
+  /** Verified API keys by key hash. */
+  apiKeys: LRUCache<string, ApiKeyContext>;
+  /** Routers (filters compiled) by workspace id. */
+  routers: LRUCache<string, Router>;
+  /** Proxy upstream rows (secrets encrypted) by workspace id. */
+  upstreams: LRUCache<string, ProxyUpstream[]>;
+};
+// On globalThis: Next.js bundles instrumentation (which registers the direct routes that read these,
+// lib/api/direct-routes.ts) apart from the app routes that invalidate them, so this module can be
+// loaded more than once in a process, and every copy must see one cache.
+const { apiKeys, routers, upstreams } = ((globalThis as unknown as { __tracecastConfigCache?: Caches }).__tracecastConfigCache ??= {
+  apiKeys: new LRUCache({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS }),
+  routers: new LRUCache({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS }),
+  upstreams: new LRUCache({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS }),
+});
 
 export const cachedApiKeys = {
   get: (hash: string) => apiKeys.get(hash),

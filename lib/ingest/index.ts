@@ -3,7 +3,7 @@
 // the dispatcher is kicked after the response.
 // Shared by POST /api/v1/traces and the capture proxy.
 import { randomUUID } from "node:crypto";
-import { after } from "next/server";
+import { afterResponse } from "@/lib/api/after-response";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import { prisma } from "@/lib/db";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
@@ -52,7 +52,9 @@ export async function acceptTraces(ctx: IngestContext, inputs: ParsedTraceInput[
     return { storageId, trace };
   });
   const destinationIds = await commit({ ctx, receivedAt, traces });
-  if (destinationIds.length) runAfterResponse(() => kickDestinations([...new Set(destinationIds)]));
+  // After the response, so dispatching never adds latency to ingestion. A failed kick only delays
+  // delivery: the Delivery rows are committed, and the dispatcher's sweep picks them up.
+  if (destinationIds.length) afterResponse(() => kickDestinations([...new Set(destinationIds)]));
   return { ids: traces.map((t) => t.trace.id), routed: destinationIds.length };
 }
 
@@ -196,19 +198,4 @@ async function insertTracesWithDeliveries(payloads: PayloadRow[], deliveries: De
     SELECT id, "traceId", "destinationId", "workspaceId", 'pending', "queuedAt", "samplingRate", "queuedAt", "queuedAt"
     FROM jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb)
       AS d(id text, "traceId" text, "destinationId" text, "workspaceId" text, "samplingRate" double precision, "queuedAt" timestamp(3))`;
-}
-
-/**
- * Runs a task after the response has been sent (next/server `after()`), so dispatching never adds
- * latency to ingestion. Outside a Next.js request (scripts, tests calling lib code directly)
- * `after()` throws; the task then runs detached. Either way a failed kick only delays delivery:
- * the Delivery rows are committed, and the dispatcher's sweep picks them up.
- */
-function runAfterResponse(task: () => Promise<void>): void {
-  const run = () => task().catch((err) => console.error("[ingest] dispatcher kick failed", err));
-  try {
-    after(run);
-  } catch {
-    void run();
-  }
 }

@@ -64,9 +64,10 @@ export class TokenBucketLimiter {
   }
 }
 
-let ingestLimiter: TokenBucketLimiter | undefined;
+// On globalThis, for the reason given in lib/ingest/config-cache.ts: one limit per key per process.
+const limiters = globalThis as unknown as { __tracecastIngestLimiter?: TokenBucketLimiter };
 
 /** The process-wide limiter of POST /api/v1/traces (configured from the environment on first use). */
 export function ingestRateLimiter(): TokenBucketLimiter {
-  return (ingestLimiter ??= new TokenBucketLimiter(rateLimitConfigFromEnv()));
+  return (limiters.__tracecastIngestLimiter ??= new TokenBucketLimiter(rateLimitConfigFromEnv()));
 }

@@ -12,7 +12,7 @@
 //             and rate-limit headers.
 import { AsyncResource } from "node:async_hooks";
 import type http from "node:http";
-import { after } from "next/server";
+import { afterResponse } from "@/lib/api/after-response";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import { sessionIdHeader } from "@/lib/traces/normalize";
 import { upstreamErrorOf, type RecordedResponse, type StreamAssembler } from "./answer";
@@ -130,20 +130,15 @@ export async function proxyCall(endpoint: Endpoint, ctx: ApiKeyContext, req: Req
 
 /**
  * Wraps the trace recording so it runs in this request's async context, and keeps the request's
- * after() scope open until it is done. The recording starts from upstream socket events, and a
- * pooled socket carries the async context of the request that opened it: without this, the
- * dispatcher kick that ingestion schedules with after() would land on an older, finished request.
- * Outside a Next.js request (tests calling the handler directly) there is no scope to keep open.
+ * after-response scope open until it is done (lib/api/after-response.ts). The recording starts from
+ * upstream socket events, and a pooled socket carries the async context of the request that opened
+ * it: without this, the dispatcher kick that ingestion schedules after the response would land on
+ * an older, finished request.
  */
 function recordInThisRequest<A extends unknown[]>(record: (...args: A) => Promise<void>): (...args: A) => void {
   const scope = new AsyncResource("tracecast.proxy.trace");
   let recorded!: () => void;
-  const done = new Promise<void>((resolve) => (recorded = resolve));
-  try {
-    after(done);
-  } catch {
-    // Not inside a Next.js request scope.
-  }
+  afterResponse(new Promise<void>((resolve) => (recorded = resolve)));
   return (...args) => void scope.runInAsyncScope(() => record(...args)).finally(recorded);
 }
 

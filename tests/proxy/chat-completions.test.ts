@@ -3,7 +3,6 @@
 import OpenAI, { APIError } from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { describe, expect, it } from "vitest";
-import { POST } from "@/app/api/v1/chat/completions/route";
 import { costOf } from "@/lib/proxy/prices";
 import { settleProxyTraces } from "@/lib/proxy/trace";
 import { createUpstream } from "@/lib/proxy/upstreams";
@@ -16,7 +15,7 @@ const WEATHER_TOOL = {
   function: { name: "get_weather", description: "Current weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
 };
 
-const fx = useProxyFixture("proxy", POST, STORED_KEY);
+const fx = useProxyFixture("proxy", STORED_KEY);
 
 async function readAll(body: ReadableStream<Uint8Array> | null): Promise<string> {
   return new Response(body).text();

@@ -3,11 +3,11 @@
 // with an API key and upstreams.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
-import { NextRequest } from "next/server";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { DIRECT_POST_ROUTES } from "@/app/api/v1/direct-routes";
 import { issueApiKey } from "@/lib/api-keys/keys";
+import { createDirectRoutes } from "@/lib/api/direct-routes";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { settleProxyTraces } from "@/lib/proxy/trace";
@@ -15,49 +15,16 @@ import { createUpstream } from "@/lib/proxy/upstreams";
 import type { Trace } from "@/lib/traces/schema";
 import { DEFAULT_REPLY, startOpenAiUpstream, type OpenAiUpstream } from "../receivers/openai-upstream";
 
-type RouteHandler = (req: NextRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
 export type RouteServer = { url: string; close(): Promise<void> };
 
 /**
- * Serves `handler` over node:http the way Next.js does: the request body streams in, the response
- * body is written chunk by chunk as the handler's stream yields it, and the client closing the
- * connection aborts the request signal and cancels the response stream.
+ * The production server's direct routes (ingestion and the proxy) over node:http, through the same
+ * adapter scripts/server.mjs uses (lib/api/direct-routes.ts); anything else answers 404.
  */
-export async function serveRoute(handler: RouteHandler): Promise<RouteServer> {
-  const server = http.createServer(async (req, res) => {
-    const abort = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-    }
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    const request = new NextRequest(`http://${req.headers.host}${req.url}`, {
-      method: req.method,
-      headers,
-      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-      signal: abort.signal,
-      // Required by undici for a streamed request body.
-      ...(hasBody ? { duplex: "half" } : {}),
-    } as ConstructorParameters<typeof NextRequest>[1]);
-    const response = await handler(request, { params: Promise.resolve({}) });
-    res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
-    if (!response.body) return void res.end();
-    const reader = response.body.getReader();
-    abort.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}), { once: true });
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        res.write(value);
-      }
-      res.end();
-    } catch {
-      res.destroy();
-    }
+export async function serveDirectRoutes(): Promise<RouteServer> {
+  const routes = createDirectRoutes(DIRECT_POST_ROUTES);
+  const server = http.createServer((req, res) => {
+    if (!routes.serve(req, res)) res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -97,13 +64,13 @@ export type ProxyFixture = {
 };
 
 /**
- * Per test file: the route served over HTTP, a local upstream registered as the workspace's
+ * Per test file: the proxy's routes served over HTTP as in production, a local upstream registered as the workspace's
  * "OpenAI" upstream (prefix "openai/", stored key `providerKey`), and a clean slate after each test.
  */
-export function useProxyFixture(label: string, handler: RouteHandler, providerKey: string): ProxyFixture {
+export function useProxyFixture(label: string, providerKey: string): ProxyFixture {
   const fx = {} as ProxyFixture;
   beforeAll(async () => {
-    [fx.proxy, fx.upstream, fx.ws] = await Promise.all([serveRoute(handler), startOpenAiUpstream(), createTestWorkspace(label)]);
+    [fx.proxy, fx.upstream, fx.ws] = await Promise.all([serveDirectRoutes(), startOpenAiUpstream(), createTestWorkspace(label)]);
     await createUpstream(fx.ws.ctx, { name: "OpenAI", baseUrl: fx.upstream.url, modelPrefix: "openai/", apiKey: providerKey });
     fx.client = new OpenAI({ apiKey: fx.ws.apiKey, baseURL: `${fx.proxy.url}/api/v1`, maxRetries: 0 });
   });

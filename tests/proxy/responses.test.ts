@@ -2,13 +2,12 @@
 // HTTP → the local upstream; then the stored trace.
 import type { ResponseCreateParamsNonStreaming, ResponseCreateParamsStreaming, ResponseStreamEvent } from "openai/resources/responses/responses";
 import { describe, expect, it } from "vitest";
-import { POST } from "@/app/api/v1/responses/route";
 import { prisma } from "@/lib/db";
 import { settleProxyTraces } from "@/lib/proxy/trace";
 import { DEFAULT_REPLY } from "../receivers/openai-upstream";
 import { useProxyFixture } from "./harness";
 
-const fx = useProxyFixture("responses", POST, "sk-responses-provider-key-012345");
+const fx = useProxyFixture("responses", "sk-responses-provider-key-012345");
 
 const WEATHER_TOOL = { type: "function" as const, name: "get_weather", description: "Current weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false };
 

@@ -4,13 +4,12 @@
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { POST } from "@/app/api/v1/chat/completions/route";
 import { drainDestination } from "@/lib/delivery/drain";
 import { settleProxyTraces } from "@/lib/proxy/trace";
 import { createUpstream } from "@/lib/proxy/upstreams";
 import { createDestinationRow, startReceiver, type Receiver } from "../delivery/helpers";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../receivers/openai-upstream";
-import { createTestWorkspace, serveRoute, type RouteServer } from "./harness";
+import { createTestWorkspace, serveDirectRoutes, type RouteServer } from "./harness";
 
 type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
 type OtlpSpan = { name: string; attributes: { key: string; value: OtlpValue }[] };
@@ -21,7 +20,7 @@ let upstream: OpenAiUpstream;
 let webhook: Receiver;
 
 beforeAll(async () => {
-  [proxy, upstream, webhook] = await Promise.all([serveRoute(POST), startOpenAiUpstream(), startReceiver()]);
+  [proxy, upstream, webhook] = await Promise.all([serveDirectRoutes(), startOpenAiUpstream(), startReceiver()]);
 });
 
 afterAll(async () => {

@@ -1,0 +1,153 @@
+// The direct routes: ingestion and the proxy served by node:http without Next.js's request pipeline
+// (lib/api/direct-routes.ts, scripts/server.mjs). The proxy suites (tests/proxy) run through the same
+// adapter; this file covers the table, dispatch, ingestion over a real socket and after-response tasks.
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DIRECT_POST_ROUTES } from "@/app/api/v1/direct-routes";
+import { afterResponse } from "@/lib/api/after-response";
+import { createDirectRoutes } from "@/lib/api/direct-routes";
+import { defineRoute } from "@/lib/api/route";
+import { issueApiKey } from "@/lib/api-keys/keys";
+import { prisma } from "@/lib/db";
+import { LIMITS } from "@/lib/traces/schema";
+
+type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string };
+
+/** One request on a fresh connection; `chunked` sends the body without a Content-Length. */
+function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; chunked?: boolean } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? "POST", headers: opts.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on("error", reject);
+    if (opts.body === undefined) return void req.end();
+    if (!opts.chunked) req.setHeader("content-length", Buffer.byteLength(opts.body));
+    // Several writes, so a chunked body really arrives in pieces.
+    const body = Buffer.from(opts.body);
+    const piece = 256 * 1024;
+    for (let at = 0; at < body.length; at += piece) req.write(body.subarray(at, at + piece));
+    req.end();
+  });
+}
+
+async function listen(routes: ReturnType<typeof createDirectRoutes>) {
+  const server = http.createServer((req, res) => {
+    if (!routes.serve(req, res)) res.writeHead(404, { "x-served-by": "fallback" }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe("the route table", () => {
+  it.each(Object.entries(DIRECT_POST_ROUTES))("serves %s with the POST handler of that path's route file", async (urlPath, handler) => {
+    const file = path.resolve("app", `.${urlPath}`, "route.ts");
+    expect(fs.existsSync(file)).toBe(true);
+    const mod: Record<string, unknown> = await import(file);
+    expect(mod.POST).toBe(handler);
+  });
+
+  it("refuses a handler that was not built with defineRoute", () => {
+    expect(() => createDirectRoutes({ "/api/v1/unchecked": async () => new Response("ok") })).toThrow(/not built with defineRoute/);
+  });
+});
+
+describe("ingestion over node:http", () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  let secret: string;
+  let workspaceId: string;
+  const url = () => `${server.url}/api/v1/traces`;
+  const headers = () => ({ "content-type": "application/json", authorization: `Bearer ${secret}` });
+  const trace = {
+    model: "openai/gpt-4o-mini",
+    request: { messages: [{ role: "user", content: "Hello" }] },
+    timing: { start: "2026-11-26T12:00:00.000Z", end: "2026-11-26T12:00:00.500Z" },
+  };
+
+  beforeAll(async () => {
+    server = await listen(createDirectRoutes(DIRECT_POST_ROUTES));
+    const workspace = await prisma.workspace.create({ data: { name: "Direct", kind: "organization" } });
+    workspaceId = workspace.id;
+    ({ secret } = await prisma.$transaction((tx) => issueApiKey(tx, { workspaceId, name: "Direct", actor: null })));
+  });
+  afterAll(() => server?.close());
+
+  it("accepts a trace (202 with its id, stored, session from x-session-id) and reads a query string past the path", async () => {
+    const answer = await request(`${url()}?source=test`, { headers: { ...headers(), "x-session-id": "session-direct" }, body: JSON.stringify(trace) });
+    expect(answer.status).toBe(202);
+    expect(answer.headers["content-type"]).toMatch(/application\/json/);
+    const { ids } = JSON.parse(answer.body) as { ids: string[] };
+    expect(ids).toHaveLength(1);
+    const stored = await prisma.tracePayload.findUniqueOrThrow({ where: { id: ids[0] } });
+    expect(stored.workspaceId).toBe(workspaceId);
+    expect((stored.data as { session_id?: string }).session_id).toBe("session-direct");
+  });
+
+  it("answers errors in the API's shape: 401, 415, 400 naming the field", async () => {
+    const unauthenticated = await request(url(), { headers: { "content-type": "application/json" }, body: JSON.stringify(trace) });
+    expect(unauthenticated.status).toBe(401);
+    expect(JSON.parse(unauthenticated.body).error.code).toBe("unauthorized");
+
+    const wrongType = await request(url(), { headers: { ...headers(), "content-type": "text/plain" }, body: "hello" });
+    expect(wrongType.status).toBe(415);
+
+    const invalid = await request(url(), { headers: headers(), body: JSON.stringify({ ...trace, model: 42 }) });
+    expect(invalid.status).toBe(400);
+    expect(JSON.parse(invalid.body).error.fields).toEqual([expect.objectContaining({ path: "model" })]);
+  });
+
+  it("refuses a body over the limit with 413, also when it comes chunked without a Content-Length, and stores nothing", async () => {
+    const before = await prisma.tracePayload.count({ where: { workspaceId } });
+    const oversized = JSON.stringify({ ...trace, request: { messages: [{ role: "user", content: "x".repeat(LIMITS.bodyBytes) }] } });
+    for (const chunked of [false, true]) {
+      const answer = await request(url(), { headers: headers(), body: oversized, chunked });
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body).error.message).toContain(String(LIMITS.bodyBytes));
+    }
+    expect(await prisma.tracePayload.count({ where: { workspaceId } })).toBe(before);
+  });
+
+  it("leaves other methods and paths to Next.js", async () => {
+    for (const [method, target] of [["GET", url()], ["POST", `${url()}/`], ["POST", `${server.url}/api/v1/other`]] as const) {
+      const answer = await request(target, { method, headers: headers(), body: method === "POST" ? JSON.stringify(trace) : undefined });
+      expect([method, target, answer.status, answer.headers["x-served-by"]]).toEqual([method, target, 404, "fallback"]);
+    }
+  });
+});
+
+describe("after-response tasks", () => {
+  it("run once the response is out, not while the handler is still answering; tasks added later run at once", async () => {
+    const events: string[] = [];
+    let lateTaskRan!: () => void;
+    const lateTask = new Promise<void>((resolve) => (lateTaskRan = resolve));
+    const handler = defineRoute({ auth: { kind: "public" } }, async () => {
+      afterResponse(() => void events.push("task"));
+      // A detached task would have run during these turns of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      events.push("handler returned");
+      // What the proxy does: work still running after the response schedules more.
+      setTimeout(() => afterResponse(() => lateTaskRan()), 50);
+      return Response.json({ ok: true });
+    });
+    const server = await listen(createDirectRoutes({ "/after": handler }));
+    try {
+      const answer = await request(`${server.url}/after`);
+      expect(answer.status).toBe(200);
+      await expect.poll(() => events).toEqual(["handler returned", "task"]);
+      await lateTask;
+    } finally {
+      await server.close();
+    }
+  });
+});
