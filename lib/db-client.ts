@@ -5,12 +5,25 @@
 import fs from "node:fs";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import { databaseUrl, pgliteDir } from "@/lib/db-location";
 
-export type DatabaseConnection = { prisma: PrismaClient; pglite: PGlite | null };
+export type DatabaseConnection = {
+  prisma: PrismaClient;
+  /**
+   * Runs one parameterized statement on the driver itself, past Prisma. For the ingest hot path
+   * only: Prisma compiles every raw query anew, and with the statement's rows passed as one large
+   * JSON parameter that cost more CPU than the statement itself (bench/ingest.bench.mts profile).
+   * The same pool (PostgreSQL) or the same single connection (PGlite, whose query() waits for
+   * any open transaction) as the Prisma client.
+   */
+  execute(sql: string, params: unknown[]): Promise<void>;
+  /** Disconnects Prisma and closes the driver (a PGlite directory admits one opener). */
+  close(): Promise<void>;
+};
 
 /** The client or an interactive-transaction client: what functions that may run inside a transaction take. */
 export type Db = PrismaClient | Prisma.TransactionClient;
@@ -20,8 +33,19 @@ export function connectDatabase(): DatabaseConnection {
   if (url) {
     // A bounded wait for a connection: with a server that does not answer (or every pooled
     // connection busy) a request fails as "database unavailable" (503) instead of hanging.
-    const adapter = new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10), connectionTimeoutMillis: 10_000 });
-    return { prisma: new PrismaClient({ adapter }), pglite: null };
+    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10), connectionTimeoutMillis: 10_000 });
+    // An idle connection losing its server (a restart) must not crash the process: the pool drops
+    // it, and the requests that then find the database down report it (503, one line each).
+    pool.on("error", () => {});
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return {
+      prisma,
+      execute: async (sql, params) => void (await pool.query(sql, params)),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
   }
   // TRACECAST_PGLITE_SEED: a dumpDataDir() image to start an in-memory database from (the test
   // harness uses a migrated image, so each test file gets a fresh database in milliseconds).
@@ -32,7 +56,15 @@ export function connectDatabase(): DatabaseConnection {
   const adapter = new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory;
   // PGlite is one connection: interactive transactions queue behind each other, so under load the
   // default 2 s wait to start one is too short; it is a queue position, not a pool timeout.
-  return { prisma: new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000 } }), pglite };
+  const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000 } });
+  return {
+    prisma,
+    execute: async (sql, params) => void (await pglite.query(sql, params)),
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
 }
 
 /** A unique constraint refused the write (Prisma P2002), e.g. a second account with the same email. */

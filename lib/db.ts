@@ -12,6 +12,11 @@ const connection = (): DatabaseConnection => (globalDb.__tracecastDb ??= connect
 
 const client = () => connection().prisma;
 
+/** Statements straight on the driver, past Prisma (the ingest hot path): see DatabaseConnection.execute. */
+export const driver = {
+  execute: (sql: string, params: unknown[]): Promise<void> => connection().execute(sql, params),
+};
+
 /**
  * Closes the connection (for PGlite: releases its directory, which admits one opener, so another
  * process can open it); the next use opens it again. tests/reliability/crash.test.ts hands the
@@ -21,8 +26,7 @@ export async function closeDatabase(): Promise<void> {
   const open = globalDb.__tracecastDb;
   if (!open) return;
   globalDb.__tracecastDb = undefined;
-  await open.prisma.$disconnect();
-  await open.pglite?.close();
+  await open.close();
 }
 
 // Forwards every operation (including vi.spyOn's defineProperty) to the real client once opened.

@@ -15,7 +15,8 @@ const DEMO_PASSWORD = "tracecast-demo";
 const ORGANIZATION = "Acme AI";
 const API_KEY_NAME = "Demo app";
 
-const { prisma, pglite } = connectDatabase();
+const database = connectDatabase();
+const { prisma } = database;
 
 async function ensureUser(email: string, name: string): Promise<User> {
   const existing = await prisma.user.findUnique({ where: { email } });
@@ -70,6 +71,5 @@ async function main() {
 try {
   await main();
 } finally {
-  await prisma.$disconnect();
-  await pglite?.close();
+  await database.close();
 }

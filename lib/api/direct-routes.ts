@@ -13,11 +13,10 @@
 // `next start` nothing changes: Next.js serves the same handlers.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { NextRequest } from "next/server";
 import { ResponseScope, withResponseScope } from "@/lib/api/after-response";
 import { routeAuth } from "@/lib/api/route";
 
-export type RouteHandler = (req: NextRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
+export type RouteHandler = (req: Request, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 /** What scripts/server.mjs finds on globalThis once instrumentation has run. */
 export type DirectRoutes = {
@@ -56,6 +55,14 @@ export function registerDirectRoutes(postRoutes: Record<string, RouteHandler>): 
 
 const NO_PARAMS = { params: Promise.resolve({}) };
 
+/**
+ * Bodies up to this size, announced by Content-Length, are read before the handler runs and passed
+ * as one buffer: a typical trace or chat request, for which a streamed web body cost more CPU than
+ * everything else the adapter does. Larger or unannounced bodies stream, so the handler's own byte
+ * limit still applies before they are read in full.
+ */
+const BUFFERED_BODY_BYTES = 64 * 1024;
+
 async function serveWith(handler: RouteHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // The caller leaving aborts the request's signal (the proxy then aborts its upstream call).
   const callerGone = new AbortController();
@@ -65,7 +72,9 @@ async function serveWith(handler: RouteHandler, req: IncomingMessage, res: Serve
     scope.responseSent();
   });
   try {
-    const response = await withResponseScope(scope, () => handler(toRequest(req, callerGone.signal), NO_PARAMS));
+    const declared = Number(req.headers["content-length"]);
+    const body = declared <= BUFFERED_BODY_BYTES ? await readSmallBody(req) : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
+    const response = await withResponseScope(scope, () => handler(toRequest(req, body, callerGone.signal), NO_PARAMS));
     await writeResponse(response, res, callerGone.signal);
   } catch (err) {
     // defineRoute answers every error itself; this is the adapter failing (or the caller leaving).
@@ -78,15 +87,28 @@ async function serveWith(handler: RouteHandler, req: IncomingMessage, res: Serve
   }
 }
 
-function toRequest(req: IncomingMessage, signal: AbortSignal): NextRequest {
+function readSmallBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    // Node allocates request chunks on plain ArrayBuffers (never shared memory).
+    req.once("end", () => resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)) as Uint8Array<ArrayBuffer>));
+    req.once("error", reject);
+    req.once("close", () => {
+      if (!req.complete) reject(new Error("the caller left before sending the whole body"));
+    });
+  });
+}
+
+function toRequest(req: IncomingMessage, body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>, signal: AbortSignal): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
   const host = req.headers.host ?? "localhost";
-  return new NextRequest(`http://${host}${req.url}`, {
+  return new Request(`http://${host}${req.url}`, {
     method: req.method,
     headers,
-    body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
+    body,
     signal,
     // Node's fetch needs it for a streamed request body; not yet in the DOM typings.
     ...{ duplex: "half" },

@@ -6,7 +6,7 @@
 //     { auth: { kind: "workspace", permission: "broadcast:change" }, params: z.object({ workspaceId: z.string(), id: z.string() }), body: updateSchema },
 //     async ({ ctx, params, body }) => NextResponse.json(await updateDestination(ctx, params.id, body)),
 //   );
-import { NextResponse, type NextRequest } from "next/server";
+import { NextResponse } from "next/server";
 import { z } from "zod";
 import { ApiError, databaseUnavailable, errorResponse, forbidden, unauthorized, validationError } from "@/lib/api/errors";
 import type { Permission } from "@/lib/auth/permissions";
@@ -50,11 +50,13 @@ export type RouteOptions<A extends Auth, S extends Schemas> = S & {
    * Runs after authentication and before the body is read (throw an ApiError to refuse):
    * checks that must not pay for parsing a large body, such as rate limiting.
    */
-  beforeBody?: (args: { req: NextRequest; ctx: CtxFor<A> }) => void | Promise<void>;
+  beforeBody?: (args: { req: Request; ctx: CtxFor<A> }) => void | Promise<void>;
 };
 
+// A standard Request (Next.js passes its NextRequest subclass; the direct routes of
+// lib/api/direct-routes.ts a plain one, which costs less to build).
 export type Handler<A extends Auth, S extends Schemas> = (args: {
-  req: NextRequest;
+  req: Request;
   ctx: CtxFor<A>;
   params: Out<S["params"]>;
   query: Out<S["query"]>;
@@ -92,7 +94,7 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   } catch (e) {
     throw new ApiError(400, "invalid_json", `Request body is not valid JSON: ${(e as Error).message}`);
   }
-  const unstorable = findUnstorableText(value);
+  const unstorable = MAY_HOLD_UNSTORABLE.test(text) ? findUnstorableText(value) : undefined;
   if (unstorable !== undefined) {
     const message = "must not contain NUL characters (\\u0000) or unpaired UTF-16 surrogates";
     throw new ApiError(400, "invalid_request", `Invalid body: ${unstorable}: ${message}`, [{ path: unstorable, message }]);
@@ -104,6 +106,13 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
 // U+0000 in text and jsonb, and a lone surrogate has no UTF-8 encoding. Refused here, for every
 // route at once, as a 400 naming the field instead of a database error (tests/reliability/fuzz.test.ts).
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Parsed JSON can hold NUL or a surrogate only through a \u escape: literal control characters are
+ * not valid JSON, and decoded UTF-8 yields surrogates only in pairs (invalid bytes become U+FFFD).
+ * Text without such an escape skips the walk below, which costs more than parsing the body.
+ */
+const MAY_HOLD_UNSTORABLE = /\\u(0000|d[89a-f])/i;
 
 /** The path ("a.0.b", "(root)") of the first key or string holding unstorable text; iterative, so deep nesting cannot overflow the stack. */
 function findUnstorableText(root: unknown): string | undefined {
@@ -132,7 +141,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: "body"
   return r.data;
 }
 
-async function authenticate(auth: Auth, req: NextRequest, params: Record<string, string>): Promise<unknown> {
+async function authenticate(auth: Auth, req: Request, params: Record<string, string>): Promise<unknown> {
   if (auth.kind === "public") return {};
   if (auth.kind === "apiKey") {
     const header = req.headers.get("authorization") ?? "";
@@ -169,14 +178,14 @@ export function routeAuth(handler: unknown): Auth | undefined {
 }
 
 export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOptions<A, S>, handler: Handler<A, S>) {
-  const route = async (req: NextRequest, segment: { params: Promise<Record<string, string>> }): Promise<Response> => {
+  const route = async (req: Request, segment: { params: Promise<Record<string, string>> }): Promise<Response> => {
     try {
       const rawParams = (await segment?.params) ?? {};
       const ctx = await authenticate(options.auth, req, rawParams);
       await options.beforeBody?.({ req, ctx: ctx as CtxFor<A> });
       const params = options.params ? parseWith(options.params, rawParams, "params") : undefined;
       const query = options.query
-        ? parseWith(options.query, Object.fromEntries(req.nextUrl.searchParams), "query")
+        ? parseWith(options.query, Object.fromEntries(new URL(req.url).searchParams), "query")
         : undefined;
       const body = options.body
         ? parseWith(options.body, await readJsonBody(req, options.maxBodyBytes ?? DEFAULT_MAX_BODY), "body")
@@ -187,10 +196,10 @@ export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOpt
       if (isDatabaseUnavailable(err)) {
         // Expected during a database restart or failover, and possibly many times a second:
         // one line, not a stack trace.
-        console.warn(`[api] ${req.method} ${req.nextUrl.pathname}: database unavailable: ${lastLine(err)}`);
+        console.warn(`[api] ${req.method} ${new URL(req.url).pathname}: database unavailable: ${lastLine(err)}`);
         return errorResponse(databaseUnavailable());
       }
-      console.error(`[api] ${req.method} ${req.nextUrl.pathname} failed`, err);
+      console.error(`[api] ${req.method} ${new URL(req.url).pathname} failed`, err);
       return NextResponse.json(
         { error: { code: "internal_error", message: "Something went wrong on our side; nothing was changed." } },
         { status: 500 },

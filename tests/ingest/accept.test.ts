@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { issueApiKey } from "@/lib/api-keys/keys";
-import { prisma } from "@/lib/db";
+import { driver, prisma } from "@/lib/db";
 import { acceptTraces } from "@/lib/ingest";
 import { traceInput } from "@/lib/traces/schema";
 
@@ -53,7 +53,7 @@ describe("acceptTraces", () => {
     const quiet = await keyContext(false);
     await prisma.destination.create({ data: { workspaceId: a.workspace.id, type: "webhook", name: "a1", config: {} } });
     await prisma.destination.createMany({ data: ["b1", "b2"].map((name) => ({ workspaceId: b.workspace.id, type: "webhook", name, config: {} })) });
-    const statements = vi.spyOn(prisma, "$executeRaw");
+    const statements = vi.spyOn(driver, "execute");
     const contexts = [a, b, quiet, a, b, quiet, a, b, quiet, a];
     const results = await Promise.all(contexts.map((ctx) => acceptTraces(ctx, [input, input])));
     expect(results.map((r) => r.routed)).toEqual(contexts.map((ctx) => (ctx === a ? 2 : ctx === b ? 4 : 0)));

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DIRECT_POST_ROUTES } from "@/app/api/v1/direct-routes";
 import { afterResponse } from "@/lib/api/after-response";
 import { createDirectRoutes } from "@/lib/api/direct-routes";
@@ -115,6 +115,21 @@ describe("ingestion over node:http", () => {
       expect(JSON.parse(answer.body).error.message).toContain(String(LIMITS.bodyBytes));
     }
     expect(await prisma.tracePayload.count({ where: { workspaceId } })).toBe(before);
+  });
+
+  it("lets a caller leave halfway through its body without an error or a stored trace, and keeps serving", async () => {
+    const errors = vi.spyOn(console, "error");
+    const before = await prisma.tracePayload.count({ where: { workspaceId } });
+    const body = JSON.stringify(trace);
+    await new Promise<void>((resolve) => {
+      const req = http.request(url(), { method: "POST", headers: { ...headers(), "content-length": Buffer.byteLength(body) }, agent: false });
+      req.on("error", () => resolve());
+      req.write(body.slice(0, 20), () => setTimeout(() => req.destroy(), 50));
+    });
+    expect((await request(url(), { headers: headers(), body })).status).toBe(202);
+    expect(await prisma.tracePayload.count({ where: { workspaceId } })).toBe(before + 1);
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
   });
 
   it("leaves other methods and paths to Next.js", async () => {

@@ -217,6 +217,20 @@ describe("POST /api/v1/traces: errors", () => {
     await expectError(await post("", auth(secret)), 400, "invalid_request", /body is required/);
   });
 
+  it("400 naming the field for text PostgreSQL cannot store (\\u escapes of NUL or a lone surrogate); paired and raw emoji pass", async () => {
+    const { workspace, secret } = await workspaceWithKey();
+    // JSON text with `raw` written verbatim where the content goes (escapes stay escapes).
+    const withContent = (raw: string) => JSON.stringify(traceBody({ request: { messages: [{ role: "user", content: "CONTENT" }] } })).replace("CONTENT", raw);
+    for (const escape of ["\\u0000", "\\uD800", "\\udfff"]) {
+      const error = await expectError(await post(withContent(`a${escape}b`), auth(secret)), 400, "invalid_request");
+      expect(error.fields!.map((f) => f.path)).toEqual(["request.messages.0.content"]);
+    }
+    const key = await expectError(await post(JSON.stringify({ ...traceBody(), trace: { KEY: 1 } }).replace("KEY", "k\\u0000"), auth(secret)), 400, "invalid_request");
+    expect(key.fields!.map((f) => f.path)).toEqual(["trace.k\u0000"]);
+    expect(await prisma.tracePayload.count({ where: { workspaceId: workspace.id } })).toBe(0);
+    expect((await post(withContent("smile \\ud83d\\ude00 and 😀"), auth(secret))).status).toBe(202);
+  });
+
   it("400 naming x-session-id when the header is longer than 128 characters", async () => {
     const { workspace, secret } = await workspaceWithKey();
     const error = await expectError(await post(traceBody(), { ...auth(secret), "x-session-id": "s".repeat(LIMITS.sessionIdLength + 1) }), 400, "invalid_request", /x-session-id/);

@@ -14,6 +14,6 @@ export const POST = defineRoute(
   { auth: { kind: "workspace", permission: "members:manage" }, params, body: createInviteSchema },
   async ({ req, ctx, body }) => {
     const { invite, token } = await createInvite(ctx, body);
-    return NextResponse.json({ invite, token, url: inviteUrl(token, req.nextUrl.origin) }, { status: 201 });
+    return NextResponse.json({ invite, token, url: inviteUrl(token, new URL(req.url).origin) }, { status: 201 });
   },
 );
