@@ -1,5 +1,5 @@
 // Shared machinery of the benchmarks (bench/*.bench.mts): the production server on a fresh
-// embedded database, ports, the open-loop load generator, an OTLP/JSON receiver, percentiles,
+// database (embedded PGlite, or a PostgreSQL database created for the run), ports, the open-loop load generator, an OTLP/JSON receiver, percentiles,
 // machine details and docs/benchmarks.md sections.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 import { generateApiKey } from "../lib/api-keys/keys";
 import { migrationSql } from "../tests/setup/migrations";
 
@@ -47,12 +48,56 @@ export function pgliteVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(root, "node_modules/@electric-sql/pglite/package.json"), "utf8")).version;
 }
 
+/** Where a benchmark's server keeps its data: an embedded PGlite directory, or a PostgreSQL database. */
+export type BenchDatabase = string | { postgresUrl: string };
+
+/** What seed callbacks get: the part of the PGlite and node-postgres clients both have. */
+export type SqlClient = { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
+
+async function openSql(db: BenchDatabase): Promise<SqlClient & { exec(sql: string): Promise<unknown>; close(): Promise<void> }> {
+  if (typeof db === "string") {
+    const pglite = new PGlite(db);
+    return { query: (sql, params) => pglite.query(sql, params), exec: (sql) => pglite.exec(sql), close: () => pglite.close() };
+  }
+  const client = new pg.Client({ connectionString: db.postgresUrl });
+  await client.connect();
+  return { query: (sql, params) => client.query(sql, params), exec: (sql) => client.query(sql), close: () => client.end() };
+}
+
 /**
- * A fresh, migrated embedded database in `dir` with one workspace and one API key; `extra` adds
- * rows (destinations, upstreams) for that workspace. Returns the API key secret.
+ * A new, empty PostgreSQL database on the server of `adminUrl` (dropped by the returned function),
+ * for running a benchmark on PostgreSQL as well (BENCH_DATABASE_URL).
  */
-export async function seedDatabase(dir: string, extra?: (db: PGlite, workspaceId: string) => Promise<void>): Promise<string> {
-  const db = new PGlite(dir);
+export async function createPostgresDatabase(adminUrl: string): Promise<{ db: { postgresUrl: string }; drop(): Promise<void> }> {
+  const name = `tracecast_bench_${crypto.randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    db: { postgresUrl: url.toString() },
+    drop: async () => {
+      const again = new pg.Client({ connectionString: adminUrl });
+      await again.connect();
+      await again.query(`drop database if exists ${name} with (force)`);
+      await again.end();
+    },
+  };
+}
+
+/** The database's name in result tables. */
+export function databaseLabel(db: BenchDatabase): string {
+  return typeof db === "string" ? `embedded PGlite ${pgliteVersion()} (on disk)` : "PostgreSQL (local server, same machine)";
+}
+
+/**
+ * A fresh, migrated database with one workspace and one API key; `extra` adds rows (destinations,
+ * upstreams) for that workspace. Returns the API key secret.
+ */
+export async function seedDatabase(target: BenchDatabase, extra?: (db: SqlClient, workspaceId: string) => Promise<void>): Promise<string> {
+  const db = await openSql(target);
   await db.exec(migrationSql());
   const key = generateApiKey();
   const workspaceId = `bench-ws-${crypto.randomUUID()}`;
@@ -68,11 +113,11 @@ export async function seedDatabase(dir: string, extra?: (db: PGlite, workspaceId
   return key.secret;
 }
 
-/** Row counts of the given tables (open only once the server using `dir` has stopped). */
-export async function countRows<T extends string>(dir: string, tables: T[]): Promise<Record<T, number>> {
-  const db = new PGlite(dir);
+/** Row counts of the given tables (for PGlite: open only once the server using it has stopped). */
+export async function countRows<T extends string>(target: BenchDatabase, tables: T[]): Promise<Record<T, number>> {
+  const db = await openSql(target);
   const counts = {} as Record<T, number>;
-  for (const t of tables) counts[t] = (await db.query<{ n: number }>(`select count(*)::int as n from "${t}"`)).rows[0].n;
+  for (const t of tables) counts[t] = ((await db.query(`select count(*)::int as n from "${t}"`)).rows[0] as { n: number }).n;
   await db.close();
   return counts;
 }
@@ -91,16 +136,14 @@ export function startProcess(args: string[], env: Env): ServerProcess {
 }
 
 /**
- * The production server (scripts/server.mjs: `npm start`, production build) on 127.0.0.1:`port` with
- * the embedded database in `pgliteDir`, delivery off (TRACECAST_DISPATCHER=none: benchmarks measure
- * the request path) and throwaway keys.
+ * The production server (scripts/server.mjs: `npm start`, production build) on 127.0.0.1:`port` on
+ * `db`, delivery off (TRACECAST_DISPATCHER=none: benchmarks measure the request path) and throwaway keys.
  */
-export function startAppServer(port: number, pgliteDir: string, env: Env = {}): ServerProcess {
+export function startAppServer(port: number, db: BenchDatabase, env: Env = {}): ServerProcess {
   return startProcess([path.join(root, "scripts/server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
     ...process.env,
     NODE_ENV: "production",
-    DATABASE_URL: "",
-    PGLITE_DIR: pgliteDir,
+    ...(typeof db === "string" ? { DATABASE_URL: "", PGLITE_DIR: db } : { DATABASE_URL: db.postgresUrl }),
     TRACECAST_DISPATCHER: "none",
     AUTH_SECRET: crypto.randomBytes(32).toString("base64url"),
     TRACECAST_KEYS: `bench:${crypto.randomBytes(32).toString("base64")}`,

@@ -1,0 +1,47 @@
+// The queries that grow with the number of stored traces have an index to use: retention's oldest-
+// first chunk (lib/delivery/retention.ts) and health's completed deliveries of a destination since a
+// time (lib/delivery/stats.ts). With sequential scans disabled, the planner must find an index that
+// serves each predicate; without one it falls back to a (disabled, still chosen) sequential scan.
+import { beforeAll, expect, it } from "vitest";
+import { prisma } from "@/lib/db";
+
+async function plan(sql: string): Promise<string> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe("SET LOCAL enable_seqscan = off");
+    const rows = await tx.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${sql}`);
+    return rows.map((r) => r["QUERY PLAN"]).join("\n");
+  });
+}
+
+// Enough rows, spread over destinations, statuses and days, for the planner's statistics to tell the
+// indexes apart (on empty tables every index costs the same).
+beforeAll(async () => {
+  await prisma.$executeRawUnsafe(`INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('w1', 'Indexes', 'personal', now())`);
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO "Destination" (id, "workspaceId", type, name, config, "updatedAt") SELECT 'd' || i, 'w1', 'webhook', 'd' || i, '{}', now() FROM generate_series(1, 20) i`,
+  );
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", "receivedAt") SELECT 't' || i, 'w1', '{}', 2, now() - i * interval '1 minute' FROM generate_series(1, 4000) i`,
+  );
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, "deliveredAt", "updatedAt")
+     SELECT 'dl' || i, 't' || i, 'd' || (i % 20 + 1), 'w1', CASE WHEN i % 3 = 0 THEN 'pending' ELSE 'delivered' END::"DeliveryStatus",
+            CASE WHEN i % 3 = 0 THEN NULL ELSE now() - i * interval '10 minutes' END, now()
+       FROM generate_series(1, 4000) i`,
+  );
+  await prisma.$executeRawUnsafe("ANALYZE");
+});
+
+it("retention finds the oldest traces through an index on receivedAt alone", async () => {
+  const explained = await plan(`SELECT id FROM "TracePayload" WHERE "receivedAt" < now() - interval '30 days' ORDER BY "receivedAt" LIMIT 500`);
+  expect(explained).toMatch(/Index (Only )?Scan( Backward)? using "TracePayload_receivedAt_idx"/);
+});
+
+it("health finds a destination's deliveries completed since a time through (destinationId, status, deliveredAt)", async () => {
+  const explained = await plan(
+    `SELECT "deliveredAt" FROM "Delivery" WHERE "destinationId" = 'd1' AND status = 'delivered' AND "deliveredAt" >= now() - interval '1 day'`,
+  );
+  expect(explained).toMatch(/Index (Only )?Scan using "Delivery_destinationId_status_deliveredAt_idx"|Bitmap Index Scan on "Delivery_destinationId_status_deliveredAt_idx"/);
+  // All three columns bound by the index, none left to a filter over the destination's rows.
+  expect(explained).toMatch(/Index Cond: .*"deliveredAt" >=/);
+});
