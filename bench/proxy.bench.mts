@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../tests/receivers/openai-upstream";
-import { countRows, ensureBuild, freePort, seedDatabase, startAppServer, stopProcess, type ServerProcess } from "./harness.mjs";
+import { countRows, ensureBuild, freePort, percentiles, round2, seedDatabase, startAppServer, stopProcess, type ServerProcess } from "./harness.mjs";
 
 const WARMUP_ROUNDS = 300;
 const ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 2000);
@@ -65,14 +65,6 @@ function call(url: string, headers: Record<string, string>, body: string): Promi
     req.on("error", reject);
     req.end(body);
   });
-}
-
-const round2 = (n: number) => Math.round(n * 100) / 100;
-
-function percentiles(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  return { p50: round2(at(50)), p90: round2(at(90)), p99: round2(at(99)), max: round2(sorted[sorted.length - 1]) };
 }
 
 type Path = { label: string; url: string; headers: Record<string, string> };
