@@ -2,7 +2,8 @@
 // HTTP → a local OpenAI-compatible upstream; then the trace stored in the database.
 import OpenAI, { APIError } from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { driver } from "@/lib/db";
 import { costOf } from "@/lib/proxy/prices";
 import { settleProxyTraces } from "@/lib/proxy/trace";
 import { createUpstream } from "@/lib/proxy/upstreams";
@@ -51,6 +52,21 @@ describe("non-streamed chat completion", () => {
     expect(received.body).not.toHaveProperty("trace");
     expect(received.body).not.toHaveProperty("session_id");
     expect(received.body).toMatchObject({ model: "gpt-4o-mini", user: "user_42", temperature: 0.2, max_tokens: 256, tools: [WEATHER_TOOL] });
+  });
+
+  it("stores the traces of calls answered close together in a shared commit, not one commit each", async () => {
+    const commits = vi.spyOn(driver, "execute");
+    try {
+      const calls = 4;
+      await Promise.all(Array.from({ length: calls }, () => fx.client.chat.completions.create(params)));
+      await settleProxyTraces();
+      expect((await storedTraces(fx.ws.ctx.workspace.id)).length).toBe(calls);
+      // Recordings linger briefly to share a commit; a very slow machine may split them in two.
+      expect(commits.mock.calls.length).toBeGreaterThanOrEqual(1);
+      expect(commits.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      commits.mockRestore();
+    }
   });
 
   it("records the call: request, parameters, response, usage, cost, session and metadata", async () => {
