@@ -10,7 +10,8 @@
 //
 // Run: `npm run bench -- proxy` or alone: `npx tsx bench/proxy.bench.mts`.
 // Env: BENCH_REBUILD=1 runs `next build` even when .next exists (a stale build measures old code);
-// BENCH_PROXY_ROUNDS overrides the measured rounds per scenario.
+// BENCH_PROXY_ROUNDS overrides the measured rounds per scenario; BENCH_DATABASE_URL (a PostgreSQL admin URL)
+// runs the server on a database created there for the run instead of embedded PGlite.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -18,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../tests/receivers/openai-upstream";
-import { countRows, ensureBuild, freePort, percentiles, round2, seedDatabase, startAppServer, stopProcess, type ServerProcess } from "./harness.mjs";
+import { countRows, createPostgresDatabase, databaseLabel, ensureBuild, freePort, percentiles, round2, seedDatabase, startAppServer, stopProcess, type BenchDatabase, type ServerProcess } from "./harness.mjs";
 
 const WARMUP_ROUNDS = 300;
 const ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 2000);
@@ -93,14 +94,16 @@ async function scenario(stream: boolean, direct: Path, proxied: Path) {
 export default async function proxyBenchmark() {
   ensureBuild();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tracecast-bench-proxy-"));
-  const pgliteDir = path.join(work, "pglite");
+  // Embedded PGlite, or PostgreSQL when BENCH_DATABASE_URL names a server (a database is created for the run).
+  const postgres = process.env.BENCH_DATABASE_URL ? await createPostgresDatabase(process.env.BENCH_DATABASE_URL) : undefined;
+  const db: BenchDatabase = postgres?.db ?? path.join(work, "pglite");
   let upstream: OpenAiUpstream | undefined;
   let server: ServerProcess | undefined;
   try {
     upstream = await startOpenAiUpstream();
     upstream.reply = REPLY;
     // One default upstream (no model prefix, no provider key) for the workspace.
-    const apiKey = await seedDatabase(pgliteDir, (db, workspaceId) =>
+    const apiKey = await seedDatabase(db, (db, workspaceId) =>
       db.query(`insert into "ProxyUpstream" (id, "workspaceId", name, "baseUrl", "modelPrefix", "updatedAt") values ($1, $2, 'Local upstream', $3, '', now())`, [
         `bench-upstream-${crypto.randomUUID()}`,
         workspaceId,
@@ -108,7 +111,7 @@ export default async function proxyBenchmark() {
       ]).then(() => undefined),
     );
     const port = await freePort();
-    server = startAppServer(port, pgliteDir, { TRACECAST_ALLOW_PRIVATE_TARGETS: "true" });
+    server = startAppServer(port, db, { TRACECAST_ALLOW_PRIVATE_TARGETS: "true" });
     const direct: Path = { label: "direct", url: `${upstream.url}/chat/completions`, headers: {} };
     const proxied: Path = { label: "Tracecast", url: `http://127.0.0.1:${port}/api/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } };
 
@@ -129,10 +132,10 @@ export default async function proxyBenchmark() {
 
     await new Promise((r) => setTimeout(r, 2000));
     await stopProcess(server);
-    const stored = (await countRows(pgliteDir, ["TracePayload"])).TracePayload;
+    const stored = (await countRows(db, ["TracePayload"])).TracePayload;
 
     return {
-      server: "scripts/server.mjs (production build), embedded PGlite on disk, TRACECAST_DISPATCHER=none",
+      server: `scripts/server.mjs (production build), ${databaseLabel(db)}, TRACECAST_DISPATCHER=none`,
       upstream: `local node:http OpenAI-compatible upstream (tests/receivers/openai-upstream.ts), ${REPLY.content.length} content deltas, no delays`,
       settings: { warmupRounds: WARMUP_ROUNDS, rounds: ROUNDS, concurrency: 1 },
       nonStreamed,
@@ -148,6 +151,7 @@ export default async function proxyBenchmark() {
     if (server) await stopProcess(server);
     await upstream?.close();
     agent.destroy();
+    await postgres?.drop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
