@@ -3,7 +3,6 @@
 // adapter; this file covers the table, dispatch, ingestion over a real socket and after-response tasks.
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DIRECT_POST_ROUTES } from "@/app/api/v1/direct-routes";
@@ -13,6 +12,7 @@ import { defineRoute } from "@/lib/api/route";
 import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import { LIMITS } from "@/lib/traces/schema";
+import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
 
 type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
@@ -35,20 +35,6 @@ function request(url: string, opts: { method?: string; headers?: Record<string, 
   });
 }
 
-async function listen(routes: ReturnType<typeof createDirectRoutes>) {
-  const server = http.createServer((req, res) => {
-    if (!routes.serve(req, res)) res.writeHead(404, { "x-served-by": "fallback" }).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 describe("the route table", () => {
   it.each(Object.entries(DIRECT_POST_ROUTES))("serves %s with the POST handler of that path's route file", async (urlPath, handler) => {
     const file = path.resolve("app", `.${urlPath}`, "route.ts");
@@ -63,7 +49,7 @@ describe("the route table", () => {
 });
 
 describe("ingestion over node:http", () => {
-  let server: Awaited<ReturnType<typeof listen>>;
+  let server: RouteServer;
   let secret: string;
   let workspaceId: string;
   const url = () => `${server.url}/api/v1/traces`;
@@ -75,7 +61,7 @@ describe("ingestion over node:http", () => {
   };
 
   beforeAll(async () => {
-    server = await listen(createDirectRoutes(DIRECT_POST_ROUTES));
+    server = await serveDirectRoutes();
     const workspace = await prisma.workspace.create({ data: { name: "Direct", kind: "organization" } });
     workspaceId = workspace.id;
     ({ secret } = await prisma.$transaction((tx) => issueApiKey(tx, { workspaceId, name: "Direct", actor: null })));
@@ -155,7 +141,7 @@ describe("after-response tasks", () => {
       setTimeout(() => afterResponse(() => lateTaskRan()), 50);
       return Response.json({ ok: true });
     });
-    const server = await listen(createDirectRoutes({ "/after": handler }));
+    const server = await serveDirectRoutes(createDirectRoutes({ "/after": handler }));
     try {
       const answer = await request(`${server.url}/after`);
       expect(answer.status).toBe(200);

@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { DIRECT_POST_ROUTES } from "@/app/api/v1/direct-routes";
 import { issueApiKey } from "@/lib/api-keys/keys";
-import { createDirectRoutes } from "@/lib/api/direct-routes";
+import { createDirectRoutes, type DirectRoutes } from "@/lib/api/direct-routes";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { settleProxyTraces } from "@/lib/proxy/trace";
@@ -18,13 +18,13 @@ import { DEFAULT_REPLY, startOpenAiUpstream, type OpenAiUpstream } from "../rece
 export type RouteServer = { url: string; close(): Promise<void> };
 
 /**
- * The production server's direct routes (ingestion and the proxy) over node:http, through the same
- * adapter scripts/server.mjs uses (lib/api/direct-routes.ts); anything else answers 404.
+ * Direct routes over node:http through the adapter scripts/server.mjs uses (lib/api/direct-routes.ts):
+ * by default the production table (ingestion and the proxy). What they leave to Next.js answers 404
+ * with `x-served-by: fallback`.
  */
-export async function serveDirectRoutes(): Promise<RouteServer> {
-  const routes = createDirectRoutes(DIRECT_POST_ROUTES);
+export async function serveDirectRoutes(routes: DirectRoutes = createDirectRoutes(DIRECT_POST_ROUTES)): Promise<RouteServer> {
   const server = http.createServer((req, res) => {
-    if (!routes.serve(req, res)) res.writeHead(404).end();
+    if (!routes.serve(req, res)) res.writeHead(404, { "x-served-by": "fallback" }).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
