@@ -34,11 +34,17 @@ const server = http.createServer((req, res) => {
 });
 server.listen(port, hostname, () => console.log(`Tracecast listening on http://${hostname}:${port}`));
 
+const within = (ms, work) => Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
+  process.once(signal, async () => {
+    // In-flight requests get a moment to finish, then the work their responses left running (a
+    // proxied call's trace is recorded after its answer, dispatcher kicks): traces already answered
+    // 202 are in the outbox either way, and leases of interrupted deliveries expire.
+    const closed = new Promise((resolve) => server.close(resolve));
     server.closeIdleConnections();
-    // In-flight requests get a moment to finish; the outbox makes stopping safe either way.
-    setTimeout(() => process.exit(0), 5_000).unref();
+    await within(5_000, closed);
+    await within(5_000, globalThis.__tracecastDirectRoutes.settle());
+    process.exit(0);
   });
 }

@@ -1,9 +1,22 @@
 // Work that must not delay a response (kicking the dispatcher, recording a proxied call's trace)
 // runs after the response was sent. Inside Next.js that is next/server `after()`; on the direct
 // routes of lib/api/direct-routes.ts (served by node:http, outside Next's request scope) it is the
-// scope those routes open; outside both (scripts, tests calling lib code) the task runs detached.
+// scope those routes open, and the production server waits for that work before it exits
+// (settleAfterResponseWork); outside both (scripts, tests calling lib code) the task runs detached.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { after } from "next/server";
+
+type Shared = {
+  scopes: AsyncLocalStorage<ResponseScope>;
+  /** Work of direct-route requests that is still running after their response. */
+  outstanding: Set<Promise<unknown>>;
+};
+// On globalThis: Next.js bundles instrumentation (which registers the direct routes) and the app's
+// routes separately, so this module can be loaded more than once in a process.
+const shared: Shared = ((globalThis as unknown as { __tracecastAfterResponse?: Shared }).__tracecastAfterResponse ??= {
+  scopes: new AsyncLocalStorage<ResponseScope>(),
+  outstanding: new Set(),
+});
 
 /** The after-response tasks of one direct-route request. */
 export class ResponseScope {
@@ -11,7 +24,7 @@ export class ResponseScope {
   private sent = false;
 
   add(task: () => unknown): void {
-    if (this.sent) runDetached(task);
+    if (this.sent) this.run(task);
     else this.pending.push(task);
   }
 
@@ -19,41 +32,52 @@ export class ResponseScope {
   responseSent(): void {
     if (this.sent) return;
     this.sent = true;
-    for (const task of this.pending.splice(0)) runDetached(task);
+    for (const task of this.pending.splice(0)) this.run(task);
+  }
+
+  // In this scope, so that work a task schedules after the response is tracked too.
+  private run(task: () => unknown): void {
+    track(shared.scopes.run(this, () => runDetached(task)));
   }
 }
 
-// On globalThis: Next.js bundles instrumentation (which registers the direct routes) and the app's
-// routes separately, so this module can be loaded more than once in a process.
-const scopes: AsyncLocalStorage<ResponseScope> = ((globalThis as unknown as { __tracecastResponseScopes?: AsyncLocalStorage<ResponseScope> })
-  .__tracecastResponseScopes ??= new AsyncLocalStorage<ResponseScope>());
-
 /** Runs `serve` with a scope that collects the request's after-response tasks. */
 export function withResponseScope<T>(scope: ResponseScope, serve: () => T): T {
-  return scopes.run(scope, serve);
+  return shared.scopes.run(scope, serve);
 }
 
 /**
- * Runs `task` once the current response has been sent. A promise passed instead of a task is only
- * awaited by Next.js (it keeps a serverless invocation alive until it settles); elsewhere it is
- * already running and nothing needs to wait for it.
+ * Runs `task` once the current response has been sent. A promise passed instead is work already
+ * running that must be allowed to finish: Next.js keeps a serverless invocation alive for it, and
+ * the production server waits for it before exiting.
  */
 export function afterResponse(task: (() => unknown) | Promise<unknown>): void {
-  const scope = scopes.getStore();
+  const scope = shared.scopes.getStore();
   if (scope) {
     if (typeof task === "function") scope.add(task);
+    else track(task);
     return;
   }
   try {
     after(task);
   } catch {
     // Outside a Next.js request scope: nothing will run it later.
-    if (typeof task === "function") runDetached(task);
+    if (typeof task === "function") void runDetached(task);
   }
 }
 
-function runDetached(task: () => unknown): void {
-  void Promise.resolve()
+/** Resolves once the direct routes' after-response work, including any it starts meanwhile, has finished. */
+export async function settleAfterResponseWork(): Promise<void> {
+  while (shared.outstanding.size) await Promise.allSettled([...shared.outstanding]);
+}
+
+function track(work: Promise<unknown>): void {
+  const settled = work.catch(() => {}).finally(() => shared.outstanding.delete(settled));
+  shared.outstanding.add(settled);
+}
+
+function runDetached(task: () => unknown): Promise<unknown> {
+  return Promise.resolve()
     .then(task)
     .catch((err) => console.error("[after-response] task failed", err));
 }

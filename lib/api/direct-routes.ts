@@ -13,7 +13,7 @@
 // `next start` nothing changes: Next.js serves the same handlers.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { ResponseScope, withResponseScope } from "@/lib/api/after-response";
+import { ResponseScope, settleAfterResponseWork, withResponseScope } from "@/lib/api/after-response";
 import { routeAuth } from "@/lib/api/route";
 
 export type RouteHandler = (req: Request, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -22,6 +22,8 @@ export type RouteHandler = (req: Request, segment: { params: Promise<Record<stri
 export type DirectRoutes = {
   /** Serves the request and returns true, or returns false (without touching it) for Next.js to serve. */
   serve(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Resolves when the work answered requests left running (trace recordings, dispatcher kicks) is done: before exiting. */
+  settle(): Promise<void>;
 };
 
 const GLOBAL_KEY = "__tracecastDirectRoutes";
@@ -45,6 +47,7 @@ export function createDirectRoutes(postRoutes: Record<string, RouteHandler>): Di
       void serveWith(handler, req, res);
       return true;
     },
+    settle: settleAfterResponseWork,
   };
 }
 

@@ -151,4 +151,27 @@ describe("after-response tasks", () => {
       await server.close();
     }
   });
+
+  it("are waited for by settle() (what the production server does before exiting), including work they start", async () => {
+    const finished: string[] = [];
+    const later = (ms: number, name: string) => new Promise<void>((resolve) => setTimeout(() => (finished.push(name), resolve()), ms));
+    const handler = defineRoute({ auth: { kind: "public" } }, async () => {
+      afterResponse(later(150, "running work"));
+      afterResponse(async () => {
+        await later(50, "task");
+        afterResponse(() => later(100, "task started by a task"));
+      });
+      return Response.json({ ok: true });
+    });
+    const routes = createDirectRoutes({ "/settle": handler });
+    const server = await serveDirectRoutes(routes);
+    try {
+      expect((await request(`${server.url}/settle`)).status).toBe(200);
+      expect(finished).toEqual([]);
+      await routes.settle();
+      expect(finished.sort()).toEqual(["running work", "task", "task started by a task"]);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@
 import OpenAI, { APIError } from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { describe, expect, it, vi } from "vitest";
+import { settleAfterResponseWork } from "@/lib/api/after-response";
 import { driver } from "@/lib/db";
 import { costOf } from "@/lib/proxy/prices";
 import { settleProxyTraces } from "@/lib/proxy/trace";
@@ -67,6 +68,12 @@ describe("non-streamed chat completion", () => {
     } finally {
       commits.mockRestore();
     }
+  });
+
+  it("has the recording finished once the server's after-response work is settled (so a shutdown does not lose it)", async () => {
+    await fx.client.chat.completions.create(params);
+    await settleAfterResponseWork();
+    expect(await storedTraces(fx.ws.ctx.workspace.id)).toHaveLength(1);
   });
 
   it("records the call: request, parameters, response, usage, cost, session and metadata", async () => {
