@@ -33,7 +33,16 @@ export function connectDatabase(): DatabaseConnection {
   if (url) {
     // A bounded wait for a connection: with a server that does not answer (or every pooled
     // connection busy) a request fails as "database unavailable" (503) instead of hanging.
-    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10), connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      connectionTimeoutMillis: Number(process.env.DATABASE_CONNECT_TIMEOUT_MS ?? 10_000),
+      // A server that stops answering on an open connection (a network partition, a frozen host)
+      // must not hold a request, or the ingest commit queue behind it, until TCP gives up (many
+      // minutes): the query fails as "database unavailable" and its connection is discarded.
+      query_timeout: Number(process.env.DATABASE_QUERY_TIMEOUT_MS ?? 30_000),
+      keepAlive: true,
+    });
     // An idle connection losing its server (a restart) must not crash the process: the pool drops
     // it, and the requests that then find the database down report it (503, one line each).
     pool.on("error", () => {});
@@ -85,8 +94,8 @@ const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionCl
 /** SQLSTATE class 08 (connection exception), admin/crash shutdown and "starting up" (57P01–57P03), too many connections (53300). */
 const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 const SOCKET_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
-/** node-postgres reports a lost connection or a pool wait that timed out as a bare Error, known only by its message. */
-const NODE_POSTGRES_CONNECTION_LOST = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
+/** node-postgres reports a lost connection, a pool wait or a query (query_timeout) that timed out as a bare Error, known only by its message. */
+const NODE_POSTGRES_CONNECTION_LOST = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Query read timeout)/;
 
 /**
  * The database cannot be used right now (down, restarting, unreachable, out of connections): a
