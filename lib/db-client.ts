@@ -46,15 +46,7 @@ export function connectDatabase(): DatabaseConnection {
     // An idle connection losing its server (a restart) must not crash the process: the pool drops
     // it, and the requests that then find the database down report it (503, one line each).
     pool.on("error", () => {});
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    return {
-      prisma,
-      execute: async (sql, params) => void (await pool.query(sql, params)),
-      close: async () => {
-        await prisma.$disconnect();
-        await pool.end();
-      },
-    };
+    return withDriver(new PrismaClient({ adapter: new PrismaPg(pool) }), pool);
   }
   // TRACECAST_PGLITE_SEED: a dumpDataDir() image to start an in-memory database from (the test
   // harness uses a migrated image, so each test file gets a fresh database in milliseconds).
@@ -66,12 +58,17 @@ export function connectDatabase(): DatabaseConnection {
   // PGlite is one connection: interactive transactions queue behind each other, so under load the
   // default 2 s wait to start one is too short; it is a queue position, not a pool timeout.
   const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000 } });
+  return withDriver(prisma, { query: (sql, params) => pglite.query(sql, params), end: () => pglite.close() });
+}
+
+/** The connection of a Prisma client and the driver under it (pg's Pool, or PGlite as one). */
+function withDriver(prisma: PrismaClient, driver: { query(sql: string, params: unknown[]): Promise<unknown>; end(): Promise<void> }): DatabaseConnection {
   return {
     prisma,
-    execute: async (sql, params) => void (await pglite.query(sql, params)),
+    execute: async (sql, params) => void (await driver.query(sql, params)),
     close: async () => {
       await prisma.$disconnect();
-      await pglite.close();
+      await driver.end();
     },
   };
 }
