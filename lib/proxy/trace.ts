@@ -73,7 +73,7 @@ const inFlight = new Set<Promise<void>>();
  * next request arrived: most of the proxy's added latency with the embedded database
  * (bench/proxy.bench.mts). Nobody waits for a recording, so the delay costs nothing visible.
  */
-const RECORD_LINGER_MS = 50;
+const recordLingerMs = () => Number(process.env.TRACECAST_PROXY_RECORD_LINGER_MS ?? 50);
 let nextStore: Promise<void> | undefined;
 
 function storeTogether(): Promise<void> {
@@ -81,7 +81,7 @@ function storeTogether(): Promise<void> {
     setTimeout(() => {
       nextStore = undefined;
       resolve();
-    }, RECORD_LINGER_MS),
+    }, recordLingerMs()),
   ));
 }
 
