@@ -14,9 +14,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { ResponseScope, settleAfterResponseWork, withResponseScope } from "@/lib/api/after-response";
-import { routeAuth } from "@/lib/api/route";
+import { JsonReply } from "@/lib/api/reply";
+import { routeAnswer, type RouteRequest } from "@/lib/api/route";
 
-export type RouteHandler = (req: Request, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
+export type RouteHandler = (req: RouteRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 /** What scripts/server.mjs finds on globalThis once instrumentation has run. */
 export type DirectRoutes = {
@@ -33,18 +34,21 @@ const GLOBAL_KEY = "__tracecastDirectRoutes";
  * handlers built by defineRoute: a route served here must authenticate like any other.
  */
 export function createDirectRoutes(postRoutes: Record<string, RouteHandler>): DirectRoutes {
-  for (const [path, handler] of Object.entries(postRoutes)) {
-    if (!routeAuth(handler)) throw new Error(`direct route ${path} is not built with defineRoute`);
-  }
-  const routes = new Map(Object.entries(postRoutes));
+  const routes = new Map(
+    Object.entries(postRoutes).map(([path, handler]) => {
+      const answer = routeAnswer(handler);
+      if (!answer) throw new Error(`direct route ${path} is not built with defineRoute`);
+      return [path, answer];
+    }),
+  );
   return {
     serve(req, res) {
       if (req.method !== "POST") return false;
       const url = req.url ?? "/";
       const query = url.indexOf("?");
-      const handler = routes.get(query === -1 ? url : url.slice(0, query));
-      if (!handler) return false;
-      void serveWith(handler, req, res);
+      const answer = routes.get(query === -1 ? url : url.slice(0, query));
+      if (!answer) return false;
+      void serveWith(answer, req, res);
       return true;
     },
     settle: settleAfterResponseWork,
@@ -66,22 +70,27 @@ const NO_PARAMS = { params: Promise.resolve({}) };
  */
 const BUFFERED_BODY_BYTES = 64 * 1024;
 
-async function serveWith(handler: RouteHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // The caller leaving aborts the request's signal (the proxy then aborts its upstream call).
-  const callerGone = new AbortController();
+type RouteAnswer = NonNullable<ReturnType<typeof routeAnswer>>;
+
+async function serveWith(answer: RouteAnswer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const scope = new ResponseScope();
+  // Set once the body is read: from then on, the caller leaving aborts the request's signal.
+  let request: DirectRequest | undefined;
   res.once("close", () => {
-    if (!res.writableFinished) callerGone.abort();
+    if (!res.writableFinished) request?.callerLeft();
     scope.responseSent();
   });
   try {
     const declared = Number(req.headers["content-length"]);
-    const body = declared <= BUFFERED_BODY_BYTES ? await readSmallBody(req) : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
-    const response = await withResponseScope(scope, () => handler(toRequest(req, body, callerGone.signal), NO_PARAMS));
-    await writeResponse(response, res, callerGone.signal);
+    const current = declared <= BUFFERED_BODY_BYTES ? new DirectRequest(req, await readSmallBody(req)) : new DirectRequest(req);
+    request = current;
+    if (res.destroyed) current.callerLeft();
+    const answered = await withResponseScope(scope, () => answer(current, NO_PARAMS));
+    if (answered instanceof JsonReply) writeJson(answered, res);
+    else await writeResponse(answered, res);
   } catch (err) {
     // defineRoute answers every error itself; this is the adapter failing (or the caller leaving).
-    if (callerGone.signal.aborted) return;
+    if (res.destroyed) return;
     console.error(`[api] POST ${req.url} failed in the direct route adapter`, err);
     if (!res.headersSent) {
       res.writeHead(500, { "content-type": "application/json" });
@@ -103,23 +112,55 @@ function readSmallBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
   });
 }
 
-function toRequest(req: IncomingMessage, body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>, signal: AbortSignal): Request {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-  const host = req.headers.host ?? "localhost";
-  return new Request(`http://${host}${req.url}`, {
-    method: req.method,
-    headers,
-    body,
-    signal,
-    // Node's fetch needs it for a streamed request body; not yet in the DOM typings.
-    ...{ duplex: "half" },
-  });
+/**
+ * The RouteRequest of a node:http request. Headers are read from node's own parsed copy, and the
+ * AbortSignal is built on first use: only the proxy needs one.
+ */
+class DirectRequest implements RouteRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Pick<Headers, "get">;
+  readonly body: ReadableStream<Uint8Array> | null;
+  readonly bufferedBody?: Uint8Array;
+  #callerGone = false;
+  #abort?: AbortController;
+
+  constructor(req: IncomingMessage, bufferedBody?: Uint8Array) {
+    this.method = req.method ?? "POST";
+    this.url = `http://${req.headers.host ?? "localhost"}${req.url}`;
+    // headersDistinct keeps every value of a repeated header; joined with ", " as Headers.get does.
+    this.headers = { get: (name) => req.headersDistinct[name.toLowerCase()]?.join(", ") ?? null };
+    this.bufferedBody = bufferedBody;
+    this.body = bufferedBody ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
+  }
+
+  /** Aborted when the caller leaves before the response is complete (the proxy then aborts its upstream call). */
+  get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this.#callerGone) this.#abort.abort();
+    }
+    return this.#abort.signal;
+  }
+
+  callerLeft(): void {
+    this.#callerGone = true;
+    this.#abort?.abort();
+  }
 }
 
-/** Relays the response as it is produced (a proxied stream's chunks go out as they arrive). */
-async function writeResponse(response: Response, res: ServerResponse, callerGone: AbortSignal): Promise<void> {
+function writeJson(reply: JsonReply, res: ServerResponse): void {
+  const body = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { ...reply.headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * Relays the response as it is produced: an event stream's chunks go out as they arrive. Any other
+ * body is held back by one chunk, so a body of one chunk (every JSON answer) leaves in one write
+ * with a Content-Length instead of a chunked body and its terminator in two.
+ */
+async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
@@ -129,21 +170,32 @@ async function writeResponse(response: Response, res: ServerResponse, callerGone
     res.end();
     return;
   }
+  const isEventStream = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
   // An event stream's headers go out at once, before its first event.
-  if (response.headers.get("content-type")?.startsWith("text/event-stream")) res.flushHeaders();
+  if (isEventStream) res.flushHeaders();
   const reader = response.body.getReader();
-  const cancel = () => void reader.cancel().catch(() => {});
-  callerGone.addEventListener("abort", cancel, { once: true });
+  // The caller leaving cancels the body (a relayed upstream answer then stops being read).
+  const cancel = () => {
+    if (!res.writableFinished) void reader.cancel().catch(() => {});
+  };
+  res.once("close", cancel);
   try {
+    let held: Uint8Array | undefined;
     for (;;) {
       const { done, value } = await reader.read();
+      if (res.destroyed) return;
       if (done) break;
-      if (!res.write(value)) await drained(res);
-      if (callerGone.aborted) return;
+      if (held && !res.write(held)) await drained(res);
+      held = value;
+      if (isEventStream) {
+        if (!res.write(held)) await drained(res);
+        held = undefined;
+      }
     }
-    res.end();
+    if (held && !res.headersSent) res.setHeader("content-length", held.byteLength);
+    res.end(held);
   } finally {
-    callerGone.removeEventListener("abort", cancel);
+    res.off("close", cancel);
   }
 }
 

@@ -1,7 +1,7 @@
 // The one error shape of every API response: 4xx JSON naming the field, never a bare 500.
 //   { "error": { "code": "invalid_request", "message": "…", "fields": [{ "path": "traces.0.model", "message": "…" }] } }
-import { NextResponse } from "next/server";
 import type { z } from "zod";
+import { JsonReply } from "@/lib/api/reply";
 
 export type FieldIssue = { path: string; message: string };
 
@@ -32,11 +32,8 @@ export function validationError(error: z.ZodError, where: "body" | "query" | "pa
   return new ApiError(400, "invalid_request", `Invalid ${where}: ${summary}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ""}`, fields);
 }
 
-export function errorResponse(err: ApiError): NextResponse {
-  return NextResponse.json(
-    { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } },
-    { status: err.status, headers: err.headers },
-  );
+export function errorReply(err: ApiError): JsonReply {
+  return new JsonReply({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } }, err.status, err.headers);
 }
 
 /** Seconds a client is asked to wait (Retry-After) when the database is unavailable: a restart or failover takes seconds. */

@@ -6,9 +6,9 @@
 //     { auth: { kind: "workspace", permission: "broadcast:change" }, params: z.object({ workspaceId: z.string(), id: z.string() }), body: updateSchema },
 //     async ({ ctx, params, body }) => NextResponse.json(await updateDestination(ctx, params.id, body)),
 //   );
-import { NextResponse } from "next/server";
 import { z } from "zod";
-import { ApiError, databaseUnavailable, errorResponse, forbidden, unauthorized, validationError } from "@/lib/api/errors";
+import { ApiError, databaseUnavailable, errorReply, forbidden, unauthorized, validationError } from "@/lib/api/errors";
+import { JsonReply } from "@/lib/api/reply";
 import type { Permission } from "@/lib/auth/permissions";
 import { can } from "@/lib/auth/permissions";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
@@ -50,43 +50,45 @@ export type RouteOptions<A extends Auth, S extends Schemas> = S & {
    * Runs after authentication and before the body is read (throw an ApiError to refuse):
    * checks that must not pay for parsing a large body, such as rate limiting.
    */
-  beforeBody?: (args: { req: Request; ctx: CtxFor<A> }) => void | Promise<void>;
+  beforeBody?: (args: { req: RouteRequest; ctx: CtxFor<A> }) => void | Promise<void>;
 };
 
-// A standard Request (Next.js passes its NextRequest subclass; the direct routes of
-// lib/api/direct-routes.ts a plain one, which costs less to build).
+/**
+ * What route code may use of the request: a subset of the standard Request. The app router passes
+ * its NextRequest; the direct routes (lib/api/direct-routes.ts) pass a lighter object that has read
+ * a small body already (`bufferedBody`) and builds an AbortSignal only when asked for one: a web
+ * Request with its body stream and signal cost more CPU than validating a trace.
+ */
+export type RouteRequest = {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Pick<Headers, "get">;
+  readonly signal: AbortSignal;
+  readonly body: ReadableStream<Uint8Array> | null;
+  /** The whole body, when the server has already read it (then `body` is null). */
+  readonly bufferedBody?: Uint8Array;
+};
+
 export type Handler<A extends Auth, S extends Schemas> = (args: {
-  req: Request;
+  req: RouteRequest;
   ctx: CtxFor<A>;
   params: Out<S["params"]>;
   query: Out<S["query"]>;
   body: Out<S["body"]>;
-}) => Promise<Response>;
+}) => Promise<Response | JsonReply>;
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 /** Reads the body with a hard byte cap (never trusts Content-Length alone). */
-export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(req: RouteRequest, maxBytes: number): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type))
     throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const reader = req.body?.getReader();
-  if (!reader) throw new ApiError(400, "invalid_request", "Request body is required");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const bytes = req.bufferedBody ?? (await readStreamedBody(req.body, maxBytes));
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   if (!text.trim()) throw new ApiError(400, "invalid_request", "Request body is required");
   let value: unknown;
   try {
@@ -100,6 +102,24 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
     throw new ApiError(400, "invalid_request", `Invalid body: ${unstorable}: ${message}`, [{ path: unstorable, message }]);
   }
   return value;
+}
+
+async function readStreamedBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+  const reader = body?.getReader();
+  if (!reader) throw new ApiError(400, "invalid_request", "Request body is required");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
 
 // NUL and unpaired surrogates are valid in JSON text but cannot be stored: PostgreSQL rejects
@@ -141,7 +161,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: "body"
   return r.data;
 }
 
-async function authenticate(auth: Auth, req: Request, params: Record<string, string>): Promise<unknown> {
+async function authenticate(auth: Auth, req: RouteRequest, params: Record<string, string>): Promise<unknown> {
   if (auth.kind === "public") return {};
   if (auth.kind === "apiKey") {
     const header = req.headers.get("authorization") ?? "";
@@ -171,14 +191,24 @@ function lastLine(err: unknown): string {
 
 /** Marks handlers built by defineRoute with their auth, so a test can prove every route declares one. */
 const ROUTE_AUTH = Symbol.for("tracecast.defineRoute.auth");
+/** Marks them with the function that answers without building a Response (lib/api/direct-routes.ts). */
+const ROUTE_ANSWER = Symbol.for("tracecast.defineRoute.answer");
+
+type Segment = { params: Promise<Record<string, string>> };
+type RouteAnswer = (req: RouteRequest, segment: Segment) => Promise<Response | JsonReply>;
 
 /** The auth of a handler built by defineRoute; undefined for anything else. */
 export function routeAuth(handler: unknown): Auth | undefined {
   return typeof handler === "function" ? (handler as { [ROUTE_AUTH]?: Auth })[ROUTE_AUTH] : undefined;
 }
 
+/** The answer function of a handler built by defineRoute (a JsonReply stays unbuilt); undefined for anything else. */
+export function routeAnswer(handler: unknown): RouteAnswer | undefined {
+  return typeof handler === "function" ? (handler as { [ROUTE_ANSWER]?: RouteAnswer })[ROUTE_ANSWER] : undefined;
+}
+
 export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOptions<A, S>, handler: Handler<A, S>) {
-  const route = async (req: Request, segment: { params: Promise<Record<string, string>> }): Promise<Response> => {
+  const answer: RouteAnswer = async (req, segment) => {
     try {
       const rawParams = (await segment?.params) ?? {};
       const ctx = await authenticate(options.auth, req, rawParams);
@@ -192,19 +222,20 @@ export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOpt
         : undefined;
       return await handler({ req, ctx: ctx as CtxFor<A>, params, query, body } as Parameters<Handler<A, S>>[0]);
     } catch (err) {
-      if (err instanceof ApiError) return errorResponse(err);
+      if (err instanceof ApiError) return errorReply(err);
       if (isDatabaseUnavailable(err)) {
         // Expected during a database restart or failover, and possibly many times a second:
         // one line, not a stack trace.
         console.warn(`[api] ${req.method} ${new URL(req.url).pathname}: database unavailable: ${lastLine(err)}`);
-        return errorResponse(databaseUnavailable());
+        return errorReply(databaseUnavailable());
       }
       console.error(`[api] ${req.method} ${new URL(req.url).pathname} failed`, err);
-      return NextResponse.json(
-        { error: { code: "internal_error", message: "Something went wrong on our side; nothing was changed." } },
-        { status: 500 },
-      );
+      return new JsonReply({ error: { code: "internal_error", message: "Something went wrong on our side; nothing was changed." } }, 500);
     }
   };
-  return Object.assign(route, { [ROUTE_AUTH]: options.auth });
+  const route = async (req: RouteRequest, segment: Segment): Promise<Response> => {
+    const answered = await answer(req, segment);
+    return answered instanceof JsonReply ? answered.toResponse() : answered;
+  };
+  return Object.assign(route, { [ROUTE_AUTH]: options.auth, [ROUTE_ANSWER]: answer });
 }

@@ -3,6 +3,7 @@
 // tool-call deltas merged by index). A stream always asks the upstream for usage
 // (stream_options.include_usage); when the caller did not, that final usage-only chunk is removed.
 import { z } from "zod";
+import type { RouteRequest } from "@/lib/api/route";
 import { LIMITS, message, toolDefinition, type Message } from "@/lib/traces/schema";
 import { answerJson, errorObjectOf, isObject, usageOf, type RecordedResponse, type StreamAssembler, type UpstreamError } from "./answer";
 import type { Endpoint } from "./forward";
@@ -17,7 +18,7 @@ const chatRequest = z.looseObject({
   tools: z.array(z.looseObject({ type: z.string() })).nullish(),
 });
 
-export async function readChatRequest(req: Request): Promise<ProxiedRequest> {
+export async function readChatRequest(req: RouteRequest): Promise<ProxiedRequest> {
   const { raw, body } = await readProxyBody(req, chatRequest);
   const injectsUsage = body.stream === true && body.stream_options?.include_usage !== true;
   // Tools the trace model cannot describe (non-function tool types) are forwarded but not listed.

@@ -13,6 +13,7 @@
 import { AsyncResource } from "node:async_hooks";
 import type http from "node:http";
 import { afterResponse } from "@/lib/api/after-response";
+import type { RouteRequest } from "@/lib/api/route";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import { sessionIdHeader } from "@/lib/traces/normalize";
 import { upstreamErrorOf, type RecordedResponse, type StreamAssembler } from "./answer";
@@ -38,7 +39,7 @@ const PASSTHROUGH_KEY_HEADER = "x-upstream-authorization";
 export type Endpoint = {
   /** Appended to the upstream's base URL ("/chat/completions"). */
   path: string;
-  readRequest(req: Request): Promise<ProxiedRequest>;
+  readRequest(req: RouteRequest): Promise<ProxiedRequest>;
   newStreamAssembler(): StreamAssembler;
   /** A stream payload the proxy asked for on the caller's behalf (removed when request.injectsUsage). */
   isInjectedPayload?(payload: unknown): boolean;
@@ -46,7 +47,7 @@ export type Endpoint = {
   bodyResponse(body: string): RecordedResponse;
 };
 
-export async function proxyCall(endpoint: Endpoint, ctx: ApiKeyContext, req: Request): Promise<Response> {
+export async function proxyCall(endpoint: Endpoint, ctx: ApiKeyContext, req: RouteRequest): Promise<Response> {
   const start = new Date();
   const startedAt = performance.now();
   let request: ProxiedRequest;
@@ -203,14 +204,14 @@ function bodyObserver(done: (body: string, end: RelayEnd) => void): RelayObserve
   };
 }
 
-function sessionHeaderOf(req: Request): string | undefined {
+function sessionHeaderOf(req: RouteRequest): string | undefined {
   const header = sessionIdHeader.safeParse(req.headers.get("x-session-id") ?? undefined);
   if (!header.success) throw invalidRequest(header.error.issues[0].message, "x-session-id", "invalid_value");
   return header.data;
 }
 
 /** The Authorization the upstream receives: the caller's own provider key when allowed, else the stored key. */
-function authorizationFor(upstream: ResolvedUpstream, req: Request): string | null {
+function authorizationFor(upstream: ResolvedUpstream, req: RouteRequest): string | null {
   const passthrough = req.headers.get(PASSTHROUGH_KEY_HEADER)?.trim();
   if (passthrough) {
     if (!upstream.allowPassthroughKey)
@@ -226,7 +227,7 @@ function authorizationFor(upstream: ResolvedUpstream, req: Request): string | nu
   return upstream.apiKey ? `Bearer ${upstream.apiKey}` : null;
 }
 
-function upstreamHeaders(req: Request, authorization: string | null): Record<string, string> {
+function upstreamHeaders(req: RouteRequest, authorization: string | null): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     // The proxy reads the answer for the trace, so it asks for it uncompressed.

@@ -3,7 +3,7 @@
 // fields (`trace`, `session_id`) out, and describe it for the trace.
 import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
-import { readJsonBody } from "@/lib/api/route";
+import { readJsonBody, type RouteRequest } from "@/lib/api/route";
 import { LIMITS, traceContext, type TraceInput } from "@/lib/traces/schema";
 import { invalidRequest, ProxyError } from "./openai-error";
 
@@ -46,7 +46,7 @@ function paramPath(path: readonly PropertyKey[]): string {
 }
 
 /** Reads the body and validates it with `schema`; every failure is a 400 in OpenAI's format. */
-export async function readProxyBody<T extends z.ZodType>(req: Request, schema: T): Promise<{ raw: Record<string, unknown>; body: z.output<T> }> {
+export async function readProxyBody<T extends z.ZodType>(req: RouteRequest, schema: T): Promise<{ raw: Record<string, unknown>; body: z.output<T> }> {
   let raw: unknown;
   try {
     raw = await readJsonBody(req, MAX_BODY_BYTES);

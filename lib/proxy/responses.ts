@@ -7,6 +7,7 @@
 // Input and output items the trace model has no place for (reasoning items, item references,
 // built-in tool calls such as web_search_call) are forwarded but not listed in the trace.
 import { z } from "zod";
+import type { RouteRequest } from "@/lib/api/route";
 import { LIMITS, message, toolDefinition, type Message, type ToolDefinition } from "@/lib/traces/schema";
 import { answerJson, errorObjectOf, isObject, usageOf, type RecordedResponse, type StreamAssembler, type UpstreamError } from "./answer";
 import type { Endpoint } from "./forward";
@@ -57,7 +58,7 @@ function functionTools(tools: Record<string, unknown>[]): ToolDefinition[] {
   });
 }
 
-export async function readResponsesRequest(req: Request): Promise<ProxiedRequest> {
+export async function readResponsesRequest(req: RouteRequest): Promise<ProxiedRequest> {
   const { raw, body } = await readProxyBody(req, responsesRequest);
   const tools = functionTools(body.tools ?? []);
   return proxiedRequest(raw, body, {

@@ -88,6 +88,9 @@ function storeTogether(): Promise<void> {
 /** Validates and stores the trace; never rejects (a failure is logged). */
 export function recordTrace(ctx: ApiKeyContext, trace: TraceInput, headerSessionId: string | undefined): Promise<void> {
   const task = (async () => {
+    // Called as the relay ends, before the caller's last bytes are written: validating first would
+    // hold them back.
+    await new Promise((resolve) => setImmediate(resolve));
     const parsed = traceInput.safeParse(trace);
     if (!parsed.success) {
       const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");

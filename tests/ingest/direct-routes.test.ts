@@ -5,8 +5,10 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import { DIRECT_POST_ROUTES } from "@/app/api/v1/direct-routes";
 import { afterResponse } from "@/lib/api/after-response";
+import { ApiError } from "@/lib/api/errors";
 import { createDirectRoutes } from "@/lib/api/direct-routes";
 import { defineRoute } from "@/lib/api/route";
 import { issueApiKey } from "@/lib/api-keys/keys";
@@ -122,6 +124,106 @@ describe("ingestion over node:http", () => {
     for (const [method, target] of [["GET", url()], ["POST", `${url()}/`], ["POST", `${server.url}/api/v1/other`]] as const) {
       const answer = await request(target, { method, headers: headers(), body: method === "POST" ? JSON.stringify(trace) : undefined });
       expect([method, target, answer.status, answer.headers["x-served-by"]]).toEqual([method, target, 404, "fallback"]);
+    }
+  });
+});
+
+describe("the request and response a handler gets from the adapter", () => {
+  it("reads headers as Headers.get does (every value of a repeated header, joined), the URL and a buffered body", async () => {
+    const handler = defineRoute({ auth: { kind: "public" }, body: z.object({ n: z.number() }) }, async ({ req, body }) =>
+      Response.json({ multi: req.headers.get("Referer"), missing: req.headers.get("x-missing"), url: req.url, n: body.n }),
+    );
+    const server = await serveDirectRoutes(createDirectRoutes({ "/echo": handler }));
+    try {
+      const answer = await new Promise<Answer>((resolve, reject) => {
+        const req = http.request(`${server.url}/echo?q=1`, { method: "POST", agent: false, headers: ["host", new URL(server.url).host, "content-type", "application/json", "content-length", "7", "referer", "a", "referer", "b"] }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        });
+        req.on("error", reject);
+        req.end('{"n":7}');
+      });
+      expect(answer.status, answer.body).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual({ multi: "a, b", missing: null, url: `${server.url}/echo?q=1`, n: 7 });
+      // A one-chunk answer goes out whole, with its length, not as a chunked body.
+      expect(answer.headers["content-length"]).toBe(String(Buffer.byteLength(answer.body)));
+      expect(answer.headers["transfer-encoding"]).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("writes a JSON reply (an error here) whole, with its status, headers and length", async () => {
+    const handler = defineRoute({ auth: { kind: "public" } }, async () => {
+      throw new ApiError(429, "rate_limited", "Slow down", undefined, { "Retry-After": "3" });
+    });
+    const server = await serveDirectRoutes(createDirectRoutes({ "/limited": handler }));
+    try {
+      const answer = await request(`${server.url}/limited`);
+      expect([answer.status, answer.headers["retry-after"], answer.headers["content-type"]]).toEqual([429, "3", "application/json"]);
+      expect(answer.headers["content-length"]).toBe(String(Buffer.byteLength(answer.body)));
+      expect(JSON.parse(answer.body)).toEqual({ error: { code: "rate_limited", message: "Slow down" } });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("relays a body of several chunks in full (chunked), and an event stream's first chunk before its last is produced", async () => {
+    let finishStream!: () => void;
+    const streamFinished = new Promise<void>((resolve) => (finishStream = resolve));
+    const chunksOf = (parts: string[], waitBeforeLast?: Promise<void>) =>
+      new ReadableStream<Uint8Array>({
+        async start(controller) {
+          for (const [i, part] of parts.entries()) {
+            if (i === parts.length - 1) await waitBeforeLast;
+            controller.enqueue(new TextEncoder().encode(part));
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          controller.close();
+        },
+      });
+    const server = await serveDirectRoutes(
+      createDirectRoutes({
+        "/chunks": defineRoute({ auth: { kind: "public" } }, async () => new Response(chunksOf(["one,", "two,", "three"]), { headers: { "content-type": "text/plain" } })),
+        "/events": defineRoute({ auth: { kind: "public" } }, async () => new Response(chunksOf(["data: 1\n\n", "data: 2\n\n"], streamFinished), { headers: { "content-type": "text/event-stream" } })),
+      }),
+    );
+    try {
+      const chunked = await request(`${server.url}/chunks`);
+      expect([chunked.body, chunked.headers["transfer-encoding"]]).toEqual(["one,two,three", "chunked"]);
+
+      const firstEvent = await new Promise<string>((resolve, reject) => {
+        const req = http.request(`${server.url}/events`, { method: "POST", agent: false }, (res) => res.once("data", (c: Buffer) => resolve(c.toString())));
+        req.on("error", reject);
+        req.end();
+      });
+      expect(firstEvent).toContain("data: 1");
+    } finally {
+      finishStream();
+      await server.close();
+    }
+  });
+
+  it("aborts the request's signal when the caller has left, also when the handler first asks for it afterwards", async () => {
+    let callerLeft!: () => void;
+    const left = new Promise<void>((resolve) => (callerLeft = resolve));
+    let signalSeen!: (aborted: boolean) => void;
+    const seen = new Promise<boolean>((resolve) => (signalSeen = resolve));
+    const handler = defineRoute({ auth: { kind: "public" } }, async ({ req }) => {
+      await left;
+      await new Promise((r) => setTimeout(r, 50));
+      signalSeen(req.signal.aborted);
+      return Response.json({ ok: true });
+    });
+    const server = await serveDirectRoutes(createDirectRoutes({ "/slow": handler }));
+    try {
+      const req = http.request(`${server.url}/slow`, { method: "POST", agent: false });
+      req.on("error", () => {});
+      req.end(() => setTimeout(() => (req.destroy(), callerLeft()), 50));
+      expect(await seen).toBe(true);
+    } finally {
+      await server.close();
     }
   });
 });

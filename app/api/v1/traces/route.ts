@@ -1,6 +1,7 @@
 // POST /api/v1/traces: apps send one trace or a batch {"traces":[…]} with their workspace API key.
 // 202 {ids} as soon as the traces and their outbox rows are committed; delivery happens later.
 import { ApiError, validationError } from "@/lib/api/errors";
+import { JsonReply } from "@/lib/api/reply";
 import { defineRoute } from "@/lib/api/route";
 import { acceptTraces } from "@/lib/ingest";
 import { ingestRateLimiter } from "@/lib/ingest/rate-limit";
@@ -25,6 +26,6 @@ export const POST = defineRoute(
     const header = sessionIdHeader.safeParse(req.headers.get("x-session-id") ?? undefined);
     if (!header.success) throw validationError(header.error, "headers", ["x-session-id"]);
     const { ids } = await acceptTraces(ctx, body, { headerSessionId: header.data });
-    return Response.json({ ids }, { status: 202 });
+    return new JsonReply({ ids }, 202);
   },
 );
