@@ -4,6 +4,8 @@
 //
 // Measured per request, on the client: time to the first response body byte (for a stream: the
 // first SSE event) and time to the end of the body. "Added" = proxied − direct, per percentile.
+// A bare node:http forwarder (no auth, no trace) runs in the same rounds: what an extra process and
+// two loopback hops cost on this machine, the floor any proxy's added latency stands on.
 // The upstream answers instantly (no model), so every millisecond of difference is Tracecast's:
 // API-key check, upstream lookup, forwarding, relaying and observing the stream. Trace recording
 // runs after each answer in the server and is counted in the stored-trace check, not the latency.
@@ -19,7 +21,21 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../tests/receivers/openai-upstream";
-import { countRows, createPostgresDatabase, databaseLabel, ensureBuild, freePort, percentiles, round2, seedDatabase, startAppServer, stopProcess, type BenchDatabase, type ServerProcess } from "./harness.mjs";
+import {
+  countRows,
+  createPostgresDatabase,
+  databaseLabel,
+  ensureBuild,
+  freePort,
+  percentiles,
+  round2,
+  seedDatabase,
+  startAppServer,
+  startProcess,
+  stopProcess,
+  type BenchDatabase,
+  type ServerProcess,
+} from "./harness.mjs";
 
 const WARMUP_ROUNDS = 300;
 const ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 2000);
@@ -70,24 +86,62 @@ function call(url: string, headers: Record<string, string>, body: string): Promi
 
 type Path = { label: string; url: string; headers: Record<string, string> };
 
-async function scenario(stream: boolean, direct: Path, proxied: Path) {
+/**
+ * The reference for what any proxy costs on this machine: a node:http process that reads the body,
+ * parses it as JSON, forwards it to the upstream on a keep-alive connection and pipes the answer
+ * back. No authentication, no trace: an extra process and two loopback hops, nothing else.
+ */
+const BARE_FORWARDER = `
+const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true });
+const upstream = new URL(process.env.UPSTREAM_URL);
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks);
+    JSON.parse(body.toString("utf8"));
+    const forwarded = http.request(
+      { host: upstream.hostname, port: upstream.port, path: upstream.pathname + "/chat/completions", method: "POST", agent,
+        headers: { "content-type": "application/json", "content-length": body.length } },
+      (answer) => { res.writeHead(answer.statusCode, answer.headers); answer.pipe(res); },
+    );
+    forwarded.end(body);
+  });
+}).listen(Number(process.env.PORT), "127.0.0.1", () => console.log("ready"));
+`;
+
+async function scenario(stream: boolean, paths: Path[]) {
   const name = stream ? "streamed" : "non-streamed";
-  const samples = { direct: [] as Timing[], proxied: [] as Timing[] };
+  const samples = new Map<Path, Timing[]>(paths.map((p) => [p, []]));
   for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
-    // Alternating order so neither path always runs right after the other's GC or I/O.
-    const order = i % 2 ? [direct, proxied] : [proxied, direct];
+    // Rotating order so no path always runs right after another's GC or I/O.
+    const order = paths.map((_, k) => paths[(i + k) % paths.length]);
     for (const p of order) {
       const t = await call(p.url, p.headers, requestBody(stream, i));
       if (t.status !== 200) throw new Error(`${p.label} answered ${t.status} in the ${name} scenario`);
-      if (i >= WARMUP_ROUNDS) (p === direct ? samples.direct : samples.proxied).push(t);
+      if (i >= WARMUP_ROUNDS) samples.get(p)!.push(t);
     }
   }
   const summary = (ts: Timing[]) => ({ firstByteMs: percentiles(ts.map((t) => t.firstByteMs)), totalMs: percentiles(ts.map((t) => t.totalMs)) });
-  const d = summary(samples.direct);
-  const p = summary(samples.proxied);
-  const added = (key: "firstByteMs" | "totalMs") => ({ p50: round2(p[key].p50 - d[key].p50), p90: round2(p[key].p90 - d[key].p90), p99: round2(p[key].p99 - d[key].p99) });
-  const result = { rounds: ROUNDS, direct: d, proxied: p, addedMs: { firstByte: added("firstByteMs"), total: added("totalMs") } };
-  console.log(`[proxy] ${name}: added total p50 ${result.addedMs.total.p50} ms, p99 ${result.addedMs.total.p99} ms; added first byte p50 ${result.addedMs.firstByte.p50} ms, p99 ${result.addedMs.firstByte.p99} ms`);
+  const [direct, forwarder, proxied] = paths.map((p) => summary(samples.get(p)!));
+  const added = (over: typeof direct, key: "firstByteMs" | "totalMs") => ({
+    p50: round2(over[key].p50 - direct[key].p50),
+    p90: round2(over[key].p90 - direct[key].p90),
+    p99: round2(over[key].p99 - direct[key].p99),
+  });
+  const result = {
+    rounds: ROUNDS,
+    direct,
+    bareForwarder: forwarder,
+    proxied,
+    addedMs: { firstByte: added(proxied, "firstByteMs"), total: added(proxied, "totalMs") },
+    bareForwarderAddedMs: { firstByte: added(forwarder, "firstByteMs"), total: added(forwarder, "totalMs") },
+  };
+  console.log(
+    `[proxy] ${name}: added total p50 ${result.addedMs.total.p50} ms, p99 ${result.addedMs.total.p99} ms; added first byte p50 ${result.addedMs.firstByte.p50} ms, p99 ${result.addedMs.firstByte.p99} ms` +
+      ` (bare forwarder: total p50 ${result.bareForwarderAddedMs.total.p50} ms, p99 ${result.bareForwarderAddedMs.total.p99} ms)`,
+  );
   return result;
 }
 
@@ -99,6 +153,7 @@ export default async function proxyBenchmark() {
   const db: BenchDatabase = postgres?.db ?? path.join(work, "pglite");
   let upstream: OpenAiUpstream | undefined;
   let server: ServerProcess | undefined;
+  let forwarder: ServerProcess | undefined;
   try {
     upstream = await startOpenAiUpstream();
     upstream.reply = REPLY;
@@ -112,7 +167,10 @@ export default async function proxyBenchmark() {
     );
     const port = await freePort();
     server = startAppServer(port, db, { TRACECAST_ALLOW_PRIVATE_TARGETS: "true" });
+    const forwarderPort = await freePort();
+    forwarder = startProcess(["-e", BARE_FORWARDER], { ...process.env, PORT: String(forwarderPort), UPSTREAM_URL: upstream.url });
     const direct: Path = { label: "direct", url: `${upstream.url}/chat/completions`, headers: {} };
+    const bareForwarder: Path = { label: "bare forwarder", url: `http://127.0.0.1:${forwarderPort}/chat/completions`, headers: {} };
     const proxied: Path = { label: "Tracecast", url: `http://127.0.0.1:${port}/api/v1/chat/completions`, headers: { authorization: `Bearer ${apiKey}` } };
 
     const deadline = Date.now() + 120_000;
@@ -126,8 +184,8 @@ export default async function proxyBenchmark() {
     }
 
     console.log(`[proxy] ${WARMUP_ROUNDS} warm-up + ${ROUNDS} measured rounds per scenario, one request at a time`);
-    const nonStreamed = await scenario(false, direct, proxied);
-    const streamed = await scenario(true, direct, proxied);
+    const nonStreamed = await scenario(false, [direct, bareForwarder, proxied]);
+    const streamed = await scenario(true, [direct, bareForwarder, proxied]);
     const proxiedCalls = 1 + 2 * (WARMUP_ROUNDS + ROUNDS);
 
     await new Promise((r) => setTimeout(r, 2000));
@@ -149,6 +207,7 @@ export default async function proxyBenchmark() {
     };
   } finally {
     if (server) await stopProcess(server);
+    if (forwarder) await stopProcess(forwarder);
     await upstream?.close();
     agent.destroy();
     await postgres?.drop();

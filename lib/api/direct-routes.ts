@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { ResponseScope, settleAfterResponseWork, withResponseScope } from "@/lib/api/after-response";
 import { JsonReply } from "@/lib/api/reply";
-import { routeAnswer, type RouteRequest } from "@/lib/api/route";
+import { routeAnswer, type RouteAnswer, type RouteRequest } from "@/lib/api/route";
 
 export type RouteHandler = (req: RouteRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -69,8 +69,6 @@ const NO_PARAMS = { params: Promise.resolve({}) };
  * limit still applies before they are read in full.
  */
 const BUFFERED_BODY_BYTES = 64 * 1024;
-
-type RouteAnswer = NonNullable<ReturnType<typeof routeAnswer>>;
 
 async function serveWith(answer: RouteAnswer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const scope = new ResponseScope();

@@ -195,7 +195,8 @@ const ROUTE_AUTH = Symbol.for("tracecast.defineRoute.auth");
 const ROUTE_ANSWER = Symbol.for("tracecast.defineRoute.answer");
 
 type Segment = { params: Promise<Record<string, string>> };
-type RouteAnswer = (req: RouteRequest, segment: Segment) => Promise<Response | JsonReply>;
+/** A route's answer before a JsonReply is built into a Response (what the direct routes serve). */
+export type RouteAnswer = (req: RouteRequest, segment: Segment) => Promise<Response | JsonReply>;
 
 /** The auth of a handler built by defineRoute; undefined for anything else. */
 export function routeAuth(handler: unknown): Auth | undefined {
