@@ -13,7 +13,8 @@
 // itself is off (TRACECAST_DISPATCHER=none) because it runs after the response and is measured by
 // the delivery benchmarks. The rate limiter stays in the path with a limit the load cannot reach.
 // Databases: embedded PGlite always; PostgreSQL too when BENCH_DATABASE_URL names a server (an
-// admin URL: a database is created for the run and dropped after).
+// admin URL: a database is created for each run and dropped after), with one and with two server
+// processes (TRACECAST_WORKERS=2).
 //
 // Writes the "## Ingest" section of docs/benchmarks.md (full-length runs only).
 // Env: BENCH_REBUILD=1 runs `next build` even when .next exists (a stale build measures old code);
@@ -184,7 +185,7 @@ function docsSection(bare: Measured[], runs: DatabaseRun[]) {
     "",
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`bench/ingest.bench.mts\` (\`npm run bench -- ingest\`): POST /api/v1/traces`,
     `with one trace (~${Buffer.byteLength(traceBody(1)).toLocaleString("en")} bytes) or ${BATCH} traces per request, from a load generator in the bench process, over keep-alive HTTP/1.1 on loopback.`,
-    "Tracecast = `npm start` (scripts/server.mjs, production build: /api/v1/traces served by node:http in front of Next.js, lib/api/direct-routes.ts),",
+    "Tracecast = `npm start` (scripts/server.mjs, production build: /api/v1/traces served by node:http in front of Next.js, lib/api/direct-routes.ts; on PostgreSQL also with two server processes),",
     "one workspace with one destination, so each trace is verified, validated, normalized, routed and committed with its outbox row;",
     "delivery is off (`TRACECAST_DISPATCHER=none`: it runs after the response). Bare = a `node:http` server that parses the same JSON and answers 202.",
     `Throughput: ${CONCURRENCY} requests in flight for ${THROUGHPUT_SECONDS} s after a ${WARMUP_SECONDS} s warm-up. Fixed rate: ${FIXED_RATE} traces/s, open loop,`,
@@ -211,8 +212,9 @@ function docsSection(bare: Measured[], runs: DatabaseRun[]) {
   ];
 }
 
-/** Tracecast on one database: both request shapes on one server, then the stored check. */
-async function measureTracecast(db: BenchDatabase, servers: Server[]): Promise<DatabaseRun> {
+/** Tracecast on one database (with `workers` server processes): both request shapes on one server, then the stored check. */
+async function measureTracecast(db: BenchDatabase, servers: Server[], workers = 1): Promise<DatabaseRun> {
+  const label = workers > 1 ? `${databaseLabel(db)}, ${workers} server processes (TRACECAST_WORKERS=${workers})` : databaseLabel(db);
   const secret = await seedDatabase(db, async (sql, workspaceId) => {
     await sql.query(`insert into "Destination" (id, "workspaceId", type, name, config, "updatedAt") values ($1, $2, 'webhook', 'Bench webhook', $3, now())`, [
       `bench-dest-${crypto.randomUUID()}`,
@@ -224,26 +226,26 @@ async function measureTracecast(db: BenchDatabase, servers: Server[]): Promise<D
   const port = await freePort();
   const app: Server = {
     // The rate limiter stays in the path, with a limit this load cannot reach.
-    ...startAppServer(port, db, { TRACECAST_INGEST_RATE_PER_SEC: "1000000", TRACECAST_INGEST_BURST: "1000000" }),
+    ...startAppServer(port, db, { TRACECAST_INGEST_RATE_PER_SEC: "1000000", TRACECAST_INGEST_BURST: "1000000", TRACECAST_WORKERS: String(workers) }),
     url: `http://127.0.0.1:${port}/api/v1/traces`,
   };
   servers.push(app);
   await waitUntilAnswering(app, headers, traceBody(0));
   const shapes: Measured[] = [];
-  for (const batch of SHAPES) shapes.push(await measure(`Tracecast (${databaseLabel(db)})`, app.url, headers, batch));
+  for (const batch of SHAPES) shapes.push(await measure(`Tracecast (${label})`, app.url, headers, batch));
   await stopProcess(app);
   // Every 202 must be a stored trace with its outbox row (the readiness probe counts too). A request
   // the client gave up on may still have been stored, so more rows than 202s is not a failure.
   const accepted = 1 + shapes.reduce((n, x) => n + x.warmup.traces + x.throughput.traces + x.fixedRate.traces, 0);
   const stored = await countRows(db, ["TracePayload", "Delivery"]);
-  return { database: databaseLabel(db), shapes, storedCheck: { accepted, ...stored, allStored: stored.TracePayload >= accepted && stored.Delivery === stored.TracePayload } };
+  return { database: label, shapes, storedCheck: { accepted, ...stored, allStored: stored.TracePayload >= accepted && stored.Delivery === stored.TracePayload } };
 }
 
 export default async function ingestBenchmark() {
   ensureBuild();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tracecast-bench-ingest-"));
   const servers: Server[] = [];
-  const postgres = process.env.BENCH_DATABASE_URL ? await createPostgresDatabase(process.env.BENCH_DATABASE_URL) : undefined;
+  const postgresDatabases: { db: BenchDatabase; drop(): Promise<void> }[] = [];
   try {
     // The same request bytes as Tracecast gets (its keys are this long), though the bare server ignores them.
     const headers = { "content-type": "application/json", authorization: `Bearer tc_${"x".repeat(43)}` };
@@ -256,7 +258,13 @@ export default async function ingestBenchmark() {
     await stopProcess(bareServer);
 
     const runs = [await measureTracecast(path.join(work, "pglite"), servers)];
-    if (postgres) runs.push(await measureTracecast(postgres.db, servers));
+    // On PostgreSQL also with two server processes (the embedded database admits one): a fresh
+    // database for each run, so each stored check counts its own rows.
+    for (const workers of process.env.BENCH_DATABASE_URL ? [1, 2] : []) {
+      const postgres = await createPostgresDatabase(process.env.BENCH_DATABASE_URL!);
+      postgresDatabases.push(postgres);
+      runs.push(await measureTracecast(postgres.db, servers, workers));
+    }
 
     const result = {
       settings: { timeScale: TIME_SCALE, concurrency: CONCURRENCY, warmupSeconds: WARMUP_SECONDS, throughputSeconds: THROUGHPUT_SECONDS, fixedRate: FIXED_RATE, fixedSeconds: FIXED_SECONDS, batch: BATCH, bodyBytes: Buffer.byteLength(traceBody(1)) },
@@ -269,7 +277,7 @@ export default async function ingestBenchmark() {
     return result;
   } finally {
     for (const s of servers) await stopProcess(s);
-    await postgres?.drop();
+    for (const postgres of postgresDatabases) await postgres.drop();
     loadAgent.destroy();
     fs.rmSync(work, { recursive: true, force: true });
   }

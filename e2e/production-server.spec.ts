@@ -2,10 +2,15 @@
 // own port and fresh database (scripts/e2e-server.sh, like the server the other specs use): the hot
 // API routes are answered by its node:http listener, pages by Next.js behind it, and a SIGTERM stops
 // it cleanly with every accepted trace stored.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { expect, test } from "@playwright/test";
+import pg from "pg";
+import { startRecorder } from "../tests/receivers/recorder";
 
 test("serves ingestion and pages, and stops on SIGTERM with the accepted traces stored", async ({ request }) => {
   test.setTimeout(180_000);
@@ -56,5 +61,131 @@ test("serves ingestion and pages, and stops on SIGTERM with the accepted traces 
     expect(stored.rows[0].n).toBe(2);
   } finally {
     await db.close();
+  }
+});
+
+/** The PostgreSQL server of the test run (scripts/test-all.sh starts it; CI always has it). */
+const postgresAdminUrl = process.env.E2E_POSTGRES_URL ?? `postgresql://postgres@127.0.0.1:${process.env.PGPORT ?? 54329}/postgres`;
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** One POST on a connection of its own, so the primary hands each to a worker in turn. */
+function postOnNewConnection(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent: false, headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Child processes of `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return /^PPid:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${entry}/status`, "utf8"))?.[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the port and the outbox, each trace delivered once, and stop together", async () => {
+  test.setTimeout(240_000);
+  test.skip(!process.env.CI && !(await postgresReachable()), `no PostgreSQL at ${postgresAdminUrl} (scripts/postgres.sh start)`);
+  const database = `tracecast_e2e_workers_${crypto.randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${database}`;
+  const env = {
+    ...process.env,
+    DATABASE_URL: url.toString(),
+    DOTENV_CONFIG_PATH: "/dev/null",
+    AUTH_SECRET: crypto.randomBytes(32).toString("base64"),
+    TRACECAST_KEYS: `e2e:${crypto.randomBytes(32).toString("base64")}`,
+    TRACECAST_ALLOW_PRIVATE_TARGETS: "true",
+    TRACECAST_WORKERS: "2",
+  };
+  const receiver = await startRecorder();
+  const db = new pg.Client({ connectionString: url.toString() });
+  const port = Number(process.env.E2E_PORT ?? 3100) + 58;
+  let server: ReturnType<typeof spawn> | undefined;
+  try {
+    execFileSync("npm", ["run", "--silent", "db:deploy"], { env, stdio: "pipe" });
+    const seeded = execFileSync("npm", ["run", "--silent", "db:seed"], { env, encoding: "utf8" });
+    const apiKey = /API key "Demo app" \(shown only now\): (\S+)/.exec(seeded)?.[1];
+    expect(apiKey, seeded).toBeDefined();
+    await db.connect();
+    const { rows } = await db.query<{ workspaceId: string }>(`select "workspaceId" from "ApiKey" where name = 'Demo app'`);
+    // The only active destination of the workspace: the seed's demo destinations are set aside.
+    await db.query(`update "Destination" set enabled = false where "workspaceId" = $1`, [rows[0].workspaceId]);
+    await db.query(`insert into "Destination" (id, "workspaceId", type, name, config, "updatedAt") values ($1, $2, 'webhook', 'Workers e2e', $3, now())`, [
+      `dst-workers-${crypto.randomUUID()}`,
+      rows[0].workspaceId,
+      JSON.stringify({ url: `${receiver.url}/hook` }),
+    ]);
+
+    server = spawn(process.execPath, ["scripts/server.mjs", "-H", "127.0.0.1", "-p", String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    server.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => server!.once("exit", (code) => resolve(code)));
+    await expect.poll(() => output.match(/Tracecast listening on \S+ \(worker \d of 2\)/g)?.length ?? 0, { timeout: 180_000, intervals: [500] }).toBe(2);
+    const workerPids = childrenOf(server.pid!);
+    expect(workerPids).toHaveLength(2);
+
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const trace = {
+        model: "openai/gpt-4o-mini",
+        request: { messages: [{ role: "user", content: `Hello from worker test ${i}` }] },
+        timing: { start: "2026-11-27T04:00:00.000Z", end: "2026-11-27T04:00:00.400Z" },
+      };
+      const answer = await postOnNewConnection(`http://127.0.0.1:${port}/api/v1/traces`, { authorization: `Bearer ${apiKey}` }, JSON.stringify(trace));
+      expect(answer.status, answer.body).toBe(202);
+      ids.push(...(JSON.parse(answer.body) as { ids: string[] }).ids);
+    }
+
+    // Both processes' inline dispatchers drain the same destination; the outbox's leases give each
+    // trace to one of them.
+    const delivered = () =>
+      receiver.requests.flatMap((r) =>
+        (r.json() as { resourceSpans: { scopeSpans: { spans: { attributes: { key: string; value: { stringValue?: string } }[] }[] }[] }[] }).resourceSpans
+          .flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))
+          .flatMap((span) => span.attributes.filter((a) => a.key === "tracecast.generation.id").map((a) => a.value.stringValue)),
+      );
+    await expect.poll(() => new Set(delivered()).size, { timeout: 60_000 }).toBe(ids.length);
+    expect(delivered().sort()).toEqual([...ids].sort());
+
+    server.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(workerPids.filter((pid) => fs.existsSync(`/proc/${pid}`))).toEqual([]);
+    const stored = await db.query<{ n: number }>(`select count(*)::int as n from "TracePayload" where id = any($1)`, [ids]);
+    expect(stored.rows[0].n).toBe(ids.length);
+  } finally {
+    if (server && server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
+    await db.end().catch(() => {});
+    await receiver.close();
+    await admin.query(`drop database if exists ${database} with (force)`);
+    await admin.end();
   }
 });

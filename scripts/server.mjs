@@ -4,6 +4,13 @@
 // other request, and these too before registration, goes to Next.js as under `next start`.
 //
 //   node scripts/server.mjs [-H host] [-p port]     (defaults: HOSTNAME/HOST or 127.0.0.1, PORT or 3100)
+//
+// TRACECAST_WORKERS=N (PostgreSQL only) runs N server processes on the one port (node:cluster), so
+// ingestion and the proxy use more than one core. Nothing else changes: the outbox's leases let
+// several processes drain deliveries side by side, as with several instances behind a balancer.
+// Per-process state stays per process: the ingest rate limit applies in each, and a settings
+// change reaches the others' config caches within their one-second lifetime.
+import cluster from "node:cluster";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,36 +22,88 @@ const { values } = parseArgs({
 });
 const hostname = values.hostname ?? process.env.HOST ?? "127.0.0.1";
 const port = Number(values.port ?? process.env.PORT ?? 3100);
-
-process.env.NODE_ENV = "production";
-const app = next({ dev: false, dir: path.join(path.dirname(fileURLToPath(import.meta.url)), ".."), hostname, port });
-const handle = app.getRequestHandler();
-await app.prepare();
-// Instrumentation registers the direct routes shortly after prepare() resolves. Without them every
-// request would still be served, only slower, and that should not pass unnoticed.
-const registeredBy = Date.now() + 60_000;
-while (!globalThis.__tracecastDirectRoutes) {
-  if (Date.now() > registeredBy) throw new Error("instrumentation.ts did not register the direct routes within 60 s");
-  await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
-const server = http.createServer((req, res) => {
-  if (globalThis.__tracecastDirectRoutes?.serve(req, res)) return;
-  void handle(req, res);
-});
-server.listen(port, hostname, () => console.log(`Tracecast listening on http://${hostname}:${port}`));
+const workers = Number(process.env.TRACECAST_WORKERS ?? 1);
 
 const within = (ms, work) => Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, async () => {
-    // In-flight requests get a moment to finish, then the work their responses left running (a
-    // proxied call's trace is recorded after its answer, dispatcher kicks): traces already answered
-    // 202 are in the outbox either way, and leases of interrupted deliveries expire.
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeIdleConnections();
-    await within(5_000, closed);
-    await within(5_000, globalThis.__tracecastDirectRoutes.settle());
-    process.exit(0);
+if (!Number.isInteger(workers) || workers < 1) {
+  console.error(`TRACECAST_WORKERS must be a whole number ≥ 1 (got "${process.env.TRACECAST_WORKERS}")`);
+  process.exit(1);
+}
+if (workers > 1 && cluster.isPrimary) {
+  if (!process.env.DATABASE_URL) {
+    console.error("TRACECAST_WORKERS > 1 needs PostgreSQL (DATABASE_URL): the embedded database admits one process");
+    process.exit(1);
+  }
+  await runPrimary();
+} else {
+  await runServer();
+}
+
+/** Forks the workers, replaces one that dies once it has served, and stops them all on SIGTERM/SIGINT. */
+async function runPrimary() {
+  let stopping = false;
+  const startedAt = new Map();
+  const fork = () => startedAt.set(cluster.fork().id, Date.now());
+  for (let i = 0; i < workers; i++) fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) return;
+    // A worker that dies while starting would die again: stop instead of looping.
+    if (Date.now() - startedAt.get(worker.id) < 30_000) {
+      console.error(`server worker ${worker.process.pid} exited while starting (${signal ?? code}); stopping`);
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill("SIGTERM");
+      process.exitCode = 1;
+      return;
+    }
+    console.error(`server worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    fork();
   });
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, async () => {
+      stopping = true;
+      const running = Object.values(cluster.workers ?? {}).filter(Boolean);
+      const exited = Promise.all(running.map((worker) => new Promise((resolve) => worker.once("exit", resolve))));
+      for (const worker of running) worker.process.kill("SIGTERM");
+      // Each worker bounds its own shutdown (below); this bounds a worker that hangs anyway.
+      await within(15_000, exited);
+      process.exit(0);
+    });
+  }
+}
+
+/** One server process: Next.js behind the node:http listener of the direct routes. */
+async function runServer() {
+  process.env.NODE_ENV = "production";
+  const app = next({ dev: false, dir: path.join(path.dirname(fileURLToPath(import.meta.url)), ".."), hostname, port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+  // Instrumentation registers the direct routes shortly after prepare() resolves. Without them every
+  // request would still be served, only slower, and that should not pass unnoticed.
+  const registeredBy = Date.now() + 60_000;
+  while (!globalThis.__tracecastDirectRoutes) {
+    if (Date.now() > registeredBy) throw new Error("instrumentation.ts did not register the direct routes within 60 s");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  const server = http.createServer((req, res) => {
+    if (globalThis.__tracecastDirectRoutes?.serve(req, res)) return;
+    void handle(req, res);
+  });
+  server.listen(port, hostname, () =>
+    console.log(`Tracecast listening on http://${hostname}:${port}${cluster.isWorker ? ` (worker ${cluster.worker.id} of ${workers})` : ""}`),
+  );
+
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, async () => {
+      // In-flight requests get a moment to finish, then the work their responses left running (a
+      // proxied call's trace is recorded after its answer, dispatcher kicks): traces already answered
+      // 202 are in the outbox either way, and leases of interrupted deliveries expire.
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeIdleConnections();
+      await within(5_000, closed);
+      await within(5_000, globalThis.__tracecastDirectRoutes.settle());
+      process.exit(0);
+    });
+  }
 }
