@@ -107,7 +107,7 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
-test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the port and the outbox, each trace delivered once, and stop together", async () => {
+test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the port and the outbox, each trace delivered once, a dead one is replaced, and they stop together", async () => {
   test.setTimeout(240_000);
   test.skip(!process.env.CI && !(await postgresReachable()), `no PostgreSQL at ${postgresAdminUrl} (scripts/postgres.sh start)`);
   const database = `tracecast_e2e_workers_${crypto.randomBytes(4).toString("hex")}`;
@@ -149,21 +149,32 @@ test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the p
     server.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => server!.once("exit", (code) => resolve(code)));
-    await expect.poll(() => output.match(/Tracecast listening on \S+ \(worker \d of 2\)/g)?.length ?? 0, { timeout: 180_000, intervals: [500] }).toBe(2);
-    const workerPids = childrenOf(server.pid!);
-    expect(workerPids).toHaveLength(2);
+    const listening = () => [...output.matchAll(/Tracecast listening on \S+ \(server process (\d+), one of 2\)/g)].map((m) => Number(m[1]));
+    await expect.poll(() => listening().length, { timeout: 180_000, intervals: [500] }).toBe(2);
+    expect(childrenOf(server.pid!).sort()).toEqual(listening().sort());
 
     const ids: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      const trace = {
-        model: "openai/gpt-4o-mini",
-        request: { messages: [{ role: "user", content: `Hello from worker test ${i}` }] },
-        timing: { start: "2026-11-27T04:00:00.000Z", end: "2026-11-27T04:00:00.400Z" },
-      };
-      const answer = await postOnNewConnection(`http://127.0.0.1:${port}/api/v1/traces`, { authorization: `Bearer ${apiKey}` }, JSON.stringify(trace));
-      expect(answer.status, answer.body).toBe(202);
-      ids.push(...(JSON.parse(answer.body) as { ids: string[] }).ids);
-    }
+    const send = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const trace = {
+          model: "openai/gpt-4o-mini",
+          request: { messages: [{ role: "user", content: `Hello from worker test ${ids.length}` }] },
+          timing: { start: "2026-11-27T04:00:00.000Z", end: "2026-11-27T04:00:00.400Z" },
+        };
+        const answer = await postOnNewConnection(`http://127.0.0.1:${port}/api/v1/traces`, { authorization: `Bearer ${apiKey}` }, JSON.stringify(trace));
+        expect(answer.status, answer.body).toBe(202);
+        ids.push(...(JSON.parse(answer.body) as { ids: string[] }).ids);
+      }
+    };
+    await send(20);
+
+    // A worker that dies once serving is replaced, and the port keeps answering.
+    process.kill(listening()[0], "SIGKILL");
+    await expect.poll(() => listening().length, { timeout: 120_000, intervals: [500] }).toBe(3);
+    expect(output).toMatch(/server worker \d+ exited \(SIGKILL\); starting another/);
+    await send(10);
+    const workerPids = childrenOf(server.pid!);
+    expect(workerPids.sort()).toEqual(listening().slice(1).sort());
 
     // Both processes' inline dispatchers drain the same destination; the outbox's leases give each
     // trace to one of them.
@@ -188,4 +199,37 @@ test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the p
     await admin.query(`drop database if exists ${database} with (force)`);
     await admin.end();
   }
+});
+
+/** Runs scripts/server.mjs to its end; its exit status and output. */
+async function runToExit(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+  const server = spawn(process.execPath, ["scripts/server.mjs", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  server.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => server.once("exit", (c) => resolve(c)));
+  return { code, output };
+}
+
+test("exits with status 1 and the reason when it cannot start: a port in use, no key ring, workers that die before listening", async () => {
+  test.setTimeout(180_000);
+  // The suite's own server holds this port.
+  const busy = ["-H", "127.0.0.1", "-p", String(process.env.E2E_PORT ?? 3100)];
+  const base = { DATABASE_URL: "", PGLITE_DIR: "memory://", AUTH_SECRET: "x".repeat(44), TRACECAST_KEYS: `e2e:${crypto.randomBytes(32).toString("base64")}` };
+
+  const portInUse = await runToExit(busy, base);
+  expect(portInUse.code, portInUse.output).toBe(1);
+  expect(portInUse.output).toContain(`Tracecast did not start: cannot listen on 127.0.0.1:${process.env.E2E_PORT ?? 3100}: listen EADDRINUSE`);
+
+  // Next.js alone would log the instrumentation error and serve on without the direct routes.
+  const noKeys = await runToExit(["-H", "127.0.0.1", "-p", "0"], { ...base, TRACECAST_KEYS: undefined });
+  expect(noKeys.code, noKeys.output).toBe(1);
+  expect(noKeys.output).toContain("Tracecast did not start: startup failed:");
+  expect(noKeys.output).toContain("TRACECAST_KEYS");
+
+  // Several processes: a worker that dies before it listens would die again, so the primary stops.
+  const workers = await runToExit(busy, { ...base, DATABASE_URL: "postgresql://postgres@127.0.0.1:1/unused", TRACECAST_WORKERS: "2" });
+  expect(workers.code, workers.output).toBe(1);
+  expect(workers.output).toMatch(/server worker \d+ exited while starting \(1\); stopping/);
+  expect(workers.output).not.toContain("Tracecast listening");
 });

@@ -40,24 +40,25 @@ if (workers > 1 && cluster.isPrimary) {
   await runServer();
 }
 
-/** Forks the workers, replaces one that dies once it has served, and stops them all on SIGTERM/SIGINT. */
+/** Forks the workers, replaces one that dies once it is serving, and stops them all on SIGTERM/SIGINT. */
 async function runPrimary() {
   let stopping = false;
-  const startedAt = new Map();
-  const fork = () => startedAt.set(cluster.fork().id, Date.now());
-  for (let i = 0; i < workers; i++) fork();
+  const serving = new Set();
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on("listening", (worker) => serving.add(worker.id));
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) return;
-    // A worker that dies while starting would die again: stop instead of looping.
-    if (Date.now() - startedAt.get(worker.id) < 30_000) {
-      console.error(`server worker ${worker.process.pid} exited while starting (${signal ?? code}); stopping`);
-      stopping = true;
-      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill("SIGTERM");
-      process.exitCode = 1;
+    if (serving.delete(worker.id)) {
+      console.error(`server worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+      cluster.fork();
       return;
     }
-    console.error(`server worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
-    fork();
+    // A worker that dies before it listens would die again (bad build, bad configuration): stop
+    // instead of looping.
+    console.error(`server worker ${worker.process.pid} exited while starting (${signal ?? code}); stopping`);
+    stopping = true;
+    for (const other of Object.values(cluster.workers ?? {})) other?.process.kill("SIGTERM");
+    process.exitCode = 1;
   });
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.once(signal, async () => {
@@ -72,6 +73,12 @@ async function runPrimary() {
   }
 }
 
+/** Ends a server process that could not start, with status 1 (Next.js's handlers would leave it at 0). */
+function failToStart(reason) {
+  console.error(`Tracecast did not start: ${reason}`);
+  process.exit(1);
+}
+
 /** One server process: Next.js behind the node:http listener of the direct routes. */
 async function runServer() {
   process.env.NODE_ENV = "production";
@@ -79,10 +86,12 @@ async function runServer() {
   const handle = app.getRequestHandler();
   await app.prepare();
   // Instrumentation registers the direct routes shortly after prepare() resolves. Without them every
-  // request would still be served, only slower, and that should not pass unnoticed.
+  // request would still be served, only slower, and that should not pass unnoticed. If it failed
+  // (TRACECAST_KEYS missing…), Next.js has logged why and would serve on: stop instead.
   const registeredBy = Date.now() + 60_000;
   while (!globalThis.__tracecastDirectRoutes) {
-    if (Date.now() > registeredBy) throw new Error("instrumentation.ts did not register the direct routes within 60 s");
+    if (globalThis.__tracecastStartupError) failToStart(`startup failed: ${globalThis.__tracecastStartupError.message}`);
+    if (Date.now() > registeredBy) failToStart("instrumentation.ts did not register the direct routes within 60 s");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
@@ -90,8 +99,11 @@ async function runServer() {
     if (globalThis.__tracecastDirectRoutes?.serve(req, res)) return;
     void handle(req, res);
   });
+  // A port in use or not ours to bind: Next.js's uncaught-exception handler would log it and the
+  // process would end with status 0, which a supervisor takes for a clean stop.
+  server.once("error", (err) => failToStart(`cannot listen on ${hostname}:${port}: ${err.message}`));
   server.listen(port, hostname, () =>
-    console.log(`Tracecast listening on http://${hostname}:${port}${cluster.isWorker ? ` (worker ${cluster.worker.id} of ${workers})` : ""}`),
+    console.log(`Tracecast listening on http://${hostname}:${port}${cluster.isWorker ? ` (server process ${process.pid}, one of ${workers})` : ""}`),
   );
 
   for (const signal of ["SIGINT", "SIGTERM"]) {
