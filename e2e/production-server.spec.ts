@@ -64,19 +64,14 @@ test("serves ingestion and pages, and stops on SIGTERM with the accepted traces 
   }
 });
 
-/** The PostgreSQL server of the test run (scripts/test-all.sh starts it; CI always has it). */
-const postgresAdminUrl = process.env.E2E_POSTGRES_URL ?? `postgresql://postgres@127.0.0.1:${process.env.PGPORT ?? 54329}/postgres`;
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
+/**
+ * The PostgreSQL server of the test run, started if it is not up yet (scripts/postgres.sh returns at
+ * once when it is; scripts/test-all.sh has installed and started it before the e2e step).
+ */
+function startPostgres(): string {
+  const port = process.env.PGPORT ?? "54329";
+  execFileSync("bash", ["scripts/postgres.sh", "start"], { env: { ...process.env, PGPORT: port }, stdio: "pipe" });
+  return `postgresql://postgres@127.0.0.1:${port}/postgres`;
 }
 
 /** One POST on a connection of its own, so the primary hands each to a worker in turn. */
@@ -109,7 +104,7 @@ function childrenOf(pid: number): number[] {
 
 test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the port and the outbox, each trace delivered once, a dead one is replaced, and they stop together", async () => {
   test.setTimeout(240_000);
-  test.skip(!process.env.CI && !(await postgresReachable()), `no PostgreSQL at ${postgresAdminUrl} (scripts/postgres.sh start)`);
+  const postgresAdminUrl = startPostgres();
   const database = `tracecast_e2e_workers_${crypto.randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: postgresAdminUrl });
   await admin.connect();
