@@ -14,7 +14,7 @@ const client = () => connection().prisma;
 
 /** Statements straight on the driver, past Prisma (the ingest hot path): see DatabaseConnection.execute. */
 export const driver = {
-  execute: (sql: string, params: unknown[]): Promise<void> => connection().execute(sql, params),
+  execute: (sql: string, params: unknown[], statementName?: string): Promise<void> => connection().execute(sql, params, statementName),
 };
 
 /**

@@ -102,22 +102,23 @@ type VerifiedRow = Workspace & { apiKeyId: string; apiKeyName: string; apiKeyLas
 export async function verifyApiKey(key: string): Promise<ApiKeyContext | null> {
   if (!looksLikeApiKey(key)) return null;
   const hash = hashApiKey(key);
-  const cached = cachedApiKeys.get(hash);
-  if (cached) {
-    touchLastUsed(cached.apiKey.id, null);
-    return cached;
-  }
+  const ctx = await cachedApiKeys.get(hash, () => readApiKey(hash));
+  if (!ctx) return null;
+  touchLastUsed(ctx.apiKey.id, null);
+  return ctx;
+}
+
+/** The key's context from the database (undefined for an unknown or revoked key), noting when it was last used. */
+async function readApiKey(hash: string): Promise<ApiKeyContext | undefined> {
   const rows = await prisma.$queryRaw<VerifiedRow[]>`
     SELECT k.id AS "apiKeyId", k.name AS "apiKeyName", k."lastUsedAt" AS "apiKeyLastUsedAt", w.*
     FROM "ApiKey" k JOIN "Workspace" w ON w.id = k."workspaceId"
     WHERE k.hash = ${hash} AND k."revokedAt" IS NULL`;
   const row = rows[0];
-  if (!row) return null;
+  if (!row) return undefined;
   const { apiKeyId, apiKeyName, apiKeyLastUsedAt, ...workspace } = row;
   touchLastUsed(apiKeyId, apiKeyLastUsedAt);
-  const ctx = { apiKey: { id: apiKeyId, name: apiKeyName, workspaceId: workspace.id }, workspace };
-  cachedApiKeys.set(hash, ctx);
-  return ctx;
+  return { apiKey: { id: apiKeyId, name: apiKeyName, workspaceId: workspace.id }, workspace };
 }
 
 function touchLastUsed(apiKeyId: string, lastUsedAt: Date | null): void {

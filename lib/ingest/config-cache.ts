@@ -7,48 +7,106 @@
 // Freshness: a change made through this process (revoking a key, editing, pausing or deleting a
 // destination or an upstream, the broadcast switch, an auto-pause) invalidates the workspace's entries at once,
 // so the next request sees it. A change made by another process (several app processes on one
-// PostgreSQL) is seen within CONFIG_TTL_MS. Only hits are cached: a key created a moment ago, or
-// in another process, is found on its first use.
+// PostgreSQL) is seen within CONFIG_TTL_MS; busy entries are read again in the background before
+// then (ConfigCache). Only hits are cached: a key created a moment ago, or in another process, is
+// found on its first use.
 import { LRUCache } from "lru-cache";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import type { ProxyUpstream } from "@/lib/generated/prisma/client";
 import type { Router } from "@/lib/routing/route";
 
-/** How long a cached key or router is used before it is read again. */
+/** The oldest a cached key, router or upstream list may be when it is used. */
 export const CONFIG_TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
 
+/**
+ * Values read from the database, kept for at most `ttlMs`. An entry used once it is half that old is
+ * read again in the background while the current value is still served, so under steady traffic no
+ * request waits for a read: before, every second each busy workspace's first request waited for
+ * one, and a router read held up the whole group commit behind it (lib/ingest/index.ts). An entry
+ * past `ttlMs` is never served. Requests that miss together share one read. Only hits are kept
+ * (`load` answers undefined for none).
+ *
+ * Why not lru-cache's own fetch(): deleting a key aborts its read in flight and rejects every caller
+ * waiting on it, where an invalidation here must only keep that read's (possibly old) answer out.
+ */
+export class ConfigCache<V extends {}> {
+  readonly #ttlMs: number;
+  readonly #entries: LRUCache<string, { value: V; loadedAt: number }>;
+  /** Reads in flight by key: shared by the callers that miss meanwhile, and by background refreshes. */
+  readonly #loading = new Map<string, Promise<V | undefined>>();
+
+  constructor(ttlMs: number) {
+    this.#ttlMs = ttlMs;
+    this.#entries = new LRUCache({ max: MAX_ENTRIES, ttl: ttlMs });
+  }
+
+  async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const entry = this.#entries.get(key);
+    if (!entry) return this.#load(key, load);
+    if (performance.now() - entry.loadedAt >= this.#ttlMs / 2) {
+      // A failed refresh costs nothing: the entry expires and the next caller reads (and sees the error) itself.
+      this.#load(key, load).catch(() => {});
+    }
+    return entry.value;
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+    // A read already under way may have seen the state before the change: the next caller reads anew.
+    this.#loading.delete(key);
+  }
+
+  /** Keys whose value matches: to invalidate by something other than the key. */
+  keysWhere(matches: (value: V) => boolean): string[] {
+    return [...this.#entries.entries()].filter(([, entry]) => matches(entry.value)).map(([key]) => key);
+  }
+
+  #load(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const pending = this.#loading.get(key);
+    if (pending) return pending;
+    // Timed from the read's start: the value can be no older than that.
+    const startedAt = performance.now();
+    const reading: Promise<V | undefined> = load().then(
+      (value) => {
+        // Still this key's read: not deleted (invalidated) while it ran.
+        if (this.#loading.get(key) === reading) {
+          this.#loading.delete(key);
+          if (value === undefined) this.#entries.delete(key);
+          else this.#entries.set(key, { value, loadedAt: startedAt }, { start: startedAt });
+        }
+        return value;
+      },
+      (err: unknown) => {
+        if (this.#loading.get(key) === reading) this.#loading.delete(key);
+        throw err;
+      },
+    );
+    this.#loading.set(key, reading);
+    return reading;
+  }
+}
+
 type Caches = {
   /** Verified API keys by key hash. */
-  apiKeys: LRUCache<string, ApiKeyContext>;
+  apiKeys: ConfigCache<ApiKeyContext>;
   /** Routers (filters compiled) by workspace id. */
-  routers: LRUCache<string, Router>;
+  routers: ConfigCache<Router>;
   /** Proxy upstream rows (secrets encrypted) by workspace id. */
-  upstreams: LRUCache<string, ProxyUpstream[]>;
+  upstreams: ConfigCache<ProxyUpstream[]>;
 };
 // On globalThis: Next.js bundles instrumentation (which registers the direct routes that read these,
 // lib/api/direct-routes.ts) apart from the app routes that invalidate them, so this module can be
 // loaded more than once in a process, and every copy must see one cache.
-const { apiKeys, routers, upstreams } = ((globalThis as unknown as { __tracecastConfigCache?: Caches }).__tracecastConfigCache ??= {
-  apiKeys: new LRUCache({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS }),
-  routers: new LRUCache({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS }),
-  upstreams: new LRUCache({ max: MAX_ENTRIES, ttl: CONFIG_TTL_MS }),
+const caches = ((globalThis as unknown as { __tracecastConfigCache?: Caches }).__tracecastConfigCache ??= {
+  apiKeys: new ConfigCache(CONFIG_TTL_MS),
+  routers: new ConfigCache(CONFIG_TTL_MS),
+  upstreams: new ConfigCache(CONFIG_TTL_MS),
 });
 
-export const cachedApiKeys = {
-  get: (hash: string) => apiKeys.get(hash),
-  set: (hash: string, ctx: ApiKeyContext) => void apiKeys.set(hash, ctx),
-};
-
-export const cachedRouters = {
-  get: (workspaceId: string) => routers.get(workspaceId),
-  set: (workspaceId: string, router: Router) => void routers.set(workspaceId, router),
-};
-
-export const cachedUpstreams = {
-  get: (workspaceId: string) => upstreams.get(workspaceId),
-  set: (workspaceId: string, rows: ProxyUpstream[]) => void upstreams.set(workspaceId, rows),
-};
+export const cachedApiKeys: ConfigCache<ApiKeyContext> = caches.apiKeys;
+export const cachedRouters: ConfigCache<Router> = caches.routers;
+export const cachedUpstreams: ConfigCache<ProxyUpstream[]> = caches.upstreams;
 
 /**
  * Forgets everything cached for the workspace: call after changing its destinations, its broadcast
@@ -56,7 +114,7 @@ export const cachedUpstreams = {
  * re-read the old state; it is then used for at most CONFIG_TTL_MS.
  */
 export function invalidateIngestConfig(workspaceId: string): void {
-  routers.delete(workspaceId);
-  upstreams.delete(workspaceId);
-  for (const [hash, ctx] of apiKeys.entries()) if (ctx.workspace.id === workspaceId) apiKeys.delete(hash);
+  caches.routers.delete(workspaceId);
+  caches.upstreams.delete(workspaceId);
+  for (const hash of caches.apiKeys.keysWhere((ctx) => ctx.workspace.id === workspaceId)) caches.apiKeys.delete(hash);
 }

@@ -209,11 +209,7 @@ export type ResolvedUpstream = {
 
 /** The upstream with the longest model prefix that `model` starts with ("" matches every model). */
 export async function resolveUpstream(workspaceId: string, model: string): Promise<ResolvedUpstream | null> {
-  let rows = cachedUpstreams.get(workspaceId);
-  if (!rows) {
-    rows = await prisma.proxyUpstream.findMany({ where: { workspaceId } });
-    cachedUpstreams.set(workspaceId, rows);
-  }
+  const rows = (await cachedUpstreams.get(workspaceId, () => prisma.proxyUpstream.findMany({ where: { workspaceId } })))!;
   const match = rows
     .filter((r) => model.startsWith(r.modelPrefix) && model.length > r.modelPrefix.length)
     .sort((a, b) => b.modelPrefix.length - a.modelPrefix.length)[0];

@@ -9,7 +9,7 @@ import { autoPauseIfFailingSince } from "@/lib/delivery/health";
 import { createDestination, deleteDestination, pauseDestination, resumeDestination, setBroadcast, updateDestination } from "@/lib/destinations/service";
 import { acceptTraces } from "@/lib/ingest";
 import { createUpstream, deleteUpstream, resolveUpstream, updateUpstream } from "@/lib/proxy/upstreams";
-import { CONFIG_TTL_MS } from "@/lib/ingest/config-cache";
+import { CONFIG_TTL_MS, ConfigCache } from "@/lib/ingest/config-cache";
 import { traceInput } from "@/lib/traces/schema";
 import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
 
@@ -95,5 +95,102 @@ describe("ingest config cache", () => {
     expect(await verifyApiKey(ws.apiKey)).toBeNull();
     await prisma.apiKey.updateMany({ where: { workspaceId: ws.ctx.workspace.id }, data: { revokedAt: null } });
     expect(await ingestOne(ws)).toBe(0);
+  });
+});
+
+/** A read that answers when the test says so, counting how often it was started. */
+function controlledReads<V>() {
+  const started: { resolve: (value: V | undefined) => void; reject: (err: Error) => void }[] = [];
+  const load = () => new Promise<V | undefined>((resolve, reject) => started.push({ resolve, reject }));
+  return { load, started };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe("ConfigCache", () => {
+  // Long enough that a slow machine does not age an entry past its TTL between two steps of a test.
+  const TTL = 1000;
+
+  it("shares one read among the callers that miss together", async () => {
+    const cache = new ConfigCache<string>(TTL);
+    const reads = controlledReads<string>();
+    const callers = [cache.get("k", reads.load), cache.get("k", reads.load), cache.get("k", reads.load)];
+    expect(reads.started).toHaveLength(1);
+    reads.started[0].resolve("v1");
+    expect(await Promise.all(callers)).toEqual(["v1", "v1", "v1"]);
+    expect(await cache.get("k", reads.load)).toBe("v1");
+    expect(reads.started).toHaveLength(1);
+  });
+
+  it("serves an entry past half its TTL at once and reads it again in the background", async () => {
+    const cache = new ConfigCache<string>(TTL);
+    const reads = controlledReads<string>();
+    const first = cache.get("k", reads.load);
+    reads.started[0].resolve("v1");
+    await first;
+    await sleep(TTL / 2 + 20);
+    // Answered from the cache while the refresh is still under way: nobody waits for it.
+    expect(await cache.get("k", reads.load)).toBe("v1");
+    expect(await cache.get("k", reads.load)).toBe("v1");
+    expect(reads.started).toHaveLength(2); // one refresh, shared
+    reads.started[1].resolve("v2");
+    await tick();
+    expect(await cache.get("k", reads.load)).toBe("v2");
+    expect(reads.started).toHaveLength(2);
+  });
+
+  it("never serves an entry past its TTL: the caller waits for a new read", async () => {
+    const cache = new ConfigCache<string>(TTL);
+    const reads = controlledReads<string>();
+    const first = cache.get("k", reads.load);
+    reads.started[0].resolve("v1");
+    await first;
+    await sleep(TTL + 20);
+    let answered: string | undefined;
+    const second = cache.get("k", reads.load).then((v) => (answered = v));
+    await tick();
+    expect(answered).toBeUndefined();
+    reads.started[1].resolve("v2");
+    await second;
+    expect(answered).toBe("v2");
+  });
+
+  it("keeps a read that was under way when the key was deleted out of the cache", async () => {
+    const cache = new ConfigCache<string>(TTL);
+    const reads = controlledReads<string>();
+    const before = cache.get("k", reads.load);
+    cache.delete("k"); // a change committed while the read ran: it may have seen the old state
+    const after = cache.get("k", reads.load);
+    expect(reads.started).toHaveLength(2); // the caller after the change does not join the old read
+    reads.started[1].resolve("new");
+    expect(await after).toBe("new");
+    reads.started[0].resolve("old");
+    expect(await before).toBe("old"); // its own caller still gets an answer
+    expect(await cache.get("k", reads.load)).toBe("new");
+    expect(reads.started).toHaveLength(2);
+  });
+
+  it("keeps no miss and no failure: the next caller reads again", async () => {
+    const cache = new ConfigCache<string>(TTL);
+    const reads = controlledReads<string>();
+    const missing = cache.get("k", reads.load);
+    reads.started[0].resolve(undefined);
+    expect(await missing).toBeUndefined();
+    const failing = cache.get("k", reads.load);
+    reads.started[1].reject(new Error("database unreachable"));
+    await expect(failing).rejects.toThrow("database unreachable");
+    const found = cache.get("k", reads.load);
+    expect(reads.started).toHaveLength(3);
+    reads.started[2].resolve("v");
+    expect(await found).toBe("v");
+  });
+
+  it("finds the keys whose value matches, for invalidation by workspace", async () => {
+    const cache = new ConfigCache<{ workspace: string }>(TTL);
+    await cache.get("a", async () => ({ workspace: "w1" }));
+    await cache.get("b", async () => ({ workspace: "w2" }));
+    await cache.get("c", async () => ({ workspace: "w1" }));
+    expect(cache.keysWhere((v) => v.workspace === "w1").sort()).toEqual(["a", "c"]);
   });
 });
