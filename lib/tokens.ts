@@ -7,7 +7,3 @@ import crypto from "node:crypto";
 export function randomToken(): string {
   return crypto.randomBytes(32).toString("base64url");
 }
-
-export function sha256Hex(value: string): string {
-  return crypto.createHash("sha256").update(value).digest("hex");
-}

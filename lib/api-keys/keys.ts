@@ -4,7 +4,8 @@
 import { recordAudit } from "@/lib/audit";
 import type { SessionUser } from "@/lib/auth/session";
 import type { ApiKey, Prisma } from "@/lib/generated/prisma/client";
-import { randomToken, sha256Hex } from "@/lib/tokens";
+import { sha256Hex } from "@/lib/hash";
+import { randomToken } from "@/lib/tokens";
 
 export const API_KEY_PREFIX = "tc_";
 /** How much of the key lists show ("tc_AbCdEfGhI"): enough to tell keys apart, far too little to use. */

@@ -1,16 +1,8 @@
 // Deterministic identifiers derived from Tracecast's own ids. Platforms that insist on a particular id
 // format (UUIDv7, 64-bit span ids, 128-bit hex trace ids) get one computed from our id, so a retried
 // delivery writes the same ids again and the platform deduplicates/replaces instead of duplicating.
-import { createHash } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
-
-export function sha256(input: string): Buffer {
-  return createHash("sha256").update(input).digest();
-}
-
-export function sha256Hex(input: string): string {
-  return sha256(input).toString("hex");
-}
+import { sha256, sha256Hex } from "@/lib/hash";
 
 /** A UUIDv7 whose timestamp is `msecs` and whose remaining bits come from a hash of `seed`. */
 export function deterministicUuidV7(msecs: number, seed: string): string {

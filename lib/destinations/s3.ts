@@ -16,7 +16,7 @@ import { PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-
 import { z } from "zod";
 import { defineDestination, field } from "./define";
 import { DeliveryError } from "./errors";
-import { sha256Hex } from "./ids";
+import { sha256Hex } from "@/lib/hash";
 import { transportError } from "./sdk-errors";
 import { traceDocument } from "./trace-document";
 import type { OutboundTrace } from "./types";

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { sha256Hex } from "./ids";
+import { sha256Hex } from "@/lib/hash";
 import { encodeOtlpJson, mergeHeaders, splitBySize, tracesToOtlp } from "./otlp";
 import type { OutboundRequest, OutboundTrace } from "./types";
 

@@ -5,7 +5,7 @@
 // - a 5 % destination receives a subset of what a 50 % destination receives, so sampled
 //   platforms can be compared with each other and with an unsampled one;
 // - the decision is reproducible: a replay routes the same traces again.
-import { createHash } from "node:crypto";
+import { sha256 } from "@/lib/hash";
 import type { Trace } from "@/lib/traces/schema";
 
 export const MIN_SAMPLING_RATE = 0.0001;
@@ -21,7 +21,7 @@ export function samplingKey(trace: Pick<Trace, "id" | "session_id" | "trace">): 
 
 /** Uniform position of a key in [0, 1): the first 52 bits of sha256(key) (exact in a double). */
 export function samplingPoint(key: string): number {
-  const digest = createHash("sha256").update(key).digest();
+  const digest = sha256(key);
   // 6 bytes = 48 bits, plus the high nibble of the 7th byte = 52 bits.
   const high48 = digest.readUIntBE(0, 6);
   const next4 = digest[6] >> 4;

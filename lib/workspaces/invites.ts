@@ -12,7 +12,8 @@ import type { Invite, Role, WorkspaceKind } from "@/lib/generated/prisma/client"
 import { roleSchema } from "@/lib/workspaces/members";
 import { peopleById, type Person } from "@/lib/workspaces/people";
 import { assertMayTouchOwners, assertOrganization, lockMemberships } from "@/lib/workspaces/rules";
-import { randomToken, sha256Hex } from "@/lib/tokens";
+import { sha256Hex } from "@/lib/hash";
+import { randomToken } from "@/lib/tokens";
 
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** Where an invite link points: the acceptance page, app/(auth)/invite/[token]. */

@@ -7,7 +7,7 @@ import { LAST_USED_RESOLUTION_MS, verifyApiKey } from "@/lib/api-keys";
 import type { SessionUser } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
-import { sha256Hex } from "@/lib/tokens";
+import { sha256Hex } from "@/lib/hash";
 import { actAs } from "./session-mock";
 import { addMembership, call, createOrganization, createUser } from "./fixtures";
 

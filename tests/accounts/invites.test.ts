@@ -6,7 +6,7 @@ import * as invites from "@/app/api/workspaces/[workspaceId]/invites/route";
 import type { SessionUser } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
-import { sha256Hex } from "@/lib/tokens";
+import { sha256Hex } from "@/lib/hash";
 import { INVITE_TTL_MS, previewInvite } from "@/lib/workspaces/invites";
 import { actAs, runAs } from "./session-mock";
 import { addMembership, call, createOrganization, createUser } from "./fixtures";
