@@ -105,6 +105,16 @@ function controlledReads<V>() {
   return { load, started };
 }
 
+/** A cache whose key "k" was just read as "v1", with the reads it starts from now on. */
+async function cacheHoldingV1(ttlMs: number) {
+  const cache = new ConfigCache<string>(ttlMs);
+  const reads = controlledReads<string>();
+  const first = cache.get("k", reads.load);
+  reads.started[0].resolve("v1");
+  await first;
+  return { cache, reads };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -124,11 +134,7 @@ describe("ConfigCache", () => {
   });
 
   it("serves an entry past half its TTL at once and reads it again in the background", async () => {
-    const cache = new ConfigCache<string>(TTL);
-    const reads = controlledReads<string>();
-    const first = cache.get("k", reads.load);
-    reads.started[0].resolve("v1");
-    await first;
+    const { cache, reads } = await cacheHoldingV1(TTL);
     await sleep(TTL / 2 + 20);
     // Answered from the cache while the refresh is still under way: nobody waits for it.
     expect(await cache.get("k", reads.load)).toBe("v1");
@@ -141,11 +147,7 @@ describe("ConfigCache", () => {
   });
 
   it("never serves an entry past its TTL: the caller waits for a new read", async () => {
-    const cache = new ConfigCache<string>(TTL);
-    const reads = controlledReads<string>();
-    const first = cache.get("k", reads.load);
-    reads.started[0].resolve("v1");
-    await first;
+    const { cache, reads } = await cacheHoldingV1(TTL);
     await sleep(TTL + 20);
     let answered: string | undefined;
     const second = cache.get("k", reads.load).then((v) => (answered = v));
