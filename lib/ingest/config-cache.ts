@@ -18,13 +18,19 @@ import type { Router } from "@/lib/routing/route";
 /** The oldest a cached key, router or upstream list may be when it is used. */
 export const CONFIG_TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
+/**
+ * The age, as a share of the TTL, from which a used entry is read again in the background. Earlier
+ * means more keys never wait (any key used at least every (1 - share) × TTL), later means fewer
+ * reads: a busy entry costs one read per share × TTL instead of one per TTL.
+ */
+export const REFRESH_AT_SHARE = 0.75;
 
 /**
- * Values read from the database, kept for at most `ttlMs`. An entry used once it is half that old is
- * read again in the background while the current value is still served, so under steady traffic no
- * request waits for a read: before, every second each busy workspace's first request waited for
- * one, and a router read held up the whole group commit behind it (lib/ingest/index.ts). An entry
- * past `ttlMs` is never served. Requests that miss together share one read. Only hits are kept
+ * Values read from the database, kept for at most `ttlMs`. An entry used once it is
+ * REFRESH_AT_SHARE of that old is read again in the background while the current value is still
+ * served, so under steady traffic no request waits for a read: before, every second each busy
+ * workspace's first request waited for one, and a router read held up the whole group commit
+ * behind it (lib/ingest/index.ts). An entry past `ttlMs` is never served. Requests that miss together share one read. Only hits are kept
  * (`load` answers undefined for none).
  *
  * Why not lru-cache's own fetch(): deleting a key aborts its read in flight and rejects every caller
@@ -44,7 +50,7 @@ export class ConfigCache<V extends {}> {
   async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const entry = this.#entries.get(key);
     if (!entry) return this.#load(key, load);
-    if (performance.now() - entry.loadedAt >= this.#ttlMs / 2) {
+    if (performance.now() - entry.loadedAt >= this.#ttlMs * REFRESH_AT_SHARE) {
       // A failed refresh costs nothing: the entry expires and the next caller reads (and sees the error) itself.
       this.#load(key, load).catch(() => {});
     }

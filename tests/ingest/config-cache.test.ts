@@ -9,7 +9,7 @@ import { autoPauseIfFailingSince } from "@/lib/delivery/health";
 import { createDestination, deleteDestination, pauseDestination, resumeDestination, setBroadcast, updateDestination } from "@/lib/destinations/service";
 import { acceptTraces } from "@/lib/ingest";
 import { createUpstream, deleteUpstream, resolveUpstream, updateUpstream } from "@/lib/proxy/upstreams";
-import { CONFIG_TTL_MS, ConfigCache } from "@/lib/ingest/config-cache";
+import { CONFIG_TTL_MS, ConfigCache, REFRESH_AT_SHARE } from "@/lib/ingest/config-cache";
 import { traceInput } from "@/lib/traces/schema";
 import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
 
@@ -120,7 +120,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe("ConfigCache", () => {
   // Long enough that a slow machine does not age an entry past its TTL between two steps of a test.
-  const TTL = 1000;
+  const TTL = 2000;
 
   it("shares one read among the callers that miss together", async () => {
     const cache = new ConfigCache<string>(TTL);
@@ -133,9 +133,9 @@ describe("ConfigCache", () => {
     expect(reads.started).toHaveLength(1);
   });
 
-  it("serves an entry past half its TTL at once and reads it again in the background", async () => {
+  it("serves an entry past REFRESH_AT_SHARE of its TTL at once and reads it again in the background", async () => {
     const { cache, reads } = await cacheHoldingV1(TTL);
-    await sleep(TTL / 2 + 20);
+    await sleep(TTL * REFRESH_AT_SHARE + 20);
     // Answered from the cache while the refresh is still under way: nobody waits for it.
     expect(await cache.get("k", reads.load)).toBe("v1");
     expect(await cache.get("k", reads.load)).toBe("v1");
