@@ -10,6 +10,7 @@
 // several processes drain deliveries side by side, as with several instances behind a balancer.
 // Per-process state stays per process: the ingest rate limit applies in each, and a settings
 // change reaches the others' config caches within their one-second lifetime.
+import "./v8-flags.mjs";
 import cluster from "node:cluster";
 import http from "node:http";
 import path from "node:path";
