@@ -122,25 +122,84 @@ export async function countRows<T extends string>(target: BenchDatabase, tables:
   return counts;
 }
 
-export type ServerProcess = { child: ChildProcess; output: () => string };
+/**
+ * A GC pause of a server process as `--trace-gc` prints it: young generation (scavenge) or full
+ * (mark-compact), its main-thread pause, and when the bench read the line (performance.now()).
+ */
+export type GcPause = { at: number; kind: "young" | "full"; ms: number };
+
+export type ServerProcess = { child: ChildProcess; output: () => string; gcPauses: GcPause[] };
 
 type Env = Record<string, string | undefined>;
 
+// "[pid:isolate]   29444 ms: Scavenge 109.5 (131.1) -> 96.7 (131.1) MB, 0.88 / 0.01 ms  (average mu …"
+const TRACE_GC_LINE = /^\[\d+:0x[0-9a-f]+\]\s+[\d.]+ ms: (Scavenge|Minor Mark-Sweep|Mark-Compact)\b.*? MB, ([\d.]+) \/ [\d.]+ ms/;
+
+/**
+ * Runs node with `args`. With `--trace-gc` among them, GC lines go to `gcPauses` (cluster workers
+ * inherit the flag, so theirs too) instead of the output kept for error messages.
+ */
 export function startProcess(args: string[], env: Env): ServerProcess {
   const child = spawn(process.execPath, args, { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  return { child, output: () => output };
+  const gcPauses: GcPause[] = [];
+  const keepLines = (stream: NodeJS.ReadableStream) => {
+    let partial = "";
+    stream.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop()!;
+      const at = performance.now();
+      for (const line of lines) {
+        const gc = TRACE_GC_LINE.exec(line);
+        if (gc) gcPauses.push({ at, kind: gc[1] === "Mark-Compact" ? "full" : "young", ms: Number(gc[2]) });
+        else output = (output + line + "\n").slice(-20_000);
+      }
+    });
+  };
+  keepLines(child.stdout!);
+  keepLines(child.stderr!);
+  return { child, output: () => output, gcPauses };
+}
+
+/** The GC pauses of `server` between two performance.now() readings: counts, median and longest, and the share of the time paused. */
+export function gcDuring(server: ServerProcess, from: number, to: number) {
+  const pauses = server.gcPauses.filter((p) => p.at >= from && p.at <= to);
+  const young = pauses.filter((p) => p.kind === "young").map((p) => p.ms);
+  const full = pauses.filter((p) => p.kind === "full").map((p) => p.ms);
+  const total = pauses.reduce((sum, p) => sum + p.ms, 0);
+  return {
+    young: { count: young.length, medianMs: young.length ? percentiles(young).p50 : 0, maxMs: young.length ? Math.max(...young) : 0 },
+    full: { count: full.length, maxMs: full.length ? Math.max(...full) : 0 },
+    pausedPercent: round2((100 * total) / (to - from)),
+  };
+}
+
+/** CPU time counters of the whole machine (Linux /proc/stat, in ticks); undefined elsewhere. */
+export function cpuTimes(): { steal: number; total: number } | undefined {
+  try {
+    const fields = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { steal: fields[7], total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The share of CPU time the hypervisor gave to other guests between two cpuTimes() readings, in
+ * percent: time this machine's vCPUs wanted to run and could not. Shows how noisy a phase was.
+ */
+export function stealPercent(from: ReturnType<typeof cpuTimes>, to: ReturnType<typeof cpuTimes>): number | undefined {
+  if (!from || !to || to.total === from.total) return undefined;
+  return round2((100 * (to.steal - from.steal)) / (to.total - from.total));
 }
 
 /**
  * The production server (scripts/server.mjs: `npm start`, production build) on 127.0.0.1:`port` on
- * `db`, delivery off (TRACECAST_DISPATCHER=none: benchmarks measure the request path) and throwaway keys.
+ * `db`, delivery off (TRACECAST_DISPATCHER=none: benchmarks measure the request path) and throwaway keys;
+ * its GC pauses are recorded (gcPauses).
  */
 export function startAppServer(port: number, db: BenchDatabase, env: Env = {}): ServerProcess {
-  return startProcess([path.join(root, "scripts/server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
+  return startProcess(["--trace-gc", path.join(root, "scripts/server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
     ...process.env,
     NODE_ENV: "production",
     ...(typeof db === "string" ? { DATABASE_URL: "", PGLITE_DIR: db } : { DATABASE_URL: db.postgresUrl }),

@@ -26,11 +26,13 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   countRows,
+  cpuTimes,
   createPostgresDatabase,
   databaseLabel,
   ensureBuild,
   fixedRate,
   freePort,
+  gcDuring,
   loadAgent,
   machine,
   record,
@@ -39,6 +41,7 @@ import {
   send,
   startAppServer,
   startProcess,
+  stealPercent,
   stopProcess,
   summarize,
   waitUntilAnswering,
@@ -152,17 +155,21 @@ function inTraces(sample: Sample, batch: number) {
   return { ...summary, traces: summary.accepted * batch, tracesPerSec: summary.tracesPerSec * batch };
 }
 
-async function measure(label: string, url: string, headers: Record<string, string>, batch: number) {
+async function measure(label: string, server: Server, headers: Record<string, string>, batch: number) {
   const name = `${label}, ${batch} per request`;
   console.log(`[ingest] ${name}: warm-up ${WARMUP_SECONDS} s`);
-  const warmup = inTraces(await closedLoop(url, headers, batch, WARMUP_SECONDS, MAX_REQUESTS), batch);
+  const warmup = inTraces(await closedLoop(server.url, headers, batch, WARMUP_SECONDS, MAX_REQUESTS), batch);
   console.log(`[ingest] ${name}: throughput, ${CONCURRENCY} in flight, ${THROUGHPUT_SECONDS} s`);
-  const throughput = inTraces(await closedLoop(url, headers, batch, THROUGHPUT_SECONDS, MAX_REQUESTS), batch);
+  const throughputCpu = cpuTimes();
+  const throughput = { ...inTraces(await closedLoop(server.url, headers, batch, THROUGHPUT_SECONDS, MAX_REQUESTS), batch), stealPercent: stealPercent(throughputCpu, cpuTimes()) };
   console.log(`[ingest] ${name}: ${throughput.tracesPerSec} traces/s, p50 ${throughput.latencyMs.p50} ms, p99 ${throughput.latencyMs.p99} ms`);
   // Let the server drain background work (GC, lastUsedAt writes) before the latency phase.
   await new Promise((r) => setTimeout(r, 2000));
   console.log(`[ingest] ${name}: fixed rate ${FIXED_RATE} traces/s for ${FIXED_SECONDS} s`);
-  const fixed = inTraces(await fixedRate(url, headers, { ratePerSec: FIXED_RATE / batch, seconds: FIXED_SECONDS, body: (i) => requestBody(i, batch) }), batch);
+  const fixedCpu = cpuTimes();
+  const fixedFrom = performance.now();
+  const fixedSample = await fixedRate(server.url, headers, { ratePerSec: FIXED_RATE / batch, seconds: FIXED_SECONDS, body: (i) => requestBody(i, batch) });
+  const fixed = { ...inTraces(fixedSample, batch), stealPercent: stealPercent(fixedCpu, cpuTimes()), serverGc: gcDuring(server, fixedFrom, performance.now()) };
   console.log(`[ingest] ${name}: p50 ${fixed.latencyMs.p50} ms, p99 ${fixed.latencyMs.p99} ms at ${fixed.tracesPerSec} traces/s`);
   return { batch, warmup: { requests: warmup.requests, traces: warmup.traces }, throughput, fixedRate: { targetTracesPerSec: FIXED_RATE, ...fixed } };
 }
@@ -180,6 +187,11 @@ function docsSection(bare: Measured[], runs: DatabaseRun[]) {
   const bareOf = (batch: number) => bare.find((b) => b.batch === batch)!;
   const row = (label: string, x: Measured) =>
     `| ${label} | ${x.batch} | ${x.throughput.tracesPerSec.toLocaleString("en")} | ${x.throughput.latencyMs.p50} | ${x.throughput.latencyMs.p99} | ${x.fixedRate.latencyMs.p50} | ${x.fixedRate.latencyMs.p99} | ${x.fixedRate.latencyMs.max} |`;
+  const gcRow = (label: string, x: Measured) => {
+    const { young, full, pausedPercent } = x.fixedRate.serverGc;
+    const steal = (v: number | undefined) => (v === undefined ? "n/a" : String(v));
+    return `| ${label} | ${x.batch} | ${steal(x.throughput.stealPercent)} | ${steal(x.fixedRate.stealPercent)} | ${young.count}, ${young.medianMs} / ${young.maxMs} | ${full.count}, ${full.maxMs} | ${pausedPercent} % |`;
+  };
   const verdict = (met: boolean) => (met ? "met" : "**missed**");
   return [
     "",
@@ -198,6 +210,15 @@ function docsSection(bare: Measured[], runs: DatabaseRun[]) {
     "|---|---:|---:|---:|---:|---:|---:|---:|",
     ...bare.map((b) => row("bare node:http", b)),
     ...runs.flatMap((r) => r.shapes.map((x) => row(`Tracecast, ${r.database}`, x))),
+    "",
+    "What else happened in each phase: CPU time the hypervisor gave to other guests (steal, share of this machine's CPU time; it",
+    `stalls whichever process it hits, so it shows how noisy the phase was) and the server's own GC pauses at ${FIXED_RATE} traces/s (\`--trace-gc\`;`,
+    "young = scavenges, full = mark-compacts, with the share of the phase the server spent paused).",
+    "",
+    `| Server | traces per request | steal % (throughput) | steal % (${FIXED_RATE} traces/s) | young GCs at ${FIXED_RATE} traces/s: count, median / max ms | full GCs: count, max ms | time paused |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...bare.map((b) => gcRow("bare node:http", b)),
+    ...runs.flatMap((r) => r.shapes.map((x) => gcRow(`Tracecast, ${r.database}`, x))),
     "",
     ...runs.flatMap((r) =>
       r.shapes.map((x) => {
@@ -232,7 +253,7 @@ async function measureTracecast(db: BenchDatabase, servers: Server[], workers = 
   servers.push(app);
   await waitUntilAnswering(app, headers, traceBody(0));
   const shapes: Measured[] = [];
-  for (const batch of SHAPES) shapes.push(await measure(`Tracecast (${label})`, app.url, headers, batch));
+  for (const batch of SHAPES) shapes.push(await measure(`Tracecast (${label})`, app, headers, batch));
   await stopProcess(app);
   // Every 202 must be a stored trace with its outbox row (the readiness probe counts too). A request
   // the client gave up on may still have been stored, so more rows than 202s is not a failure.
@@ -250,11 +271,11 @@ export default async function ingestBenchmark() {
     // The same request bytes as Tracecast gets (its keys are this long), though the bare server ignores them.
     const headers = { "content-type": "application/json", authorization: `Bearer tc_${"x".repeat(43)}` };
     const barePort = await freePort();
-    const bareServer: Server = { ...startProcess(["-e", BARE_SERVER], { ...process.env, PORT: String(barePort) }), url: `http://127.0.0.1:${barePort}/api/v1/traces` };
+    const bareServer: Server = { ...startProcess(["--trace-gc", "-e", BARE_SERVER], { ...process.env, PORT: String(barePort) }), url: `http://127.0.0.1:${barePort}/api/v1/traces` };
     servers.push(bareServer);
     await waitUntilAnswering(bareServer, headers, traceBody(0));
     const bare: Measured[] = [];
-    for (const batch of SHAPES) bare.push(await measure("bare node:http", bareServer.url, headers, batch));
+    for (const batch of SHAPES) bare.push(await measure("bare node:http", bareServer, headers, batch));
     await stopProcess(bareServer);
 
     const runs = [await measureTracecast(path.join(work, "pglite"), servers)];
