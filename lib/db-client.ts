@@ -14,15 +14,18 @@ import { databaseUrl, pgliteDir } from "@/lib/db-location";
 export type DatabaseConnection = {
   prisma: PrismaClient;
   /**
-   * Runs one parameterized statement on the driver itself, past Prisma. For the ingest hot path
-   * only: Prisma compiles every raw query anew, and with the statement's rows passed as one large
-   * JSON parameter that cost more CPU than the statement itself (bench/ingest.bench.mts profile).
-   * The same pool (PostgreSQL) or the same single connection (PGlite, whose query() waits for
-   * any open transaction) as the Prisma client. `statementName` makes it a prepared statement on
-   * PostgreSQL, parsed and planned once per pooled connection (a single-trace insert: 0.63 → 0.46 ms
-   * p50 in a loop, half the p99); PGlite, in-process, has nothing to save and ignores it.
+   * Runs one parameterized statement on the driver itself, past Prisma, and returns its rows as the
+   * driver parses them (arrays and JSON parsed; `timestamp` columns would come back in the process's
+   * time zone, unlike Prisma's UTC: select none). For the ingest hot path only: Prisma compiles
+   * every query anew, which cost more CPU than the statement itself for the insert with its large
+   * JSON parameters, and ~2 ms of one uninterrupted turn of the event loop for the routing read
+   * (bench/ingest.bench.mts profiles). The same pool (PostgreSQL) or the same single connection
+   * (PGlite, whose query() waits for any open transaction) as the Prisma client. `statementName`
+   * makes it a prepared statement on PostgreSQL, parsed and planned once per pooled connection (a
+   * single-trace insert: 0.63 → 0.46 ms p50 in a loop, half the p99); PGlite, in-process, has
+   * nothing to save and ignores it.
    */
-  execute(sql: string, params: unknown[], statementName?: string): Promise<void>;
+  query<Row>(sql: string, params: unknown[], statementName?: string): Promise<Row[]>;
   /** Disconnects Prisma and closes the driver (a PGlite directory admits one opener). */
   close(): Promise<void>;
 };
@@ -69,11 +72,11 @@ export function connectDatabase(): DatabaseConnection {
 /** The connection of a Prisma client and the driver under it (pg's Pool, or PGlite as one). */
 function withDriver(
   prisma: PrismaClient,
-  driver: { query(sql: string, params: unknown[], statementName?: string): Promise<unknown>; end(): Promise<void> },
+  driver: { query(sql: string, params: unknown[], statementName?: string): Promise<{ rows: unknown[] }>; end(): Promise<void> },
 ): DatabaseConnection {
   return {
     prisma,
-    execute: async (sql, params, statementName) => void (await driver.query(sql, params, statementName)),
+    query: async <Row>(sql: string, params: unknown[], statementName?: string) => (await driver.query(sql, params, statementName)).rows as Row[],
     close: async () => {
       await prisma.$disconnect();
       await driver.end();

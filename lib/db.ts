@@ -12,9 +12,9 @@ const connection = (): DatabaseConnection => (globalDb.__tracecastDb ??= connect
 
 const client = () => connection().prisma;
 
-/** Statements straight on the driver, past Prisma (the ingest hot path): see DatabaseConnection.execute. */
+/** Statements straight on the driver, past Prisma (the ingest hot path): see DatabaseConnection.query. */
 export const driver = {
-  execute: (sql: string, params: unknown[], statementName?: string): Promise<void> => connection().execute(sql, params, statementName),
+  query: <Row>(sql: string, params: unknown[], statementName?: string): Promise<Row[]> => connection().query<Row>(sql, params, statementName),
 };
 
 /**

@@ -85,10 +85,10 @@ async function failureWithin(query: () => PromiseLike<unknown>): Promise<{ error
 
 it.skipIf(skip)("fails queries within the timeout as database unavailable while the server does not answer, and works again after", async () => {
   expect(await db.prisma.$queryRaw<{ one: number }[]>`SELECT 1 AS one`).toEqual([{ one: 1 }]);
-  await db.execute("SELECT $1::int", [1]);
+  await db.query("SELECT $1::int", [1]);
 
   relay.state.partitioned = true;
-  for (const query of [() => db.prisma.workspace.count(), () => db.execute("SELECT 1", [])]) {
+  for (const query of [() => db.prisma.workspace.count(), () => db.query("SELECT 1", [])]) {
     const { error, ms } = await failureWithin(query);
     expect(String((error as Error).message)).not.toMatch(/expected to fail/);
     expect(isDatabaseUnavailable(error)).toBe(true);
@@ -99,5 +99,5 @@ it.skipIf(skip)("fails queries within the timeout as database unavailable while 
   relay.state.partitioned = false;
   // The connections that timed out were dropped; the next queries open fresh ones through the relay.
   expect(await db.prisma.$queryRaw<{ one: number }[]>`SELECT 1 AS one`).toEqual([{ one: 1 }]);
-  await db.execute("SELECT 1", []);
+  await db.query("SELECT 1", []);
 });
