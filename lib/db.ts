@@ -1,7 +1,7 @@
 // The one Prisma client. PostgreSQL through adapter-pg when DATABASE_URL is set, otherwise the
 // embedded PGlite database (no server, no download). Same schema and migrations for both.
 import "server-only";
-import { connectDatabase, type DatabaseConnection } from "@/lib/db-client";
+import { connectDatabase, type DatabaseConnection, type SqlParameter } from "@/lib/db-client";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 
 // One connection per process, also across Next.js dev reloads (a PGlite dir admits one opener).
@@ -14,7 +14,7 @@ const client = () => connection().prisma;
 
 /** Statements straight on the driver, past Prisma (the ingest hot path): see DatabaseConnection.query. */
 export const driver = {
-  query: <Row>(sql: string, params: unknown[], statementName?: string): Promise<Row[]> => connection().query<Row>(sql, params, statementName),
+  query: <Row>(sql: string, params: SqlParameter[], statementName?: string): Promise<Row[]> => connection().query<Row>(sql, params, statementName),
 };
 
 /**
