@@ -24,7 +24,7 @@ export type DatabaseConnection = {
    * (a lower-case SQL identifier) makes it a prepared statement, parsed and planned once per
    * connection: on PostgreSQL through the protocol (a single-trace insert: 0.63 → 0.46 ms p50 in a
    * loop, half the p99); on PGlite as `PREPARE` once, then `EXECUTE` with the parameters written as
-   * SQL literals (pg's escapeLiteral) in a simple-protocol query, which costs PGlite less than its
+   * SQL literals in a simple-protocol query, which costs PGlite less than its
    * extended protocol with bind parameters (a single-trace insert in a loop: 0.82–1.0 → 0.55–0.61 ms).
    */
   query<Row>(sql: string, params: SqlParameter[], statementName?: string): Promise<Row[]>;
@@ -95,9 +95,16 @@ function preparingQuery(pglite: PGlite) {
   };
 }
 
+/**
+ * A parameter as a SQL literal. Strings follow pg's escapeLiteral: quotes doubled, and with any
+ * backslash an E'' literal with backslashes doubled, which reads the same whatever
+ * standard_conforming_strings says. Not escapeLiteral itself: it builds the result one character
+ * at a time, 59 ms for the 0.6 MB of a 300-trace commit (replaceAll: 0.7 ms).
+ */
 function sqlLiteral(value: SqlParameter): string {
   if (value === null) return "NULL";
-  if (typeof value === "string") return pg.escapeLiteral(value);
+  if (typeof value === "string")
+    return value.includes("\\") ? ` E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'` : `'${value.replaceAll("'", "''")}'`;
   if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`Not a finite number: ${value}`);
   return String(value);
 }
