@@ -5,8 +5,6 @@ const nextConfig: NextConfig = {
   serverExternalPackages: [
     "@node-rs/argon2",
     "@prisma/client",
-    "@electric-sql/pglite",
-    "pglite-prisma-adapter",
     "pg",
     "protobufjs",
     "@clickhouse/client",

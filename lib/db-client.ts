@@ -1,38 +1,31 @@
 // Opens a Prisma client on the configured database: PostgreSQL through adapter-pg when DATABASE_URL
-// is set, otherwise the embedded PGlite database. Free of "server-only" so scripts run by tsx outside
+// is set, otherwise the embedded PGlite database (on its own thread, through the same driver). Free of "server-only" so scripts run by tsx outside
 // Next (prisma/seed.mts) open the database exactly the way the app does; the app itself uses the
 // one shared client of lib/db.ts.
-import fs from "node:fs";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
-import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import { databaseUrl, pgliteDir } from "@/lib/db-location";
+import { startPgliteThread } from "@/lib/pglite-thread";
 
 export type DatabaseConnection = {
   prisma: PrismaClient;
   /**
-   * Runs one parameterized statement on the driver itself, past Prisma, and returns its rows as the
-   * driver parses them (arrays and JSON parsed; `timestamp` columns would come back in the process's
-   * time zone, unlike Prisma's UTC: select none). For the ingest hot path only: Prisma compiles
-   * every query anew, which cost more CPU than the statement itself for the insert with its large
-   * JSON parameters, and ~2 ms of one uninterrupted turn of the event loop for the routing read
-   * (bench/ingest.bench.mts profiles). The same pool (PostgreSQL) or the same single connection
-   * (PGlite, whose query() waits for any open transaction) as the Prisma client. `statementName`
-   * (a lower-case SQL identifier) makes it a prepared statement, parsed and planned once per
-   * connection: on PostgreSQL through the protocol (a single-trace insert: 0.63 → 0.46 ms p50 in a
-   * loop, half the p99); on PGlite as `PREPARE` once, then `EXECUTE` with the parameters written as
-   * SQL literals in a simple-protocol query, which costs PGlite less than its
-   * extended protocol with bind parameters (a single-trace insert in a loop: 0.82–1.0 → 0.55–0.61 ms).
+   * Runs one parameterized statement on the driver itself, past Prisma, and returns its rows as
+   * node-postgres parses them (arrays and JSON parsed; `timestamp` columns would come back in the
+   * process's time zone, unlike Prisma's UTC: select none). For the ingest hot path only: Prisma
+   * compiles every query anew, which cost more CPU than the statement itself for the insert with
+   * its large JSON parameters, and ~2 ms of one uninterrupted turn of the event loop for the routing
+   * read (bench/ingest.bench.mts profiles). The same pool as the Prisma client. `statementName` makes
+   * it a prepared statement, parsed and planned once per connection (a single-trace insert on
+   * PostgreSQL: 0.63 → 0.46 ms p50 in a loop, half the p99).
    */
   query<Row>(sql: string, params: SqlParameter[], statementName?: string): Promise<Row[]>;
-  /** Disconnects Prisma and closes the driver (a PGlite directory admits one opener). */
+  /** Disconnects Prisma and closes the pool (and PGlite: its directory admits one opener). */
   close(): Promise<void>;
 };
 
-/** What the statements of DatabaseConnection.query take: what both drivers pass to PostgreSQL as text, unchanged. */
+/** What the statements of DatabaseConnection.query take: what node-postgres sends PostgreSQL as text, unchanged. */
 export type SqlParameter = string | number | boolean | null;
 
 /** The client or an interactive-transaction client: what functions that may run inside a transaction take. */
@@ -53,89 +46,55 @@ export function connectDatabase(): DatabaseConnection {
       query_timeout: Number(process.env.DATABASE_QUERY_TIMEOUT_MS ?? 30_000),
       keepAlive: true,
     });
-    // An idle connection losing its server (a restart) must not crash the process: the pool drops
-    // it, and the requests that then find the database down report it (503, one line each).
-    pool.on("error", () => {});
-    return withDriver(new PrismaClient({ adapter: new PrismaPg(pool) }), {
-      query: (text, values, name) => pool.query({ text, values, name }),
-      end: () => pool.end(),
-    });
+    return onPool(pool, new PrismaClient({ adapter: new PrismaPg(pool) }), () => pool.end());
   }
-  // TRACECAST_PGLITE_SEED: a dumpDataDir() image to start an in-memory database from (the test
-  // harness uses a migrated image, so each test file gets a fresh database in milliseconds).
-  const seed = process.env.TRACECAST_PGLITE_SEED;
-  const pglite = new PGlite(pgliteDir(), seed ? { loadDataDir: new Blob([fs.readFileSync(seed)]) } : {});
-  // pglite-prisma-adapter 0.6.1 bundles driver-adapter-utils 6.10, whose ArgType union is narrower
-  // than 6.19's; the wire contract between client and adapter is the same, so only the types differ.
-  const adapter = new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory;
-  // PGlite is one connection: interactive transactions queue behind each other, so under load the
-  // default 2 s wait to start one is too short; it is a queue position, not a pool timeout.
-  const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000 } });
-  return withDriver(prisma, { query: preparingQuery(pglite), end: () => pglite.close() });
+  // The embedded database on its own thread (lib/pglite-thread), reached through the same pg and
+  // adapter-pg as PostgreSQL. TRACECAST_PGLITE_SEED: a dumpDataDir() image to start an in-memory
+  // database from (the test harness uses a migrated image, so each test file gets a fresh database
+  // in milliseconds).
+  const thread = startPgliteThread({ dataDir: pgliteDir(), seedPath: process.env.TRACECAST_PGLITE_SEED || undefined });
+  const pool = new pg.Pool({
+    stream: () => thread.connect(),
+    // PGlite's defaults; it checks no password.
+    user: "postgres",
+    database: "postgres",
+    // PGlite is one session: one connection, kept open (reopening would prepare every statement again).
+    max: 1,
+    idleTimeoutMillis: 0,
+    // Interactive transactions hold the one connection, so under load a request may wait for it:
+    // a queue position, not a pool timeout (the same bound for Prisma's wait to start a transaction).
+    connectionTimeoutMillis: PGLITE_CONNECTION_WAIT_MS,
+    // The idle connection does not keep a script (prisma/seed.mts) from ending.
+    allowExitOnIdle: true,
+  });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: { maxWait: PGLITE_CONNECTION_WAIT_MS } });
+  return onPool(pool, prisma, async () => {
+    await pool.end();
+    await thread.close();
+  });
 }
 
-/**
- * PGlite's query() with named statements prepared in SQL (see DatabaseConnection.query). Each name
- * is prepared once on this connection; callers that arrive while it is being prepared wait for it,
- * and a failed PREPARE is tried again by the next call.
- */
-function preparingQuery(pglite: PGlite) {
-  const prepared = new Map<string, Promise<unknown>>();
-  return async (sql: string, params: SqlParameter[], statementName?: string) => {
-    if (!statementName) return pglite.query(sql, params);
-    let preparing = prepared.get(statementName);
-    if (!preparing) {
-      preparing = pglite.exec(`PREPARE ${statementName} AS ${sql}`);
-      prepared.set(statementName, preparing);
-      preparing.catch(() => prepared.delete(statementName));
-    }
-    await preparing;
-    const [result] = await pglite.exec(params.length ? `EXECUTE ${statementName}(${params.map(sqlLiteral).join(", ")})` : `EXECUTE ${statementName}`);
-    return result;
-  };
-}
+const PGLITE_CONNECTION_WAIT_MS = 15_000;
 
-/**
- * A parameter as a SQL literal. Strings follow pg's escapeLiteral: quotes doubled, and with any
- * backslash an E'' literal with backslashes doubled, which reads the same whatever
- * standard_conforming_strings says. Not escapeLiteral itself: it builds the result one character
- * at a time, 59 ms for the 0.6 MB of a 300-trace commit (replaceAll: 0.7 ms).
- */
-function sqlLiteral(value: SqlParameter): string {
-  if (value === null) return "NULL";
-  if (typeof value === "string")
-    return value.includes("\\") ? ` E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'` : `'${value.replaceAll("'", "''")}'`;
-  if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`Not a finite number: ${value}`);
-  return String(value);
-}
-
-/** The connection of a Prisma client and the driver under it (pg's Pool, or PGlite as one). */
-function withDriver(
-  prisma: PrismaClient,
-  driver: { query(sql: string, params: SqlParameter[], statementName?: string): Promise<{ rows: unknown[] }>; end(): Promise<void> },
-): DatabaseConnection {
+/** The connection of `prisma`'s pool; `end` closes the pool (and, for PGlite, the database). */
+function onPool(pool: pg.Pool, prisma: PrismaClient, end: () => Promise<void>): DatabaseConnection {
+  // An idle connection losing its server (a restart) must not crash the process: the pool drops
+  // it, and the requests that then find the database down report it (503, one line each).
+  pool.on("error", () => {});
   return {
     prisma,
-    query: async <Row>(sql: string, params: SqlParameter[], statementName?: string) => {
-      // PGlite splices the name into SQL; both drivers get the same rule.
-      if (statementName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(statementName))
-        throw new Error(`Statement name must be a lower-case SQL identifier: "${statementName}"`);
-      return (await driver.query(sql, params, statementName)).rows as Row[];
-    },
+    query: async <Row>(sql: string, params: SqlParameter[], statementName?: string) =>
+      (await pool.query({ text: sql, values: params, name: statementName })).rows as Row[],
     close: async () => {
       await prisma.$disconnect();
-      await driver.end();
+      await end();
     },
   };
 }
 
 /** A unique constraint refused the write (Prisma P2002), e.g. a second account with the same email. */
 export function isUniqueViolation(error: unknown): boolean {
-  if (error instanceof Prisma.PrismaClientKnownRequestError) return error.code === "P2002";
-  // pglite-prisma-adapter 0.6.1 reports the raw PostgreSQL error ({ kind: "postgres", code }) as a
-  // DriverAdapterError, which the client does not map to P2002: 23505 is unique_violation.
-  const adapterError = error as { name?: unknown; cause?: { code?: unknown } } | null;
-  return adapterError?.name === "DriverAdapterError" && adapterError.cause?.code === "23505";
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
 
 // What a database that is down, restarting or unreachable looks like from here (measured against a

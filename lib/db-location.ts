@@ -12,7 +12,7 @@ export function databaseUrl(): string | undefined {
 export function pgliteDir(): string {
   const dir = process.env.PGLITE_DIR?.trim() || "./.data/pglite";
   if (dir.startsWith("memory://")) return dir;
-  const abs = path.resolve(dir);
+  const abs = path.resolve(/*turbopackIgnore: true*/ dir);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   return abs;
 }

@@ -116,6 +116,7 @@ async function runServer() {
       server.closeIdleConnections();
       await within(5_000, closed);
       await within(5_000, globalThis.__tracecastDirectRoutes.settle());
+      await within(5_000, globalThis.__tracecastDirectRoutes.closeDatabase());
       process.exit(0);
     });
   }

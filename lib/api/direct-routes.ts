@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { ResponseScope, settleAfterResponseWork, withResponseScope } from "@/lib/api/after-response";
 import { JsonReply } from "@/lib/api/reply";
+import { closeDatabase } from "@/lib/db";
 import { routeAnswer, type RouteAnswer, type RouteRequest } from "@/lib/api/route";
 
 export type RouteHandler = (req: RouteRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -25,6 +26,8 @@ export type DirectRoutes = {
   serve(req: IncomingMessage, res: ServerResponse): boolean;
   /** Resolves when the work answered requests left running (trace recordings, dispatcher kicks) is done: before exiting. */
   settle(): Promise<void>;
+  /** Closes the database (last, before exiting: the embedded one finishes the statement it is running instead of being cut off). */
+  closeDatabase(): Promise<void>;
 };
 
 const GLOBAL_KEY = "__tracecastDirectRoutes";
@@ -52,6 +55,7 @@ export function createDirectRoutes(postRoutes: Record<string, RouteHandler>): Di
       return true;
     },
     settle: settleAfterResponseWork,
+    closeDatabase,
   };
 }
 

@@ -1,0 +1,91 @@
+// The embedded database's thread (started by ./index.ts): PGlite, spoken to over the PostgreSQL
+// wire protocol. Plain JavaScript loaded by worker_threads at run time, not bundled by Next.js.
+//
+// Each connection arrives as a MessagePort; the bytes a client writes come in as messages, are
+// cut into protocol messages and run through PGlite's protocol loop (synchronously: this thread
+// has nothing else to do), and the bytes PGlite answers go back on the same port. PGlite is one
+// session, so the client side opens one connection at a time (a pool of one), and each new
+// connection starts from a clean session, as a new backend would.
+import { parentPort, workerData } from "node:worker_threads";
+import fs from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+
+/** @type {{ dataDir: string; seedPath?: string }} */
+const { dataDir, seedPath } = workerData;
+const db = await PGlite.create(dataDir, seedPath ? { loadDataDir: new Blob([fs.readFileSync(seedPath)]) } : {});
+
+/** The protocol version 3.0 code that follows the length of a StartupMessage (which has no type byte). */
+const PROTOCOL_3_0 = 196608;
+/** Terminate ("X"): the client closes the connection; the session stays, for the next one. */
+const TERMINATE = 0x58;
+
+/** A simple-protocol Query message. */
+function queryMessage(sql) {
+  const text = Buffer.from(`${sql}\0`);
+  const message = Buffer.alloc(5 + text.length);
+  message[0] = 0x51; // "Q"
+  message.writeInt32BE(4 + text.length, 1);
+  text.copy(message, 5);
+  return message;
+}
+
+/** What a new backend would start from: no open transaction, prepared statements, settings or temporary tables. */
+const RESET_SESSION = [queryMessage("ROLLBACK"), queryMessage("DISCARD ALL")];
+
+/** The length of the complete protocol message at the start of `buffer`, or 0 if it has not all arrived. */
+function completeMessageLength(buffer) {
+  if (buffer.length >= 8 && buffer[0] === 0 && buffer.readInt32BE(4) === PROTOCOL_3_0) {
+    const length = buffer.readInt32BE(0);
+    return buffer.length >= length ? length : 0;
+  }
+  if (buffer.length < 5) return 0;
+  const length = 1 + buffer.readInt32BE(1);
+  return buffer.length >= length ? length : 0;
+}
+
+/** The chunks in one new Uint8Array (Buffer.concat may return a slice of Node's shared pool, which cannot be transferred). */
+function joined(chunks) {
+  const all = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return all;
+}
+
+/** Serves one client connection on `port`. */
+function serve(port) {
+  for (const message of RESET_SESSION) db.execProtocolRawSync(message);
+  let pending = Buffer.alloc(0);
+  port.on("message", (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const answers = [];
+    for (let length = completeMessageLength(pending); length > 0; length = completeMessageLength(pending)) {
+      const message = pending.subarray(0, length);
+      pending = pending.subarray(length);
+      if (message[0] === TERMINATE) {
+        port.close();
+        return;
+      }
+      // A throw here is PGlite itself failing (SQL errors are ErrorResponse messages): end the
+      // thread; the client side reports the connection lost and starts a new thread to reopen the
+      // database, as after a crashed PostgreSQL backend.
+      const answer = db.execProtocolRawSync(message);
+      if (answer.length) answers.push(answer);
+    }
+    if (!answers.length) return;
+    // One message (one wake-up of the client's thread) for all the answers. Each answer is a copy
+    // of its own (not a view of a shared pool), so its memory can be handed over instead of copied.
+    const reply = answers.length === 1 ? answers[0] : joined(answers);
+    port.postMessage(reply, [reply.buffer]);
+  });
+}
+
+parentPort.on("message", async (command) => {
+  if (command.connection) serve(command.connection);
+  if (command.close) {
+    await db.close();
+    process.exit(0);
+  }
+});

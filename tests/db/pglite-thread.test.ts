@@ -1,0 +1,118 @@
+// lib/pglite-thread: the embedded database on its own thread, reached by node-postgres over the
+// wire protocol. Each test starts its own thread (independent of the database this run uses).
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { startPgliteThread, type PgliteThread } from "@/lib/pglite-thread";
+
+const threads: PgliteThread[] = [];
+const dirs: string[] = [];
+
+function start(dataDir = "memory://"): PgliteThread {
+  const thread = startPgliteThread({ dataDir });
+  threads.push(thread);
+  return thread;
+}
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tracecast-pglite-thread-"));
+  dirs.push(dir);
+  return dir;
+}
+
+async function client(thread: PgliteThread): Promise<pg.Client> {
+  const connection = new pg.Client({ stream: () => thread.connect(), user: "postgres", database: "postgres" });
+  await connection.connect();
+  return connection;
+}
+
+afterEach(async () => {
+  await Promise.all(threads.splice(0).map((thread) => thread.close()));
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the embedded database's thread", () => {
+  it("answers queries, errors and transactions as a PostgreSQL server would", async () => {
+    const db = await client(start());
+    await db.query("CREATE TABLE t (id int PRIMARY KEY, body jsonb)");
+    await db.query({ name: "insert_t", text: "INSERT INTO t VALUES ($1, $2)", values: [1, JSON.stringify({ a: "x" })] });
+    await expect(db.query({ name: "insert_t", text: "INSERT INTO t VALUES ($1, $2)", values: [1, "{}"] })).rejects.toMatchObject({ code: "23505" });
+    await db.query("BEGIN");
+    await db.query({ name: "insert_t", text: "INSERT INTO t VALUES ($1, $2)", values: [2, "{}"] });
+    await db.query("ROLLBACK");
+    expect((await db.query("SELECT id, body FROM t")).rows).toEqual([{ id: 1, body: { a: "x" } }]);
+    await db.end();
+  });
+
+  it("delivers an answer of several megabytes whole", async () => {
+    const db = await client(start());
+    const { rows } = await db.query<{ text: string }>("SELECT string_agg(md5(i::text), '') AS text FROM generate_series(1, 200000) AS i");
+    expect(rows[0].text).toHaveLength(200_000 * 32);
+    expect(rows[0].text.slice(0, 32)).toBe("c4ca4238a0b923820dcc509a6f75849b"); // md5("1")
+    await db.end();
+  });
+
+  it("starts each connection from a clean session, as a new backend would", async () => {
+    const thread = start();
+    const first = await client(thread);
+    await first.query("CREATE TABLE t (id int)");
+    await first.query({ name: "count_t", text: "SELECT count(*)::int AS n FROM t", values: [] });
+    await first.query("SET application_name = 'first'");
+    await first.query("BEGIN");
+    await first.query("INSERT INTO t VALUES (1)");
+    first.on("error", () => {}); // the client reports its connection lost
+    // Gone without COMMIT or Terminate, like a client whose process died.
+    first.connection.stream.destroy();
+
+    const second = await client(thread);
+    // The open transaction was rolled back, and the statement name is free for this connection.
+    expect((await second.query({ name: "count_t", text: "SELECT count(*)::int AS n FROM t", values: [] })).rows).toEqual([{ n: 0 }]);
+    expect((await second.query("SHOW application_name")).rows).toEqual([{ application_name: "" }]);
+    await second.end();
+  });
+
+  it("fails the connection when the database cannot be opened, and opens it on a later connect once it can", async () => {
+    const parent = tempDir();
+    const dataDir = path.join(parent, "blocked", "db");
+    fs.writeFileSync(path.join(parent, "blocked"), "a file where the directory should be");
+    const thread = start(dataDir);
+    await expect(client(thread)).rejects.toThrow(/Connection terminated/);
+
+    fs.rmSync(path.join(parent, "blocked"));
+    fs.mkdirSync(path.join(parent, "blocked"));
+    const db = await client(thread);
+    expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    await db.end();
+  });
+
+  it("keeps what was written on disk through close and reopen", async () => {
+    const dataDir = tempDir();
+    const thread = start(dataDir);
+    const db = await client(thread);
+    await db.query("CREATE TABLE kept AS SELECT 42 AS answer");
+    await db.end();
+    await thread.close();
+
+    const reopened = await client(thread);
+    expect((await reopened.query("SELECT answer FROM kept")).rows).toEqual([{ answer: 42 }]);
+    await reopened.end();
+  });
+
+  it("lets a script that closed the database end by itself, after the close", async () => {
+    // The thread does not keep a process alive, but a close in progress must (prisma/seed.mts
+    // ended with status 13, "unsettled top-level await", while its close waited for the thread).
+    const dataDir = tempDir();
+    const script = path.join(import.meta.dirname, "fixtures", "query-and-close.mts");
+    for (let run = 1; run <= 2; run++) {
+      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, dataDir]);
+      expect(stdout.trim()).toBe("closed");
+    }
+    const db = await client(start(dataDir));
+    expect((await db.query("SELECT count(*)::int AS runs FROM runs")).rows).toEqual([{ runs: 2 }]);
+    await db.end();
+  });
+});
