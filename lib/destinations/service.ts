@@ -282,6 +282,8 @@ export async function applySetBroadcast(tx: Tx, actor: ChangeActor, input: z.inp
   const before = await tx.workspace.findUniqueOrThrow({ where: { id: actor.workspaceId }, select: { broadcastEnabled: true } });
   if (before.broadcastEnabled === enabled) return { enabled };
   await tx.workspace.update({ where: { id: actor.workspaceId }, data: { broadcastEnabled: enabled } });
+  // Deliveries held while it was off get their retry window from now (lib/delivery/drain.ts).
+  if (enabled) await tx.destination.updateMany({ where: { workspaceId: actor.workspaceId, deletedAt: null }, data: { resumedAt: new Date() } });
   invalidateIngestConfig(actor.workspaceId);
   await recordAudit(tx, {
     workspaceId: actor.workspaceId,
@@ -354,6 +356,8 @@ export async function applyUpdateDestination(
     if (patch[key] !== undefined) (data as Record<string, unknown>)[key] = patch[key];
   }
   if (patch.filterRules !== undefined) data.filterRules = patch.filterRules === null ? Prisma.DbNull : patch.filterRules;
+  // Enabled again: deliveries held while it was disabled get their retry window from now.
+  if (patch.enabled && !row.enabled) data.resumedAt = new Date();
   const before = toView(row);
   const updated = await tx.destination.update({ where: { id: row.id }, data: { ...data, version: { increment: 1 } } });
   invalidateIngestConfig(actor.workspaceId);
@@ -392,13 +396,17 @@ export async function applyPauseDestination(tx: Tx, actor: ChangeActor, input: {
   return toView(updated);
 }
 
-/** Resumes a paused or auto-paused destination; clears the failure streak so it is not paused again at once. */
+/**
+ * Resumes a paused or auto-paused destination; clears the failure streak so it is not paused again
+ * at once. The deliveries held meanwhile go out (the caller kicks), each with a full retry window
+ * from now (resumedAt).
+ */
 export async function applyResumeDestination(tx: Tx, actor: ChangeActor, input: { destinationId: string }): Promise<DestinationView> {
   const row = await findDestination(tx, actor.workspaceId, input.destinationId);
   if (row.status === "active") return toView(row);
   const updated = await tx.destination.update({
     where: { id: row.id },
-    data: { status: "active", statusReason: null, consecutiveFailures: 0, failingSince: null, version: { increment: 1 } },
+    data: { status: "active", statusReason: null, consecutiveFailures: 0, failingSince: null, resumedAt: new Date(), version: { increment: 1 } },
   });
   invalidateIngestConfig(actor.workspaceId);
   await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.resume", targetType: "destination", targetId: row.id, before: { status: row.status, statusReason: row.statusReason }, after: { status: "active" } });
