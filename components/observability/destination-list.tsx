@@ -34,7 +34,7 @@ import { summarizeFilter } from "./filter-builder-state";
 import { destinationPath } from "./paths";
 import { PlatformIcon } from "./platform-icon";
 import { formatRate } from "./sampling-scale";
-import { DestinationStatusBadge, useBroadcastAccess } from "./status";
+import { DestinationStatusBadge, pausedToast, resumedToast, useBroadcastAccess } from "./status";
 
 /** The later of two ISO timestamps (either may be missing). */
 function latest(a: string | null, b: string | null): string | null {
@@ -66,7 +66,7 @@ function usePauseResume(workspaceId: string, destination: Destination) {
       if (!isChangeProposed(error)) toast.error(`Could not ${action} "${destination.name}": ${errorMessage(error)}`);
     },
     onSuccess: (updated, action) => {
-      toast.success(`"${updated.name}" ${action === "pause" ? "paused: traces wait until you resume it" : "resumed"}`);
+      toast.success(action === "pause" ? pausedToast(updated.name) : resumedToast(updated.name));
       queryClient.setQueryData(observabilityKeys.destination(workspaceId, updated.id), updated);
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: observabilityKeys.all(workspaceId) }),
