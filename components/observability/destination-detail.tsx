@@ -124,7 +124,7 @@ function Header({ destination, type }: { destination: Destination; type: Destina
       )}
       {destination.status === "paused" && <p className="text-muted-foreground text-sm">Paused. {TRACES_WHEN.paused}</p>}
       <SavedTestDialog destination={destination} open={dialog === "test"} onOpenChange={close} />
-      <TestTraceDialog open={dialog === "trace"} onOpenChange={close} destinationNames={{ [destination.id]: destination.name }} />
+      <TestTraceDialog open={dialog === "trace"} onOpenChange={close} destination={destination} />
       <DeleteDestinationDialog
         destination={destination}
         open={dialog === "delete"}

@@ -80,7 +80,7 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
   };
 
   const test = useMutation({
-    mutationFn: () => observabilityApi.testUnsaved(workspaceId, { type: type.type, config, destinationId: destination?.id }),
+    mutationFn: () => observabilityApi.testUnsaved(workspaceId, { type: type.type, config, destinationId: destination?.id, privacyMode: routing.privacyMode }),
     onSuccess: (result) => setLastTest({ config: configKey, result }),
     onError: (error) => showErrors(fieldErrorsOf(error)),
   });

@@ -84,7 +84,7 @@ export const updateDestinationSchema = z
 export type UpdateDestinationInput = z.input<typeof updateDestinationSchema>;
 
 export const testUnsavedSchema = z
-  .object({ type: z.string().min(1).max(64), config: configInput, destinationId: z.string().min(1).max(64).optional() })
+  .object({ type: z.string().min(1).max(64), config: configInput, destinationId: z.string().min(1).max(64).optional(), privacyMode: z.boolean().optional() })
   .strict();
 
 export const broadcastSchema = z.object({ enabled: z.boolean() }).strict();
@@ -498,18 +498,20 @@ export async function replay(ctx: WorkspaceContext, destinationId: string, input
 
 // ───────────── test connection ─────────────
 
+// The test trace is shaped by the destination's privacy mode, as its deliveries are.
 export async function testSavedDestination(ctx: WorkspaceContext, destinationId: string): Promise<TestResult> {
   const row = await findDestination(prisma, ctx.workspace.id, destinationId);
   const def = definitionFor(row.type);
-  return runDestinationTest(def, validateConfig(def, mergeConfig(def, row, {})));
+  return runDestinationTest(def, validateConfig(def, mergeConfig(def, row, {})), { privacyMode: row.privacyMode });
 }
 
 /**
  * Tests form values before they are saved. With `destinationId` (editing), masked or omitted
- * secrets are taken from the stored destination, which must be of the same type.
+ * secrets are taken from the stored destination, which must be of the same type. `privacyMode` is
+ * the form's; without it, the stored destination's (off for a new one).
  */
 export async function testUnsavedDestination(ctx: WorkspaceContext, input: z.input<typeof testUnsavedSchema>): Promise<TestResult> {
-  const { type, config, destinationId } = parseInput(testUnsavedSchema, input);
+  const { type, config, destinationId, privacyMode } = parseInput(testUnsavedSchema, input);
   const def = definitionFor(type);
   let stored: Destination | null = null;
   if (destinationId) {
@@ -518,7 +520,7 @@ export async function testUnsavedDestination(ctx: WorkspaceContext, input: z.inp
       throw new ApiError(400, "invalid_request", "destinationId is a destination of another type", [{ path: "destinationId", message: `Is a ${stored.type} destination` }]);
     }
   }
-  return runDestinationTest(def, validateConfig(def, mergeConfig(def, stored, config)));
+  return runDestinationTest(def, validateConfig(def, mergeConfig(def, stored, config)), { privacyMode: privacyMode ?? stored?.privacyMode ?? false });
 }
 
 // ───────────── health, delivery log, test trace ─────────────
@@ -551,9 +553,13 @@ export async function getDeliveries(ctx: WorkspaceContext, destinationId: string
 /**
  * "Send test trace": a sample trace marked is_test goes through the real pipeline (routing,
  * outbox, drain) of the workspace, without an API key, so it reaches the destinations that have
- * no API-key include list. Returns the delivery rows it created.
+ * no API-key include list: every such destination of the workspace, or with `destinationId` (sent
+ * from that destination's page) that one only. Returns the delivery rows it created, with the
+ * names of their destinations.
  */
-export async function sendTestTrace(ctx: WorkspaceContext) {
+export async function sendTestTrace(ctx: WorkspaceContext, opts: { destinationId?: string } = {}) {
+  // Another workspace's id, or a deleted destination's, is a 404 (never routed to: routing is per workspace).
+  if (opts.destinationId !== undefined) await findDestination(prisma, ctx.workspace.id, opts.destinationId);
   const now = new Date();
   const sample = sampleTrace();
   const input = traceInput.parse({
@@ -568,13 +574,13 @@ export async function sendTestTrace(ctx: WorkspaceContext) {
     session_id: `tracecast-test-${now.getTime()}`,
     trace: { trace_name: "Tracecast test trace", generation_name: "Test Generation", "tracecast.test": true },
   });
-  const { ids } = await acceptTraces({ apiKey: null, workspace: ctx.workspace }, [input], { isTest: true });
+  const { ids } = await acceptTraces({ apiKey: null, workspace: ctx.workspace }, [input], { isTest: true, onlyDestinationId: opts.destinationId });
   // The input has no id of its own, so the trace id is its storage id (TracePayload.id).
   const traceId = ids[0];
-  const deliveries = await prisma.delivery.findMany({
+  const rows = await prisma.delivery.findMany({
     where: { workspaceId: ctx.workspace.id, traceId },
-    select: { id: true, destinationId: true, status: true, createdAt: true },
+    select: { id: true, destinationId: true, status: true, createdAt: true, destination: { select: { name: true } } },
     orderBy: { createdAt: "asc" },
   });
-  return { traceId, deliveries };
+  return { traceId, deliveries: rows.map(({ destination, ...d }) => ({ ...d, destinationName: destination.name })) };
 }
