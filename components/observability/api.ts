@@ -154,7 +154,7 @@ export type RoutingPreviewInput = Pick<DestinationSettings, "filterRules" | "api
 
 const testTraceSchema = z.object({
   traceId: z.string(),
-  deliveries: z.array(z.object({ id: z.string(), destinationId: z.string(), status: z.enum(DELIVERY_STATUSES), createdAt: date })),
+  deliveries: z.array(z.object({ id: z.string(), destinationId: z.string(), destinationName: z.string(), status: z.enum(DELIVERY_STATUSES), createdAt: date })),
 }) satisfies z.ZodMiniType<Wire<Awaited<ReturnType<typeof sendTestTrace>>>>;
 export type TestTraceResult = z.infer<typeof testTraceSchema>;
 
@@ -195,7 +195,7 @@ export const observabilityApi = {
   update: (ws: string, id: string, patch: Partial<DestinationSettings> & { config?: Record<string, unknown> }) =>
     api.patch(path(ws, "destinations", id), z.object({ destination: destinationSchema }), patch).then((r) => r.destination),
   remove: (ws: string, id: string) => api.delete(path(ws, "destinations", id), noContent),
-  testUnsaved: (ws: string, input: { type: string; config: Record<string, unknown>; destinationId?: string }) =>
+  testUnsaved: (ws: string, input: { type: string; config: Record<string, unknown>; destinationId?: string; privacyMode?: boolean }) =>
     api.post(path(ws, "destinations", "test"), z.object({ result: testResultSchema }), input).then((r) => r.result),
   testSaved: (ws: string, id: string) =>
     api.post(path(ws, "destinations", id, "test"), z.object({ result: testResultSchema })).then((r) => r.result),
@@ -214,6 +214,8 @@ export const observabilityApi = {
   health: (ws: string, id: string, window: HealthWindow) =>
     api.get(`${path(ws, "destinations", id, "health")}?window=${window}`, z.object({ health: healthSchema })).then((r) => r.health),
   setupSql: (ws: string, id: string) => api.get(path(ws, "destinations", id, "setup-sql"), z.object({ sql: z.string() })).then((r) => r.sql),
-  sendTestTrace: (ws: string) => api.post(path(ws, "test-trace"), testTraceSchema),
+  /** To every destination of the workspace that takes it, or with `destinationId` to that one only. */
+  sendTestTrace: (ws: string, destinationId?: string) =>
+    api.post(destinationId ? path(ws, "destinations", destinationId, "test-trace") : path(ws, "test-trace"), testTraceSchema),
   routingPreview: (ws: string, settings: RoutingPreviewInput) => api.post(path(ws, "destinations", "routing-preview"), routingPreviewSchema, settings),
 };

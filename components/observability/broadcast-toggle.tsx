@@ -6,7 +6,7 @@ import { Switch } from "@/components/ui/switch";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
 import { toast } from "@/lib/toast";
 import { observabilityApi, observabilityKeys } from "./api";
-import { useBroadcastAccess } from "./status";
+import { TRACES_WHEN, useBroadcastAccess } from "./status";
 
 /** The workspace's master switch, flipped optimistically and rolled back if the server refuses. */
 export function BroadcastToggle() {
@@ -26,7 +26,7 @@ export function BroadcastToggle() {
       queryClient.setQueryData(key, context?.previous);
       if (!isChangeProposed(error)) toast.error(`Could not change broadcast: ${errorMessage(error)}`);
     },
-    onSuccess: ({ enabled }) => toast.success(enabled ? "Broadcast is on" : "Broadcast is off: nothing is sent"),
+    onSuccess: ({ enabled }) => toast.success(enabled ? "Broadcast is on" : "Broadcast is off: traces are stored, nothing is queued or sent"),
     onSettled: () => queryClient.invalidateQueries({ queryKey: key }),
   });
 
@@ -39,8 +39,8 @@ export function BroadcastToggle() {
         </h2>
         <p id="broadcast-description" className="text-muted-foreground max-w-2xl text-sm">
           When on, a trace of every LLM request made with this workspace&apos;s API keys is sent to each active destination
-          below. When off, nothing is sent to any destination; destinations and their settings are kept, ready for when you
-          turn it back on.
+          below (a paused one queues it until resumed). When off, nothing is sent to any destination: {TRACES_WHEN.broadcastOff}{" "}
+          Destinations and their settings are kept.
         </p>
         {broadcast.isError && <p className="text-destructive text-sm">Could not load the broadcast setting: {errorMessage(broadcast.error)}</p>}
       </div>

@@ -26,7 +26,7 @@ import { destinationPath, type DestinationTab } from "./paths";
 import { PlatformIcon } from "./platform-icon";
 import { ReplayDialog, RetryFailedDialog } from "./requeue-actions";
 import { formatRate } from "./sampling-scale";
-import { DestinationStatusBadge, useBroadcastAccess } from "./status";
+import { DestinationStatusBadge, pausedToast, resumedToast, TRACES_WHEN, useBroadcastAccess } from "./status";
 
 function SetupSql({ destinationId, typeName }: { destinationId: string; typeName: string }) {
   const { workspaceId } = useBroadcastAccess();
@@ -66,7 +66,7 @@ function Header({ destination, type }: { destination: Destination; type: Destina
     mutationFn: () => (paused ? observabilityApi.resume(workspaceId, destination.id) : observabilityApi.pause(workspaceId, destination.id)),
     onSuccess: (updated) => {
       queryClient.setQueryData(observabilityKeys.destination(workspaceId, updated.id), updated);
-      toast.success(updated.status === "active" ? `"${updated.name}" resumed` : `"${updated.name}" paused: traces wait until you resume it`);
+      toast.success(updated.status === "active" ? resumedToast(updated.name) : pausedToast(updated.name));
       return queryClient.invalidateQueries({ queryKey: observabilityKeys.all(workspaceId) });
     },
     onError: (error) => !isChangeProposed(error) && toast.error(errorMessage(error)),
@@ -119,11 +119,12 @@ function Header({ destination, type }: { destination: Destination; type: Destina
       </div>
       {destination.status === "auto_paused" && destination.statusReason && (
         <p role="alert" className="border-destructive/30 bg-destructive/5 text-destructive rounded-lg border px-3 py-2 text-sm">
-          {destination.statusReason}
+          {destination.statusReason} {TRACES_WHEN.paused}
         </p>
       )}
+      {destination.status === "paused" && <p className="text-muted-foreground text-sm">Paused. {TRACES_WHEN.paused}</p>}
       <SavedTestDialog destination={destination} open={dialog === "test"} onOpenChange={close} />
-      <TestTraceDialog open={dialog === "trace"} onOpenChange={close} destinationNames={{ [destination.id]: destination.name }} />
+      <TestTraceDialog open={dialog === "trace"} onOpenChange={close} destination={destination} />
       <DeleteDestinationDialog
         destination={destination}
         open={dialog === "delete"}

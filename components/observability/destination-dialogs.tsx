@@ -45,7 +45,7 @@ export function DeleteDestinationDialog({
       open={open}
       onOpenChange={onOpenChange}
       title={`Delete “${destination.name}”?`}
-      description="No more traces are sent to it, and traces still waiting for it are dropped. Its delivery log goes with it. To stop sending for a while instead, pause it."
+      description="No more traces are sent to it, and traces still waiting for it are dropped. Its delivery log goes with it. To stop sending for a while instead, pause it: new traces are then queued and held until you resume it."
       confirmLabel="Delete destination"
       mutation={remove}
     />

@@ -18,7 +18,7 @@ import { DestinationConfigForm } from "./destination-config-form";
 import { draftFromStored, draftToStored, emptyFilter, missingValues, type FilterDraft } from "./filter-builder-state";
 import { destinationPath } from "./paths";
 import { ApiKeyFilter, FilterRulesBuilder, PrivacyModeSwitch, RoutingPreview, SamplingControl } from "./routing-settings";
-import { useBroadcastAccess } from "./status";
+import { TRACES_WHEN, useBroadcastAccess } from "./status";
 import { TestResultPanel } from "./test-result";
 
 /** What the form sends for a saved config left untouched (to tell whether the connection changed). */
@@ -80,7 +80,7 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
   };
 
   const test = useMutation({
-    mutationFn: () => observabilityApi.testUnsaved(workspaceId, { type: type.type, config, destinationId: destination?.id }),
+    mutationFn: () => observabilityApi.testUnsaved(workspaceId, { type: type.type, config, destinationId: destination?.id, privacyMode: routing.privacyMode }),
     onSuccess: (result) => setLastTest({ config: configKey, result }),
     onError: (error) => showErrors(fieldErrorsOf(error)),
   });
@@ -151,7 +151,7 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
         {destination && (
           <FormField
             label="Enabled"
-            description="A disabled destination receives nothing and queues nothing, and keeps its settings."
+            description={`A disabled destination receives nothing and keeps its settings. ${TRACES_WHEN.disabled}`}
             className="grid-cols-[1fr_auto] items-center gap-x-4 [&>p]:col-span-2"
           >
             {(control) => (

@@ -34,7 +34,7 @@ import { summarizeFilter } from "./filter-builder-state";
 import { destinationPath } from "./paths";
 import { PlatformIcon } from "./platform-icon";
 import { formatRate } from "./sampling-scale";
-import { DestinationStatusBadge, useBroadcastAccess } from "./status";
+import { DestinationStatusBadge, pausedToast, resumedToast, useBroadcastAccess } from "./status";
 
 /** The later of two ISO timestamps (either may be missing). */
 function latest(a: string | null, b: string | null): string | null {
@@ -66,7 +66,7 @@ function usePauseResume(workspaceId: string, destination: Destination) {
       if (!isChangeProposed(error)) toast.error(`Could not ${action} "${destination.name}": ${errorMessage(error)}`);
     },
     onSuccess: (updated, action) => {
-      toast.success(`"${updated.name}" ${action === "pause" ? "paused: traces wait until you resume it" : "resumed"}`);
+      toast.success(action === "pause" ? pausedToast(updated.name) : resumedToast(updated.name));
       queryClient.setQueryData(observabilityKeys.destination(workspaceId, updated.id), updated);
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: observabilityKeys.all(workspaceId) }),
@@ -75,7 +75,7 @@ function usePauseResume(workspaceId: string, destination: Destination) {
 
 type RowDialog = "test" | "trace" | "delete" | null;
 
-function DestinationActions({ destination, names }: { destination: ListedDestination; names: Record<string, string> }) {
+function DestinationActions({ destination }: { destination: ListedDestination }) {
   const { workspaceId, canChange, canTest } = useBroadcastAccess();
   const router = useRouter();
   const [dialog, setDialog] = React.useState<RowDialog>(null);
@@ -119,21 +119,13 @@ function DestinationActions({ destination, names }: { destination: ListedDestina
         </DropdownMenuContent>
       </DropdownMenu>
       <SavedTestDialog destination={destination} open={dialog === "test"} onOpenChange={close} />
-      <TestTraceDialog open={dialog === "trace"} onOpenChange={close} destinationNames={names} />
+      <TestTraceDialog open={dialog === "trace"} onOpenChange={close} destination={destination} />
       <DeleteDestinationDialog destination={destination} open={dialog === "delete"} onOpenChange={close} />
     </>
   );
 }
 
-function DestinationRow({
-  destination,
-  typeName,
-  names,
-}: {
-  destination: ListedDestination;
-  typeName: string;
-  names: Record<string, string>;
-}) {
+function DestinationRow({ destination, typeName }: { destination: ListedDestination; typeName: string }) {
   const { workspaceId } = useBroadcastAccess();
   const { summary } = destination;
   const lastDeliveryAt = latest(destination.health.lastSuccessAt, destination.health.lastFailureAt);
@@ -175,7 +167,7 @@ function DestinationRow({
         )}
       </div>
       <div className="col-start-3 row-start-1 md:col-start-4">
-        <DestinationActions destination={destination} names={names} />
+        <DestinationActions destination={destination} />
       </div>
       <div className="col-span-2 col-start-2 flex items-center gap-3 md:col-span-1 md:col-start-3 md:row-start-1">
         <Sparkline
@@ -204,11 +196,10 @@ function DestinationRow({
 
 export function DestinationList({ destinations, types }: { destinations: ListedDestination[]; types: DestinationType[] | undefined }) {
   const typeNames = Object.fromEntries((types ?? []).map((t) => [t.type, t.name]));
-  const names = Object.fromEntries(destinations.map((d) => [d.id, d.name]));
   return (
     <ul aria-label="Destinations" className="divide-y rounded-lg border">
       {destinations.map((d) => (
-        <DestinationRow key={d.id} destination={d} typeName={typeNames[d.type] ?? d.type} names={names} />
+        <DestinationRow key={d.id} destination={d} typeName={typeNames[d.type] ?? d.type} />
       ))}
     </ul>
   );

@@ -84,11 +84,7 @@ export function ObservabilityScreen() {
           {(rows) => <DestinationList destinations={rows} types={types.data} />}
         </QueryView>
       </section>
-      <TestTraceDialog
-        open={testTraceOpen}
-        onOpenChange={setTestTraceOpen}
-        destinationNames={Object.fromEntries((destinations.data ?? []).map((d) => [d.id, d.name]))}
-      />
+      <TestTraceDialog open={testTraceOpen} onOpenChange={setTestTraceOpen} />
     </div>
   );
 }

@@ -4,26 +4,41 @@ import { useCurrentWorkspace } from "@/components/shell/workspace-context";
 import { broadcastChangeMode, can } from "@/lib/auth/permissions";
 import type { DeliveryStatus, Destination } from "./api";
 
+/**
+ * What happens to new traces in each state, said the same way everywhere (tests/delivery/destination-states.test.ts
+ * proves each sentence).
+ */
+export const TRACES_WHEN = {
+  paused: "New traces are queued and held; resuming sends them all.",
+  disabled: "New traces are not queued for it (a replay can send them later); traces queued before wait until it is enabled.",
+  broadcastOff:
+    "New traces are stored but queued for no destination (a replay can send them later); traces queued before wait until broadcast is on.",
+} as const;
+
+export const pausedToast = (name: string) => `"${name}" paused: new traces are queued and held until you resume it`;
+export const resumedToast = (name: string) => `"${name}" resumed: the traces queued while it was paused are being sent`;
+
 export function DestinationStatusBadge({ destination }: { destination: Pick<Destination, "enabled" | "status" | "statusReason"> }) {
   if (!destination.enabled) {
     return (
-      <Badge variant="muted" title="Saved as disabled: nothing is sent until it is enabled in its settings">
+      <Badge variant="muted" title={`Disabled. ${TRACES_WHEN.disabled}`}>
         Disabled
       </Badge>
     );
   }
+  const held = [destination.statusReason, TRACES_WHEN.paused].filter(Boolean).join(" ");
   switch (destination.status) {
     case "active":
       return <Badge variant="success">Active</Badge>;
     case "paused":
       return (
-        <Badge variant="muted" title={destination.statusReason ?? undefined}>
+        <Badge variant="muted" title={held}>
           Paused
         </Badge>
       );
     case "auto_paused":
       return (
-        <Badge variant="destructive" title={destination.statusReason ?? undefined}>
+        <Badge variant="destructive" title={held}>
           Auto-paused
         </Badge>
       );

@@ -36,22 +36,23 @@ function useDeliveryRows(workspaceId: string, sent: TestTraceResult | null, star
 /**
  * "Send test trace": a canned trace goes through the real pipeline (routing, sampling, filters,
  * privacy, delivery) and the dialog shows which destinations it was routed to and how each
- * delivery ends.
+ * delivery ends. With `destination` (opened from that destination's row or page) it goes to that
+ * destination only; without, to every destination of the workspace that takes it.
  */
 export function TestTraceDialog({
   open,
   onOpenChange,
-  destinationNames,
+  destination,
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
-  destinationNames: Record<string, string>;
+  destination?: { id: string; name: string };
 }) {
   const { workspaceId } = useBroadcastAccess();
   const queryClient = useQueryClient();
   const [startedAt, setStartedAt] = React.useState(0);
   const send = useMutation({
-    mutationFn: () => observabilityApi.sendTestTrace(workspaceId),
+    mutationFn: () => observabilityApi.sendTestTrace(workspaceId, destination?.id),
     onMutate: () => setStartedAt(Date.now()),
     onSettled: () => queryClient.invalidateQueries({ queryKey: observabilityKeys.destinations(workspaceId) }),
   });
@@ -70,7 +71,14 @@ export function TestTraceDialog({
           <DialogTitle>Send a test trace</DialogTitle>
           <DialogDescription>
             A canned LLM trace (marked as a test) goes through the real pipeline — API-key filter, sampling, filter rules,
-            privacy mode — to every destination of this workspace that takes traces without an API key.
+            privacy mode —{" "}
+            {destination ? (
+              <>
+                to <strong className="text-foreground">{destination.name}</strong> only, if it takes traces without an API key.
+              </>
+            ) : (
+              "to every destination of this workspace that takes traces without an API key."
+            )}
           </DialogDescription>
         </DialogHeader>
         <FormError message={send.error ? errorMessage(send.error) : null} />
@@ -81,14 +89,15 @@ export function TestTraceDialog({
             </p>
             {rows.length === 0 ? (
               <p className="text-sm">
-                No destination took this trace: it was filtered out, sampled out, or broadcast is off.
+                {destination ? `${destination.name} did not take this trace` : "No destination took this trace"}: it was left
+                out by an API-key include list, filtered out or sampled out, the destination is disabled, or broadcast is off.
               </p>
             ) : (
               <ul className="grid gap-2" aria-label="Deliveries of the test trace">
                 {rows.map((row) => (
                   <li key={row.id} className="flex items-center justify-between gap-3 rounded-md border px-3 py-2 text-sm">
                     <div className="grid min-w-0">
-                      <span className="truncate font-medium">{destinationNames[row.destinationId] ?? row.destinationId}</span>
+                      <span className="truncate font-medium">{row.destinationName}</span>
                       {row.lastError && <span className="text-destructive truncate text-xs">{row.lastError}</span>}
                     </div>
                     <span className="flex items-center gap-2">

@@ -69,6 +69,8 @@ async function loadTraces(rows: ClaimedDelivery[], privacyMode: boolean): Promis
 
 type Prepared = {
   version: number;
+  /** Destination.resumedAt: rows queued before it count their retry window from it. */
+  resumedAt: Date | null;
   privacyMode: boolean;
   def: DestinationDefinition;
   config?: Record<string, unknown>;
@@ -82,17 +84,26 @@ async function prepare(destinationId: string, previous: Prepared | undefined): P
   if (!row.workspace.broadcastEnabled) return "broadcast is off for the workspace";
   if (!row.enabled) return "destination disabled";
   if (row.status !== "active") return `destination ${row.status}`;
-  if (previous && previous.version === row.version) return previous;
+  // resumedAt is read anew: turning broadcast back on sets it without a new version.
+  if (previous && previous.version === row.version) return { ...previous, resumedAt: row.resumedAt };
   const def = getDefinition(row.type) as DestinationDefinition | undefined;
   if (!def) return `unknown destination type "${row.type}"`;
   try {
-    return { version: row.version, privacyMode: row.privacyMode, def, config: resolveConfig(def, row) };
+    return { version: row.version, resumedAt: row.resumedAt, privacyMode: row.privacyMode, def, config: resolveConfig(def, row) };
   } catch (err) {
     // Retryable: the fix (editing the destination, restoring a key to TRACECAST_KEYS) is outside
     // the traces, and the queued rows should be delivered once it is made.
     const configError = new DeliveryError("config", `The destination's configuration cannot be used: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
-    return { version: row.version, privacyMode: row.privacyMode, def, configError };
+    return { version: row.version, resumedAt: row.resumedAt, privacyMode: row.privacyMode, def, configError };
   }
+}
+
+/**
+ * When the row's retry window starts: when it was queued, or when the destination last resumed
+ * delivering if that is later (a row held through a long pause gets a full window after Resume).
+ */
+function queuedAt(row: ClaimedDelivery, destination: Prepared): Date {
+  return destination.resumedAt && destination.resumedAt > row.createdAt ? destination.resumedAt : row.createdAt;
 }
 
 /**
@@ -141,7 +152,7 @@ export async function drainDestination(destinationId: string, opts: { maxBatches
         const message = describe(error);
         if (error.retryable) {
           for (const { row } of group) {
-            const decision = nextAttempt({ attempts: row.attempts, queuedAt: row.createdAt, now, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs });
+            const decision = nextAttempt({ attempts: row.attempts, queuedAt: queuedAt(row, destination), now, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs });
             if (decision.retry) {
               await recordRetry(row.id, claim.token, { at: decision.at, status: error.status ?? null, error: message });
               result.retrying++;

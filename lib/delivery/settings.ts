@@ -12,7 +12,7 @@ function positiveNumber(name: string, fallback: number): number {
 export type DispatcherMode = "inline" | "inngest" | "none";
 
 export const deliverySettings = {
-  /** How long a delivery is retried, counted from when it was queued, before it is marked failed. */
+  /** How long a delivery is retried before it is marked failed, counted from when it was queued (or its destination last resumed, if later: lib/delivery/drain.ts). */
   retryWindowMs: () => positiveNumber("TRACECAST_RETRY_WINDOW_HOURS", 24) * 3_600_000,
   /** A destination failing without a single success for this long is paused automatically. */
   autoPauseAfterMs: () => positiveNumber("TRACECAST_AUTO_PAUSE_AFTER_MINUTES", 360) * 60_000,

@@ -17,6 +17,7 @@ import { credentialsInHeaders, maskHeaders, maskSecretsIn, secretForms, secretSt
 import { assertAllowedUrl, blockedAddressReason, BlockedTargetError, guardedLookup, ipLiteralOf, privateTargetsAllowed, type LookupFunction } from "./ssrf";
 import type { DeliverContext, DestinationDefinition, HttpResult, OutboundRequest, OutboundTrace, TestResult } from "./types";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
+import { applyPrivacy } from "@/lib/traces/normalize";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 /** Most response bytes read; the rest is discarded (we only keep an excerpt for logs and the UI). */
@@ -235,7 +236,8 @@ function shownRequest(req: OutboundRequest, secrets: string[]): NonNullable<Test
 
 /**
  * "Test connection": the definition's own `test`, or by default one synthetic test trace
- * (connectionTestTrace, is_test=true) sent through the same path as real traffic.
+ * (connectionTestTrace, is_test=true) sent through the same path as real traffic, in privacy mode
+ * (applyPrivacy) when the destination is in it, as its deliveries are.
  *
  * The default is strict: only a 2xx passes. OpenRouter's webhook test accepts a 400 because it
  * sends an *empty* payload that some endpoints reject; we send a complete, schema-correct trace,
@@ -245,7 +247,7 @@ function shownRequest(req: OutboundRequest, secrets: string[]): NonNullable<Test
 export async function runDestinationTest<S extends z.ZodObject>(
   def: DestinationDefinition<S>,
   config: z.output<S>,
-  opts: Omit<DeliverContextOptions, "timeoutMs"> = {},
+  { privacyMode = false, ...opts }: Omit<DeliverContextOptions, "timeoutMs"> & { privacyMode?: boolean } = {},
 ): Promise<TestResult> {
   const secrets = secretForms(secretValuesOf(def, config));
   const timeoutMs = def.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -258,7 +260,8 @@ export async function runDestinationTest<S extends z.ZodObject>(
       return { ok: false, status: error.status, message: error.message, responseBody: error.responseBody };
     }
   }
-  const trace = outbound(connectionTestTrace(), 1, `test-${randomUUID()}`);
+  const fixture = connectionTestTrace();
+  const trace = outbound(privacyMode ? applyPrivacy(fixture) : fixture, 1, `test-${randomUUID()}`);
   const requests = def.encode ? safeEncode(def, trace, config) : undefined;
   const request = requests?.[0] ? shownRequest(requests[0], secrets) : undefined;
   try {

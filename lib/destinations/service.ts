@@ -84,7 +84,7 @@ export const updateDestinationSchema = z
 export type UpdateDestinationInput = z.input<typeof updateDestinationSchema>;
 
 export const testUnsavedSchema = z
-  .object({ type: z.string().min(1).max(64), config: configInput, destinationId: z.string().min(1).max(64).optional() })
+  .object({ type: z.string().min(1).max(64), config: configInput, destinationId: z.string().min(1).max(64).optional(), privacyMode: z.boolean().optional() })
   .strict();
 
 export const broadcastSchema = z.object({ enabled: z.boolean() }).strict();
@@ -282,6 +282,8 @@ export async function applySetBroadcast(tx: Tx, actor: ChangeActor, input: z.inp
   const before = await tx.workspace.findUniqueOrThrow({ where: { id: actor.workspaceId }, select: { broadcastEnabled: true } });
   if (before.broadcastEnabled === enabled) return { enabled };
   await tx.workspace.update({ where: { id: actor.workspaceId }, data: { broadcastEnabled: enabled } });
+  // Deliveries held while it was off get their retry window from now (lib/delivery/drain.ts).
+  if (enabled) await tx.destination.updateMany({ where: { workspaceId: actor.workspaceId, deletedAt: null }, data: { resumedAt: new Date() } });
   invalidateIngestConfig(actor.workspaceId);
   await recordAudit(tx, {
     workspaceId: actor.workspaceId,
@@ -354,6 +356,8 @@ export async function applyUpdateDestination(
     if (patch[key] !== undefined) (data as Record<string, unknown>)[key] = patch[key];
   }
   if (patch.filterRules !== undefined) data.filterRules = patch.filterRules === null ? Prisma.DbNull : patch.filterRules;
+  // Enabled again: deliveries held while it was disabled get their retry window from now.
+  if (patch.enabled && !row.enabled) data.resumedAt = new Date();
   const before = toView(row);
   const updated = await tx.destination.update({ where: { id: row.id }, data: { ...data, version: { increment: 1 } } });
   invalidateIngestConfig(actor.workspaceId);
@@ -392,13 +396,17 @@ export async function applyPauseDestination(tx: Tx, actor: ChangeActor, input: {
   return toView(updated);
 }
 
-/** Resumes a paused or auto-paused destination; clears the failure streak so it is not paused again at once. */
+/**
+ * Resumes a paused or auto-paused destination; clears the failure streak so it is not paused again
+ * at once. The deliveries held meanwhile go out (the caller kicks), each with a full retry window
+ * from now (resumedAt).
+ */
 export async function applyResumeDestination(tx: Tx, actor: ChangeActor, input: { destinationId: string }): Promise<DestinationView> {
   const row = await findDestination(tx, actor.workspaceId, input.destinationId);
   if (row.status === "active") return toView(row);
   const updated = await tx.destination.update({
     where: { id: row.id },
-    data: { status: "active", statusReason: null, consecutiveFailures: 0, failingSince: null, version: { increment: 1 } },
+    data: { status: "active", statusReason: null, consecutiveFailures: 0, failingSince: null, resumedAt: new Date(), version: { increment: 1 } },
   });
   invalidateIngestConfig(actor.workspaceId);
   await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.resume", targetType: "destination", targetId: row.id, before: { status: row.status, statusReason: row.statusReason }, after: { status: "active" } });
@@ -490,18 +498,20 @@ export async function replay(ctx: WorkspaceContext, destinationId: string, input
 
 // ───────────── test connection ─────────────
 
+// The test trace is shaped by the destination's privacy mode, as its deliveries are.
 export async function testSavedDestination(ctx: WorkspaceContext, destinationId: string): Promise<TestResult> {
   const row = await findDestination(prisma, ctx.workspace.id, destinationId);
   const def = definitionFor(row.type);
-  return runDestinationTest(def, validateConfig(def, mergeConfig(def, row, {})));
+  return runDestinationTest(def, validateConfig(def, mergeConfig(def, row, {})), { privacyMode: row.privacyMode });
 }
 
 /**
  * Tests form values before they are saved. With `destinationId` (editing), masked or omitted
- * secrets are taken from the stored destination, which must be of the same type.
+ * secrets are taken from the stored destination, which must be of the same type. `privacyMode` is
+ * the form's; without it, the stored destination's (off for a new one).
  */
 export async function testUnsavedDestination(ctx: WorkspaceContext, input: z.input<typeof testUnsavedSchema>): Promise<TestResult> {
-  const { type, config, destinationId } = parseInput(testUnsavedSchema, input);
+  const { type, config, destinationId, privacyMode } = parseInput(testUnsavedSchema, input);
   const def = definitionFor(type);
   let stored: Destination | null = null;
   if (destinationId) {
@@ -510,7 +520,7 @@ export async function testUnsavedDestination(ctx: WorkspaceContext, input: z.inp
       throw new ApiError(400, "invalid_request", "destinationId is a destination of another type", [{ path: "destinationId", message: `Is a ${stored.type} destination` }]);
     }
   }
-  return runDestinationTest(def, validateConfig(def, mergeConfig(def, stored, config)));
+  return runDestinationTest(def, validateConfig(def, mergeConfig(def, stored, config)), { privacyMode: privacyMode ?? stored?.privacyMode ?? false });
 }
 
 // ───────────── health, delivery log, test trace ─────────────
@@ -543,9 +553,13 @@ export async function getDeliveries(ctx: WorkspaceContext, destinationId: string
 /**
  * "Send test trace": a sample trace marked is_test goes through the real pipeline (routing,
  * outbox, drain) of the workspace, without an API key, so it reaches the destinations that have
- * no API-key include list. Returns the delivery rows it created.
+ * no API-key include list: every such destination of the workspace, or with `destinationId` (sent
+ * from that destination's page) that one only. Returns the delivery rows it created, with the
+ * names of their destinations.
  */
-export async function sendTestTrace(ctx: WorkspaceContext) {
+export async function sendTestTrace(ctx: WorkspaceContext, opts: { destinationId?: string } = {}) {
+  // Another workspace's id, or a deleted destination's, is a 404 (never routed to: routing is per workspace).
+  if (opts.destinationId !== undefined) await findDestination(prisma, ctx.workspace.id, opts.destinationId);
   const now = new Date();
   const sample = sampleTrace();
   const input = traceInput.parse({
@@ -560,13 +574,13 @@ export async function sendTestTrace(ctx: WorkspaceContext) {
     session_id: `tracecast-test-${now.getTime()}`,
     trace: { trace_name: "Tracecast test trace", generation_name: "Test Generation", "tracecast.test": true },
   });
-  const { ids } = await acceptTraces({ apiKey: null, workspace: ctx.workspace }, [input], { isTest: true });
+  const { ids } = await acceptTraces({ apiKey: null, workspace: ctx.workspace }, [input], { isTest: true, onlyDestinationId: opts.destinationId });
   // The input has no id of its own, so the trace id is its storage id (TracePayload.id).
   const traceId = ids[0];
-  const deliveries = await prisma.delivery.findMany({
+  const rows = await prisma.delivery.findMany({
     where: { workspaceId: ctx.workspace.id, traceId },
-    select: { id: true, destinationId: true, status: true, createdAt: true },
+    select: { id: true, destinationId: true, status: true, createdAt: true, destination: { select: { name: true } } },
     orderBy: { createdAt: "asc" },
   });
-  return { traceId, deliveries };
+  return { traceId, deliveries: rows.map(({ destination, ...d }) => ({ ...d, destinationName: destination.name })) };
 }

@@ -12,7 +12,12 @@ import { createRouter, ROUTABLE_DESTINATION_SELECT, type RoutableDestination, ty
 import { newTraceId, normalizeTrace } from "@/lib/traces/normalize";
 import type { ParsedTraceInput, Trace } from "@/lib/traces/schema";
 
-export type AcceptOptions = { headerSessionId?: string; isTest?: boolean };
+export type AcceptOptions = {
+  headerSessionId?: string;
+  isTest?: boolean;
+  /** Queue for this destination only (if its routing takes the traces): a test trace sent from its page. */
+  onlyDestinationId?: string;
+};
 
 /**
  * Who submits the traces: an API key, or the app itself (apiKey null: "Send test trace"). A
@@ -32,7 +37,8 @@ export type AcceptResult = {
  *
  * Every trace is stored, even when the workspace's broadcast switch is off (then no Delivery rows
  * are created): stored traces can be replayed to destinations later, and turning broadcast off
- * must not silently lose data the apps already sent.
+ * must not silently lose data the apps already sent. Paused and auto-paused destinations get their
+ * rows like active ones; the rows wait for Resume (lib/routing/route.ts).
  *
  * TracePayload.id is always a fresh `gen-<uuid>` (the trace's own id when the caller gave none):
  * a caller-given id is only unique per caller, and using it as the global primary key would let
@@ -51,11 +57,12 @@ export async function acceptTraces(ctx: IngestContext, inputs: ParsedTraceInput[
     });
     return { storageId, trace };
   });
-  const destinationIds = await commit({ ctx, receivedAt, traces });
+  const { routed, deliverable } = await commit({ ctx, receivedAt, traces, onlyDestinationId: opts.onlyDestinationId });
   // After the response, so dispatching never adds latency to ingestion. A failed kick only delays
-  // delivery: the Delivery rows are committed, and the dispatcher's sweep picks them up.
-  if (destinationIds.length) afterResponse(() => kickDestinations([...new Set(destinationIds)]));
-  return { ids: traces.map((t) => t.trace.id), routed: destinationIds.length };
+  // delivery: the Delivery rows are committed, and the dispatcher's sweep picks them up. Rows held
+  // for a paused destination are not kicked: Resume kicks them.
+  if (deliverable.length) afterResponse(() => kickDestinations([...new Set(deliverable)]));
+  return { ids: traces.map((t) => t.trace.id), routed };
 }
 
 // ───────────── group commit ─────────────
@@ -73,10 +80,14 @@ type CommitRequest = {
   ctx: IngestContext;
   receivedAt: Date;
   traces: { storageId: string; trace: Trace }[];
+  onlyDestinationId?: string;
 };
 
-/** A queued request and its caller's promise, which resolves with one destination id per Delivery row. */
-type Queued = { request: CommitRequest; resolve: (destinationIds: string[]) => void; reject: (err: unknown) => void };
+/** What one request's commit queued: its Delivery rows, and the destinations to kick (not paused). */
+type Committed = { routed: number; deliverable: string[] };
+
+/** A queued request and its caller's promise. */
+type Queued = { request: CommitRequest; resolve: (committed: Committed) => void; reject: (err: unknown) => void };
 
 /** Most traces in one commit (bounds the statement size; a request's own batch is never split). */
 const MAX_TRACES_PER_COMMIT = 1000;
@@ -84,7 +95,7 @@ const MAX_TRACES_PER_COMMIT = 1000;
 const queue: Queued[] = [];
 let committing = false;
 
-function commit(request: CommitRequest): Promise<string[]> {
+function commit(request: CommitRequest): Promise<Committed> {
   return new Promise((resolve, reject) => {
     queue.push({ request, resolve, reject });
     if (!committing) void drainQueue();
@@ -116,7 +127,7 @@ async function drainQueue(): Promise<void> {
           continue;
         }
         // One request's failure must not fail the others it happened to share a commit with.
-        for (const q of batch) await store([q.request]).then(([ids]) => q.resolve(ids), q.reject);
+        for (const q of batch) await store([q.request]).then(([committed]) => q.resolve(committed), q.reject);
       }
     }
   } finally {
@@ -127,30 +138,32 @@ async function drainQueue(): Promise<void> {
 type PayloadRow = { id: string; workspaceId: string; apiKeyId: string | null; sizeBytes: number; isTest: boolean; receivedAt: string };
 type DeliveryRow = { id: string; traceId: string; destinationId: string; workspaceId: string; samplingRate: number; queuedAt: string };
 
-/** Routes and stores a batch of requests in one statement; returns each request's routed destination ids. */
-async function store(batch: CommitRequest[]): Promise<string[][]> {
+/** Routes and stores a batch of requests in one statement; returns what each request queued. */
+async function store(batch: CommitRequest[]): Promise<Committed[]> {
   const broadcasting = [...new Set(batch.filter((r) => r.ctx.workspace.broadcastEnabled).map((r) => r.ctx.workspace.id))];
   const routers = await routersFor(broadcasting);
 
   /** TracePayload rows as JSON text (see payloadJson). */
   const payloads: string[] = [];
   const deliveries: DeliveryRow[] = [];
-  const routed = batch.map(({ ctx, receivedAt, traces }) => {
+  const routed = batch.map(({ ctx, receivedAt, traces, onlyDestinationId }) => {
     const workspaceId = ctx.workspace.id;
     const apiKeyId = ctx.apiKey?.id ?? null;
     const route = routers.get(workspaceId);
     const at = receivedAt.toISOString();
-    const destinationIds: string[] = [];
+    const committed: Committed = { routed: 0, deliverable: [] };
     for (const { storageId, trace } of traces) {
       const data = JSON.stringify(trace);
       const sizeBytes = Buffer.byteLength(data);
       payloads.push(payloadJson(data, { id: storageId, workspaceId, apiKeyId, sizeBytes, isTest: trace.is_test, receivedAt: at }));
-      for (const { destinationId, samplingRate } of route?.(trace, apiKeyId) ?? []) {
+      for (const { destinationId, samplingRate, held } of route?.(trace, apiKeyId) ?? []) {
+        if (onlyDestinationId !== undefined && destinationId !== onlyDestinationId) continue;
         deliveries.push({ id: `dlv_${randomUUID()}`, traceId: storageId, destinationId, workspaceId, samplingRate, queuedAt: at });
-        destinationIds.push(destinationId);
+        committed.routed++;
+        if (!held) committed.deliverable.push(destinationId);
       }
     }
-    return destinationIds;
+    return committed;
   });
   await insertTracesWithDeliveries(payloads, deliveries);
   return routed;
@@ -183,7 +196,7 @@ const SELECT_ROUTABLE_DESTINATIONS = `
     .map((column) => `"${column}"`)
     .join(", ")}
   FROM "Destination"
-  WHERE "workspaceId" = $1 AND "deletedAt" IS NULL AND enabled AND status = 'active'`;
+  WHERE "workspaceId" = $1 AND "deletedAt" IS NULL AND enabled`;
 
 /**
  * Inserts the traces and their outbox rows in ONE statement (a data-modifying CTE), which is

@@ -128,7 +128,7 @@ describe("POST /api/v1/traces: accepted traces", () => {
 });
 
 describe("POST /api/v1/traces: outbox rows", () => {
-  it("creates one pending Delivery per routed destination and kicks them after commit", async () => {
+  it("creates one pending Delivery per routed destination and kicks the unpaused ones after commit", async () => {
     const { workspace, apiKey, secret } = await workspaceWithKey();
     const { apiKey: otherKey } = await prisma.$transaction((tx) => issueApiKey(tx, { workspaceId: workspace.id, name: "Other", actor: null }));
     const sessionId = "session-routing";
@@ -142,12 +142,12 @@ describe("POST /api/v1/traces: outbox rows", () => {
       destination(workspace.id, "other key only", { apiKeyInclude: [otherKey.id] }),
       destination(workspace.id, "excluded", { apiKeyExclude: [apiKey.id] }),
       destination(workspace.id, "disabled", { enabled: false }),
-      destination(workspace.id, "paused", { status: "paused" }),
-      destination(workspace.id, "auto-paused", { status: "auto_paused" }),
       destination(workspace.id, "deleted", { deletedAt: new Date() }),
       destination(workspace.id, "sampled out", { samplingRate: Math.max(0.0001, point - 0.001) }),
       destination(workspace.id, "filter miss", { filterRules: { groups: [{ rules: [{ field: "model", operator: "starts_with", value: "anthropic/" }] }] } }),
     ]);
+    // Queued and held until Resume, but not kicked.
+    const held = [await destination(workspace.id, "paused", { status: "paused" }), await destination(workspace.id, "auto-paused", { status: "auto_paused" })];
     const stranger = await workspaceWithKey();
     await destination(stranger.workspace.id, "another workspace");
 
@@ -157,8 +157,8 @@ describe("POST /api/v1/traces: outbox rows", () => {
 
     const deliveries = await prisma.delivery.findMany({ where: { trace: { workspaceId: workspace.id } }, include: { destination: true } });
     const routedIds = [all, included, sampledIn, filtered].map((d) => d.id);
-    expect(new Set(deliveries.map((d) => d.destinationId))).toEqual(new Set(routedIds));
-    expect(deliveries).toHaveLength(8); // 2 traces × 4 destinations
+    expect(new Set(deliveries.map((d) => d.destinationId))).toEqual(new Set([...routedIds, ...held.map((d) => d.id)]));
+    expect(deliveries).toHaveLength(12); // 2 traces × 6 destinations
     for (const d of deliveries) {
       expect(d).toMatchObject({ status: "pending", attempts: 0, workspaceId: workspace.id, samplingRate: d.destination.samplingRate });
       expect(d.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before - 1);

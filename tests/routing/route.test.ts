@@ -12,21 +12,25 @@ const ids = (decisions: { destinationId: string }[]) => decisions.map((d) => d.d
 describe("routeTrace", () => {
   const trace = sampleTrace();
 
-  it("routes to every enabled, active destination with its sampling rate", () => {
+  it("routes to every enabled destination with its sampling rate", () => {
     expect(routeTrace(trace, "key1", [destination("a"), destination("b", { samplingRate: 1 })])).toEqual([
-      { destinationId: "a", samplingRate: 1 },
-      { destinationId: "b", samplingRate: 1 },
+      { destinationId: "a", samplingRate: 1, held: false },
+      { destinationId: "b", samplingRate: 1, held: false },
     ]);
   });
 
-  it("skips disabled, paused and auto-paused destinations", () => {
+  it("skips disabled destinations, and routes to paused and auto-paused ones as held", () => {
     const destinations = [
       destination("off", { enabled: false }),
       destination("paused", { status: "paused" }),
       destination("auto", { status: "auto_paused" }),
       destination("on"),
     ];
-    expect(ids(routeTrace(trace, "key1", destinations))).toEqual(["on"]);
+    expect(routeTrace(trace, "key1", destinations)).toEqual([
+      { destinationId: "paused", samplingRate: 1, held: true },
+      { destinationId: "auto", samplingRate: 1, held: true },
+      { destinationId: "on", samplingRate: 1, held: false },
+    ]);
   });
 
   it("applies API-key include (empty = all) and exclude lists", () => {
@@ -74,7 +78,7 @@ describe("routeTrace", () => {
     const t = sampleTrace({ session_id: "fixed-session" });
     const point = samplingPoint(samplingKey(t));
     const just = [destination("above", { samplingRate: Math.min(1, point + 1e-9) }), destination("below", { samplingRate: point })];
-    expect(routeTrace(t, "k1", just)).toEqual([{ destinationId: "above", samplingRate: Math.min(1, point + 1e-9) }]);
+    expect(routeTrace(t, "k1", just)).toEqual([{ destinationId: "above", samplingRate: Math.min(1, point + 1e-9), held: false }]);
   });
 
   it("routes nowhere without destinations", () => {

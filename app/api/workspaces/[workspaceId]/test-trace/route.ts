@@ -1,4 +1,5 @@
-// POST: "Send test trace" through the real pipeline; returns the delivery rows it created.
+// POST: "Send test trace" through the real pipeline to every destination of the workspace that takes
+// it; returns the delivery rows it created, with their destinations' names.
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
