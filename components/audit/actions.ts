@@ -18,6 +18,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "destination.delete": "Destination deleted",
   "destination.pause": "Destination paused",
   "destination.resume": "Destination resumed",
+  "destination.test": "Destination connection tested",
   "destination.auto_pause": "Destination paused automatically",
   "destination.retry_failed": "Failed deliveries retried",
   "destination.replay": "Traces replayed",

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { ApiError, databaseUnavailable, errorReply, forbidden, unauthorized, validationError } from "@/lib/api/errors";
 import { JsonReply } from "@/lib/api/reply";
+import { assertSameOrigin } from "@/lib/api/same-origin";
 import type { Permission } from "@/lib/auth/permissions";
 import { can } from "@/lib/auth/permissions";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
@@ -212,6 +213,8 @@ export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOpt
   const answer: RouteAnswer = async (req, segment) => {
     try {
       const rawParams = (await segment?.params) ?? {};
+      // The session cookie goes with any request the browser makes, whichever site asked for it.
+      if (options.auth.kind !== "apiKey") assertSameOrigin(req);
       const ctx = await authenticate(options.auth, req, rawParams);
       await options.beforeBody?.({ req, ctx: ctx as CtxFor<A> });
       const params = options.params ? parseWith(options.params, rawParams, "params") : undefined;

@@ -16,19 +16,28 @@ export type FieldMeta = {
    * the record is a secret and the names stay visible.
    */
   secret?: boolean;
+  /**
+   * Decides where requests (and so the secrets) go: a URL, host, region or account. A saved
+   * destination's secrets are reused only while every such field is unchanged
+   * (lib/destinations/service.ts), so nobody can send them to an address of their choosing.
+   * Always true for `field.url`.
+   */
+  target?: boolean;
   widget: FieldWidget;
   options?: { value: string; label: string }[];
 };
 
 type Common = { help?: string; placeholder?: string };
+/** For fields other than URLs that decide where requests go (FieldMeta.target). */
+type Target = { target?: boolean };
 
 const required = (label: string) => z.string().trim().min(1, `${label} is required`);
 
 export const field = {
-  text(label: string, opts: Common & { pattern?: RegExp; patternMessage?: string; max?: number } = {}) {
+  text(label: string, opts: Common & Target & { pattern?: RegExp; patternMessage?: string; max?: number } = {}) {
     let s = required(label).max(opts.max ?? 512, `${label} is too long`);
     if (opts.pattern) s = s.regex(opts.pattern, opts.patternMessage ?? `${label} has an invalid format`);
-    return s.meta({ label, help: opts.help, placeholder: opts.placeholder, widget: "text" } satisfies FieldMeta);
+    return s.meta({ label, help: opts.help, placeholder: opts.placeholder, target: opts.target, widget: "text" } satisfies FieldMeta);
   },
   /** Write-only: masked on read, kept when an update sends the mask back. */
   secret(label: string, opts: Common & { pattern?: RegExp; patternMessage?: string } = {}) {
@@ -40,12 +49,13 @@ export const field = {
     return z
       .url({ protocol: /^https?$/, error: `${label} must be an http(s) URL` })
       .max(2048)
-      .meta({ label, help: opts.help, placeholder: opts.placeholder, widget: "url" } satisfies FieldMeta);
+      .meta({ label, help: opts.help, placeholder: opts.placeholder, target: true, widget: "url" } satisfies FieldMeta);
   },
-  select<const T extends readonly [string, ...string[]]>(label: string, values: T, opts: Common & { labels?: Partial<Record<T[number], string>> } = {}) {
+  select<const T extends readonly [string, ...string[]]>(label: string, values: T, opts: Common & Target & { labels?: Partial<Record<T[number], string>> } = {}) {
     return z.enum(values, { error: `${label} must be one of ${values.join(", ")}` }).meta({
       label,
       help: opts.help,
+      target: opts.target,
       widget: "select",
       options: values.map((v) => ({ value: v, label: opts.labels?.[v as T[number]] ?? v })),
     } satisfies FieldMeta);
@@ -126,4 +136,9 @@ export function fieldsOf(def: Pick<DestinationDefinition, "config">): FieldDescr
 
 export function secretKeysOf(def: Pick<DestinationDefinition, "config">): string[] {
   return fieldsOf(def).filter((f) => f.secret).map((f) => f.key);
+}
+
+/** The fields that decide where requests go (FieldMeta.target). */
+export function targetKeysOf(def: Pick<DestinationDefinition, "config">): string[] {
+  return fieldsOf(def).filter((f) => f.target).map((f) => f.key);
 }

@@ -57,6 +57,8 @@ export type UnmaskedSecret = {
   value: unknown;
   /** Where a masked-looking value matches no stored value: [] the field itself, [name] a record's entry. */
   unmatchedMasks: string[][];
+  /** Where the mask kept the stored value, with the same paths. */
+  kept: string[][];
 };
 
 /**
@@ -68,15 +70,19 @@ export type UnmaskedSecret = {
  */
 export function unmaskSecret(sent: unknown, stored: unknown): UnmaskedSecret {
   const unmatchedMasks: string[][] = [];
+  const kept: string[][] = [];
   const resolve = (value: unknown, storedValue: unknown, path: string[]) => {
-    if (typeof storedValue === "string" && isMaskedValue(value, storedValue)) return storedValue;
+    if (typeof storedValue === "string" && isMaskedValue(value, storedValue)) {
+      kept.push(path);
+      return storedValue;
+    }
     if (isMaskedValue(value)) unmatchedMasks.push(path);
     return value;
   };
-  if (!isRecord(sent)) return { value: resolve(sent, stored, []), unmatchedMasks };
+  if (!isRecord(sent)) return { value: resolve(sent, stored, []), unmatchedMasks, kept };
   const storedRecord = isRecord(stored) ? stored : {};
   const value = Object.fromEntries(Object.entries(sent).map(([name, v]) => [name, resolve(v, storedRecord[name], [name])]));
-  return { value, unmatchedMasks };
+  return { value, unmatchedMasks, kept };
 }
 
 /** Header names whose values are credentials whatever the destination ("auth": Authorization, x-sentry-auth…). */

@@ -24,7 +24,7 @@ export default defineDestination({
   docsUrl: "https://docs.newrelic.com/docs/opentelemetry/best-practices/opentelemetry-otlp/",
   config: z.object({
     licenseKey: field.secret("License Key", { help: "An INGEST - LICENSE key of the account that receives the traces." }),
-    region: field.select("Region", ["us", "eu"], { labels: { us: "US", eu: "EU" }, help: "The data center of your New Relic account." }).default("us"),
+    region: field.select("Region", ["us", "eu"], { labels: { us: "US", eu: "EU" }, help: "The data center of your New Relic account.", target: true }).default("us"),
     headers: field.headers(),
   }),
   maxBatch: 100,

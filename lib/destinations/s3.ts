@@ -116,7 +116,7 @@ export default defineDestination({
     .object({
       bucketName: field.text("Bucket Name", { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternMessage: "Bucket Name is not a valid S3 bucket name", max: 63 }),
       region: field
-        .text("Region", { help: "Leave blank for AWS (the bucket's region is detected); R2 uses auto.", pattern: /^[a-z0-9-]+$/, max: 64 })
+        .text("Region", { help: "Leave blank for AWS (the bucket's region is detected); R2 uses auto.", pattern: /^[a-z0-9-]+$/, max: 64, target: true })
         .optional(),
       endpoint: field.url("Custom Endpoint", { help: "For R2, MinIO and other S3-compatible stores (path-style). Leave blank for AWS S3." }).optional(),
       accessKeyId: field.secret("Access Key Id"),

@@ -24,9 +24,9 @@ import { sampleTrace } from "@/lib/traces/fixtures";
 import { traceInput } from "@/lib/traces/schema";
 import { Prisma, type Destination } from "@/lib/generated/prisma/client";
 import { filterRulesSchema } from "@/lib/routing/filters";
-import { fieldsOf, secretKeysOf } from "./define";
+import { fieldsOf, secretKeysOf, targetKeysOf } from "./define";
 import { runDestinationTest } from "./http";
-import { maskConfig, unmaskSecret } from "./masking";
+import { hasSecretValue, maskConfig, unmaskSecret } from "./masking";
 import { DESTINATIONS, getDefinition } from "./registry";
 import { holdsClearSecrets, resolveConfig, sealSecrets, splitSecrets, storedConfigOf } from "./stored-config";
 import type { DestinationDefinition, TestResult } from "./types";
@@ -227,16 +227,20 @@ function validateConfig(def: Definition, config: Record<string, unknown>): Recor
 }
 
 /**
- * The config an update (or an unsaved test of an existing destination) means: the stored config
+ * The validated config an update (or an unsaved test of an existing destination) means: the stored config
  * with the given keys applied. A secret sent back masked, or omitted, keeps the stored secret (for
  * custom headers: each value sent back masked); null removes an optional key. A mask that matches
  * no stored value is 400 naming it (`config.headers.<name>`): it is not a value to send anywhere.
+ * Saved secrets are reused only while the fields that decide where requests go are unchanged
+ * (assertSecretsStayWithTarget).
  */
 function mergeConfig(def: Definition, stored: Destination | null, patch: Record<string, unknown>): Record<string, unknown> {
   const current: Record<string, unknown> = stored ? storedConfigOf(stored) : {};
   const secretKeys = new Set(secretKeysOf(def));
   const merged = { ...current };
   const unmatched: FieldIssue[] = [];
+  /** Paths (`config.…`) of the saved secrets the merged config reuses. */
+  const reused = [...secretKeys].filter((key) => !(key in patch) && hasSecretValue(current[key])).map((key) => `config.${key}`);
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) {
       delete merged[key];
@@ -246,10 +250,40 @@ function mergeConfig(def: Definition, stored: Destination | null, patch: Record<
       for (const path of secret.unmatchedMasks) {
         unmatched.push({ path: ["config", key, ...path].join("."), message: "Is a masked value with no saved value behind it: enter the real value" });
       }
+      reused.push(...secret.kept.map((path) => ["config", key, ...path].join(".")));
     } else merged[key] = value;
   }
   if (unmatched.length) throw new ApiError(400, "invalid_request", `Invalid body: ${unmatched[0].path}: ${unmatched[0].message}`, unmatched);
-  return merged;
+  const config = validateConfig(def, merged);
+  assertSecretsStayWithTarget(def, current, config, reused);
+  return config;
+}
+
+/** A stored field's value as the definition reads it (defaults applied), to compare with a validated config's. */
+function normalizedField(def: Definition, key: string, value: unknown): string | undefined {
+  const parsed = (def.config.shape[key] as z.ZodType | undefined)?.safeParse(value);
+  return JSON.stringify(parsed?.success ? parsed.data : value);
+}
+
+/**
+ * A secret is sent only where it was saved for: when a field that decides where requests go (URL,
+ * host, region, account: FieldMeta.target) differs from the saved one, every saved secret the
+ * config would reuse must be entered again (400 naming each). Otherwise anyone allowed to test or
+ * propose a change could point the saved credentials at an address of their own and read them there.
+ */
+function assertSecretsStayWithTarget(def: Definition, stored: Record<string, unknown>, config: Record<string, unknown>, reused: string[]) {
+  if (reused.length === 0) return;
+  const fields = fieldsOf(def);
+  const changed = targetKeysOf(def).filter((key) => normalizedField(def, key, stored[key]) !== JSON.stringify(config[key]));
+  if (changed.length === 0) return;
+  const labels = changed.map((key) => fields.find((f) => f.key === key)?.label ?? key).join(", ");
+  const message = `Enter it again: saved secrets are only sent to the address they were saved for, and ${labels} changed`;
+  throw new ApiError(
+    400,
+    "secrets_required",
+    `${labels} changed: enter the saved secrets again (${reused.join(", ")}); they are only sent to the address they were saved for`,
+    reused.map((path) => ({ path, message })),
+  );
 }
 
 async function assertApiKeysOfWorkspace(tx: Tx, workspaceId: string, input: { apiKeyInclude?: string[]; apiKeyExclude?: string[] }) {
@@ -343,7 +377,7 @@ export async function applyUpdateDestination(
   const data: Prisma.DestinationUpdateInput = {};
   // Any update of a row that still holds secret values in clear (stored-config.ts) moves them.
   const config = patch.config
-    ? validateConfig(def, mergeConfig(def, row, patch.config))
+    ? mergeConfig(def, row, patch.config)
     : holdsClearSecrets(def, row.config)
       ? storedConfigOf(row)
       : null;
@@ -502,7 +536,25 @@ export async function replay(ctx: WorkspaceContext, destinationId: string, input
 export async function testSavedDestination(ctx: WorkspaceContext, destinationId: string): Promise<TestResult> {
   const row = await findDestination(prisma, ctx.workspace.id, destinationId);
   const def = definitionFor(row.type);
-  return runDestinationTest(def, validateConfig(def, mergeConfig(def, row, {})), { privacyMode: row.privacyMode });
+  return testWithSavedSecrets(ctx, def, row, mergeConfig(def, row, {}), row.privacyMode);
+}
+
+/**
+ * Runs a test that sends a saved destination's secrets, and audits it: the secrets leave the
+ * server on a member's request, so the log says who sent them where and what came back.
+ */
+async function testWithSavedSecrets(ctx: WorkspaceContext, def: Definition, row: Destination, config: Record<string, unknown>, privacyMode: boolean): Promise<TestResult> {
+  const result = await runDestinationTest(def, config, { privacyMode });
+  const target = Object.fromEntries(targetKeysOf(def).map((key) => [key, config[key] ?? null]));
+  await recordAudit(prisma, {
+    workspaceId: ctx.workspace.id,
+    actor: ctx.user,
+    action: "destination.test",
+    targetType: "destination",
+    targetId: row.id,
+    after: JSON.parse(JSON.stringify({ name: row.name, target, ok: result.ok, status: result.status ?? null, message: result.message })) as Prisma.InputJsonObject,
+  });
+  return result;
 }
 
 /**
@@ -513,14 +565,12 @@ export async function testSavedDestination(ctx: WorkspaceContext, destinationId:
 export async function testUnsavedDestination(ctx: WorkspaceContext, input: z.input<typeof testUnsavedSchema>): Promise<TestResult> {
   const { type, config, destinationId, privacyMode } = parseInput(testUnsavedSchema, input);
   const def = definitionFor(type);
-  let stored: Destination | null = null;
-  if (destinationId) {
-    stored = await findDestination(prisma, ctx.workspace.id, destinationId);
-    if (stored.type !== def.type) {
-      throw new ApiError(400, "invalid_request", "destinationId is a destination of another type", [{ path: "destinationId", message: `Is a ${stored.type} destination` }]);
-    }
+  if (!destinationId) return runDestinationTest(def, mergeConfig(def, null, config), { privacyMode: privacyMode ?? false });
+  const stored = await findDestination(prisma, ctx.workspace.id, destinationId);
+  if (stored.type !== def.type) {
+    throw new ApiError(400, "invalid_request", "destinationId is a destination of another type", [{ path: "destinationId", message: `Is a ${stored.type} destination` }]);
   }
-  return runDestinationTest(def, validateConfig(def, mergeConfig(def, stored, config)), { privacyMode: privacyMode ?? stored?.privacyMode ?? false });
+  return testWithSavedSecrets(ctx, def, stored, mergeConfig(def, stored, config), privacyMode ?? stored.privacyMode);
 }
 
 // ───────────── health, delivery log, test trace ─────────────

@@ -182,6 +182,7 @@ export default defineDestination({
         pattern: SNOWFLAKE_ACCOUNT,
         patternMessage: "Account must look like eac52885.us-east-1 or myorg-myaccount",
         max: 255,
+        target: true,
       }),
       authMethod: field
         .select("Authentication", ["pat", "keypair"], { labels: { pat: "Programmatic access token", keypair: "Key pair (JWT)" } })

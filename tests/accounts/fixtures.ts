@@ -26,15 +26,24 @@ export async function addMembership(workspaceId: string, user: SessionUser, role
 
 type RouteHandler = (req: NextRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-export type Call = { method?: string; params?: Record<string, string>; body?: unknown; search?: Record<string, string> };
+export type Call = {
+  method?: string;
+  params?: Record<string, string>;
+  body?: unknown;
+  search?: Record<string, string>;
+  /** Extra request headers (Origin, Sec-Fetch-Site…). */
+  headers?: Record<string, string>;
+};
 
 /** Calls a route handler as Next would; returns the status and the parsed JSON body. */
-export async function call(handler: RouteHandler, { method = "GET", params = {}, body, search }: Call = {}) {
+export async function call(handler: RouteHandler, { method = "GET", params = {}, body, search, headers = {} }: Call = {}) {
   const url = new URL("http://127.0.0.1/api/test");
   for (const [k, v] of Object.entries(search ?? {})) url.searchParams.set(k, v);
   const req = new NextRequest(url, {
     method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    ...(body === undefined
+      ? { headers }
+      : { body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }),
   });
   const res = await handler(req, { params: Promise.resolve(params) });
   const text = await res.text();

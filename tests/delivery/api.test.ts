@@ -132,17 +132,17 @@ describe("secrets are write-only", () => {
     const { id, secret, view } = await createWebhook();
     const masked = view.config.secret;
 
-    let res = await call(one.PATCH, { method: "PATCH", params: dp(id), body: { config: { ...view.config, url: `${receiver.url}/v2`, secret: masked } } });
+    let res = await call(one.PATCH, { method: "PATCH", params: dp(id), body: { config: { ...view.config, method: "PUT", secret: masked } } });
     expect(res.status).toBe(200);
-    expect(res.json.destination).toMatchObject({ version: 2, config: { url: `${receiver.url}/v2`, secret: masked } });
+    expect(res.json.destination).toMatchObject({ version: 2, config: { method: "PUT", secret: masked } });
     let row = await prisma.destination.findUniqueOrThrow({ where: { id } });
     expect(openSecrets(id, row.secrets)).toEqual({ secret });
 
-    res = await call(one.PATCH, { method: "PATCH", params: dp(id), body: { config: { method: "PUT" } } });
+    res = await call(one.PATCH, { method: "PATCH", params: dp(id), body: { config: { method: "POST" } } });
     expect(res.json.destination.version).toBe(3);
     row = await prisma.destination.findUniqueOrThrow({ where: { id } });
     expect(openSecrets(id, row.secrets)).toEqual({ secret });
-    expect(row.config).toMatchObject({ url: `${receiver.url}/v2`, method: "PUT" });
+    expect(row.config).toMatchObject({ url: `${receiver.url}/hook`, method: "POST" });
 
     const fresh = generateWebhookSecret();
     await call(one.PATCH, { method: "PATCH", params: dp(id), body: { config: { secret: fresh } } });
@@ -155,8 +155,8 @@ describe("secrets are write-only", () => {
     expect(row.secrets).toBeNull();
 
     const updates = await prisma.auditEvent.findMany({ where: { targetId: id, action: "destination.update" }, orderBy: { createdAt: "asc" } });
-    expect(updates[0].before).toMatchObject({ config: { url: `${receiver.url}/hook` } });
-    expect(updates[0].after).toMatchObject({ config: { url: `${receiver.url}/v2`, secret: masked } });
+    expect(updates[0].before).toMatchObject({ config: { method: "POST" } });
+    expect(updates[0].after).toMatchObject({ config: { method: "PUT", secret: masked } });
   });
 });
 
@@ -301,12 +301,12 @@ describe("test connection", () => {
     const res = await call(testUnsaved.POST, {
       method: "POST",
       params: ws(),
-      body: { type: "webhook", config: { ...view.config, url: `${receiver.url}/edited` }, destinationId: id },
+      body: { type: "webhook", config: { ...view.config, method: "PUT" }, destinationId: id },
     });
     expect(res.json.result).toMatchObject({ ok: false, status: 401, responseBody: "bad signature" });
     expect(res.json.result.message).toMatch(/reachable, but rejected/);
     const request = receiver.requests.at(-1)!;
-    expect(request.url).toBe("/edited");
+    expect(request.method).toBe("PUT");
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
     // Signed with the stored secret, although the form only had its mask.
     expect(() => new Webhook(secret).verify(request.body, headers)).not.toThrow();

@@ -95,11 +95,11 @@ describe("custom header values are secrets", () => {
 
     await patchConfig(created.id, { headers: { ...MASKED, "X-Team": "search" } });
     const audit = await prisma.auditEvent.findMany({ where: { targetId: created.id }, orderBy: { createdAt: "asc" } });
-    expect(audit.map((e) => e.action)).toEqual(["destination.create", "destination.update"]);
+    expect(audit.map((e) => e.action)).toEqual(["destination.create", "destination.test", "destination.update"]);
     expect(JSON.stringify(audit)).not.toContain("sk-live");
     expect(audit[0].after).toMatchObject({ config: { headers: MASKED } });
-    expect(audit[1].before).toMatchObject({ config: { headers: MASKED } });
-    expect(audit[1].after).toMatchObject({ config: { headers: { Authorization: "Bear...mnop", "X-Team": "********" } } });
+    expect(audit[2].before).toMatchObject({ config: { headers: MASKED } });
+    expect(audit[2].after).toMatchObject({ config: { headers: { Authorization: "Bear...mnop", "X-Team": "********" } } });
     expect(JSON.stringify(audit)).not.toContain('"search"');
   });
 
