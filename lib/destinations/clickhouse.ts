@@ -16,6 +16,7 @@ import { defineDestination, field } from "./define";
 import { DeliveryError } from "./errors";
 import { ROW_COLUMNS, SQL_IDENTIFIER, SQL_IDENTIFIER_MESSAGE, traceRows, type ColumnKind, type TraceRow } from "./rows";
 import { transportError } from "./sdk-errors";
+import { guardedAgentFor } from "./ssrf";
 import type { OutboundTrace } from "./types";
 
 const MAX_BATCH = 500;
@@ -124,7 +125,6 @@ export default defineDestination({
   maxBatch: MAX_BATCH,
   setupSql: clickhouseSetupSql,
   async deliver(traces, config, ctx) {
-    await ctx.assertAllowedUrl(config.host);
     const target = `${config.database}.${config.table}`;
     const client = createClient({
       url: config.host,
@@ -133,6 +133,8 @@ export default defineDestination({
       database: config.database,
       application: "Tracecast",
       request_timeout: ctx.timeoutMs,
+      // The SSRF guard's agent: the client connects to the address the guard resolved and checked.
+      http_agent: guardedAgentFor(ctx.agents, config.host),
       http_headers: config.headers,
       // Failures are classified and reported by delivery (health, UI); the client's own logging would duplicate them.
       log: { level: ClickHouseLogLevel.OFF },

@@ -1,5 +1,5 @@
-// The one way Tracecast talks to a destination: send() with a deadline, the SSRF guard on the
-// address actually connected to, a capped response read and uniform error classification;
+// The one way Tracecast talks to a destination: send() with a deadline, the SSRF guard's agents
+// (lib/destinations/ssrf.ts) on the address actually connected to, a capped response read and uniform error classification;
 // deliverBatch() and runDestinationTest() on top of it so delivery and "Test connection" go
 // through exactly the same path.
 //
@@ -14,7 +14,7 @@ import type { z } from "zod";
 import { DeliveryError, isRetryableStatus, parseRetryAfter } from "./errors";
 import { secretKeysOf } from "./define";
 import { credentialsInHeaders, maskHeaders, maskSecretsIn, secretForms, secretStrings } from "./masking";
-import { assertAllowedUrl, blockedAddressReason, BlockedTargetError, guardedLookup, ipLiteralOf, privateTargetsAllowed, type LookupFunction } from "./ssrf";
+import { guardedAgentFor, guardedAgents, type LookupFunction } from "./ssrf";
 import type { DeliverContext, DestinationDefinition, HttpResult, OutboundRequest, OutboundTrace, TestResult } from "./types";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
@@ -56,12 +56,6 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new DeliveryError("config", `Only http and https URLs are supported (got ${url.protocol})`, { retryable: false });
   }
-  // IP literals never reach the lookup hook, so they are checked here.
-  const literal = ipLiteralOf(url.hostname);
-  if (literal !== undefined && !privateTargetsAllowed()) {
-    const reason = blockedAddressReason(literal);
-    if (reason) throw new BlockedTargetError(`${url.hostname} is not allowed: ${reason}`);
-  }
   if (opts.signal?.aborted) throw new DeliveryError("network", "The delivery was cancelled", { retryable: true });
 
   const body = typeof req.body === "string" ? Buffer.from(req.body, "utf8") : Buffer.from(req.body);
@@ -94,9 +88,9 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
     const request = transport.request(url, {
       method: req.method,
       headers,
-      lookup: guardedLookup({ lookup: opts.lookup }),
-      // A fresh connection per request: a pooled socket would skip the guarded lookup.
-      agent: false,
+      // The guard's agent resolves and checks the address it connects to (IP literals included);
+      // not keep-alive: a connection per request, as every attempt is independent.
+      agent: guardedAgentFor(guardedAgents({ lookup: opts.lookup }), url),
     });
     request.on("error", (err: NodeJS.ErrnoException) => {
       if (err instanceof DeliveryError) return finish(err);
@@ -160,7 +154,7 @@ export function createDeliverContext(opts: DeliverContextOptions): DeliverContex
     send: (req) => send(req, { timeoutMs: opts.timeoutMs, signal: opts.signal, lookup: opts.lookup }),
     timeoutMs: opts.timeoutMs,
     signal,
-    assertAllowedUrl: (url) => assertAllowedUrl(url, { lookup: opts.lookup }),
+    agents: guardedAgents({ lookup: opts.lookup }),
     now: () => new Date(),
   };
 }

@@ -136,8 +136,9 @@ export default defineDestination({
     }),
   maxBatch: MAX_BATCH,
   async deliver(traces, config, ctx) {
-    if (config.endpoint) await ctx.assertAllowedUrl(config.endpoint);
     const client = new S3Client({
+      // The SSRF guard's agents: the SDK connects to the address the guard resolved and checked.
+      requestHandler: { httpAgent: ctx.agents["http:"], httpsAgent: ctx.agents["https:"] },
       region: config.region ?? "us-east-1",
       endpoint: config.endpoint,
       forcePathStyle: config.endpoint !== undefined,

@@ -3,12 +3,16 @@
 // other non-public range, whatever the textual encoding of the address. The check runs inside
 // the socket's DNS lookup (see guardedLookup), i.e. on the very address that is connected to, so
 // a hostname that resolves to a public address at validation time and to 127.0.0.1 at connect
-// time (DNS rebinding) is still refused.
+// time (DNS rebinding) is still refused. Every transport (our own sender, SDK clients, the capture
+// proxy) connects through guardedAgents, so none resolves a host outside the guard.
 //
 // Operators of self-hosted collectors (and the test suite) switch the guard off with
 // TRACECAST_ALLOW_PRIVATE_TARGETS=true.
 import dns from "node:dns";
+import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import type { Duplex } from "node:stream";
 import { DeliveryError } from "./errors";
 
 /** IPv4 ranges that are not public unicast (IANA special-purpose registry, RFC 6890 and later). */
@@ -159,8 +163,9 @@ export type GuardOptions = {
  */
 export function guardedLookup(options: GuardOptions = {}): LookupFunction {
   const base = options.lookup ?? dns.lookup;
-  const allowPrivate = options.allowPrivate ?? privateTargetsAllowed();
   const lookup = (hostname: string, opts: unknown, callback?: unknown) => {
+    // Read per lookup: a long-lived agent follows the operator switch as it is now.
+    const allowPrivate = options.allowPrivate ?? privateTargetsAllowed();
     const cb = (typeof opts === "function" ? opts : callback) as (err: Error | null, address?: string | LookupAddress[], family?: number) => void;
     const requested = (typeof opts === "object" && opts !== null ? opts : typeof opts === "number" ? { family: opts } : {}) as dns.LookupOptions;
     base(hostname, { ...requested, all: true }, (err, addresses) => {
@@ -181,6 +186,78 @@ export function guardedLookup(options: GuardOptions = {}): LookupFunction {
   return lookup as unknown as LookupFunction;
 }
 
+/** The error for a host that is an IP literal on a blocked address (literals never reach a lookup). */
+function blockedLiteral(host: string | null | undefined, options: GuardOptions): BlockedTargetError | undefined {
+  if (!host || (options.allowPrivate ?? privateTargetsAllowed())) return undefined;
+  const literal = ipLiteralOf(host);
+  const reason = literal === undefined ? undefined : blockedAddressReason(literal);
+  return reason ? new BlockedTargetError(`${host} is not allowed: ${reason}`) : undefined;
+}
+
+/** The error for a pooled socket whose peer is blocked (opened while private targets were allowed). */
+function blockedPeer(socket: Duplex, options: GuardOptions): BlockedTargetError | undefined {
+  const peer = socket instanceof net.Socket ? socket.remoteAddress : undefined;
+  if (!peer || (options.allowPrivate ?? privateTargetsAllowed())) return undefined;
+  const reason = blockedAddressReason(peer);
+  return reason ? new BlockedTargetError(`The connection is to ${reason}`) : undefined;
+}
+
+type ConnectionCallback = (err: Error | null, stream: Duplex) => void;
+
+/**
+ * The agents every outbound connection to a user-given URL goes through (destination delivery,
+ * SDK transports such as the AWS SDK and @clickhouse/client, the capture proxy's upstream leg).
+ * Each socket is opened with guardedLookup and an IP literal is checked before connecting, so the
+ * address connected to is always the address the guard approved: there is no second resolution
+ * outside the guard for DNS rebinding to exploit. The agent's options take precedence over a
+ * request's own, so an SDK cannot swap the lookup out. A keep-alive agent checks a pooled socket's
+ * peer again when reusing it (the operator switch may have changed since it was opened).
+ */
+export type GuardedAgents = { "http:": http.Agent; "https:": https.Agent };
+
+export function guardedAgents(options: GuardOptions & { keepAlive?: boolean } = {}): GuardedAgents {
+  const { keepAlive = false, ...guard } = options;
+  const lookup = guardedLookup(guard);
+  // Node's Agent takes a connection error through the callback (the request then emits it).
+  const refuse = (err: BlockedTargetError, callback: ConnectionCallback | undefined) => {
+    if (!callback) throw err;
+    callback(err, undefined as unknown as Duplex);
+    return undefined;
+  };
+  const dropBlockedPeer = (socket: Duplex, request: http.ClientRequest): boolean => {
+    const refused = blockedPeer(socket, guard);
+    if (!refused) return false;
+    // The request fails with the refusal; the socket, handed back to the pool meanwhile, is closed after.
+    request.destroy(refused);
+    request.once("close", () => socket.destroy());
+    return true;
+  };
+  class GuardedHttpAgent extends http.Agent {
+    createConnection(opts: http.ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
+      const refused = blockedLiteral(opts.host ?? opts.hostname, guard);
+      return refused ? refuse(refused, callback) : super.createConnection(opts, callback);
+    }
+    reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+      if (!dropBlockedPeer(socket, request)) super.reuseSocket(socket, request);
+    }
+  }
+  class GuardedHttpsAgent extends https.Agent {
+    createConnection(opts: https.RequestOptions, callback?: ConnectionCallback): Duplex | null | undefined {
+      const refused = blockedLiteral(opts.host ?? opts.hostname, guard);
+      return refused ? refuse(refused, callback) : super.createConnection(opts, callback);
+    }
+    reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+      if (!dropBlockedPeer(socket, request)) super.reuseSocket(socket, request);
+    }
+  }
+  return { "http:": new GuardedHttpAgent({ keepAlive, lookup }), "https:": new GuardedHttpsAgent({ keepAlive, lookup }) };
+}
+
+/** The guarded agent for a URL's protocol (http: or https:). */
+export function guardedAgentFor(agents: GuardedAgents, url: string | URL): http.Agent {
+  return new URL(url).protocol === "https:" ? agents["https:"] : agents["http:"];
+}
+
 /** Throws BlockedTargetError when `url` is not http(s) or its host is (or resolves to) a blocked address. */
 export async function assertAllowedUrl(url: string, options: GuardOptions = {}): Promise<void> {
   let parsed: URL;
@@ -199,10 +276,9 @@ export async function assertAllowedUrl(url: string, options: GuardOptions = {}):
 export async function assertAllowedHost(hostname: string, options: GuardOptions = {}): Promise<void> {
   const allowPrivate = options.allowPrivate ?? privateTargetsAllowed();
   if (allowPrivate) return;
-  const literal = ipLiteralOf(hostname);
-  if (literal !== undefined) {
-    const reason = blockedAddressReason(literal);
-    if (reason) throw new BlockedTargetError(`${hostname} is not allowed: ${reason}`);
+  if (ipLiteralOf(hostname) !== undefined) {
+    const refused = blockedLiteral(hostname, { allowPrivate });
+    if (refused) throw refused;
     return;
   }
   const lookup = guardedLookup({ ...options, allowPrivate });

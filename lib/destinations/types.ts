@@ -4,6 +4,7 @@
 // lib/destinations/http.ts), never per-destination code.
 import type { z } from "zod";
 import type { Trace } from "@/lib/traces/schema";
+import type { GuardedAgents } from "./ssrf";
 
 /** A trace as handed to an encoder for one destination: privacy mode already applied. */
 export type OutboundTrace = Trace & {
@@ -39,8 +40,11 @@ export type DeliverContext = {
   timeoutMs: number;
   /** Aborted when the attempt times out or the drain stops. */
   signal: AbortSignal;
-  /** Throws DeliveryError("blocked_target") if the URL's host is not an allowed target. */
-  assertAllowedUrl(url: string): Promise<void>;
+  /**
+   * The SSRF guard's http(s) agents: an SDK-based transport must connect through them (never its
+   * own resolver), so the address it connects to is the one the guard checked.
+   */
+  agents: GuardedAgents;
   now: () => Date;
 };
 

@@ -78,3 +78,53 @@ export function answerJson(body: string): { json: Record<string, unknown> } | { 
   }
   return isObject(parsed) ? { json: parsed } : { invalid: { messages: [], error: { message: "The upstream answered with JSON that is not an object" } } };
 }
+
+/**
+ * The longest prefix of a cut-off JSON text that ends on a complete value or inside a value string,
+ * closed (string, then every open object and array) so that it parses: what a truncated answer
+ * still says (its id, model and the start of its content). Undefined when nothing usable is left.
+ */
+export function closeTruncatedJson(text: string): string | undefined {
+  const open: string[] = [];
+  let inString = false;
+  let stringIsKey = false;
+  let escapeLeft = 0;
+  // Per open object: whether the next string is a key.
+  const expectsKey: boolean[] = [];
+  let safe: { end: number; open: string[] } | undefined;
+  const closing = (stack: string[]) => stack.map((c) => (c === "{" ? "}" : "]")).reverse().join("");
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (escapeLeft > 0) escapeLeft = c === "u" && escapeLeft === 1 && text[i - 1] === "\\" ? 4 : escapeLeft - 1;
+      else if (c === "\\") escapeLeft = 1;
+      else if (c === '"') {
+        inString = false;
+        if (!stringIsKey) safe = { end: i + 1, open: [...open] };
+      }
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      stringIsKey = open.at(-1) === "{" && expectsKey.at(-1) === true;
+    } else if (c === "{" || c === "[") {
+      open.push(c);
+      expectsKey.push(c === "{");
+    } else if (c === "}" || c === "]") {
+      open.pop();
+      expectsKey.pop();
+      safe = { end: i + 1, open: [...open] };
+    } else if (c === ",") {
+      safe = { end: i, open: [...open] };
+      if (open.at(-1) === "{") expectsKey[expectsKey.length - 1] = true;
+    } else if (c === ":") expectsKey[expectsKey.length - 1] = false;
+  }
+  const candidate = inString && !stringIsKey && escapeLeft === 0 ? `${text}"${closing(open)}` : safe ? `${text.slice(0, safe.end)}${closing(safe.open)}` : undefined;
+  if (candidate === undefined) return undefined;
+  try {
+    JSON.parse(candidate);
+    return candidate;
+  } catch {
+    return undefined;
+  }
+}

@@ -16,7 +16,7 @@ import { afterResponse } from "@/lib/api/after-response";
 import type { RouteRequest } from "@/lib/api/route";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import { sessionIdHeader } from "@/lib/traces/normalize";
-import { upstreamErrorOf, type RecordedResponse, type StreamAssembler } from "./answer";
+import { closeTruncatedJson, upstreamErrorOf, type RecordedResponse, type StreamAssembler } from "./answer";
 import { invalidRequest, openAiErrorResponse, ProxyError } from "./openai-error";
 import type { ProxiedRequest } from "./request";
 import { SseSplitter } from "./sse";
@@ -30,8 +30,11 @@ const FORWARDED_REQUEST_HEADERS = ["accept", "user-agent", "openai-organization"
 /** Upstream headers the caller receives: content type, rate limits, request ids, retry hints. */
 const RELAYED_RESPONSE_HEADER = /^(content-type|cache-control|retry-after|retry-after-ms|x-request-id|request-id|openai-[a-z-]+|x-ratelimit-[a-z-]+)$/;
 
-/** Longest body kept for the trace (a non-streamed answer or an error body); the caller gets it all. */
-const MAX_TRACED_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * Longest body kept for the trace (a non-streamed answer or an error body); the caller gets it all.
+ * The trace of a longer answer keeps what this much of it says, flagged (trace.ts).
+ */
+export const MAX_TRACED_BODY_BYTES = 16 * 1024 * 1024;
 
 const PASSTHROUGH_KEY_HEADER = "x-upstream-authorization";
 
@@ -119,9 +122,15 @@ export async function proxyCall(endpoint: Endpoint, ctx: ApiKeyContext, req: Rou
     if (!/\bno-transform\b/i.test(cacheControl ?? "")) headers.set("cache-control", cacheControl ? `${cacheControl}, no-transform` : "no-transform");
     headers.set("x-accel-buffering", "no");
   } else {
-    observer = bodyObserver((body, end) => {
-      if (status >= 200 && status < 300) return finishTrace({ response: endpoint.bodyResponse(body), ...outcome(end) });
-      finishTrace({ ...outcome(end), error: { ...upstreamErrorOf(body), status } });
+    observer = bodyObserver((body, end, totalBytes) => {
+      // An answer past the cap is recorded cut off and flagged, not as an error: the caller got all of it.
+      const truncated = totalBytes > MAX_TRACED_BODY_BYTES ? { responseBytes: totalBytes } : {};
+      if (status >= 200 && status < 300) {
+        if (!truncated.responseBytes) return finishTrace({ response: endpoint.bodyResponse(body), ...outcome(end) });
+        const { error: _unparsable, ...kept } = endpoint.bodyResponse(closeTruncatedJson(body) ?? "{}");
+        return finishTrace({ response: kept, ...truncated, ...outcome(end) });
+      }
+      finishTrace({ ...outcome(end), ...truncated, error: { ...upstreamErrorOf(body), status } });
     });
     // The body passes unchanged, so its length does too.
     if (response.headers["content-length"]) headers.set("content-length", response.headers["content-length"]);
@@ -185,21 +194,24 @@ function streamObserver(
   };
 }
 
-/** Observes a whole-body answer: passes every chunk on and keeps a copy for the trace. */
-function bodyObserver(done: (body: string, end: RelayEnd) => void): RelayObserver {
+/** Observes a whole-body answer: passes every chunk on and keeps a copy of its first MAX_TRACED_BODY_BYTES for the trace. */
+function bodyObserver(done: (body: string, end: RelayEnd, totalBytes: number) => void): RelayObserver {
   const chunks: Buffer[] = [];
-  let size = 0;
+  let kept = 0;
+  let total = 0;
   return {
     chunk(bytes) {
-      if (size < MAX_TRACED_BODY_BYTES) {
-        chunks.push(bytes);
-        size += bytes.length;
+      total += bytes.length;
+      if (kept < MAX_TRACED_BODY_BYTES) {
+        const part = bytes.subarray(0, MAX_TRACED_BODY_BYTES - kept);
+        chunks.push(part);
+        kept += part.length;
       }
       return bytes;
     },
     flush: () => undefined,
     end(end) {
-      done(Buffer.concat(chunks).toString("utf8"), end);
+      done(Buffer.concat(chunks).toString("utf8"), end, total);
     },
   };
 }

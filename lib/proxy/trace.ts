@@ -20,6 +20,8 @@ export type CallRecord = {
   response?: RecordedResponse;
   /** Set when the call failed: upstream status ≥ 400, unreachable upstream, broken or abandoned stream. */
   error?: UpstreamError & { status?: number };
+  /** Size of an answer too long to keep whole: `response` holds what its kept start says. */
+  responseBytes?: number;
 };
 
 export function buildTrace(call: CallRecord): TraceInput {
@@ -60,8 +62,13 @@ export function buildTrace(call: CallRecord): TraceInput {
     ...(error ? { error } : {}),
     ...(request.user ? { user: request.user } : {}),
     ...(request.sessionId ? { session_id: request.sessionId } : {}),
-    ...(request.trace ? { trace: request.trace } : {}),
+    ...(request.trace || call.responseBytes ? { trace: { ...request.trace, ...truncationMetadata(call.responseBytes) } } : {}),
   };
+}
+
+/** Custom trace metadata marking an answer recorded cut off (`response_truncated`, `response_bytes`). */
+function truncationMetadata(responseBytes: number | undefined): Record<string, unknown> {
+  return responseBytes === undefined ? {} : { response_truncated: true, response_bytes: responseBytes };
 }
 
 const inFlight = new Set<Promise<void>>();

@@ -1,22 +1,19 @@
 // The proxy's HTTP leg to the upstream provider, and the relay of its answer to the caller.
 //
 // node:http/https rather than fetch, for the same reason as lib/destinations/http.ts: the SSRF
-// guard runs inside the socket's DNS lookup, on the address actually connected to. Unlike
-// destination delivery, the proxy pools connections (a TLS handshake per LLM call would add tens
-// of milliseconds); that is safe because every pooled socket was opened through the guarded lookup.
+// guard's agents check the address actually connected to. Unlike destination delivery, the proxy
+// pools connections (a TLS handshake per LLM call would add tens of milliseconds); that is safe
+// because every pooled socket was opened through the guarded lookup.
 import http from "node:http";
 import https from "node:https";
 import { DeliveryError } from "@/lib/destinations/errors";
-import { assertAllowedHost, guardedLookup, ipLiteralOf } from "@/lib/destinations/ssrf";
+import { guardedAgentFor, guardedAgents } from "@/lib/destinations/ssrf";
 import { ProxyError } from "./openai-error";
 
 /** Longest silence from the upstream (reasoning models can think for minutes before answering). */
 const IDLE_TIMEOUT_MS = Number(process.env.TRACECAST_PROXY_TIMEOUT_MS ?? 600_000);
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
-};
+const agents = guardedAgents({ keepAlive: true });
 
 export type UpstreamRequest = {
   url: URL;
@@ -29,20 +26,13 @@ export type UpstreamRequest = {
 /** Sends the request; resolves when the upstream's status and headers arrive (the body still streams). */
 export async function requestUpstream(call: UpstreamRequest): Promise<http.IncomingMessage> {
   const { url } = call;
-  try {
-    // IP literals never reach the lookup hook, so they are checked here (no DNS involved).
-    if (ipLiteralOf(url.hostname) !== undefined) await assertAllowedHost(url.hostname);
-  } catch (err) {
-    throw unreachable(url, err);
-  }
   const transport = url.protocol === "https:" ? https : http;
   const body = Buffer.from(call.body, "utf8");
   return new Promise((resolve, reject) => {
     const request = transport.request(url, {
       method: "POST",
       headers: { ...call.headers, "content-length": String(body.length) },
-      agent: agents[url.protocol as keyof typeof agents],
-      lookup: guardedLookup(),
+      agent: guardedAgentFor(agents, url),
       signal: call.signal,
       timeout: IDLE_TIMEOUT_MS,
     });

@@ -5,6 +5,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatC
 import { describe, expect, it, vi } from "vitest";
 import { settleAfterResponseWork } from "@/lib/api/after-response";
 import { driver } from "@/lib/db";
+import { MAX_TRACED_BODY_BYTES } from "@/lib/proxy/forward";
 import { costOf } from "@/lib/proxy/prices";
 import { settleProxyTraces } from "@/lib/proxy/trace";
 import { createUpstream } from "@/lib/proxy/upstreams";
@@ -285,6 +286,36 @@ describe("upstream failures", () => {
     await settleProxyTraces();
     const [trace] = await storedTraces(other.ctx.workspace.id);
     expect(trace).toMatchObject({ status: "error", provider: "Gone", error: { status: 502, code: "upstream_unreachable" } });
+  });
+});
+
+describe("an answer longer than the traced body cap", () => {
+  it("reaches the caller whole and is recorded cut off and flagged, not as an error", async () => {
+    // One content string past the cap: the kept start of the JSON ends inside it.
+    const content = "a".repeat(MAX_TRACED_BODY_BYTES + 1024 * 1024);
+    fx.upstream.reply = { ...DEFAULT_REPLY, content: [content] };
+    const completion = await fx.client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say a lot" }] });
+    expect(completion.choices[0].message.content).toHaveLength(content.length);
+
+    const trace = await fx.onlyTrace();
+    const answerBytes = Buffer.byteLength(fx.upstream.sentBodies[0]);
+    expect(trace.status).toBe("ok");
+    expect(trace.error).toBeNull();
+    expect(trace.metadata).toMatchObject({ response_truncated: true, response_bytes: answerBytes });
+    expect(trace.response?.id).toBe(completion.id);
+    const recorded = trace.response?.messages[0];
+    expect(recorded?.role).toBe("assistant");
+    const recordedText = String(recorded?.content);
+    expect(recordedText.length).toBeGreaterThan(MAX_TRACED_BODY_BYTES - 1024);
+    expect(recordedText.length).toBeLessThan(content.length);
+    expect(content.startsWith(recordedText)).toBe(true);
+  }, 60_000);
+
+  it("an answer within the cap is recorded whole, without the flag", async () => {
+    await fx.client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    const trace = await fx.onlyTrace();
+    expect(trace.metadata).not.toHaveProperty("response_truncated");
+    expect(trace.response?.messages[0].content).toBe(DEFAULT_REPLY.content.join(""));
   });
 });
 

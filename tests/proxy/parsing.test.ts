@@ -1,7 +1,7 @@
 // The pieces that read the upstream's answer: SSE splitting at any chunk boundary, chunk
 // assembly, usage mapping, error bodies, and the price table.
 import { describe, expect, it } from "vitest";
-import { upstreamErrorOf, usageOf } from "@/lib/proxy/answer";
+import { closeTruncatedJson, upstreamErrorOf, usageOf } from "@/lib/proxy/answer";
 import { ChatStreamAssembler, completionResponseOf, isUsageOnlyChunk } from "@/lib/proxy/chat-completions";
 import { SseSplitter } from "@/lib/proxy/sse";
 import { costOf, priceOf } from "@/lib/proxy/prices";
@@ -128,5 +128,22 @@ describe("prices", () => {
     expect(cost.output).toBeCloseTo(8, 10);
     expect(cost.total).toBeCloseTo(9.25, 10);
     expect(costOf(["nope"], { input_tokens: 1, output_tokens: 1 })).toBeUndefined();
+  });
+});
+
+describe("closeTruncatedJson (the kept start of an answer past the traced body cap)", () => {
+  it.each([
+    ['{"id":"c1","choices":[{"message":{"content":"Hel', { id: "c1", choices: [{ message: { content: "Hel" } }] }],
+    ['{"id":"c1","n":12,"mo', { id: "c1", n: 12 }],
+    ['{"id":"c1","list":[1,2,3', { id: "c1", list: [1, 2] }],
+    ['{"id":"c1","text":"a\\"b\\u00e', { id: "c1" }],
+    ['{"id":"c1","text":"a\\"b\\u00e9', { id: "c1", text: 'a"bé' }],
+    ['{"id":"c1","text":"a\\', { id: "c1" }],
+    ['{"id":"c1","o":{"k":"v"}', { id: "c1", o: { k: "v" } }],
+  ])("%s", (text, expected) => expect(JSON.parse(closeTruncatedJson(text) ?? "null")).toEqual(expected));
+
+  it("gives up when nothing complete is left", () => {
+    expect(closeTruncatedJson('{"ke')).toBeUndefined();
+    expect(closeTruncatedJson('{"id":')).toBeUndefined();
   });
 });
