@@ -41,9 +41,11 @@ describe("span tree", () => {
     expect(root.kind).toBe(1);
   });
 
-  it("without span_name the generation hangs off the root; without names both default to the model", () => {
+  it("without span_name the generation hangs off the root; without names the root is the model, the generation `chat {model}`", () => {
     const spans = decoded([withTrace({ span_name: null, trace_name: null, generation_name: null })]);
-    expect(spans.map((s) => s.name)).toEqual(["openai/gpt-4o-mini", "openai/gpt-4o-mini"]);
+    // The GenAI conventions name an inference span `{gen_ai.operation.name} {gen_ai.request.model}`.
+    expect(spans.map((s) => s.name)).toEqual(["openai/gpt-4o-mini", "chat openai/gpt-4o-mini"]);
+    expect(spans[1].attributes).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.request.model": "openai/gpt-4o-mini" });
     expect(spans[1].parentSpanId).toBe(spans[0].spanId);
   });
 

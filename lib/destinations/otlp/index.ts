@@ -258,9 +258,18 @@ function addContextAttributes(attrs: Attributes, trace: OutboundTrace, callerPar
   if (trace.is_test) attrs.bool("tracecast.test", true);
 }
 
+/** Every generation is a chat completion (`gen_ai.operation.name`). */
+const OPERATION_NAME = "chat";
+
+/**
+ * The generation span's name: the caller's generation_name, else the GenAI conventions'
+ * `{gen_ai.operation.name} {gen_ai.request.model}` ("chat gpt-4o-mini"), as the SDKs name it.
+ */
+const generationSpanName = (trace: OutboundTrace) => trace.trace.generation_name ?? `${OPERATION_NAME} ${trace.model}`;
+
 function addGenerationAttributes(attrs: Attributes, trace: OutboundTrace, traceName: string) {
   attrs
-    .str("gen_ai.operation.name", "chat")
+    .str("gen_ai.operation.name", OPERATION_NAME)
     .str("gen_ai.provider.name", trace.provider)
     .str("gen_ai.request.model", trace.model)
     .str("gen_ai.response.model", trace.response.model)
@@ -292,8 +301,9 @@ function addGenerationAttributes(attrs: Attributes, trace: OutboundTrace, traceN
 }
 
 /**
- * The spans of one trace: root (trace_name) → optional span (span_name) → generation. Names follow
- * the product-wide tree (trace-document.ts: OpenRouter's documented "defaults to the model name").
+ * The spans of one trace: root (trace_name) → optional span (span_name) → generation. The root and
+ * span names follow the product-wide tree (trace-document.ts: OpenRouter's documented "defaults to
+ * the model name"); the generation's default is the GenAI conventions' (generationSpanName).
  */
 export function spansOf(trace: OutboundTrace, profile: OtlpProfile = {}): OtlpSpan[] {
   const ids = spanIdsOf(trace);
@@ -307,7 +317,7 @@ export function spansOf(trace: OutboundTrace, profile: OtlpProfile = {}): OtlpSp
   const chain: { role: SpanRole; spanId: string; name: string }[] = [];
   if (!ids.callerParentSpanId) chain.push({ role: "trace", spanId: ids.rootSpanId, name: traceName });
   if (trace.trace.span_name) chain.push({ role: "span", spanId: ids.spanSpanId, name: trace.trace.span_name });
-  chain.push({ role: "generation", spanId: ids.generationSpanId, name: tree.generation.name });
+  chain.push({ role: "generation", spanId: ids.generationSpanId, name: generationSpanName(trace) });
 
   return chain.map((link, index) => {
     const attrs = new Attributes();
