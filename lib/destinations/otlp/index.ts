@@ -117,30 +117,49 @@ export type OtlpProfile = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Ids (deterministic so a repeated delivery merges into the same trace and spans).
+// Ids: the caller's own when OTLP can carry them, else derived deterministically, so a repeated
+// delivery merges into the same trace and spans.
 
 const OTEL_TRACE_ID = /^[0-9a-f]{32}$/;
 const OTEL_SPAN_ID = /^[0-9a-f]{16}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const isValidId = (id: string, re: RegExp) => re.test(id) && !/^0+$/.test(id);
+
+/**
+ * The caller's id as an OTLP trace id (16 bytes: 32 hex, not all zero; a UUID is the same 16
+ * bytes), or undefined when it cannot be one.
+ */
+function callerTraceId(id: string | null): string | undefined {
+  const lower = id?.toLowerCase();
+  const hex = lower && UUID.test(lower) ? lower.replaceAll("-", "") : lower;
+  return hex && isValidId(hex, OTEL_TRACE_ID) ? hex : undefined;
+}
+
+/** The caller's id as an OTLP span id (8 bytes: 16 hex, not all zero), or undefined. */
+function callerSpanId(id: string | null): string | undefined {
+  const lower = id?.toLowerCase();
+  return lower && isValidId(lower, OTEL_SPAN_ID) ? lower : undefined;
+}
 
 export type SpanIds = { traceId: string; rootSpanId: string; spanSpanId: string; generationSpanId: string; callerParentSpanId?: string };
 
 /**
- * trace id = sha256(trace.trace_id ?? generation id)[:32] (OpenRouter's observed derivation),
- * except that a caller's trace_id which already is a W3C trace id is kept, so a valid
- * `parent_span_id` from the caller's own trace attaches there. Span ids hash distinct inputs;
- * the generation's is sha256(generation id)[:16] like OpenRouter's.
+ * Kept from the caller when valid: trace.trace_id as the trace id (so a `parent_span_id` from the
+ * caller's own trace attaches there), parent_span_id as the top span's parent, and the generation
+ * id as the generation's span id (unless it is that parent: a span cannot be its own parent).
+ * Otherwise derived: trace id = sha256(trace.trace_id ?? generation id)[:32] (OpenRouter's observed
+ * derivation), generation span id = sha256(generation id)[:16]; root and span ids hash distinct inputs.
  */
 export function spanIdsOf(trace: Pick<OutboundTrace, "id" | "trace">): SpanIds {
-  const callerTraceId = trace.trace.trace_id?.toLowerCase();
   const traceKey = trace.trace.trace_id ?? trace.id;
-  const parent = trace.trace.parent_span_id?.toLowerCase();
+  const parent = callerSpanId(trace.trace.parent_span_id);
+  const ownGenerationId = callerSpanId(trace.id);
   return {
-    traceId: callerTraceId && isValidId(callerTraceId, OTEL_TRACE_ID) ? callerTraceId : hexTraceId(traceKey),
+    traceId: callerTraceId(trace.trace.trace_id) ?? hexTraceId(traceKey),
     rootSpanId: sha256Hex(`tracecast:trace:${traceKey}`).slice(0, 16),
     spanSpanId: sha256Hex(`tracecast:span:${traceKey}:${trace.trace.span_name ?? ""}`).slice(0, 16),
-    generationSpanId: sha256Hex(trace.id).slice(0, 16),
-    callerParentSpanId: parent && isValidId(parent, OTEL_SPAN_ID) ? parent : undefined,
+    generationSpanId: ownGenerationId && ownGenerationId !== parent ? ownGenerationId : sha256Hex(trace.id).slice(0, 16),
+    callerParentSpanId: parent,
   };
 }
 
