@@ -228,6 +228,29 @@ describe("LangSmith", () => {
     expect(rootOf(req.spans).attributes["langsmith.span.kind"]).toBe("chain");
   });
 
+  it("sends the caller's cost in langsmith.usage_metadata and the model as ls_model_name / ls_provider metadata", async () => {
+    const req = await deliver("langsmith", { apiKey: "lsv2_pt_1", endpoint: receiver.url });
+    const generation = generationOf(req.spans);
+    expect(JSON.parse(generation.attributes["langsmith.usage_metadata"] as string)).toEqual({
+      input_tokens: 42,
+      output_tokens: 17,
+      total_tokens: 59,
+      input_token_details: { cache_read: 8 },
+      output_token_details: { reasoning: 0 },
+      input_cost: 0.0000063,
+      output_cost: 0.0000102,
+      total_cost: 0.0000165,
+    });
+    expect(generation.attributes).toMatchObject({ "langsmith.metadata.ls_model_name": "gpt-4o-mini-2024-07-18", "langsmith.metadata.ls_provider": "openai" });
+    expect(rootOf(req.spans).attributes["langsmith.usage_metadata"]).toBeUndefined();
+    // No cost known: LangSmith gets the tokens only (and may estimate); a caller's own ls_model_name wins.
+    receiver.reset();
+    const unpriced = outbound(sampleTrace({ cost: { input: null, output: null, total: null }, metadata: { ls_model_name: "my-finetune" } }));
+    const other = generationOf((await deliver("langsmith", { apiKey: "lsv2_pt_1", endpoint: receiver.url }, [unpriced])).spans);
+    expect(Object.keys(JSON.parse(other.attributes["langsmith.usage_metadata"] as string))).not.toContain("total_cost");
+    expect(other.attributes["langsmith.metadata.ls_model_name"]).toBe("my-finetune");
+  });
+
   it("omits X-Tenant-Id without a workspace", async () => {
     const req = await deliver("langsmith", { apiKey: "lsv2_pt_1", endpoint: receiver.url, project: "prod" });
     expect(req.headers["x-tenant-id"]).toBeUndefined();
