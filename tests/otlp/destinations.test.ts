@@ -204,6 +204,22 @@ describe("W&B Weave", () => {
     expect(generationOf(req.spans).attributes["wandb.thread_id"]).toBeUndefined();
   });
 
+  it("puts the provider, total tokens and the caller's cost where Weave's OTel attribute mapping reads them", async () => {
+    const req = await deliver("weave", { apiKey: "wandb-key", entity: "acme", project: "support", baseUrl: receiver.url });
+    const generation = generationOf(req.spans);
+    expect(generation.attributes).toMatchObject({
+      "llm.provider": "openai",
+      "gen_ai.provider.name": "openai",
+      "llm.usage.total_tokens": 59,
+      "wandb.attributes.cost.input": 0.0000063,
+      "wandb.attributes.cost.output": 0.0000102,
+      "wandb.attributes.cost.total": 0.0000165,
+    });
+    // gen_ai.system would land in Weave's "system" (system prompt) attribute: not sent.
+    expect(generation.attributes["gen_ai.system"]).toBeUndefined();
+    expect(rootOf(req.spans).attributes["llm.provider"]).toBeUndefined();
+  });
+
   it("rejects an entity with a slash (it is joined as entity/project)", () => {
     const result = definition("weave").config.safeParse({ apiKey: "k", entity: "a/b", project: "p" });
     expect(result.error?.issues[0].path).toEqual(["entity"]);
