@@ -190,6 +190,20 @@ describe("Arize AX", () => {
     expect(JSON.parse(generation.attributes["llm.invocation_parameters"] as string)).toEqual({ temperature: 0.2, max_tokens: 256 });
     expect(rootOf(req.spans).attributes["openinference.span.kind"]).toBe("CHAIN");
   });
+  it("gives a response with only tool calls an output.value: the tool calls as JSON (none under privacy mode)", async () => {
+    const toolCall = { id: "call_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Lyon"}' } };
+    const toolsOnly = sampleTrace({ response: { id: "chatcmpl-9", model: "gpt-4o-mini", messages: [{ role: "assistant", content: null, tool_calls: [toolCall] }] }, finish_reason: "tool_calls" });
+    const config = { apiKey: "ak-1", spaceKey: "space", modelId: "support-bot", baseUrl: receiver.url };
+    const generation = generationOf((await deliver("arize", config, [outbound(toolsOnly)])).spans);
+    expect(generation.attributes["output.mime_type"]).toBe("application/json");
+    expect(JSON.parse(generation.attributes["output.value"] as string)).toEqual({ messages: [{ role: "assistant", content: null, tool_calls: [toolCall] }] });
+    expect(generation.attributes["llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments"]).toBe('{"city":"Lyon"}');
+    // The trace's top span shows the same output.
+    expect(rootOf(receiver.requests[0].spans).attributes["output.value"]).toBe(generation.attributes["output.value"]);
+    receiver.reset();
+    const hidden = generationOf((await deliver("arize", config, [outbound(applyPrivacy(toolsOnly))])).spans);
+    expect(hidden.attributes["output.value"]).toBeUndefined();
+  });
 });
 
 describe("W&B Weave", () => {
