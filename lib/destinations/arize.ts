@@ -77,11 +77,13 @@ export default defineDestination({
     spaceKey: field.secret("Space Key", { help: "The Space ID from your space settings." }),
     modelId: field.text("Project Name", { help: "The tracing project in Arize AX that receives the traces.", max: 256 }),
     baseUrl: field.url("Base Url", { help: "Change only for an on-premise Arize or another OTLP region." }).default("https://otlp.arize.com"),
+    serviceName: field.serviceName(),
     headers: field.headers(),
   }),
   maxBatch: 100,
   encode: (traces, config) =>
     otlpRequests(traces, {
+      serviceName: config.serviceName,
       url: joinUrl(config.baseUrl, "/v1/traces"),
       encoding: "protobuf",
       gzip: true,

@@ -68,11 +68,13 @@ export default defineDestination({
       .url("Endpoint", { help: "EU: https://eu.api.smith.langchain.com · or your self-hosted LangSmith." })
       .default("https://api.smith.langchain.com"),
     workspaceId: field.text("Workspace Id", { help: "Required for org-scoped API keys: the workspace that receives the traces." }).optional(),
+    serviceName: field.serviceName(),
     headers: field.headers(),
   }),
   maxBatch: 100,
   encode: (traces, config) =>
     otlpRequests(traces, {
+      serviceName: config.serviceName,
       url: joinUrl(config.endpoint, "/otel/v1/traces"),
       encoding: "protobuf",
       gzip: true,

@@ -47,11 +47,13 @@ export default defineDestination({
     baseUrl: field
       .url("Base Url", { help: "Dedicated Cloud / Self-Managed: https://<your-subdomain>.wandb.io/traces" })
       .default("https://trace.wandb.ai"),
+    serviceName: field.serviceName(),
     headers: field.headers(),
   }),
   maxBatch: 100,
   encode: (traces, config) =>
     otlpRequests(traces, {
+      serviceName: config.serviceName,
       url: joinUrl(config.baseUrl, "/otel/v1/traces"),
       encoding: "protobuf",
       gzip: true,

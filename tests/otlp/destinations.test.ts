@@ -68,6 +68,59 @@ describe("config forms", () => {
   });
 });
 
+describe("service.name", () => {
+  const port = () => new URL(receiver.url).port;
+  /** A valid config of every destination built on the OTLP encoder (requests are redirected to the receiver). */
+  const otlpConfigs = (): Record<string, Record<string, unknown>> => ({
+    arize: { apiKey: "ak", spaceKey: "space", modelId: "bot" },
+    grafana: { instanceId: "1", apiKey: "glc_x" },
+    langfuse: { publicKey: "pk-lf-1", secretKey: "sk-lf-1" },
+    langsmith: { apiKey: "lsv2_pt_1" },
+    newrelic: { licenseKey: "NRAK" },
+    "otel-collector": { endpoint: `${receiver.url}/v1/traces` },
+    sentry: { otlpEndpoint: `${receiver.url}/api/456/integration/otlp/v1/traces`, dsn: `https://k@127.0.0.1:${port()}/456` },
+    weave: { apiKey: "k", entity: "acme", project: "p" },
+    webhook: { url: `${receiver.url}/hook` },
+  });
+
+  /** Encodes with the destination's own encoder and sends the requests to the receiver. */
+  async function resourcesOf(type: string, config: Record<string, unknown>, traces: OutboundTrace[]) {
+    receiver.reset();
+    const def = definition(type);
+    for (const r of def.encode!(traces, def.config.parse(config))) await send({ ...r, url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
+    expect(receiver.rejected).toEqual([]);
+    return receiver.requests.flatMap((r) => (r.decoded.resourceSpans as { resource: { attributes: { key: string; value: { stringValue?: string } }[] } }[]).map((rs) => rs.resource));
+  }
+  const serviceNames = (resources: { attributes: { key: string; value: { stringValue?: string } }[] }[]) =>
+    resources.map((r) => r.attributes.find((a) => a.key === "service.name")?.value.stringValue);
+
+  it("is a setting of every OTLP destination: optional, shown in the form, validated", () => {
+    for (const type of Object.keys(otlpConfigs())) {
+      const serviceName = fieldsOf(definition(type)).find((f) => f.key === "serviceName");
+      expect(serviceName, type).toMatchObject({ label: "Service name", required: false, widget: "text" });
+      expect(serviceName?.secret, type).toBeUndefined();
+      const schema = definition(type).config;
+      const config = otlpConfigs()[type];
+      expect(schema.parse({ ...config, serviceName: "  checkout-api " }).serviceName, type).toBe("checkout-api");
+      expect(schema.safeParse({ ...config, serviceName: "a\nb" }).error?.issues[0], type).toMatchObject({ path: ["serviceName"], message: "Service name cannot contain control characters" });
+      expect(schema.safeParse({ ...config, serviceName: "x".repeat(256) }).error?.issues[0], type).toMatchObject({ path: ["serviceName"], message: "Service name is too long" });
+    }
+  });
+
+  it("is the configured name on every span, else each trace's API key name, else tracecast", async () => {
+    const staging = outbound(sampleTrace({ id: "gen-staging", api_key_name: "Staging" }));
+    const keyless = outbound(sampleTrace({ id: "gen-keyless", api_key_name: null }));
+    for (const [type, config] of Object.entries(otlpConfigs())) {
+      const configured = await resourcesOf(type, { ...config, serviceName: "checkout-api" }, [trace, staging, keyless]);
+      expect(serviceNames(configured), type).toEqual(["checkout-api"]);
+      // One resource per service name, in the order the traces came, all in one request.
+      const defaulted = await resourcesOf(type, config, [trace, staging, keyless]);
+      expect(serviceNames(defaulted), type).toEqual(["Production", "Staging", "tracecast"]);
+      expect(receiver.spans().filter((s) => s.attributes["gen_ai.operation.name"]).map((s) => s.resource["service.name"]), type).toEqual(["Production", "Staging", "tracecast"]);
+    }
+  });
+});
+
 describe("OpenTelemetry Collector", () => {
   it("POSTs OTLP/JSON to the endpoint exactly as given, with the custom headers", async () => {
     const req = await deliver("otel-collector", { endpoint: `${receiver.url}/custom/v1/traces`, headers: { Authorization: "Bearer xaat-1", "X-Axiom-Dataset": "llm" } });
@@ -76,7 +129,7 @@ describe("OpenTelemetry Collector", () => {
     expect(req.gzip).toBe(false);
     expect(req.headers).toMatchObject({ authorization: "Bearer xaat-1", "x-axiom-dataset": "llm" });
     expect(req.spans.map((s) => s.name)).toEqual(["Weather question", "Answer", "Weather LLM call"]);
-    expect(generationOf(req.spans).resource).toMatchObject({ "service.name": "tracecast", "service.version": expect.any(String) });
+    expect(generationOf(req.spans).resource).toMatchObject({ "service.name": "Production", "service.version": expect.any(String) });
     expect(generationOf(req.spans).scope.name).toBe("tracecast");
   });
 

@@ -271,7 +271,7 @@ describe("batching and size limits", () => {
   const traces = Array.from({ length: 40 }, (_, i) => outbound(sampleTrace({ id: `gen-${i}` })));
 
   it("puts many traces in one request", () => {
-    const [request] = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", headers: {} });
+    const [request] = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", headers: {}, serviceName: undefined });
     expect(request.traceCount).toBe(40);
     expect(decodeOtlp(Buffer.from(request.body as Uint8Array), "protobuf")).toMatchObject({ resourceSpans: [{ scopeSpans: [{ spans: expect.any(Array) }] }] });
   });
@@ -279,7 +279,7 @@ describe("batching and size limits", () => {
   it("splits by encoded size so every request fits, in order, without losing a trace", () => {
     const oneTrace = encodeOtlpProtobuf(tracesToOtlp([traces[0]])).byteLength;
     const maxBytes = oneTrace * 5;
-    const requests = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", gzip: true, maxBytes, headers: {} });
+    const requests = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", gzip: true, maxBytes, headers: {}, serviceName: undefined });
     expect(requests.length).toBeGreaterThan(7);
     const ids: unknown[] = [];
     for (const r of requests) {

@@ -379,19 +379,33 @@ function limitValue(value: AnyValue, limits: NonNullable<OtlpProfile["limits"]>)
 const applyLimits = (attributes: KeyValue[], limits: NonNullable<OtlpProfile["limits"]>) =>
   attributes.map((kv) => ({ key: kv.key, value: limitValue(kv.value, limits) }));
 
-/** Traces → one ExportTraceServiceRequest (many traces per request). */
-export function tracesToOtlp(traces: OutboundTrace[], profile: OtlpProfile = {}): ExportTraceServiceRequest {
-  const resource = new Attributes().str("service.name", SERVICE_NAME).str("service.version", SERVICE_VERSION).str("telemetry.sdk.name", SERVICE_NAME);
-  profile.resource?.(resource);
-  let spans = traces.flatMap((t) => spansOf(t, profile));
-  let resourceAttributes = resource.list;
-  if (profile.limits) {
-    const limits = profile.limits;
-    spans = spans.map((s) => ({ ...s, attributes: applyLimits(s.attributes, limits) }));
-    resourceAttributes = applyLimits(resourceAttributes, limits);
+/**
+ * A trace's `service.name`: the destination's Service name setting, else the name of the API key
+ * that sent the trace (what usually names the calling application, and what APM platforms group
+ * services by), else "tracecast".
+ */
+export const serviceNameOf = (trace: OutboundTrace, configured: string | undefined) => configured ?? trace.api_key_name ?? SERVICE_NAME;
+
+/** Traces → one ExportTraceServiceRequest (many traces per request, one resource per service name). */
+export function tracesToOtlp(traces: OutboundTrace[], profile: OtlpProfile = {}, serviceName?: string): ExportTraceServiceRequest {
+  const byService = new Map<string, OutboundTrace[]>();
+  for (const t of traces) {
+    const service = serviceNameOf(t, serviceName);
+    byService.set(service, [...(byService.get(service) ?? []), t]);
   }
   return {
-    resourceSpans: [{ resource: { attributes: resourceAttributes }, scopeSpans: [{ scope: { name: SERVICE_NAME, version: SERVICE_VERSION }, spans }] }],
+    resourceSpans: [...byService].map(([service, group]) => {
+      const resource = new Attributes().str("service.name", service).str("service.version", SERVICE_VERSION).str("telemetry.sdk.name", SERVICE_NAME);
+      profile.resource?.(resource);
+      let spans = group.flatMap((t) => spansOf(t, profile));
+      let resourceAttributes = resource.list;
+      if (profile.limits) {
+        const limits = profile.limits;
+        spans = spans.map((s) => ({ ...s, attributes: applyLimits(s.attributes, limits) }));
+        resourceAttributes = applyLimits(resourceAttributes, limits);
+      }
+      return { resource: { attributes: resourceAttributes }, scopeSpans: [{ scope: { name: SERVICE_NAME, version: SERVICE_VERSION }, spans }] };
+    }),
   };
 }
 
@@ -456,12 +470,14 @@ export type OtlpTarget = {
   /** Most uncompressed bytes per request (the platform's payload limit). */
   maxBytes?: number;
   profile?: OtlpProfile;
+  /** The destination's Service name setting (field.serviceName); required so no OTLP destination forgets it. */
+  serviceName: string | undefined;
 };
 
 /** The HTTP requests that carry `traces` to an OTLP/HTTP endpoint. */
 export function otlpRequests(traces: OutboundTrace[], target: OtlpTarget): OutboundRequest[] {
   const encodeBatch = (batch: OutboundTrace[]): string | Uint8Array => {
-    const request = tracesToOtlp(batch, target.profile);
+    const request = tracesToOtlp(batch, target.profile, target.serviceName);
     return target.encoding === "json" ? encodeOtlpJson(request) : encodeOtlpProtobuf(request);
   };
   const parts = target.maxBytes ? splitBySize(traces, encodeBatch, target.maxBytes) : [{ items: traces, body: encodeBatch(traces) }];
