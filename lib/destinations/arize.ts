@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Message } from "@/lib/traces/schema";
 import { defineDestination, field } from "./define";
 import { hasContent, joinUrl, mergeHeaders, otlpRequests, outputText, type Attributes, type OtlpProfile } from "./otlp";
-import { contentText, tagsOf } from "./trace-document";
+import { contentText, outputMessages, tagsOf } from "./trace-document";
 import type { OutboundTrace } from "./types";
 
 /** `llm.input_messages.N.message.*` / `llm.output_messages.N.message.*`, OpenInference's flattened form. */
@@ -26,7 +26,13 @@ function addMessages(attrs: Attributes, prefix: string, messages: Message[]) {
 function addInputOutput(attrs: Attributes, trace: OutboundTrace) {
   if (hasContent(trace.request.messages)) attrs.json("input.value", { messages: trace.request.messages }).str("input.mime_type", "application/json");
   const output = outputText(trace);
-  if (output !== undefined) attrs.str("output.value", output).str("output.mime_type", "text/plain");
+  if (output !== undefined) {
+    attrs.str("output.value", output).str("output.mime_type", "text/plain");
+  } else if (outputMessages(trace)) {
+    // No text, only tool calls: the answer as JSON, as OpenInference instrumentations record a
+    // response (output.value is what Arize lists and searches; the flattened messages carry it too).
+    attrs.json("output.value", { messages: trace.response.messages }).str("output.mime_type", "application/json");
+  }
 }
 
 export function arizeProfile(projectName: string): OtlpProfile {
@@ -71,11 +77,13 @@ export default defineDestination({
     spaceKey: field.secret("Space Key", { help: "The Space ID from your space settings." }),
     modelId: field.text("Project Name", { help: "The tracing project in Arize AX that receives the traces.", max: 256 }),
     baseUrl: field.url("Base Url", { help: "Change only for an on-premise Arize or another OTLP region." }).default("https://otlp.arize.com"),
+    serviceName: field.serviceName(),
     headers: field.headers(),
   }),
   maxBatch: 100,
   encode: (traces, config) =>
     otlpRequests(traces, {
+      serviceName: config.serviceName,
       url: joinUrl(config.baseUrl, "/v1/traces"),
       encoding: "protobuf",
       gzip: true,

@@ -82,6 +82,21 @@ export const field = {
       .default({})
       .meta({ label: "Custom headers", help: "Added to every request to this destination.", secret: true, widget: "headers" } satisfies FieldMeta);
   },
+  /**
+   * The OTLP resource attribute `service.name`, for every destination built on the OTLP encoder
+   * (lib/destinations/otlp). Empty: each trace's API key name (lib/destinations/otlp serviceNameOf).
+   */
+  serviceName() {
+    return field
+      .text("Service name", {
+        max: 255,
+        pattern: /^[^\p{Cc}]*$/u,
+        patternMessage: "Service name cannot contain control characters",
+        help: "The service.name of the spans. Empty: the name of the API key that sent each trace (\"tracecast\" for traces without one).",
+        placeholder: "checkout-api",
+      })
+      .optional();
+  },
 };
 
 export function defineDestination<S extends z.ZodObject>(def: DestinationDefinition<S>): DestinationDefinition<S> {

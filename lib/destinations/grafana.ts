@@ -24,11 +24,13 @@ export default defineDestination({
       patternMessage: "Instance ID must be the numeric instance ID of your stack",
     }),
     apiKey: field.secret("API Key", { help: "A Cloud Access Policy token with the traces:write scope.", placeholder: "glc_…" }),
+    serviceName: field.serviceName(),
     headers: field.headers(),
   }),
   maxBatch: 100,
   encode: (traces, config) =>
     otlpRequests(traces, {
+      serviceName: config.serviceName,
       url: joinUrl(gatewayBase(config.baseUrl), "/otlp/v1/traces"),
       encoding: "protobuf",
       gzip: true,

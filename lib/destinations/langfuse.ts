@@ -76,11 +76,13 @@ export default defineDestination({
     baseUrl: field
       .url("Base URL", { help: "US: https://us.cloud.langfuse.com · EU: https://cloud.langfuse.com · JP/HIPAA regions or your self-hosted Langfuse." })
       .default("https://us.cloud.langfuse.com"),
+    serviceName: field.serviceName(),
     headers: field.headers(),
   }),
   maxBatch: 100,
   encode: (traces, config) =>
     otlpRequests(traces, {
+      serviceName: config.serviceName,
       url: joinUrl(config.baseUrl, "/api/public/otel/v1/traces"),
       encoding: "protobuf",
       gzip: true,

@@ -25,12 +25,14 @@ export default defineDestination({
   config: z.object({
     licenseKey: field.secret("License Key", { help: "An INGEST - LICENSE key of the account that receives the traces." }),
     region: field.select("Region", ["us", "eu"], { labels: { us: "US", eu: "EU" }, help: "The data center of your New Relic account.", target: true }).default("us"),
+    serviceName: field.serviceName(),
     headers: field.headers(),
   }),
   maxBatch: 100,
   maxBatchBytes: NEW_RELIC_MAX_BYTES,
   encode: (traces, config) =>
     otlpRequests(traces, {
+      serviceName: config.serviceName,
       url: NEW_RELIC_ENDPOINTS[config.region],
       encoding: "protobuf",
       gzip: true,

@@ -15,6 +15,7 @@ export default defineDestination({
       help: "The full OTLP/HTTP traces URL, including the path (usually /v1/traces). Requests go to it exactly as given.",
       placeholder: "https://otel.example.com:4318/v1/traces",
     }),
+    serviceName: field.serviceName(),
     headers: field.headers(),
     encoding: field
       .select("Encoding", ["json", "protobuf"], {
@@ -24,5 +25,5 @@ export default defineDestination({
       .default("json"),
   }),
   maxBatch: 100,
-  encode: (traces, config) => otlpRequests(traces, { url: config.endpoint, encoding: config.encoding, headers: config.headers }),
+  encode: (traces, config) => otlpRequests(traces, { url: config.endpoint, encoding: config.encoding, headers: config.headers, serviceName: config.serviceName }),
 });

@@ -62,6 +62,7 @@ export default defineDestination({
         pattern: SENTRY_DSN,
         patternMessage: "Sentry DSN must look like https://<public key>@<host>/<project id>",
       }),
+      serviceName: field.serviceName(),
       headers: field.headers(),
     })
     .superRefine((config, ctx) => {
@@ -71,6 +72,7 @@ export default defineDestination({
   maxBatch: 100,
   encode: (traces, config) =>
     otlpRequests(traces, {
+      serviceName: config.serviceName,
       url: config.otlpEndpoint,
       encoding: "protobuf",
       gzip: true,

@@ -32,6 +32,7 @@ export const webhookConfig = z
   .object({
     url: field.url("URL", { help: "Receives an OTLP/JSON ExportTraceServiceRequest per batch of traces.", placeholder: "https://example.com/hooks/traces" }),
     method: field.select("Method", ["POST", "PUT"]).default("POST"),
+    serviceName: field.serviceName(),
     headers: field.headers(),
     secret: field
       .secret("Signing secret", {
@@ -74,7 +75,7 @@ function signatures(config: WebhookConfig, messageId: string, at: Date, body: st
 
 /** The signed requests for `traces` at time `at` (pure; `encode` passes the send time). */
 export function webhookRequests(traces: OutboundTrace[], config: WebhookConfig, at: Date): OutboundRequest[] {
-  return splitBySize(traces, (batch) => encodeOtlpJson(tracesToOtlp(batch)), WEBHOOK_MAX_BYTES).map(({ items, body }) => {
+  return splitBySize(traces, (batch) => encodeOtlpJson(tracesToOtlp(batch, {}, config.serviceName)), WEBHOOK_MAX_BYTES).map(({ items, body }) => {
     const messageId = webhookMessageId(items);
     const signature = signatures(config, messageId, at, body);
     return {

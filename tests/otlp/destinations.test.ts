@@ -68,6 +68,59 @@ describe("config forms", () => {
   });
 });
 
+describe("service.name", () => {
+  const port = () => new URL(receiver.url).port;
+  /** A valid config of every destination built on the OTLP encoder (requests are redirected to the receiver). */
+  const otlpConfigs = (): Record<string, Record<string, unknown>> => ({
+    arize: { apiKey: "ak", spaceKey: "space", modelId: "bot" },
+    grafana: { instanceId: "1", apiKey: "glc_x" },
+    langfuse: { publicKey: "pk-lf-1", secretKey: "sk-lf-1" },
+    langsmith: { apiKey: "lsv2_pt_1" },
+    newrelic: { licenseKey: "NRAK" },
+    "otel-collector": { endpoint: `${receiver.url}/v1/traces` },
+    sentry: { otlpEndpoint: `${receiver.url}/api/456/integration/otlp/v1/traces`, dsn: `https://k@127.0.0.1:${port()}/456` },
+    weave: { apiKey: "k", entity: "acme", project: "p" },
+    webhook: { url: `${receiver.url}/hook` },
+  });
+
+  /** Encodes with the destination's own encoder and sends the requests to the receiver. */
+  async function resourcesOf(type: string, config: Record<string, unknown>, traces: OutboundTrace[]) {
+    receiver.reset();
+    const def = definition(type);
+    for (const r of def.encode!(traces, def.config.parse(config))) await send({ ...r, url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
+    expect(receiver.rejected).toEqual([]);
+    return receiver.requests.flatMap((r) => (r.decoded.resourceSpans as { resource: { attributes: { key: string; value: { stringValue?: string } }[] } }[]).map((rs) => rs.resource));
+  }
+  const serviceNames = (resources: { attributes: { key: string; value: { stringValue?: string } }[] }[]) =>
+    resources.map((r) => r.attributes.find((a) => a.key === "service.name")?.value.stringValue);
+
+  it("is a setting of every OTLP destination: optional, shown in the form, validated", () => {
+    for (const type of Object.keys(otlpConfigs())) {
+      const serviceName = fieldsOf(definition(type)).find((f) => f.key === "serviceName");
+      expect(serviceName, type).toMatchObject({ label: "Service name", required: false, widget: "text" });
+      expect(serviceName?.secret, type).toBeUndefined();
+      const schema = definition(type).config;
+      const config = otlpConfigs()[type];
+      expect(schema.parse({ ...config, serviceName: "  checkout-api " }).serviceName, type).toBe("checkout-api");
+      expect(schema.safeParse({ ...config, serviceName: "a\nb" }).error?.issues[0], type).toMatchObject({ path: ["serviceName"], message: "Service name cannot contain control characters" });
+      expect(schema.safeParse({ ...config, serviceName: "x".repeat(256) }).error?.issues[0], type).toMatchObject({ path: ["serviceName"], message: "Service name is too long" });
+    }
+  });
+
+  it("is the configured name on every span, else each trace's API key name, else tracecast", async () => {
+    const staging = outbound(sampleTrace({ id: "gen-staging", api_key_name: "Staging" }));
+    const keyless = outbound(sampleTrace({ id: "gen-keyless", api_key_name: null }));
+    for (const [type, config] of Object.entries(otlpConfigs())) {
+      const configured = await resourcesOf(type, { ...config, serviceName: "checkout-api" }, [trace, staging, keyless]);
+      expect(serviceNames(configured), type).toEqual(["checkout-api"]);
+      // One resource per service name, in the order the traces came, all in one request.
+      const defaulted = await resourcesOf(type, config, [trace, staging, keyless]);
+      expect(serviceNames(defaulted), type).toEqual(["Production", "Staging", "tracecast"]);
+      expect(receiver.spans().filter((s) => s.attributes["gen_ai.operation.name"]).map((s) => s.resource["service.name"]), type).toEqual(["Production", "Staging", "tracecast"]);
+    }
+  });
+});
+
 describe("OpenTelemetry Collector", () => {
   it("POSTs OTLP/JSON to the endpoint exactly as given, with the custom headers", async () => {
     const req = await deliver("otel-collector", { endpoint: `${receiver.url}/custom/v1/traces`, headers: { Authorization: "Bearer xaat-1", "X-Axiom-Dataset": "llm" } });
@@ -76,7 +129,7 @@ describe("OpenTelemetry Collector", () => {
     expect(req.gzip).toBe(false);
     expect(req.headers).toMatchObject({ authorization: "Bearer xaat-1", "x-axiom-dataset": "llm" });
     expect(req.spans.map((s) => s.name)).toEqual(["Weather question", "Answer", "Weather LLM call"]);
-    expect(generationOf(req.spans).resource).toMatchObject({ "service.name": "tracecast", "service.version": expect.any(String) });
+    expect(generationOf(req.spans).resource).toMatchObject({ "service.name": "Production", "service.version": expect.any(String) });
     expect(generationOf(req.spans).scope.name).toBe("tracecast");
   });
 
@@ -190,6 +243,20 @@ describe("Arize AX", () => {
     expect(JSON.parse(generation.attributes["llm.invocation_parameters"] as string)).toEqual({ temperature: 0.2, max_tokens: 256 });
     expect(rootOf(req.spans).attributes["openinference.span.kind"]).toBe("CHAIN");
   });
+  it("gives a response with only tool calls an output.value: the tool calls as JSON (none under privacy mode)", async () => {
+    const toolCall = { id: "call_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Lyon"}' } };
+    const toolsOnly = sampleTrace({ response: { id: "chatcmpl-9", model: "gpt-4o-mini", messages: [{ role: "assistant", content: null, tool_calls: [toolCall] }] }, finish_reason: "tool_calls" });
+    const config = { apiKey: "ak-1", spaceKey: "space", modelId: "support-bot", baseUrl: receiver.url };
+    const generation = generationOf((await deliver("arize", config, [outbound(toolsOnly)])).spans);
+    expect(generation.attributes["output.mime_type"]).toBe("application/json");
+    expect(JSON.parse(generation.attributes["output.value"] as string)).toEqual({ messages: [{ role: "assistant", content: null, tool_calls: [toolCall] }] });
+    expect(generation.attributes["llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments"]).toBe('{"city":"Lyon"}');
+    // The trace's top span shows the same output.
+    expect(rootOf(receiver.requests[0].spans).attributes["output.value"]).toBe(generation.attributes["output.value"]);
+    receiver.reset();
+    const hidden = generationOf((await deliver("arize", config, [outbound(applyPrivacy(toolsOnly))])).spans);
+    expect(hidden.attributes["output.value"]).toBeUndefined();
+  });
 });
 
 describe("W&B Weave", () => {
@@ -202,6 +269,22 @@ describe("W&B Weave", () => {
     // The session becomes a Weave thread, the trace one turn of it.
     expect(rootOf(req.spans).attributes).toMatchObject({ "wandb.thread_id": "session-7f3a", "wandb.is_turn": true });
     expect(generationOf(req.spans).attributes["wandb.thread_id"]).toBeUndefined();
+  });
+
+  it("puts the provider, total tokens and the caller's cost where Weave's OTel attribute mapping reads them", async () => {
+    const req = await deliver("weave", { apiKey: "wandb-key", entity: "acme", project: "support", baseUrl: receiver.url });
+    const generation = generationOf(req.spans);
+    expect(generation.attributes).toMatchObject({
+      "llm.provider": "openai",
+      "gen_ai.provider.name": "openai",
+      "llm.usage.total_tokens": 59,
+      "wandb.attributes.cost.input": 0.0000063,
+      "wandb.attributes.cost.output": 0.0000102,
+      "wandb.attributes.cost.total": 0.0000165,
+    });
+    // gen_ai.system would land in Weave's "system" (system prompt) attribute: not sent.
+    expect(generation.attributes["gen_ai.system"]).toBeUndefined();
+    expect(rootOf(req.spans).attributes["llm.provider"]).toBeUndefined();
   });
 
   it("rejects an entity with a slash (it is joined as entity/project)", () => {
@@ -226,6 +309,29 @@ describe("LangSmith", () => {
     expect(JSON.parse(generation.attributes["gen_ai.prompt"] as string).messages).toHaveLength(2);
     expect(JSON.parse(generation.attributes["gen_ai.completion"] as string).choices[0].message.content).toBe("It is 18 °C and sunny in Paris.");
     expect(rootOf(req.spans).attributes["langsmith.span.kind"]).toBe("chain");
+  });
+
+  it("sends the caller's cost in langsmith.usage_metadata and the model as ls_model_name / ls_provider metadata", async () => {
+    const req = await deliver("langsmith", { apiKey: "lsv2_pt_1", endpoint: receiver.url });
+    const generation = generationOf(req.spans);
+    expect(JSON.parse(generation.attributes["langsmith.usage_metadata"] as string)).toEqual({
+      input_tokens: 42,
+      output_tokens: 17,
+      total_tokens: 59,
+      input_token_details: { cache_read: 8 },
+      output_token_details: { reasoning: 0 },
+      input_cost: 0.0000063,
+      output_cost: 0.0000102,
+      total_cost: 0.0000165,
+    });
+    expect(generation.attributes).toMatchObject({ "langsmith.metadata.ls_model_name": "gpt-4o-mini-2024-07-18", "langsmith.metadata.ls_provider": "openai" });
+    expect(rootOf(req.spans).attributes["langsmith.usage_metadata"]).toBeUndefined();
+    // No cost known: LangSmith gets the tokens only (and may estimate); a caller's own ls_model_name wins.
+    receiver.reset();
+    const unpriced = outbound(sampleTrace({ cost: { input: null, output: null, total: null }, metadata: { ls_model_name: "my-finetune" } }));
+    const other = generationOf((await deliver("langsmith", { apiKey: "lsv2_pt_1", endpoint: receiver.url }, [unpriced])).spans);
+    expect(Object.keys(JSON.parse(other.attributes["langsmith.usage_metadata"] as string))).not.toContain("total_cost");
+    expect(other.attributes["langsmith.metadata.ls_model_name"]).toBe("my-finetune");
   });
 
   it("omits X-Tenant-Id without a workspace", async () => {

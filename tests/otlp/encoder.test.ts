@@ -41,9 +41,11 @@ describe("span tree", () => {
     expect(root.kind).toBe(1);
   });
 
-  it("without span_name the generation hangs off the root; without names both default to the model", () => {
+  it("without span_name the generation hangs off the root; without names the root is the model, the generation `chat {model}`", () => {
     const spans = decoded([withTrace({ span_name: null, trace_name: null, generation_name: null })]);
-    expect(spans.map((s) => s.name)).toEqual(["openai/gpt-4o-mini", "openai/gpt-4o-mini"]);
+    // The GenAI conventions name an inference span `{gen_ai.operation.name} {gen_ai.request.model}`.
+    expect(spans.map((s) => s.name)).toEqual(["openai/gpt-4o-mini", "chat openai/gpt-4o-mini"]);
+    expect(spans[1].attributes).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.request.model": "openai/gpt-4o-mini" });
     expect(spans[1].parentSpanId).toBe(spans[0].spanId);
   });
 
@@ -83,6 +85,42 @@ describe("deterministic ids", () => {
     expect(generationOf(sibling).spanId).not.toBe(generationOf(first).spanId);
     const alone = decoded([withTrace({ trace_id: null }, { id: "gen-alone" })]);
     expect(alone[0].traceId).not.toBe(first[0].traceId);
+  });
+});
+
+describe("the caller's ids", () => {
+  it("keep a 16-byte trace id (any case, or as a UUID) and derive one, stably, from anything else", () => {
+    const traceIdOf = (trace_id: string) => decoded([withTrace({ trace_id })])[0].traceId;
+    expect(traceIdOf("4BF92F3577B34DA6A3CE929D0E0E4736")).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(traceIdOf("0191c0de-7f3a-7b2c-9d4e-5f6a7b8c9d0e")).toBe("0191c0de7f3a7b2c9d4e5f6a7b8c9d0e");
+    // All zero is OTLP's "invalid trace id"; 31 hex is not 16 bytes: both are derived, the same way each time.
+    for (const unusable of ["00000000000000000000000000000000", "4bf92f3577b34da6a3ce929d0e0e473", "trace_4bf92f3577b34da6a3ce929d0e0e4736"]) {
+      expect(traceIdOf(unusable)).toBe(spanIdsOf(sampleTrace({ trace: { ...sampleTrace().trace, trace_id: unusable } })).traceId);
+      expect(traceIdOf(unusable)).toMatch(/^[0-9a-f]{32}$/);
+      expect(traceIdOf(unusable)).toBe(traceIdOf(unusable));
+      expect(traceIdOf(unusable)).not.toBe(unusable.toLowerCase());
+    }
+  });
+
+  it("keep a generation id that is an 8-byte span id as the generation's span id, and derive one, stably, otherwise", () => {
+    const generationSpanIdOf = (id: string, parent_span_id: string | null = null) => generationOf(decoded([withTrace({ parent_span_id }, { id })])).spanId;
+    expect(generationSpanIdOf("00F067AA0BA902B7")).toBe("00f067aa0ba902b7");
+    for (const unusable of ["0000000000000000", "gen-1732622400-abc123", "00f067aa0ba902b"]) {
+      expect(generationSpanIdOf(unusable)).toMatch(/^[0-9a-f]{16}$/);
+      expect(generationSpanIdOf(unusable)).not.toBe(unusable);
+      expect(generationSpanIdOf(unusable)).toBe(generationSpanIdOf(unusable));
+    }
+    // The caller's parent keeps its place; a generation id equal to it cannot be the generation's own id.
+    const spans = decoded([withTrace({ span_name: null, parent_span_id: "00f067aa0ba902b7" }, { id: "00f067aa0ba902b7" })]);
+    expect(spans).toHaveLength(1);
+    expect(spans[0].parentSpanId).toBe("00f067aa0ba902b7");
+    expect(spans[0].spanId).not.toBe("00f067aa0ba902b7");
+  });
+
+  it("keep a valid parent span id (any case) as the top span's parent", () => {
+    const [top] = decoded([withTrace({ parent_span_id: "ABCDEF0123456789" })]);
+    expect(top.parentSpanId).toBe("abcdef0123456789");
+    expect(decoded([withTrace({ parent_span_id: "0000000000000000" })])[0].parentSpanId).toBeUndefined();
   });
 });
 
@@ -233,7 +271,7 @@ describe("batching and size limits", () => {
   const traces = Array.from({ length: 40 }, (_, i) => outbound(sampleTrace({ id: `gen-${i}` })));
 
   it("puts many traces in one request", () => {
-    const [request] = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", headers: {} });
+    const [request] = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", headers: {}, serviceName: undefined });
     expect(request.traceCount).toBe(40);
     expect(decodeOtlp(Buffer.from(request.body as Uint8Array), "protobuf")).toMatchObject({ resourceSpans: [{ scopeSpans: [{ spans: expect.any(Array) }] }] });
   });
@@ -241,7 +279,7 @@ describe("batching and size limits", () => {
   it("splits by encoded size so every request fits, in order, without losing a trace", () => {
     const oneTrace = encodeOtlpProtobuf(tracesToOtlp([traces[0]])).byteLength;
     const maxBytes = oneTrace * 5;
-    const requests = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", gzip: true, maxBytes, headers: {} });
+    const requests = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", gzip: true, maxBytes, headers: {}, serviceName: undefined });
     expect(requests.length).toBeGreaterThan(7);
     const ids: unknown[] = [];
     for (const r of requests) {

@@ -69,7 +69,7 @@ describe("webhook destination", () => {
     const generations = req.spans.filter((s) => s.attributes["gen_ai.operation.name"] === "chat");
     expect(generations.map((s) => s.attributes["tracecast.generation.id"])).toEqual(["gen-a", "gen-b"]);
     expect(generations[1].attributes["sampling.rate"]).toBe(0.5);
-    expect(generations[0].resource["service.name"]).toBe("tracecast");
+    expect(generations[0].resource["service.name"]).toBe("Production"); // the API key name
     // Unsigned: an id for deduplication, but no signature headers.
     expect(req.headers["webhook-id"]).toMatch(/^msg_[0-9a-f]{32}$/);
     expect(req.headers["webhook-signature"]).toBeUndefined();

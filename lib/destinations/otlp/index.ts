@@ -117,30 +117,49 @@ export type OtlpProfile = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Ids (deterministic so a repeated delivery merges into the same trace and spans).
+// Ids: the caller's own when OTLP can carry them, else derived deterministically, so a repeated
+// delivery merges into the same trace and spans.
 
 const OTEL_TRACE_ID = /^[0-9a-f]{32}$/;
 const OTEL_SPAN_ID = /^[0-9a-f]{16}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const isValidId = (id: string, re: RegExp) => re.test(id) && !/^0+$/.test(id);
+
+/**
+ * The caller's id as an OTLP trace id (16 bytes: 32 hex, not all zero; a UUID is the same 16
+ * bytes), or undefined when it cannot be one.
+ */
+function callerTraceId(id: string | null): string | undefined {
+  const lower = id?.toLowerCase();
+  const hex = lower && UUID.test(lower) ? lower.replaceAll("-", "") : lower;
+  return hex && isValidId(hex, OTEL_TRACE_ID) ? hex : undefined;
+}
+
+/** The caller's id as an OTLP span id (8 bytes: 16 hex, not all zero), or undefined. */
+function callerSpanId(id: string | null): string | undefined {
+  const lower = id?.toLowerCase();
+  return lower && isValidId(lower, OTEL_SPAN_ID) ? lower : undefined;
+}
 
 export type SpanIds = { traceId: string; rootSpanId: string; spanSpanId: string; generationSpanId: string; callerParentSpanId?: string };
 
 /**
- * trace id = sha256(trace.trace_id ?? generation id)[:32] (OpenRouter's observed derivation),
- * except that a caller's trace_id which already is a W3C trace id is kept, so a valid
- * `parent_span_id` from the caller's own trace attaches there. Span ids hash distinct inputs;
- * the generation's is sha256(generation id)[:16] like OpenRouter's.
+ * Kept from the caller when valid: trace.trace_id as the trace id (so a `parent_span_id` from the
+ * caller's own trace attaches there), parent_span_id as the top span's parent, and the generation
+ * id as the generation's span id (unless it is that parent: a span cannot be its own parent).
+ * Otherwise derived: trace id = sha256(trace.trace_id ?? generation id)[:32] (OpenRouter's observed
+ * derivation), generation span id = sha256(generation id)[:16]; root and span ids hash distinct inputs.
  */
 export function spanIdsOf(trace: Pick<OutboundTrace, "id" | "trace">): SpanIds {
-  const callerTraceId = trace.trace.trace_id?.toLowerCase();
   const traceKey = trace.trace.trace_id ?? trace.id;
-  const parent = trace.trace.parent_span_id?.toLowerCase();
+  const parent = callerSpanId(trace.trace.parent_span_id);
+  const ownGenerationId = callerSpanId(trace.id);
   return {
-    traceId: callerTraceId && isValidId(callerTraceId, OTEL_TRACE_ID) ? callerTraceId : hexTraceId(traceKey),
+    traceId: callerTraceId(trace.trace.trace_id) ?? hexTraceId(traceKey),
     rootSpanId: sha256Hex(`tracecast:trace:${traceKey}`).slice(0, 16),
     spanSpanId: sha256Hex(`tracecast:span:${traceKey}:${trace.trace.span_name ?? ""}`).slice(0, 16),
-    generationSpanId: sha256Hex(trace.id).slice(0, 16),
-    callerParentSpanId: parent && isValidId(parent, OTEL_SPAN_ID) ? parent : undefined,
+    generationSpanId: ownGenerationId && ownGenerationId !== parent ? ownGenerationId : sha256Hex(trace.id).slice(0, 16),
+    callerParentSpanId: parent,
   };
 }
 
@@ -258,9 +277,18 @@ function addContextAttributes(attrs: Attributes, trace: OutboundTrace, callerPar
   if (trace.is_test) attrs.bool("tracecast.test", true);
 }
 
+/** Every generation is a chat completion (`gen_ai.operation.name`). */
+const OPERATION_NAME = "chat";
+
+/**
+ * The generation span's name: the caller's generation_name, else the GenAI conventions'
+ * `{gen_ai.operation.name} {gen_ai.request.model}` ("chat gpt-4o-mini"), as the SDKs name it.
+ */
+const generationSpanName = (trace: OutboundTrace) => trace.trace.generation_name ?? `${OPERATION_NAME} ${trace.model}`;
+
 function addGenerationAttributes(attrs: Attributes, trace: OutboundTrace, traceName: string) {
   attrs
-    .str("gen_ai.operation.name", "chat")
+    .str("gen_ai.operation.name", OPERATION_NAME)
     .str("gen_ai.provider.name", trace.provider)
     .str("gen_ai.request.model", trace.model)
     .str("gen_ai.response.model", trace.response.model)
@@ -292,8 +320,9 @@ function addGenerationAttributes(attrs: Attributes, trace: OutboundTrace, traceN
 }
 
 /**
- * The spans of one trace: root (trace_name) → optional span (span_name) → generation. Names follow
- * the product-wide tree (trace-document.ts: OpenRouter's documented "defaults to the model name").
+ * The spans of one trace: root (trace_name) → optional span (span_name) → generation. The root and
+ * span names follow the product-wide tree (trace-document.ts: OpenRouter's documented "defaults to
+ * the model name"); the generation's default is the GenAI conventions' (generationSpanName).
  */
 export function spansOf(trace: OutboundTrace, profile: OtlpProfile = {}): OtlpSpan[] {
   const ids = spanIdsOf(trace);
@@ -307,7 +336,7 @@ export function spansOf(trace: OutboundTrace, profile: OtlpProfile = {}): OtlpSp
   const chain: { role: SpanRole; spanId: string; name: string }[] = [];
   if (!ids.callerParentSpanId) chain.push({ role: "trace", spanId: ids.rootSpanId, name: traceName });
   if (trace.trace.span_name) chain.push({ role: "span", spanId: ids.spanSpanId, name: trace.trace.span_name });
-  chain.push({ role: "generation", spanId: ids.generationSpanId, name: tree.generation.name });
+  chain.push({ role: "generation", spanId: ids.generationSpanId, name: generationSpanName(trace) });
 
   return chain.map((link, index) => {
     const attrs = new Attributes();
@@ -350,19 +379,33 @@ function limitValue(value: AnyValue, limits: NonNullable<OtlpProfile["limits"]>)
 const applyLimits = (attributes: KeyValue[], limits: NonNullable<OtlpProfile["limits"]>) =>
   attributes.map((kv) => ({ key: kv.key, value: limitValue(kv.value, limits) }));
 
-/** Traces → one ExportTraceServiceRequest (many traces per request). */
-export function tracesToOtlp(traces: OutboundTrace[], profile: OtlpProfile = {}): ExportTraceServiceRequest {
-  const resource = new Attributes().str("service.name", SERVICE_NAME).str("service.version", SERVICE_VERSION).str("telemetry.sdk.name", SERVICE_NAME);
-  profile.resource?.(resource);
-  let spans = traces.flatMap((t) => spansOf(t, profile));
-  let resourceAttributes = resource.list;
-  if (profile.limits) {
-    const limits = profile.limits;
-    spans = spans.map((s) => ({ ...s, attributes: applyLimits(s.attributes, limits) }));
-    resourceAttributes = applyLimits(resourceAttributes, limits);
+/**
+ * A trace's `service.name`: the destination's Service name setting, else the name of the API key
+ * that sent the trace (what usually names the calling application, and what APM platforms group
+ * services by), else "tracecast".
+ */
+export const serviceNameOf = (trace: OutboundTrace, configured: string | undefined) => configured ?? trace.api_key_name ?? SERVICE_NAME;
+
+/** Traces → one ExportTraceServiceRequest (many traces per request, one resource per service name). */
+export function tracesToOtlp(traces: OutboundTrace[], profile: OtlpProfile = {}, serviceName?: string): ExportTraceServiceRequest {
+  const byService = new Map<string, OutboundTrace[]>();
+  for (const t of traces) {
+    const service = serviceNameOf(t, serviceName);
+    byService.set(service, [...(byService.get(service) ?? []), t]);
   }
   return {
-    resourceSpans: [{ resource: { attributes: resourceAttributes }, scopeSpans: [{ scope: { name: SERVICE_NAME, version: SERVICE_VERSION }, spans }] }],
+    resourceSpans: [...byService].map(([service, group]) => {
+      const resource = new Attributes().str("service.name", service).str("service.version", SERVICE_VERSION).str("telemetry.sdk.name", SERVICE_NAME);
+      profile.resource?.(resource);
+      let spans = group.flatMap((t) => spansOf(t, profile));
+      let resourceAttributes = resource.list;
+      if (profile.limits) {
+        const limits = profile.limits;
+        spans = spans.map((s) => ({ ...s, attributes: applyLimits(s.attributes, limits) }));
+        resourceAttributes = applyLimits(resourceAttributes, limits);
+      }
+      return { resource: { attributes: resourceAttributes }, scopeSpans: [{ scope: { name: SERVICE_NAME, version: SERVICE_VERSION }, spans }] };
+    }),
   };
 }
 
@@ -427,12 +470,14 @@ export type OtlpTarget = {
   /** Most uncompressed bytes per request (the platform's payload limit). */
   maxBytes?: number;
   profile?: OtlpProfile;
+  /** The destination's Service name setting (field.serviceName); required so no OTLP destination forgets it. */
+  serviceName: string | undefined;
 };
 
 /** The HTTP requests that carry `traces` to an OTLP/HTTP endpoint. */
 export function otlpRequests(traces: OutboundTrace[], target: OtlpTarget): OutboundRequest[] {
   const encodeBatch = (batch: OutboundTrace[]): string | Uint8Array => {
-    const request = tracesToOtlp(batch, target.profile);
+    const request = tracesToOtlp(batch, target.profile, target.serviceName);
     return target.encoding === "json" ? encodeOtlpJson(request) : encodeOtlpProtobuf(request);
   };
   const parts = target.maxBytes ? splitBySize(traces, encodeBatch, target.maxBytes) : [{ items: traces, body: encodeBatch(traces) }];
