@@ -2,6 +2,7 @@
 // the trace correctly (hierarchy, ids, identity, metadata) and the rules that could silently break
 // (Datadog's exact nanoseconds and 24-hour window, Opik's deterministic UUIDv7s, Snowflake auth).
 import { createHash, generateKeyPairSync } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import braintrust from "@/lib/destinations/braintrust";
@@ -19,7 +20,9 @@ import { useRecorder, viaRecorder } from "./recorder-context";
 
 const recorderOf = useRecorder({ status: 202, body: "" });
 
-const json = <T>(r: OutboundRequest) => JSON.parse(r.body as string) as T;
+/** The request's JSON body, gunzipped when it is sent with `Content-Encoding: gzip`. */
+const json = <T>(r: OutboundRequest) =>
+  JSON.parse(r.headers["content-encoding"] === "gzip" ? gunzipSync(r.body).toString("utf8") : (r.body as string)) as T;
 
 describe("Datadog", () => {
   const config = datadog.config.parse({ apiKey: "dd", mlApp: "support-bot", url: "https://api.datadoghq.eu" });
@@ -92,14 +95,17 @@ describe("PostHog", () => {
   type Event = { event: string; distinct_id: string; uuid: string; timestamp: string; properties: Record<string, unknown> };
   const events = (trace = variants().nested) => json<{ batch: Event[] }>(posthog.encode!([trace], config)[0]).batch;
 
-  it("nested trace → $ai_trace, $ai_span, $ai_generation linked by ids; metadata as metadata_<key>", () => {
-    const [request] = posthog.encode!([variants().nested], config);
+  it("nested trace → $ai_trace, $ai_span, $ai_generation linked by ids; metadata under its own keys; timestamp = end", () => {
+    const nested = variants().nested;
+    const [request] = posthog.encode!([nested], config);
     expect(request.url).toBe("https://eu.i.posthog.com/batch/");
-    const [trace, span, generation] = events();
+    const [trace, span, generation] = events(nested);
     expect([trace.event, span.event, generation.event]).toEqual(["$ai_trace", "$ai_span", "$ai_generation"]);
     expect(new Set([trace, span, generation].map((e) => e.properties.$ai_trace_id))).toEqual(new Set(["trace-weather-001"]));
     expect(span.properties).toMatchObject({ $ai_span_id: "gen-nested:span", $ai_span_name: "Answer", $ai_parent_id: "trace-weather-001" });
     expect(generation.distinct_id).toBe("user_42");
+    // posthog-node's AI wrappers capture once the answer is in: the event time is the call's end.
+    expect(new Set([trace, span, generation].map((e) => e.timestamp))).toEqual(new Set([nested.timing.end]));
     expect(generation.properties).toMatchObject({
       $ai_span_id: "gen-nested",
       $ai_span_name: "Weather LLM call",
@@ -116,11 +122,38 @@ describe("PostHog", () => {
       $ai_stream: true,
       $ai_temperature: 0.2,
       trace_name: "Weather question",
-      metadata_environment: "production",
-      metadata_release: "2026.11.1",
+      environment: "production",
+      release: "2026.11.1",
     });
+    expect(Object.keys(generation.properties).filter((k) => k.startsWith("metadata_"))).toEqual([]);
     expect(generation.properties.$process_person_profile).toBeUndefined();
     expect((generation.properties.$ai_input as unknown[]).length).toBe(2);
+  });
+
+  it("$ai_output_choices in @posthog/ai's shape: role + content parts (text, function calls)", () => {
+    const [generation] = events().slice(-1);
+    expect(generation.properties.$ai_output_choices).toEqual([
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "It is 18 °C and sunny in Paris." },
+          { type: "function", id: "call_1", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+        ],
+      },
+    ]);
+  });
+
+  it("a generation right under the trace has the trace id as $ai_parent_id; metadata never overrides $ai_ properties", () => {
+    const trace = outbound(recent(sampleTrace({ id: "gen-flat", metadata: { env: "staging", $ai_model: "spoofed" }, trace: { ...NO_CONTEXT, trace_id: "conv-1" } })));
+    const [generation] = events(trace);
+    expect(generation.properties).toMatchObject({ $ai_trace_id: "conv-1", $ai_parent_id: "conv-1", env: "staging", $ai_model: "gpt-4o-mini-2024-07-18" });
+  });
+
+  it("the batch body is gzipped with Content-Encoding: gzip, as posthog-node sends it", () => {
+    const [request] = posthog.encode!([variants().nested], config);
+    expect(request.headers).toMatchObject({ "content-encoding": "gzip", "content-type": "application/json" });
+    expect(request.body).toBeInstanceOf(Uint8Array);
+    expect(JSON.parse(gunzipSync(request.body).toString("utf8"))).toMatchObject({ api_key: "phc_abc" });
   });
 
   it("without a user: distinct_id = trace id and no person profile; no $ai_trace/$ai_span without names", () => {
@@ -140,7 +173,7 @@ describe("PostHog", () => {
   it("metadata nested deeper than 3 levels is truncated; unsafe trace ids are made valid", () => {
     const trace = outbound(recent(sampleTrace({ metadata: { deep: { a: { b: { c: { d: 1 } } } } }, trace: { ...NO_CONTEXT, trace_id: "conv 7/abc" } })));
     const [generation] = events(trace);
-    expect(generation.properties.metadata_deep).toEqual({ a: { b: { c: "[truncated]" } } });
+    expect(generation.properties.deep).toEqual({ a: { b: { c: "[truncated]" } } });
     expect(generation.properties.$ai_trace_id).toBe("conv_7_abc");
   });
 });

@@ -2,6 +2,7 @@
 // artefacts while keeping usage, and one delivery batch is split so each request respects the
 // destination's maxBatch and maxBatchBytes (an oversized single trace is a permanent encode error).
 // S3 and ClickHouse are covered against their real servers in s3.test.ts / clickhouse.test.ts.
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import braintrust from "@/lib/destinations/braintrust";
 import datadog from "@/lib/destinations/datadog";
@@ -31,7 +32,8 @@ const CASES: Record<string, Case> = {
   })(),
 };
 
-const bodyText = (r: OutboundRequest) => (typeof r.body === "string" ? r.body : Buffer.from(r.body).toString("utf8"));
+const bodyText = (r: OutboundRequest) =>
+  typeof r.body === "string" ? r.body : (r.headers["content-encoding"] === "gzip" ? gunzipSync(r.body) : Buffer.from(r.body)).toString("utf8");
 
 /** A trace without trace context whose prompt is `bytes` long. */
 function bulky(id: string, bytes: number): OutboundTrace {
