@@ -62,6 +62,15 @@ export function outputMessages(t: Trace): Message[] | undefined {
   return t.response.messages.some(carriesContent) ? t.response.messages : undefined;
 }
 
+/**
+ * The answer as the platforms' OpenAI wrappers log it (Opik's and Langfuse's render it as one chat
+ * message): the assistant message itself when there is one, the list when the call returned several.
+ */
+export function outputMessage(t: Trace): Message | Message[] | undefined {
+  const output = outputMessages(t);
+  return output && output.length === 1 ? output[0] : output;
+}
+
 /** Plain text of a message's content (text parts joined; non-text parts were replaced by placeholders at ingest). */
 export function contentText(content: Message["content"]): string {
   if (content === null || content === undefined) return "";

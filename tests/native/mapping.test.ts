@@ -211,6 +211,29 @@ describe("Opik", () => {
     // The UUID's timestamp is the generation's start for a lone generation.
     expect(parseInt(opikTraceUuid(lone1).replace(/-/g, "").slice(0, 12), 16)).toBe(Date.parse(lone1.timing.start));
   });
+  it("keeps a caller's UUIDv7 trace id (and a UUIDv7 parent span in it); derives one for any other id", () => {
+    const callerTrace = "0190A4C2-5B2E-7A3B-9C1D-2E3F4A5B6C7D";
+    const callerSpan = "0190a4c2-5b2e-7a3b-8c1d-aaaaaaaaaaaa";
+    const joined = outbound(recent(sampleTrace({ id: "gen-joined", trace: { ...NO_CONTEXT, trace_id: callerTrace, parent_span_id: callerSpan } })));
+    const { traces, spans } = encodeAll([joined]);
+    expect(traces[0].id).toBe(callerTrace.toLowerCase());
+    expect(spans[0]).toMatchObject({ trace_id: callerTrace.toLowerCase(), parent_span_id: callerSpan });
+    // A UUIDv4 (or any non-v7 id) cannot be an Opik id: a UUIDv7 is derived, stable across retries.
+    const v4 = outbound(recent(sampleTrace({ id: "gen-v4", trace: { ...NO_CONTEXT, trace_id: "3b241101-e2bb-4255-8caf-4136c566a962", parent_span_id: callerSpan } })));
+    const derived = encodeAll([v4]);
+    expect(derived.traces[0].id).toMatch(UUID_V7);
+    expect(derived.traces[0].id).toBe(opikTraceUuid(v4));
+    expect(derived.spans[0].parent_span_id).toBeUndefined(); // the caller's span is not in the derived trace
+  });
+
+  it("input is the call's {messages, tools}; output the assistant message itself, as Opik's OpenAI integration logs them", () => {
+    const { traces, spans } = encodeAll();
+    const answer = { role: "assistant", content: "It is 18 °C and sunny in Paris." };
+    expect((traces[0] as Record<string, unknown>).output).toMatchObject(answer);
+    const llm = spans.find((s) => s.type === "llm") as Record<string, unknown>;
+    expect(llm.output).toMatchObject({ ...answer, tool_calls: [{ id: "call_1", function: { name: "get_weather" } }] });
+    expect((llm.input as { messages: unknown[] }).messages).toHaveLength(2);
+  });
 });
 
 describe("Braintrust", () => {
