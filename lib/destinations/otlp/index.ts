@@ -112,6 +112,12 @@ export type OtlpProfile = {
   resource?: (attrs: Attributes) => void;
   /** Extra attributes for one span. */
   span?: (attrs: Attributes, ctx: SpanContext) => void;
+  /**
+   * Whether the trace gets a root span of its own above the generation (default true). A platform
+   * that builds the trace from trace-level attributes (Langfuse) says false: the root would show
+   * as a wrapper observation the caller never made.
+   */
+  traceSpan?: boolean;
   /** Platform limits: longer strings are truncated, longer arrays cut. */
   limits?: { maxStringLength?: number; maxArrayLength?: number };
 };
@@ -305,7 +311,7 @@ export function spansOf(trace: OutboundTrace, profile: OtlpProfile = {}): OtlpSp
 
   // The caller's valid parent span takes the place of our root: the spans join the caller's trace.
   const chain: { role: SpanRole; spanId: string; name: string }[] = [];
-  if (!ids.callerParentSpanId) chain.push({ role: "trace", spanId: ids.rootSpanId, name: traceName });
+  if (!ids.callerParentSpanId && profile.traceSpan !== false) chain.push({ role: "trace", spanId: ids.rootSpanId, name: traceName });
   if (trace.trace.span_name) chain.push({ role: "span", spanId: ids.spanSpanId, name: trace.trace.span_name });
   chain.push({ role: "generation", spanId: ids.generationSpanId, name: tree.generation.name });
 
