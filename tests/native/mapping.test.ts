@@ -64,6 +64,34 @@ describe("Datadog", () => {
     });
   });
 
+  it("site selector: each site's API host (US5 by default); a custom URL, as stored by earlier versions, still wins", () => {
+    const intake = (config: Record<string, unknown>) => datadog.encode!([variants().plain], datadog.config.parse({ apiKey: "dd", mlApp: "app", ...config }))[0].url;
+    const hosts = { US1: "api.datadoghq.com", US3: "api.us3.datadoghq.com", US5: "api.us5.datadoghq.com", EU1: "api.datadoghq.eu", AP1: "api.ap1.datadoghq.com", AP2: "api.ap2.datadoghq.com", "US1-FED": "api.ddog-gov.com" };
+    for (const [site, host] of Object.entries(hosts)) expect(intake({ site })).toBe(`https://${host}/api/intake/llm-obs/v1/trace/spans`);
+    expect(intake({})).toBe("https://api.us5.datadoghq.com/api/intake/llm-obs/v1/trace/spans");
+    // A destination saved with the old raw-URL setting parses unchanged and keeps its target.
+    expect(intake({ url: "https://api.datadoghq.eu/" })).toBe("https://api.datadoghq.eu/api/intake/llm-obs/v1/trace/spans");
+    expect(intake({ site: "AP1", url: "https://dd-proxy.example.com/dd" })).toBe("https://dd-proxy.example.com/dd/api/intake/llm-obs/v1/trace/spans");
+    expect(datadog.config.safeParse({ apiKey: "dd", mlApp: "app", site: "US2" }).error?.issues[0].path).toEqual(["site"]);
+  });
+
+  it("env: tag from metadata.environment, else metadata.env; a tool message keeps its tool_call_id", () => {
+    const request = sampleTrace().request;
+    const trace = outbound(
+      recent(
+        sampleTrace({
+          metadata: { env: "staging" },
+          request: { ...request, messages: [...request.messages, { role: "tool", tool_call_id: "call_1", content: '{"temp":18}' }] },
+        }),
+      ),
+    );
+    const [request_] = datadog.encode!([trace], config);
+    const spans = json<{ data: { attributes: { spans: Span[] } } }>(request_).data.attributes.spans;
+    const llm = spans.find((s) => s.meta.kind === "llm")!;
+    expect(llm.tags).toContain("env:staging");
+    expect((llm.meta.input as { messages: unknown[] }).messages.at(-1)).toEqual({ role: "tool", content: "", tool_results: [{ result: '{"temp":18}', tool_id: "call_1", type: "tool_result" }] });
+  });
+
   it("a plain trace is a single root llm span", () => {
     const [request] = datadog.encode!([variants().plain], config);
     const spans = json<{ data: { attributes: { spans: Span[] } } }>(request).data.attributes.spans;
