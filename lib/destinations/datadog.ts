@@ -25,7 +25,7 @@ import { packBatches } from "./batching";
 import { defineDestination, field } from "./define";
 import { DeliveryError } from "./errors";
 import { decimalSpanId, hexTraceId } from "./ids";
-import { contentText, inputMessages, outputMessages, traceTree } from "./trace-document";
+import { contentText, environmentOf, inputMessages, outputMessages, releaseOf, traceTree } from "./trace-document";
 import type { Message } from "@/lib/traces/schema";
 import type { OutboundRequest, OutboundTrace } from "./types";
 
@@ -110,9 +110,10 @@ function spansFor(t: OutboundTrace, mlApp: string): string[] {
   const input = inputMessages(t);
   const output = outputMessages(t);
   const tags = [`service:${mlApp}`, ...(t.user ? [`user_id:${t.user}`] : [])];
-  const environment = [t.metadata.environment, t.metadata.env].find((v) => typeof v === "string" && v !== "");
-  if (environment !== undefined) tags.push(`env:${environment}`);
-  if (typeof t.metadata.release === "string") tags.push(`version:${t.metadata.release}`);
+  const environment = environmentOf(t);
+  const release = releaseOf(t);
+  if (environment) tags.push(`env:${environment}`);
+  if (release) tags.push(`version:${release}`);
   const status = t.status;
   const error = t.status === "error" ? { message: t.error?.message ?? "error", ...(t.error?.code ? { type: t.error.code } : {}) } : undefined;
   const lastUser = input?.filter((m) => m.role === "user").at(-1);

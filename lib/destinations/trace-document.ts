@@ -87,6 +87,17 @@ export function tagsOf(t: Trace): string[] {
   return Array.isArray(tags) ? tags.filter((x): x is string => typeof x === "string") : [];
 }
 
+/** The deployment environment the caller named: `metadata.environment`, else `metadata.env`. */
+export function environmentOf(t: Trace): string | undefined {
+  return [t.metadata.environment, t.metadata.env].find((v): v is string => typeof v === "string" && v !== "");
+}
+
+/** The caller's release/version: `metadata.release`. */
+export function releaseOf(t: Trace): string | undefined {
+  const release = t.metadata.release;
+  return typeof release === "string" && release !== "" ? release : undefined;
+}
+
 export function completionStartTime(t: Trace): string | null {
   if (t.timing.time_to_first_token_ms === null) return null;
   return new Date(Date.parse(t.timing.start) + t.timing.time_to_first_token_ms).toISOString();

@@ -364,6 +364,19 @@ describe("Sentry", () => {
     expect(generationOf(req.spans).attributes).toMatchObject({ "sentry.op": "gen_ai.chat", "gen_ai.cost.total_tokens": 0.0000165 });
   });
 
+  it("environment and release from the trace on every span; custom metadata under its own keys", async () => {
+    const tagged = outbound(sampleTrace({ metadata: { env: "staging", release: "2026.12.0", feature: "weather", "user.id": "spoofed" } }));
+    const req = await deliver("sentry", { otlpEndpoint: endpoint(), dsn: dsn() }, [tagged]);
+    for (const span of req.spans) {
+      expect(span.attributes).toMatchObject({ "sentry.environment": "staging", "sentry.release": "2026.12.0", env: "staging", feature: "weather", "user.id": "user_42" });
+      expect(Object.keys(span.attributes).filter((k) => k.startsWith("trace.metadata."))).toEqual([]);
+    }
+    receiver.reset();
+    // metadata.environment wins over metadata.env
+    const fixture = await deliver("sentry", { otlpEndpoint: endpoint(), dsn: dsn() });
+    expect(generationOf(fixture.spans).attributes).toMatchObject({ "sentry.environment": "production", "sentry.release": "2026.11.1" });
+  });
+
   it("refuses a DSN that is not a Sentry DSN and an endpoint of another project, saying which", () => {
     const schema = definition("sentry").config;
     const badDsn = schema.safeParse({ otlpEndpoint: endpoint(), dsn: "abc@sentry.io/1" });

@@ -118,6 +118,12 @@ export type OtlpProfile = {
    * as a wrapper observation the caller never made.
    */
   traceSpan?: boolean;
+  /**
+   * Prefix of the attributes that carry the caller's metadata (default "trace.metadata."). A platform
+   * that shows span attributes under their own names (Sentry) says "": `env` stays `env`, and a key
+   * that names an attribute already set is left out rather than replace it.
+   */
+  metadataPrefix?: string;
   /** Platform limits: longer strings are truncated, longer arrays cut. */
   limits?: { maxStringLength?: number; maxArrayLength?: number };
 };
@@ -257,9 +263,12 @@ function addRequestParameters(attrs: Attributes, parameters: Record<string, stri
 }
 
 /** Attributes every span of the trace carries (identity and custom metadata). */
-function addContextAttributes(attrs: Attributes, trace: OutboundTrace, callerParentSpanIdInvalid: string | undefined) {
+function addContextAttributes(attrs: Attributes, trace: OutboundTrace, callerParentSpanIdInvalid: string | undefined, metadataPrefix: string) {
   attrs.str("user.id", trace.user).str("session.id", trace.session_id);
-  for (const [key, value] of Object.entries(trace.metadata)) attrs.any(`trace.metadata.${key}`, value);
+  const taken = new Set(attrs.list.map((kv) => kv.key));
+  for (const [key, value] of Object.entries(trace.metadata)) {
+    if (!taken.has(`${metadataPrefix}${key}`)) attrs.any(`${metadataPrefix}${key}`, value);
+  }
   if (callerParentSpanIdInvalid) attrs.str("trace.metadata.parent_span_id", callerParentSpanIdInvalid);
   if (trace.is_test) attrs.bool("tracecast.test", true);
 }
@@ -318,7 +327,7 @@ export function spansOf(trace: OutboundTrace, profile: OtlpProfile = {}): OtlpSp
   return chain.map((link, index) => {
     const attrs = new Attributes();
     if (link.role === "generation") addGenerationAttributes(attrs, trace, traceName);
-    addContextAttributes(attrs, trace, invalidParent);
+    addContextAttributes(attrs, trace, invalidParent, profile.metadataPrefix ?? "trace.metadata.");
     profile.span?.(attrs, { trace, role: link.role, traceName, isTop: index === 0 });
     const parentSpanId = index === 0 ? ids.callerParentSpanId : chain[index - 1].spanId;
     const span: OtlpSpan = {
