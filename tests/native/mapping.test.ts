@@ -12,7 +12,7 @@ import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
 import { hexTraceId } from "@/lib/destinations/ids";
 import opik, { opikTraceUuid } from "@/lib/destinations/opik";
 import posthog from "@/lib/destinations/posthog";
-import snowflake, { jwtAccount, snowflakeRequests } from "@/lib/destinations/snowflake";
+import snowflake, { jwtAccount, SNOWFLAKE_STATEMENT_BYTES, snowflakeRequests } from "@/lib/destinations/snowflake";
 import type { OutboundRequest } from "@/lib/destinations/types";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { NO_CONTEXT, recent, variants } from "./fixtures";
@@ -292,19 +292,49 @@ describe("Braintrust", () => {
 describe("Snowflake", () => {
   const base = { account: "eac52885.us-east-1", database: "ANALYTICS", schema: "LLM", table: "TRACES", warehouse: "WH" };
 
-  it("one parameterized multi-row INSERT per batch; bindings match placeholders; requestId is stable", () => {
+  type Statement = { statement: string; bindings: Record<string, { type: string; value: string | null }>; database: string; warehouse: string };
+
+  it("one INSERT … SELECT … FROM VALUES per batch: one tuple of 34 placeholders per row; bindings match; requestId is stable", () => {
     const config = snowflake.config.parse({ ...base, token: "pat" });
     const traces = [variants().nested, variants().plain];
     const [request] = snowflakeRequests(traces, config);
     expect(request.url).toMatch(/^https:\/\/eac52885\.us-east-1\.snowflakecomputing\.com\/api\/v2\/statements\?requestId=[0-9a-f-]{36}&retry=true$/);
     expect(snowflakeRequests(traces, config)[0].url).toBe(request.url);
-    const body = json<{ statement: string; bindings: Record<string, { type: string; value: string | null }>; database: string; warehouse: string }>(request);
+    const body = json<Statement>(request);
     expect(body).toMatchObject({ database: "ANALYTICS", warehouse: "WH" });
-    expect(body.statement).toMatch(/^INSERT INTO ANALYTICS\.LLM\.TRACES \(TRACE_ID, SPAN_ID, /);
-    expect(body.statement.split("UNION ALL").length).toBe(3); // nested: span + generation rows, plain: generation row
-    expect(body.statement).toContain("PARSE_JSON(?)");
+    expect(body.statement).toMatch(/^INSERT INTO ANALYTICS\.LLM\.TRACES \(TRACE_ID, SPAN_ID, .*\)\nSELECT \$1, \$2, /);
+    expect(body.statement).toContain("PARSE_JSON($28)");
+    expect(body.statement).not.toContain("UNION ALL");
+    const [, values] = body.statement.split("\nFROM VALUES\n");
+    const tuples = values.split(",\n");
+    expect(tuples).toHaveLength(3); // nested: span + generation rows, plain: generation row
+    for (const tuple of tuples) expect(tuple).toBe(`(${Array(34).fill("?").join(", ")})`);
     expect(Object.keys(body.bindings)).toHaveLength((body.statement.match(/\?/g) ?? []).length);
+    expect(Object.keys(body.bindings)).toHaveLength(3 * 34);
     expect(Object.values(body.bindings)).toContainEqual({ type: "TEXT", value: "trace-weather-001" });
+  });
+
+  it("timestamps are bound with an explicit offset and parsed with an explicit format; NULLs keep their column's type", () => {
+    const config = snowflake.config.parse({ ...base, token: "pat" });
+    const plain = variants().plain;
+    const body = json<Statement>(snowflakeRequests([plain], config)[0]);
+    expect(body.statement).toContain(`TO_TIMESTAMP_TZ($8, 'YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM')`);
+    // Columns 7-9: TIMESTAMP, START_TIME, END_TIME.
+    expect(body.bindings["8"]).toEqual({ type: "TEXT", value: plain.timing.start.replace("Z", "+00:00") });
+    expect(body.bindings["8"].value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/);
+    // plain has no user (column 11, text) and no cost (column 25, float).
+    expect(body.bindings["11"]).toEqual({ type: "TEXT", value: null });
+    expect(body.bindings["25"]).toEqual({ type: "REAL", value: null });
+  });
+
+  it("a full batch stays within Snowflake's 1 MB statement limit (bound values included): larger batches are split", () => {
+    const config = snowflake.config.parse({ ...base, token: "pat" });
+    const prompt = { ...sampleTrace().request, messages: [{ role: "user" as const, content: "y".repeat(20_000) }] };
+    const traces = Array.from({ length: 100 }, (_, i) => outbound(recent(sampleTrace({ id: `gen-${i}`, request: prompt }))));
+    const requests = snowflakeRequests(traces, config);
+    expect(requests.length).toBeGreaterThan(1);
+    for (const r of requests) expect(Buffer.byteLength(r.body as string)).toBeLessThanOrEqual(SNOWFLAKE_STATEMENT_BYTES);
+    expect(requests.reduce((n, r) => n + r.traceCount, 0)).toBe(100);
   });
 
   it("PAT auth headers; a 422 answer becomes a permanent error quoting Snowflake", async () => {

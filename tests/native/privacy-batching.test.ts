@@ -14,7 +14,13 @@ import type { DestinationDefinition, OutboundRequest, OutboundTrace } from "@/li
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { NO_CONTEXT, PRIVATE_STRINGS, recent, variants } from "./fixtures";
 
-type Case = { def: DestinationDefinition; encode: (traces: OutboundTrace[]) => OutboundRequest[]; inputTokens: string };
+type Case = {
+  def: DestinationDefinition;
+  encode: (traces: OutboundTrace[]) => OutboundRequest[];
+  inputTokens: string;
+  /** A single trace over maxBatchBytes still goes, alone, up to this size (Snowflake's statement limit is advisory). */
+  aloneUpToBytes?: number;
+};
 
 function viaEncode(def: DestinationDefinition, config: Record<string, unknown>, inputTokens: string): Case {
   const parsed = def.config.parse(config);
@@ -28,7 +34,12 @@ const CASES: Record<string, Case> = {
   braintrust: viaEncode(braintrust, { apiKey: "k", projectId: "p" }, '"prompt_tokens":42'),
   snowflake: (() => {
     const config = snowflake.config.parse({ account: "acme-prod", token: "t" });
-    return { def: snowflake, encode: (traces: OutboundTrace[]) => snowflakeRequests(traces, config), inputTokens: '{"type":"FIXED","value":"42"}' };
+    return {
+      def: snowflake,
+      encode: (traces: OutboundTrace[]) => snowflakeRequests(traces, config),
+      inputTokens: '{"type":"FIXED","value":"42"}',
+      aloneUpToBytes: 8 * 1024 * 1024,
+    };
   })(),
 };
 
@@ -40,7 +51,7 @@ function bulky(id: string, bytes: number): OutboundTrace {
   return outbound(recent(sampleTrace({ id, trace: NO_CONTEXT, request: { ...sampleTrace().request, messages: [{ role: "user", content: "x".repeat(bytes) }] } })));
 }
 
-describe.each(Object.entries(CASES))("%s", (_name, { def, encode, inputTokens }) => {
+describe.each(Object.entries(CASES))("%s", (_name, { def, encode, inputTokens, aloneUpToBytes }) => {
   it("privacy mode: no prompt or completion, no empty-content artefacts, usage kept", () => {
     const v = variants();
     const privateBodies = encode([v.privacy]).map(bodyText).join("\n");
@@ -67,9 +78,14 @@ describe.each(Object.entries(CASES))("%s", (_name, { def, encode, inputTokens })
     const requests = encode([bulky("big-1", size), bulky("big-2", size), bulky("big-3", size)]);
     for (const r of requests) expect(Buffer.byteLength(bodyText(r))).toBeLessThanOrEqual(max);
     expect(requests.filter((r) => !r.url.includes("/spans/")).map((r) => r.traceCount)).toEqual([2, 1]);
+    if (aloneUpToBytes) {
+      const requests = encode([bulky("oversized-trace", max), bulky("small-trace", 1000)]);
+      expect(requests.map((r) => r.traceCount)).toEqual([1, 1]);
+      expect(requests.filter((r) => bodyText(r).includes("oversized-trace"))).toHaveLength(1);
+    }
     const tooBig = (() => {
       try {
-        encode([bulky("huge", max)]);
+        encode([bulky("huge", aloneUpToBytes ?? max)]);
       } catch (err) {
         return err;
       }
