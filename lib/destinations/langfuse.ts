@@ -9,8 +9,9 @@
 // caller named a span (span_name); the trace name, user, session and metadata are trace attributes.
 // Input is the OpenAI messages, output the assistant message ({role, content, tool_calls}), which
 // Langfuse renders as a chat. The trace id is the caller's trace_id when it already is a W3C trace id
-// (32 hex digits; Langfuse's OTLP endpoint takes nothing else), otherwise sha256(trace_id)[:32]
-// (otlp/index.ts spanIdsOf); the caller's original id is kept in `tracecast.trace.id`.
+// (Langfuse's trace ids are 32 lowercase hex digits), otherwise sha256(trace_id)[:32] (otlp/index.ts
+// spanIdsOf), which is what Langfuse's SDK `create_trace_id(seed=trace_id)` gives, so the caller can
+// find the trace from its own id; the original id is kept in `tracecast.trace.id`.
 import { z } from "zod";
 import { defineDestination, field } from "./define";
 import { basicAuth, joinUrl, mergeHeaders, otlpRequests, type Attributes, type OtlpProfile, type SpanContext } from "./otlp";

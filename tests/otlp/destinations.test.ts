@@ -1,10 +1,10 @@
 // Every OTLP destination delivered through the real path (deliverBatch → send → HTTP) to the
 // local OTLP receiver, which decodes with the official protos and rejects invalid bodies.
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
 import { DeliveryError } from "@/lib/destinations/errors";
 import { deliverBatch, runDestinationTest, send } from "@/lib/destinations/http";
-import { hexTraceId } from "@/lib/destinations/ids";
 import { langfuseUsageDetails } from "@/lib/destinations/langfuse";
 import { NEW_RELIC_ENDPOINTS, NEW_RELIC_MAX_BYTES } from "@/lib/destinations/newrelic";
 import { getDefinition } from "@/lib/destinations/registry";
@@ -311,8 +311,12 @@ describe("Langfuse", () => {
     const kept = await deliver("langfuse", { ...config, baseUrl: receiver.url }, [outbound(sampleTrace({ trace: { ...sampleTrace().trace, trace_id: w3c } }))]);
     for (const span of kept.spans) expect(span.traceId).toBe(w3c.toLowerCase());
     receiver.reset();
+    // Any other id: the id Langfuse's own SDK derives from it (create_trace_id(seed) = sha256(seed)[:16 bytes]),
+    // and the generation's observation id is create_observation_id(seed = generation id) (sha256[:8 bytes]).
+    const seeded = (seed: string, bytes: number) => createHash("sha256").update(seed).digest().subarray(0, bytes).toString("hex");
     const hashed = await deliver("langfuse", { ...config, baseUrl: receiver.url });
-    expect(hashed.spans[0].traceId).toBe(hexTraceId("trace-weather-001"));
+    for (const span of hashed.spans) expect(span.traceId).toBe(seeded("trace-weather-001", 16));
+    expect(generationOf(hashed.spans).spanId).toBe(seeded(trace.id, 8));
     expect(generationOf(hashed.spans).attributes["tracecast.trace.id"]).toBe("trace-weather-001");
   });
 
