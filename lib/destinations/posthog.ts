@@ -10,7 +10,8 @@
 //
 // Where fields land follows what posthog-node's LLM wrappers (@posthog/ai) send for the same call:
 // the event `timestamp` is the call's end (the SDK captures once the answer is in), custom metadata
-// keys are properties under their own names (`env`, as the SDK's `posthogProperties`; nested values
+// keys are properties under their own names (`env`, as the SDK's `posthogProperties`,
+// https://posthog.com/docs/llm-analytics/custom-properties; nested values
 // cut at depth 3; never overriding a `$ai_` property), the generation's `$ai_parent_id` is the
 // trace id when no span sits between them, `$ai_output_choices` is the SDK's
 // `[{role, content: [{type:"text",text} | {type:"function",id,function}]}]`, and the batch body is
