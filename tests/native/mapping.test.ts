@@ -10,6 +10,7 @@ import datadog from "@/lib/destinations/datadog";
 import { DeliveryError } from "@/lib/destinations/errors";
 import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
 import { hexTraceId } from "@/lib/destinations/ids";
+import { storedConfigOf } from "@/lib/destinations/stored-config";
 import opik, { opikTraceUuid } from "@/lib/destinations/opik";
 import posthog from "@/lib/destinations/posthog";
 import snowflake, { jwtAccount, SNOWFLAKE_STATEMENT_BYTES, snowflakeRequests } from "@/lib/destinations/snowflake";
@@ -69,8 +70,9 @@ describe("Datadog", () => {
     const hosts = { US1: "api.datadoghq.com", US3: "api.us3.datadoghq.com", US5: "api.us5.datadoghq.com", EU1: "api.datadoghq.eu", AP1: "api.ap1.datadoghq.com", AP2: "api.ap2.datadoghq.com", "US1-FED": "api.ddog-gov.com" };
     for (const [site, host] of Object.entries(hosts)) expect(intake({ site })).toBe(`https://${host}/api/intake/llm-obs/v1/trace/spans`);
     expect(intake({})).toBe("https://api.us5.datadoghq.com/api/intake/llm-obs/v1/trace/spans");
-    // A destination saved with the old raw-URL setting parses unchanged and keeps its target.
-    expect(intake({ url: "https://api.datadoghq.eu/" })).toBe("https://api.datadoghq.eu/api/intake/llm-obs/v1/trace/spans");
+    // A destination stored with the old raw-URL setting (no `site`) resolves unchanged and keeps its target.
+    const stored = datadog.config.parse(storedConfigOf({ id: "dst-old", config: { apiKey: "dd", mlApp: "app", url: "https://api.datadoghq.eu/", headers: {} }, secrets: null }));
+    expect(datadog.encode!([variants().plain], stored)[0].url).toBe("https://api.datadoghq.eu/api/intake/llm-obs/v1/trace/spans");
     expect(intake({ site: "AP1", url: "https://dd-proxy.example.com/dd" })).toBe("https://dd-proxy.example.com/dd/api/intake/llm-obs/v1/trace/spans");
     expect(datadog.config.safeParse({ apiKey: "dd", mlApp: "app", site: "US2" }).error?.issues[0].path).toEqual(["site"]);
   });
