@@ -1,12 +1,16 @@
 // Datadog LLM Observability through its HTTP spans API:
-// `POST {url}/api/intake/llm-obs/v1/trace/spans` with `DD-API-KEY`
-// (https://docs.datadoghq.com/llm_observability/instrumentation/api/).
+// `POST https://api.<site>/api/intake/llm-obs/v1/trace/spans` with `DD-API-KEY`
+// (https://docs.datadoghq.com/llm_observability/instrumentation/api/). The site is chosen from
+// Datadog's list (https://docs.datadoghq.com/getting_started/site/); a custom URL (a proxy, or a
+// destination stored when the setting was a raw URL) takes its place when set.
 //
 // Spans: a `workflow` root named after trace_name (when given), a `workflow` span for span_name (when
 // given) and the `llm` span for the generation. Ids: trace_id = sha256(trace id)[:32] hex (the same
 // derivation as our OTLP ids), span_id = 64-bit decimal of sha256(observation id), so retries resend
-// identical ids. Tags `service:{ml_app}` on the payload; `user_id:`, `env:` (metadata.environment) and
-// `version:` (metadata.release) per span, because one request carries spans of several traces.
+// identical ids. Tags `service:{ml_app}` on the payload; `user_id:`, `env:` (metadata.environment, else
+// metadata.env) and `version:` (metadata.release) per span, because one request carries spans of
+// several traces. A tool message keeps its tool_call_id as a `tool_results` entry's `tool_id`, the
+// message shape Datadog documents for function-calling results.
 // Custom metadata goes to `meta.metadata` (Datadog accepts only scalar values there: objects are
 // JSON-encoded).
 //
@@ -21,7 +25,7 @@ import { packBatches } from "./batching";
 import { defineDestination, field } from "./define";
 import { DeliveryError } from "./errors";
 import { decimalSpanId, hexTraceId } from "./ids";
-import { contentText, inputMessages, outputMessages, traceTree } from "./trace-document";
+import { contentText, environmentOf, inputMessages, outputMessages, releaseOf, traceTree } from "./trace-document";
 import type { Message } from "@/lib/traces/schema";
 import type { OutboundRequest, OutboundTrace } from "./types";
 
@@ -31,7 +35,25 @@ const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 export const MAX_SPAN_AGE_MS = 24 * 60 * 60 * 1000;
 const NS_PER_MS = 1_000_000n;
 
-type DatadogMessage = { role: string; content: string; tool_calls?: { name: string; arguments: unknown; tool_id?: string; type: string }[] };
+type DatadogMessage = {
+  role: string;
+  content: string;
+  tool_calls?: { name: string; arguments: unknown; tool_id?: string; type: string }[];
+  tool_results?: { result: string; tool_id?: string; name?: string; type: string }[];
+};
+
+/** Datadog's sites and their API hosts (https://docs.datadoghq.com/getting_started/site/). */
+export const DATADOG_SITES = {
+  US1: "https://api.datadoghq.com",
+  US3: "https://api.us3.datadoghq.com",
+  US5: "https://api.us5.datadoghq.com",
+  EU1: "https://api.datadoghq.eu",
+  AP1: "https://api.ap1.datadoghq.com",
+  AP2: "https://api.ap2.datadoghq.com",
+  "US1-FED": "https://api.ddog-gov.com",
+} as const;
+type DatadogSite = keyof typeof DATADOG_SITES;
+const SITE_NAMES = Object.keys(DATADOG_SITES) as [DatadogSite, ...DatadogSite[]];
 
 function parseArguments(raw: string | undefined): unknown {
   if (raw === undefined || raw === "") return {};
@@ -44,6 +66,13 @@ function parseArguments(raw: string | undefined): unknown {
 
 function datadogMessages(messages: Message[]): DatadogMessage[] {
   return messages.map((m) => {
+    if ((m.role === "tool" || m.role === "function") && m.tool_call_id) {
+      return {
+        role: m.role,
+        content: "",
+        tool_results: [{ result: contentText(m.content), tool_id: m.tool_call_id, ...(m.name ? { name: m.name } : {}), type: "tool_result" }],
+      };
+    }
     const out: DatadogMessage = { role: m.role, content: contentText(m.content) };
     if (m.tool_calls && m.tool_calls.length > 0) {
       out.tool_calls = m.tool_calls.map((c) => ({
@@ -81,8 +110,10 @@ function spansFor(t: OutboundTrace, mlApp: string): string[] {
   const input = inputMessages(t);
   const output = outputMessages(t);
   const tags = [`service:${mlApp}`, ...(t.user ? [`user_id:${t.user}`] : [])];
-  if (typeof t.metadata.environment === "string") tags.push(`env:${t.metadata.environment}`);
-  if (typeof t.metadata.release === "string") tags.push(`version:${t.metadata.release}`);
+  const environment = environmentOf(t);
+  const release = releaseOf(t);
+  if (environment) tags.push(`env:${environment}`);
+  if (release) tags.push(`version:${release}`);
   const status = t.status;
   const error = t.status === "error" ? { message: t.error?.message ?? "error", ...(t.error?.code ? { type: t.error.code } : {}) } : undefined;
   const lastUser = input?.filter((m) => m.role === "user").at(-1);
@@ -149,7 +180,10 @@ function spansFor(t: OutboundTrace, mlApp: string): string[] {
   return spans;
 }
 
-type DatadogConfig = { apiKey: string; mlApp: string; url: string; headers: Record<string, string> };
+type DatadogConfig = { apiKey: string; mlApp: string; site: DatadogSite; url?: string; headers: Record<string, string> };
+
+/** Where the spans go: the custom URL when one is set, else the chosen site's API host. */
+export const intakeBase = (config: Pick<DatadogConfig, "site" | "url">) => (config.url ?? DATADOG_SITES[config.site]).replace(/\/+$/, "");
 
 function encodeDatadog(traces: OutboundTrace[], config: DatadogConfig): OutboundRequest[] {
   const perTrace = traces.map((t) => spansFor(t, config.mlApp));
@@ -159,7 +193,7 @@ function encodeDatadog(traces: OutboundTrace[], config: DatadogConfig): Outbound
   const groups = packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, (spans) => spans.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0), Buffer.byteLength(open + close));
   return groups.map((group) => ({
     method: "POST",
-    url: `${config.url.replace(/\/+$/, "")}/api/intake/llm-obs/v1/trace/spans`,
+    url: `${intakeBase(config)}/api/intake/llm-obs/v1/trace/spans`,
     headers: { ...config.headers, "content-type": "application/json", "dd-api-key": config.apiKey },
     body: `${open}${group.flat().join(",")}${close}`,
     traceCount: group.length,
@@ -181,9 +215,26 @@ const datadog = defineDestination({
       patternMessage: "Ml App may only contain lowercase letters, digits and _ - : . /",
       max: 193,
     }),
+    site: field
+      .select("Site", SITE_NAMES, {
+        help:
+          "The Datadog site your organization is on (the host of your Datadog URL: US1 app.datadoghq.com, EU1 app.datadoghq.eu…). " +
+          "US5 by default, as in OpenRouter's Broadcast, so a configuration moved from there keeps its target; Datadog's own SDKs default to US1. " +
+          "Datadog does not offer LLM Observability on US1-FED.",
+        labels: {
+          US1: "US1 (datadoghq.com)",
+          US3: "US3 (us3.datadoghq.com)",
+          US5: "US5 (us5.datadoghq.com)",
+          EU1: "EU1 (datadoghq.eu)",
+          AP1: "AP1 (ap1.datadoghq.com)",
+          AP2: "AP2 (ap2.datadoghq.com)",
+          "US1-FED": "US1-FED (ddog-gov.com)",
+        },
+      })
+      .default("US5"),
     url: field
-      .url("Url", { help: "Your Datadog site's API host, e.g. https://api.datadoghq.com, https://api.us3.datadoghq.com, https://api.datadoghq.eu." })
-      .default("https://api.us5.datadoghq.com"),
+      .url("Custom URL", { help: "Optional: send to this base URL instead of the site's API host (a proxy in front of Datadog).", placeholder: "https://dd-proxy.internal" })
+      .optional(),
     headers: field.headers(),
   }),
   maxBatch: MAX_BATCH,

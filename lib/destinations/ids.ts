@@ -9,6 +9,13 @@ export function deterministicUuidV7(msecs: number, seed: string): string {
   return uuidv7({ msecs, random: sha256(seed).subarray(0, 16) });
 }
 
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** A well-formed UUIDv7 (RFC 9562: version 7, variant 10), lower-cased; undefined for anything else. */
+export function validUuidV7(id: string | null): string | undefined {
+  return id !== null && UUID_V7.test(id) ? id.toLowerCase() : undefined;
+}
+
 /** An RFC 4122 version-4-shaped UUID made of hash bits (for APIs that only want "a uuid"). */
 export function deterministicUuid(seed: string): string {
   const b = Buffer.from(sha256(seed).subarray(0, 16));

@@ -4,10 +4,18 @@
 // v4 ingestion is observation-centric: trace-level attributes (trace name, user, session,
 // metadata, environment, release, tags) go on every span, and the trace's overall input/output
 // sits on the root observation. https://langfuse.com/integrations/native/opentelemetry
+//
+// As Langfuse's own SDK logs an OpenAI call: no wrapper observation around the generation unless the
+// caller named a span (span_name); the trace name, user, session and metadata are trace attributes.
+// Input is the OpenAI messages, output the assistant message ({role, content, tool_calls}), which
+// Langfuse renders as a chat. The trace id is the caller's trace_id when it already is a W3C trace id
+// (Langfuse's trace ids are 32 lowercase hex digits), otherwise sha256(trace_id)[:32] (otlp/index.ts
+// spanIdsOf), which is what Langfuse's SDK `create_trace_id(seed=trace_id)` gives, so the caller can
+// find the trace from its own id; the original id is kept in `tracecast.trace.id`.
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { basicAuth, hasContent, joinUrl, mergeHeaders, otlpRequests, type Attributes, type OtlpProfile, type SpanContext } from "./otlp";
-import { completionStartTime, costDetails, tagsOf } from "./trace-document";
+import { basicAuth, joinUrl, mergeHeaders, otlpRequests, type Attributes, type OtlpProfile, type SpanContext } from "./otlp";
+import { completionStartTime, costDetails, inputMessages, outputMessage, tagsOf } from "./trace-document";
 import type { OutboundTrace } from "./types";
 
 /**
@@ -26,11 +34,6 @@ export function langfuseUsageDetails(t: OutboundTrace): Record<string, number> {
   };
 }
 
-/** The chat as Langfuse renders it best: OpenAI-format messages (undefined when privacy mode emptied them). */
-const chatInput = (t: OutboundTrace) => (hasContent(t.request.messages) ? t.request.messages : undefined);
-const chatOutput = (t: OutboundTrace) =>
-  !hasContent(t.response.messages) ? undefined : t.response.messages.length === 1 ? t.response.messages[0] : t.response.messages;
-
 const metadataText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
 function addTraceAttributes(attrs: Attributes, { trace, traceName }: SpanContext) {
@@ -42,6 +45,7 @@ function addTraceAttributes(attrs: Attributes, { trace, traceName }: SpanContext
 }
 
 export const langfuseProfile: OtlpProfile = {
+  traceSpan: false,
   span(attrs, ctx) {
     const { trace, role, isTop } = ctx;
     addTraceAttributes(attrs, ctx);
@@ -52,14 +56,15 @@ export const langfuseProfile: OtlpProfile = {
         .json("langfuse.observation.model.parameters", Object.keys(trace.request.parameters).length ? trace.request.parameters : undefined)
         .json("langfuse.observation.usage_details", langfuseUsageDetails(trace))
         .json("langfuse.observation.cost_details", costDetails(trace))
-        .str("langfuse.observation.completion_start_time", completionStartTime(trace));
+        .str("langfuse.observation.completion_start_time", completionStartTime(trace))
+        .str("langfuse.observation.metadata.provider", trace.provider);
       if (trace.status === "error") attrs.str("langfuse.observation.level", "ERROR").str("langfuse.observation.status_message", trace.error?.message);
     } else {
       attrs.str("langfuse.observation.type", "span");
     }
     // The root observation carries the trace's input/output (v4 reads them there); the generation its own.
     if (role === "generation" || isTop) {
-      attrs.json("langfuse.observation.input", chatInput(trace)).json("langfuse.observation.output", chatOutput(trace));
+      attrs.json("langfuse.observation.input", inputMessages(trace)).json("langfuse.observation.output", outputMessage(trace));
     }
   },
 };

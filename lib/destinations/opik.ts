@@ -2,11 +2,13 @@
 // `POST {baseUrl}/v1/private/spans/batch` (https://www.comet.com/docs/opik/reference/rest-api/traces/create-traces),
 // headers `authorization: <apiKey>` (no Bearer) and `Comet-Workspace`.
 //
-// Opik requires UUIDv7 ids. They are derived, not random: timestamp bits = the observation's start,
-// remaining bits = sha256 of our id, so a retried batch writes the same ids and Opik updates instead of
-// duplicating. A trace id shared by several generations (the caller's `trace.trace_id`) must map to
-// one Opik trace whatever generation carries it, so its UUID takes the UTC day of the generation as
-// timestamp (generations of one logical trace that straddle midnight become two Opik traces).
+// Opik requires UUIDv7 ids. A caller's trace_id that already is a UUIDv7 is kept as the Opik trace id
+// (so it matches what the caller's own Opik SDK logs). Any other id is derived, not random:
+// timestamp bits = a start time, remaining bits = sha256 of our id, so a retried batch writes the same
+// ids and Opik updates instead of duplicating. Observations (spans) and a lone generation's trace take
+// the generation's real start. A caller trace_id that is not a UUIDv7 may be shared by several
+// generations delivered separately, and each must compute the same Opik trace id from what it carries:
+// its id's timestamp is the UTC day of the generation (sending a UUIDv7 trace_id avoids this).
 // Our original ids stay visible in metadata: `tracecast_trace_id` on traces and spans,
 // `tracecast_observation_id` on spans (OpenRouter's `openrouter_trace_id` / `openrouter_observation_id`).
 // `session_id` becomes the Opik thread; the user goes to trace metadata (`user_id`).
@@ -15,8 +17,8 @@
 import { z } from "zod";
 import { jsonBytes, packBatches } from "./batching";
 import { defineDestination, field } from "./define";
-import { deterministicUuidV7 } from "./ids";
-import { compact, inputMessages, outputMessages, tagsOf, traceTree } from "./trace-document";
+import { deterministicUuidV7, validUuidV7 } from "./ids";
+import { compact, inputMessages, outputMessage, tagsOf, traceTree } from "./trace-document";
 import type { OutboundRequest, OutboundTrace } from "./types";
 
 const MAX_BATCH = 100;
@@ -25,6 +27,8 @@ const MAX_BATCH_BYTES = 5 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function opikTraceUuid(t: OutboundTrace): string {
+  const callerUuid = validUuidV7(t.trace.trace_id);
+  if (callerUuid) return callerUuid;
   const tree = traceTree(t);
   const startMs = Date.parse(t.timing.start);
   const msecs = t.trace.trace_id !== null ? startMs - (startMs % DAY_MS) : startMs;
@@ -40,7 +44,9 @@ function recordsFor(t: OutboundTrace, projectName: string) {
   const startMs = Date.parse(t.timing.start);
   const traceUuid = opikTraceUuid(t);
   const input = inputMessages(t);
-  const output = outputMessages(t);
+  // Opik's OpenAI integration logs the call's arguments ({messages, tools}) as input and the first
+  // choice's message as output; its UI renders both as a chat.
+  const output = outputMessage(t);
   const tags = tagsOf(t);
   const ttft = t.timing.time_to_first_token_ms ?? undefined;
   const common = {
@@ -55,7 +61,7 @@ function recordsFor(t: OutboundTrace, projectName: string) {
     ...common,
     name: tree.traceName,
     input: input ? { messages: input } : undefined,
-    output: output ? { messages: output } : undefined,
+    output,
     metadata: compact({
       ...t.metadata,
       tracecast_trace_id: tree.traceId,
@@ -67,19 +73,22 @@ function recordsFor(t: OutboundTrace, projectName: string) {
     ttft,
   });
   const spans: Record<string, unknown>[] = [];
-  let parentUuid: string | undefined;
+  // Inside the caller's own Opik trace (its UUIDv7 kept), a UUIDv7 parent_span_id is one of its spans.
+  let parentUuid = traceUuid === t.trace.trace_id?.toLowerCase() ? validUuidV7(t.trace.parent_span_id) : undefined;
   if (tree.span) {
-    parentUuid = deterministicUuidV7(startMs, `opik:span:${tree.span.id}`);
+    const spanUuid = deterministicUuidV7(startMs, `opik:span:${tree.span.id}`);
     spans.push(
       compact({
-        id: parentUuid,
+        id: spanUuid,
         trace_id: traceUuid,
+        parent_span_id: parentUuid,
         ...common,
         name: tree.span.name,
         type: "general",
         metadata: { ...t.metadata, tracecast_trace_id: tree.traceId, tracecast_observation_id: tree.span.id },
       }),
     );
+    parentUuid = spanUuid;
   }
   const usage: Record<string, number> = {
     prompt_tokens: t.usage.input_tokens,
@@ -99,7 +108,7 @@ function recordsFor(t: OutboundTrace, projectName: string) {
       model: t.response.model ?? t.model,
       provider: t.provider ?? undefined,
       input: input ? compact({ messages: input, tools: t.request.tools.length > 0 ? t.request.tools : undefined }) : undefined,
-      output: output ? { messages: output } : undefined,
+      output,
       usage,
       total_estimated_cost: t.cost.total ?? undefined,
       ttft,

@@ -7,12 +7,22 @@
 // `$process_person_profile: false`, which is what PostHog's own LLM SDK wrappers do for anonymous
 // calls: the events stay grouped per trace without creating one person profile per trace.
 // Every event carries a deterministic `uuid` (PostHog deduplicates on it), so retries don't double count.
-// Custom metadata becomes `metadata_<key>` properties (OpenRouter's mapping), nested values cut at depth 3.
+//
+// Where fields land follows what posthog-node's LLM wrappers (@posthog/ai) send for the same call:
+// the event `timestamp` is the call's end (the SDK captures once the answer is in), custom metadata
+// keys are properties under their own names (`env`, as the SDK's `posthogProperties`,
+// https://posthog.com/docs/llm-analytics/custom-properties; nested values
+// cut at depth 3; never overriding a `$ai_` property), the generation's `$ai_parent_id` is the
+// trace id when no span sits between them, `$ai_output_choices` is the SDK's
+// `[{role, content: [{type:"text",text} | {type:"function",id,function}]}]`, and the batch body is
+// gzipped (`Content-Encoding: gzip`, as posthog-node sends it).
+import { gzipSync } from "node:zlib";
 import { z } from "zod";
 import { packBatches, jsonBytes } from "./batching";
 import { defineDestination, field } from "./define";
 import { deterministicUuidV7 } from "./ids";
-import { compact, inputMessages, outputMessages, traceTree } from "./trace-document";
+import { compact, contentText, inputMessages, outputMessages, traceTree } from "./trace-document";
+import type { Message } from "@/lib/traces/schema";
 import type { OutboundRequest, OutboundTrace } from "./types";
 
 const MAX_METADATA_DEPTH = 3;
@@ -40,6 +50,21 @@ function truncateDepth(value: unknown, depth: number): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, truncateDepth(v, depth + 1)]));
 }
 
+type OutputContent = { type: "text"; text: string } | { type: "function"; id?: string; function: { name: string; arguments?: string } };
+
+/** The answer as @posthog/ai formats an OpenAI response for `$ai_output_choices`. */
+export function posthogOutputChoices(messages: Message[]): { role: string; content: OutputContent[] }[] {
+  return messages.flatMap((m) => {
+    const content: OutputContent[] = [];
+    const text = contentText(m.content);
+    if (text !== "") content.push({ type: "text", text });
+    for (const call of m.tool_calls ?? []) {
+      content.push(compact({ type: "function" as const, id: call.id, function: compact({ name: call.function.name, arguments: call.function.arguments }) }) as OutputContent);
+    }
+    return content.length > 0 ? [{ role: m.role, content }] : [];
+  });
+}
+
 function eventsFor(t: OutboundTrace): CaptureEvent[] {
   const tree = traceTree(t);
   const traceId = posthogTraceId(tree.traceId);
@@ -49,13 +74,13 @@ function eventsFor(t: OutboundTrace): CaptureEvent[] {
   const output = outputMessages(t);
   const errorProps = t.status === "error" ? { $ai_is_error: true, $ai_error: t.error?.message ?? "error" } : {};
   const common = compact({
+    ...Object.fromEntries(Object.entries(t.metadata).map(([k, v]) => [k, truncateDepth(v, 0)])),
     $ai_trace_id: traceId,
     $ai_session_id: t.session_id ?? undefined,
     ...(anonymous ? { $process_person_profile: false } : {}),
     trace_name: t.trace.trace_name ?? undefined,
     sampling_rate: t.sampling_rate,
     ...(t.is_test ? { tracecast_test: true } : {}),
-    ...Object.fromEntries(Object.entries(t.metadata).map(([k, v]) => [`metadata_${k}`, truncateDepth(v, 0)])),
   });
   /** One event; `node` carries the span identity PostHog's tree view links by. */
   const capture = (
@@ -67,7 +92,7 @@ function eventsFor(t: OutboundTrace): CaptureEvent[] {
     distinct_id: t.user ?? traceId,
     // Same trace + event → same uuid on every retry.
     uuid: deterministicUuidV7(Date.parse(t.timing.start), `posthog:${event}:${node.id ?? tree.traceId}`),
-    timestamp: t.timing.start,
+    timestamp: t.timing.end,
     properties: compact({ ...common, $ai_span_id: node.id, $ai_span_name: node.name, $ai_parent_id: node.parentId, $ai_latency: latency, ...errorProps, ...properties }),
   });
 
@@ -76,11 +101,11 @@ function eventsFor(t: OutboundTrace): CaptureEvent[] {
   if (tree.span) events.push(capture("$ai_span", { id: tree.span.id, name: tree.span.name, parentId: tree.span.parentId ?? traceId }, {}));
   const params = t.request.parameters;
   events.push(
-    capture("$ai_generation", { id: tree.generation.id, name: tree.generation.name, parentId: tree.generation.parentId ?? undefined }, {
+    capture("$ai_generation", { id: tree.generation.id, name: tree.generation.name, parentId: tree.generation.parentId ?? traceId }, {
       $ai_model: t.response.model ?? t.model,
       $ai_provider: t.provider ?? undefined,
       $ai_input: input,
-      $ai_output_choices: output,
+      $ai_output_choices: output && posthogOutputChoices(output).length > 0 ? posthogOutputChoices(output) : undefined,
       $ai_tools: t.request.tools.length > 0 ? t.request.tools : undefined,
       $ai_input_tokens: t.usage.input_tokens,
       $ai_output_tokens: t.usage.output_tokens,
@@ -124,8 +149,8 @@ export default defineDestination({
       (group): OutboundRequest => ({
         method: "POST",
         url: `${config.endpoint.replace(/\/+$/, "")}/batch/`,
-        headers: { ...config.headers, "content-type": "application/json" },
-        body: JSON.stringify({ api_key: config.apiKey, batch: group.flat() }),
+        headers: { ...config.headers, "content-type": "application/json", "content-encoding": "gzip" },
+        body: new Uint8Array(gzipSync(JSON.stringify({ api_key: config.apiKey, batch: group.flat() }))),
         traceCount: group.length,
       }),
     );

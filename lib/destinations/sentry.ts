@@ -4,9 +4,15 @@
 // from the same Client Keys (DSN) page, so a mismatch is caught when the config is saved.
 // Sentry's AI views read the GenAI conventions; `sentry.op` marks the generation as an AI call.
 // https://docs.sentry.io/concepts/otlp/direct/traces/
+// Environment and release are span attributes Sentry's ingestion (Relay) maps to the event's
+// environment and release: `sentry.environment` (metadata.environment, else metadata.env) and
+// `sentry.release` (metadata.release), per span since one request carries traces of several
+// environments. Custom metadata keys stay as given (`env`, not `trace.metadata.env`), as the span
+// data a Sentry SDK records.
 import { z } from "zod";
 import { defineDestination, field } from "./define";
 import { mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
+import { environmentOf, releaseOf } from "./trace-document";
 
 /** OpenRouter's DSN pattern: https://<public key>[:<secret>]@<host>[/<path>]/<project id>. */
 export const SENTRY_DSN = /^https:\/\/([^:@]+)(?::[^@]*)?@([^/]+)(?:\/[^/]+)*\/(\d+)\/?$/;
@@ -34,7 +40,9 @@ export function endpointMismatch(endpoint: string, dsn: string): string | undefi
 }
 
 export const sentryProfile: OtlpProfile = {
+  metadataPrefix: "",
   span(attrs, { trace, role }) {
+    attrs.str("sentry.environment", environmentOf(trace)).str("sentry.release", releaseOf(trace));
     if (role !== "generation") return;
     attrs
       .str("sentry.op", "gen_ai.chat")

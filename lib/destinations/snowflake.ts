@@ -1,8 +1,19 @@
 // Snowflake through the SQL API v2: `POST https://<account>.snowflakecomputing.com/api/v2/statements`
-// (https://docs.snowflake.com/en/developer-guide/sql-api/reference), one multi-row
-// `INSERT INTO … SELECT …, PARSE_JSON(?) … UNION ALL SELECT …` per batch with typed bindings (VARIANT
-// columns need PARSE_JSON in a SELECT-form insert; bind variables keep trace content out of the SQL
-// text). Rows are those of rows.ts; `setupSql` is the CREATE TABLE the user runs once.
+// (https://docs.snowflake.com/en/developer-guide/sql-api/reference), one multi-row insert per batch:
+//   INSERT INTO t (…) SELECT $1, …, TO_TIMESTAMP_TZ($7, '<format>'), …, PARSE_JSON($28), …
+//   FROM VALUES (?, ?, …), (?, ?, …)
+// with one typed binding per value (bind variables keep trace content out of the SQL text). The
+// SELECT … FROM VALUES form is the one Snowflake documents for inserting VARIANT values
+// (https://docs.snowflake.com/en/sql-reference/functions/parse_json): PARSE_JSON is refused inside
+// an INSERT … VALUES list, which also rules out the SQL API's array bindings for this table. A NULL is a
+// binding of the column's type whose value is JSON null. Timestamps are bound as ISO 8601 text with
+// an explicit offset and parsed with an explicit format, so the session's TIMESTAMP_INPUT_FORMAT
+// cannot change how they are read.
+// Size: Snowflake asks that a statement, bound values included, stay within 1 MB: beyond that a
+// statement still runs but cannot be re-run or retried, which the requestId retry below relies on
+// (https://docs.snowflake.com/en/user-guide/query-size-limits). Batches are packed to that limit; a
+// single trace larger than it goes alone. VALUES takes up to 16,384 rows, far above a batch's.
+// Rows are those of rows.ts; `setupSql` is the CREATE TABLE the user runs once.
 //
 // Auth (authMethod):
 //   pat      programmatic access token: `Authorization: Bearer <token>`,
@@ -26,8 +37,12 @@ import { ROW_COLUMNS, SQL_IDENTIFIER, SQL_IDENTIFIER_MESSAGE, traceRows, type Co
 import type { OutboundRequest, OutboundTrace } from "./types";
 
 const MAX_BATCH = 100;
-// Bindings travel in the JSON body; keep requests far below Snowflake's statement payload limits.
-const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** Snowflake's recommended most bytes per statement, bound values included (see above). */
+export const SNOWFLAKE_STATEMENT_BYTES = 1024 * 1024;
+/** A single trace over the statement limit is still sent (alone) up to this size. */
+const MAX_TRACE_BYTES = 8 * 1024 * 1024;
+/** How TO_TIMESTAMP_TZ reads the bound timestamps (`2026-11-26T12:00:00.000+00:00`). */
+const TIMESTAMP_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM'`;
 /** Seconds Snowflake may spend executing the insert before cancelling it. */
 const STATEMENT_TIMEOUT_S = 60;
 const JWT_LIFETIME_S = 59 * 60;
@@ -45,14 +60,15 @@ const SQL_TYPES: Record<ColumnKind, string> = {
   tags: "ARRAY",
 };
 
-const PLACEHOLDER: Record<ColumnKind, string> = {
-  text: "?",
-  int: "?",
-  float: "?",
-  bool: "?",
-  timestamp: "TO_TIMESTAMP_TZ(?)",
-  json: "PARSE_JSON(?)",
-  tags: "TO_ARRAY(PARSE_JSON(?))",
+/** The SELECT expression that turns VALUES column `$n` into the table column's type. */
+const SELECT_EXPRESSION: Record<ColumnKind, (column: string) => string> = {
+  text: (c) => c,
+  int: (c) => c,
+  float: (c) => c,
+  bool: (c) => c,
+  timestamp: (c) => `TO_TIMESTAMP_TZ(${c}, ${TIMESTAMP_FORMAT})`,
+  json: (c) => `PARSE_JSON(${c})`,
+  tags: (c) => `TO_ARRAY(PARSE_JSON(${c}))`,
 };
 
 const BINDING_TYPE: Record<ColumnKind, Binding["type"]> = {
@@ -65,12 +81,18 @@ const BINDING_TYPE: Record<ColumnKind, Binding["type"]> = {
   tags: "TEXT",
 };
 
+/** ISO 8601 with a numeric offset (`…Z` → `…+00:00`), the form TIMESTAMP_FORMAT reads. */
+const timestampText = (iso: string) => new Date(iso).toISOString().replace(/Z$/, "+00:00");
+
+function bindingText(kind: ColumnKind, value: TraceRow[keyof TraceRow]): string | null {
+  if (value === null) return null;
+  if (kind === "json" || kind === "tags") return JSON.stringify(value);
+  if (kind === "timestamp") return timestampText(String(value));
+  return String(value);
+}
+
 function bindingsOf(row: TraceRow): Binding[] {
-  return ROW_COLUMNS.map(({ name, kind }) => {
-    const value = row[name];
-    const text = value === null ? null : kind === "json" || kind === "tags" ? JSON.stringify(value) : String(value);
-    return { type: BINDING_TYPE[kind], value: text };
-  });
+  return ROW_COLUMNS.map(({ name, kind }) => ({ type: BINDING_TYPE[kind], value: bindingText(kind, row[name]) }));
 }
 
 type SnowflakeConfig = {
@@ -88,14 +110,24 @@ const qualifiedTable = (c: Pick<SnowflakeConfig, "database" | "schema" | "table"
 /** Account identifier → API host (underscores are not valid in host names; Snowflake uses hyphens there). */
 export const snowflakeHost = (account: string) => `https://${account.toLowerCase().replace(/_/g, "-")}.snowflakecomputing.com`;
 
+const ROW_TUPLE = `(${ROW_COLUMNS.map(() => "?").join(", ")})`;
+
 /** Pure: the SubmitStatement requests for a batch, without the Authorization headers. */
 export function snowflakeRequests(traces: OutboundTrace[], config: SnowflakeConfig): OutboundRequest[] {
+  const head = `INSERT INTO ${qualifiedTable(config)} (${ROW_COLUMNS.map((c) => c.name).join(", ")})\nSELECT ${ROW_COLUMNS.map((c, i) => SELECT_EXPRESSION[c.kind](`$${i + 1}`)).join(", ")}\nFROM VALUES\n`;
   const perTrace = traces.map((t) => ({ trace: t, rows: traceRows(t).map(bindingsOf) }));
-  const rowSelect = `SELECT ${ROW_COLUMNS.map((c) => PLACEHOLDER[c.kind]).join(", ")}`;
-  const groups = packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, (p) => jsonBytes(p.rows) + p.rows.length * (rowSelect.length + 11), 1024);
+  // Statement text per row plus the bindings' JSON (`"n":{"type":…,"value":…}`, counted generously).
+  const bytesOf = (p: (typeof perTrace)[number]) => p.rows.length * (ROW_TUPLE.length + 2) + jsonBytes(p.rows) + p.rows.length * ROW_COLUMNS.length * 8;
+  const overhead = Buffer.byteLength(head) + 1024;
+  const fits = perTrace.filter((p) => bytesOf(p) + overhead <= SNOWFLAKE_STATEMENT_BYTES);
+  const alone = perTrace.filter((p) => bytesOf(p) + overhead > SNOWFLAKE_STATEMENT_BYTES);
+  const groups = [
+    ...packBatches(fits, { maxItems: MAX_BATCH, maxBytes: SNOWFLAKE_STATEMENT_BYTES }, bytesOf, overhead),
+    ...packBatches(alone, { maxItems: 1, maxBytes: MAX_TRACE_BYTES }, bytesOf, overhead),
+  ];
   return groups.map((group) => {
     const rows = group.flatMap((p) => p.rows);
-    const statement = `INSERT INTO ${qualifiedTable(config)} (${ROW_COLUMNS.map((c) => c.name).join(", ")})\n${rows.map(() => rowSelect).join("\nUNION ALL ")}`;
+    const statement = `${head}${rows.map(() => ROW_TUPLE).join(",\n")}`;
     const bindings = Object.fromEntries(rows.flat().map((b, i) => [String(i + 1), b]));
     const requestId = deterministicUuid(`snowflake:${group.map((p) => p.trace.delivery_id).join("\n")}`);
     return {
@@ -208,7 +240,7 @@ export default defineDestination({
       }
     }),
   maxBatch: MAX_BATCH,
-  maxBatchBytes: MAX_BATCH_BYTES,
+  maxBatchBytes: SNOWFLAKE_STATEMENT_BYTES,
   setupSql: snowflakeSetupSql,
   async deliver(traces, config, ctx) {
     const auth =

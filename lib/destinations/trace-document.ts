@@ -62,6 +62,15 @@ export function outputMessages(t: Trace): Message[] | undefined {
   return t.response.messages.some(carriesContent) ? t.response.messages : undefined;
 }
 
+/**
+ * The answer as the platforms' OpenAI wrappers log it (Opik's and Langfuse's render it as one chat
+ * message): the assistant message itself when there is one, the list when the call returned several.
+ */
+export function outputMessage(t: Trace): Message | Message[] | undefined {
+  const output = outputMessages(t);
+  return output && output.length === 1 ? output[0] : output;
+}
+
 /** Plain text of a message's content (text parts joined; non-text parts were replaced by placeholders at ingest). */
 export function contentText(content: Message["content"]): string {
   if (content === null || content === undefined) return "";
@@ -76,6 +85,17 @@ export function contentText(content: Message["content"]): string {
 export function tagsOf(t: Trace): string[] {
   const tags = t.metadata.tags;
   return Array.isArray(tags) ? tags.filter((x): x is string => typeof x === "string") : [];
+}
+
+/** The deployment environment the caller named: `metadata.environment`, else `metadata.env`. */
+export function environmentOf(t: Trace): string | undefined {
+  return [t.metadata.environment, t.metadata.env].find((v): v is string => typeof v === "string" && v !== "");
+}
+
+/** The caller's release/version: `metadata.release`. */
+export function releaseOf(t: Trace): string | undefined {
+  const release = t.metadata.release;
+  return typeof release === "string" && release !== "" ? release : undefined;
 }
 
 export function completionStartTime(t: Trace): string | null {

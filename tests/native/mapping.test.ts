@@ -2,6 +2,7 @@
 // the trace correctly (hierarchy, ids, identity, metadata) and the rules that could silently break
 // (Datadog's exact nanoseconds and 24-hour window, Opik's deterministic UUIDv7s, Snowflake auth).
 import { createHash, generateKeyPairSync } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import braintrust from "@/lib/destinations/braintrust";
@@ -9,9 +10,10 @@ import datadog from "@/lib/destinations/datadog";
 import { DeliveryError } from "@/lib/destinations/errors";
 import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
 import { hexTraceId } from "@/lib/destinations/ids";
+import { storedConfigOf } from "@/lib/destinations/stored-config";
 import opik, { opikTraceUuid } from "@/lib/destinations/opik";
 import posthog from "@/lib/destinations/posthog";
-import snowflake, { jwtAccount, snowflakeRequests } from "@/lib/destinations/snowflake";
+import snowflake, { jwtAccount, SNOWFLAKE_STATEMENT_BYTES, snowflakeRequests } from "@/lib/destinations/snowflake";
 import type { OutboundRequest } from "@/lib/destinations/types";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { NO_CONTEXT, recent, variants } from "./fixtures";
@@ -19,7 +21,9 @@ import { useRecorder, viaRecorder } from "./recorder-context";
 
 const recorderOf = useRecorder({ status: 202, body: "" });
 
-const json = <T>(r: OutboundRequest) => JSON.parse(r.body as string) as T;
+/** The request's JSON body, gunzipped when it is sent with `Content-Encoding: gzip`. */
+const json = <T>(r: OutboundRequest) =>
+  JSON.parse(r.headers["content-encoding"] === "gzip" ? gunzipSync(r.body).toString("utf8") : (r.body as string)) as T;
 
 describe("Datadog", () => {
   const config = datadog.config.parse({ apiKey: "dd", mlApp: "support-bot", url: "https://api.datadoghq.eu" });
@@ -61,6 +65,35 @@ describe("Datadog", () => {
     });
   });
 
+  it("site selector: each site's API host (US5 by default); a custom URL, as stored by earlier versions, still wins", () => {
+    const intake = (config: Record<string, unknown>) => datadog.encode!([variants().plain], datadog.config.parse({ apiKey: "dd", mlApp: "app", ...config }))[0].url;
+    const hosts = { US1: "api.datadoghq.com", US3: "api.us3.datadoghq.com", US5: "api.us5.datadoghq.com", EU1: "api.datadoghq.eu", AP1: "api.ap1.datadoghq.com", AP2: "api.ap2.datadoghq.com", "US1-FED": "api.ddog-gov.com" };
+    for (const [site, host] of Object.entries(hosts)) expect(intake({ site })).toBe(`https://${host}/api/intake/llm-obs/v1/trace/spans`);
+    expect(intake({})).toBe("https://api.us5.datadoghq.com/api/intake/llm-obs/v1/trace/spans");
+    // A destination stored with the old raw-URL setting (no `site`) resolves unchanged and keeps its target.
+    const stored = datadog.config.parse(storedConfigOf({ id: "dst-old", config: { apiKey: "dd", mlApp: "app", url: "https://api.datadoghq.eu/", headers: {} }, secrets: null }));
+    expect(datadog.encode!([variants().plain], stored)[0].url).toBe("https://api.datadoghq.eu/api/intake/llm-obs/v1/trace/spans");
+    expect(intake({ site: "AP1", url: "https://dd-proxy.example.com/dd" })).toBe("https://dd-proxy.example.com/dd/api/intake/llm-obs/v1/trace/spans");
+    expect(datadog.config.safeParse({ apiKey: "dd", mlApp: "app", site: "US2" }).error?.issues[0].path).toEqual(["site"]);
+  });
+
+  it("env: tag from metadata.environment, else metadata.env; a tool message keeps its tool_call_id", () => {
+    const request = sampleTrace().request;
+    const trace = outbound(
+      recent(
+        sampleTrace({
+          metadata: { env: "staging" },
+          request: { ...request, messages: [...request.messages, { role: "tool", tool_call_id: "call_1", content: '{"temp":18}' }] },
+        }),
+      ),
+    );
+    const [request_] = datadog.encode!([trace], config);
+    const spans = json<{ data: { attributes: { spans: Span[] } } }>(request_).data.attributes.spans;
+    const llm = spans.find((s) => s.meta.kind === "llm")!;
+    expect(llm.tags).toContain("env:staging");
+    expect((llm.meta.input as { messages: unknown[] }).messages.at(-1)).toEqual({ role: "tool", content: "", tool_results: [{ result: '{"temp":18}', tool_id: "call_1", type: "tool_result" }] });
+  });
+
   it("a plain trace is a single root llm span", () => {
     const [request] = datadog.encode!([variants().plain], config);
     const spans = json<{ data: { attributes: { spans: Span[] } } }>(request).data.attributes.spans;
@@ -92,14 +125,17 @@ describe("PostHog", () => {
   type Event = { event: string; distinct_id: string; uuid: string; timestamp: string; properties: Record<string, unknown> };
   const events = (trace = variants().nested) => json<{ batch: Event[] }>(posthog.encode!([trace], config)[0]).batch;
 
-  it("nested trace → $ai_trace, $ai_span, $ai_generation linked by ids; metadata as metadata_<key>", () => {
-    const [request] = posthog.encode!([variants().nested], config);
+  it("nested trace → $ai_trace, $ai_span, $ai_generation linked by ids; metadata under its own keys; timestamp = end", () => {
+    const nested = variants().nested;
+    const [request] = posthog.encode!([nested], config);
     expect(request.url).toBe("https://eu.i.posthog.com/batch/");
-    const [trace, span, generation] = events();
+    const [trace, span, generation] = events(nested);
     expect([trace.event, span.event, generation.event]).toEqual(["$ai_trace", "$ai_span", "$ai_generation"]);
     expect(new Set([trace, span, generation].map((e) => e.properties.$ai_trace_id))).toEqual(new Set(["trace-weather-001"]));
     expect(span.properties).toMatchObject({ $ai_span_id: "gen-nested:span", $ai_span_name: "Answer", $ai_parent_id: "trace-weather-001" });
     expect(generation.distinct_id).toBe("user_42");
+    // posthog-node's AI wrappers capture once the answer is in: the event time is the call's end.
+    expect(new Set([trace, span, generation].map((e) => e.timestamp))).toEqual(new Set([nested.timing.end]));
     expect(generation.properties).toMatchObject({
       $ai_span_id: "gen-nested",
       $ai_span_name: "Weather LLM call",
@@ -116,11 +152,38 @@ describe("PostHog", () => {
       $ai_stream: true,
       $ai_temperature: 0.2,
       trace_name: "Weather question",
-      metadata_environment: "production",
-      metadata_release: "2026.11.1",
+      environment: "production",
+      release: "2026.11.1",
     });
+    expect(Object.keys(generation.properties).filter((k) => k.startsWith("metadata_"))).toEqual([]);
     expect(generation.properties.$process_person_profile).toBeUndefined();
     expect((generation.properties.$ai_input as unknown[]).length).toBe(2);
+  });
+
+  it("$ai_output_choices in @posthog/ai's shape: role + content parts (text, function calls)", () => {
+    const [generation] = events().slice(-1);
+    expect(generation.properties.$ai_output_choices).toEqual([
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "It is 18 °C and sunny in Paris." },
+          { type: "function", id: "call_1", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+        ],
+      },
+    ]);
+  });
+
+  it("a generation right under the trace has the trace id as $ai_parent_id; metadata never overrides $ai_ properties", () => {
+    const trace = outbound(recent(sampleTrace({ id: "gen-flat", metadata: { env: "staging", $ai_model: "spoofed" }, trace: { ...NO_CONTEXT, trace_id: "conv-1" } })));
+    const [generation] = events(trace);
+    expect(generation.properties).toMatchObject({ $ai_trace_id: "conv-1", $ai_parent_id: "conv-1", env: "staging", $ai_model: "gpt-4o-mini-2024-07-18" });
+  });
+
+  it("the batch body is gzipped with Content-Encoding: gzip, as posthog-node sends it", () => {
+    const [request] = posthog.encode!([variants().nested], config);
+    expect(request.headers).toMatchObject({ "content-encoding": "gzip", "content-type": "application/json" });
+    expect(request.body).toBeInstanceOf(Uint8Array);
+    expect(JSON.parse(gunzipSync(request.body).toString("utf8"))).toMatchObject({ api_key: "phc_abc" });
   });
 
   it("without a user: distinct_id = trace id and no person profile; no $ai_trace/$ai_span without names", () => {
@@ -140,7 +203,7 @@ describe("PostHog", () => {
   it("metadata nested deeper than 3 levels is truncated; unsafe trace ids are made valid", () => {
     const trace = outbound(recent(sampleTrace({ metadata: { deep: { a: { b: { c: { d: 1 } } } } }, trace: { ...NO_CONTEXT, trace_id: "conv 7/abc" } })));
     const [generation] = events(trace);
-    expect(generation.properties.metadata_deep).toEqual({ a: { b: { c: "[truncated]" } } });
+    expect(generation.properties.deep).toEqual({ a: { b: { c: "[truncated]" } } });
     expect(generation.properties.$ai_trace_id).toBe("conv_7_abc");
   });
 });
@@ -178,6 +241,29 @@ describe("Opik", () => {
     // The UUID's timestamp is the generation's start for a lone generation.
     expect(parseInt(opikTraceUuid(lone1).replace(/-/g, "").slice(0, 12), 16)).toBe(Date.parse(lone1.timing.start));
   });
+  it("keeps a caller's UUIDv7 trace id (and a UUIDv7 parent span in it); derives one for any other id", () => {
+    const callerTrace = "0190A4C2-5B2E-7A3B-9C1D-2E3F4A5B6C7D";
+    const callerSpan = "0190a4c2-5b2e-7a3b-8c1d-aaaaaaaaaaaa";
+    const joined = outbound(recent(sampleTrace({ id: "gen-joined", trace: { ...NO_CONTEXT, trace_id: callerTrace, parent_span_id: callerSpan } })));
+    const { traces, spans } = encodeAll([joined]);
+    expect(traces[0].id).toBe(callerTrace.toLowerCase());
+    expect(spans[0]).toMatchObject({ trace_id: callerTrace.toLowerCase(), parent_span_id: callerSpan });
+    // A UUIDv4 (or any non-v7 id) cannot be an Opik id: a UUIDv7 is derived, stable across retries.
+    const v4 = outbound(recent(sampleTrace({ id: "gen-v4", trace: { ...NO_CONTEXT, trace_id: "3b241101-e2bb-4255-8caf-4136c566a962", parent_span_id: callerSpan } })));
+    const derived = encodeAll([v4]);
+    expect(derived.traces[0].id).toMatch(UUID_V7);
+    expect(derived.traces[0].id).toBe(opikTraceUuid(v4));
+    expect(derived.spans[0].parent_span_id).toBeUndefined(); // the caller's span is not in the derived trace
+  });
+
+  it("input is the call's {messages, tools}; output the assistant message itself, as Opik's OpenAI integration logs them", () => {
+    const { traces, spans } = encodeAll();
+    const answer = { role: "assistant", content: "It is 18 °C and sunny in Paris." };
+    expect((traces[0] as Record<string, unknown>).output).toMatchObject(answer);
+    const llm = spans.find((s) => s.type === "llm") as Record<string, unknown>;
+    expect(llm.output).toMatchObject({ ...answer, tool_calls: [{ id: "call_1", function: { name: "get_weather" } }] });
+    expect((llm.input as { messages: unknown[] }).messages).toHaveLength(2);
+  });
 });
 
 describe("Braintrust", () => {
@@ -208,19 +294,49 @@ describe("Braintrust", () => {
 describe("Snowflake", () => {
   const base = { account: "eac52885.us-east-1", database: "ANALYTICS", schema: "LLM", table: "TRACES", warehouse: "WH" };
 
-  it("one parameterized multi-row INSERT per batch; bindings match placeholders; requestId is stable", () => {
+  type Statement = { statement: string; bindings: Record<string, { type: string; value: string | null }>; database: string; warehouse: string };
+
+  it("one INSERT … SELECT … FROM VALUES per batch: one tuple of 34 placeholders per row; bindings match; requestId is stable", () => {
     const config = snowflake.config.parse({ ...base, token: "pat" });
     const traces = [variants().nested, variants().plain];
     const [request] = snowflakeRequests(traces, config);
     expect(request.url).toMatch(/^https:\/\/eac52885\.us-east-1\.snowflakecomputing\.com\/api\/v2\/statements\?requestId=[0-9a-f-]{36}&retry=true$/);
     expect(snowflakeRequests(traces, config)[0].url).toBe(request.url);
-    const body = json<{ statement: string; bindings: Record<string, { type: string; value: string | null }>; database: string; warehouse: string }>(request);
+    const body = json<Statement>(request);
     expect(body).toMatchObject({ database: "ANALYTICS", warehouse: "WH" });
-    expect(body.statement).toMatch(/^INSERT INTO ANALYTICS\.LLM\.TRACES \(TRACE_ID, SPAN_ID, /);
-    expect(body.statement.split("UNION ALL").length).toBe(3); // nested: span + generation rows, plain: generation row
-    expect(body.statement).toContain("PARSE_JSON(?)");
+    expect(body.statement).toMatch(/^INSERT INTO ANALYTICS\.LLM\.TRACES \(TRACE_ID, SPAN_ID, .*\)\nSELECT \$1, \$2, /);
+    expect(body.statement).toContain("PARSE_JSON($28)");
+    expect(body.statement).not.toContain("UNION ALL");
+    const [, values] = body.statement.split("\nFROM VALUES\n");
+    const tuples = values.split(",\n");
+    expect(tuples).toHaveLength(3); // nested: span + generation rows, plain: generation row
+    for (const tuple of tuples) expect(tuple).toBe(`(${Array(34).fill("?").join(", ")})`);
     expect(Object.keys(body.bindings)).toHaveLength((body.statement.match(/\?/g) ?? []).length);
+    expect(Object.keys(body.bindings)).toHaveLength(3 * 34);
     expect(Object.values(body.bindings)).toContainEqual({ type: "TEXT", value: "trace-weather-001" });
+  });
+
+  it("timestamps are bound with an explicit offset and parsed with an explicit format; NULLs keep their column's type", () => {
+    const config = snowflake.config.parse({ ...base, token: "pat" });
+    const plain = variants().plain;
+    const body = json<Statement>(snowflakeRequests([plain], config)[0]);
+    expect(body.statement).toContain(`TO_TIMESTAMP_TZ($8, 'YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM')`);
+    // Columns 7-9: TIMESTAMP, START_TIME, END_TIME.
+    expect(body.bindings["8"]).toEqual({ type: "TEXT", value: plain.timing.start.replace("Z", "+00:00") });
+    expect(body.bindings["8"].value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/);
+    // plain has no user (column 11, text) and no cost (column 25, float).
+    expect(body.bindings["11"]).toEqual({ type: "TEXT", value: null });
+    expect(body.bindings["25"]).toEqual({ type: "REAL", value: null });
+  });
+
+  it("a full batch stays within Snowflake's 1 MB statement limit (bound values included): larger batches are split", () => {
+    const config = snowflake.config.parse({ ...base, token: "pat" });
+    const prompt = { ...sampleTrace().request, messages: [{ role: "user" as const, content: "y".repeat(20_000) }] };
+    const traces = Array.from({ length: 100 }, (_, i) => outbound(recent(sampleTrace({ id: `gen-${i}`, request: prompt }))));
+    const requests = snowflakeRequests(traces, config);
+    expect(requests.length).toBeGreaterThan(1);
+    for (const r of requests) expect(Buffer.byteLength(r.body as string)).toBeLessThanOrEqual(SNOWFLAKE_STATEMENT_BYTES);
+    expect(requests.reduce((n, r) => n + r.traceCount, 0)).toBe(100);
   });
 
   it("PAT auth headers; a 422 answer becomes a permanent error quoting Snowflake", async () => {

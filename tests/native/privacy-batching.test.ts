@@ -2,6 +2,7 @@
 // artefacts while keeping usage, and one delivery batch is split so each request respects the
 // destination's maxBatch and maxBatchBytes (an oversized single trace is a permanent encode error).
 // S3 and ClickHouse are covered against their real servers in s3.test.ts / clickhouse.test.ts.
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import braintrust from "@/lib/destinations/braintrust";
 import datadog from "@/lib/destinations/datadog";
@@ -13,7 +14,13 @@ import type { DestinationDefinition, OutboundRequest, OutboundTrace } from "@/li
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { NO_CONTEXT, PRIVATE_STRINGS, recent, variants } from "./fixtures";
 
-type Case = { def: DestinationDefinition; encode: (traces: OutboundTrace[]) => OutboundRequest[]; inputTokens: string };
+type Case = {
+  def: DestinationDefinition;
+  encode: (traces: OutboundTrace[]) => OutboundRequest[];
+  inputTokens: string;
+  /** A single trace over maxBatchBytes still goes, alone, up to this size (Snowflake's statement limit is advisory). */
+  aloneUpToBytes?: number;
+};
 
 function viaEncode(def: DestinationDefinition, config: Record<string, unknown>, inputTokens: string): Case {
   const parsed = def.config.parse(config);
@@ -27,18 +34,24 @@ const CASES: Record<string, Case> = {
   braintrust: viaEncode(braintrust, { apiKey: "k", projectId: "p" }, '"prompt_tokens":42'),
   snowflake: (() => {
     const config = snowflake.config.parse({ account: "acme-prod", token: "t" });
-    return { def: snowflake, encode: (traces: OutboundTrace[]) => snowflakeRequests(traces, config), inputTokens: '{"type":"FIXED","value":"42"}' };
+    return {
+      def: snowflake,
+      encode: (traces: OutboundTrace[]) => snowflakeRequests(traces, config),
+      inputTokens: '{"type":"FIXED","value":"42"}',
+      aloneUpToBytes: 8 * 1024 * 1024,
+    };
   })(),
 };
 
-const bodyText = (r: OutboundRequest) => (typeof r.body === "string" ? r.body : Buffer.from(r.body).toString("utf8"));
+const bodyText = (r: OutboundRequest) =>
+  typeof r.body === "string" ? r.body : (r.headers["content-encoding"] === "gzip" ? gunzipSync(r.body) : Buffer.from(r.body)).toString("utf8");
 
 /** A trace without trace context whose prompt is `bytes` long. */
 function bulky(id: string, bytes: number): OutboundTrace {
   return outbound(recent(sampleTrace({ id, trace: NO_CONTEXT, request: { ...sampleTrace().request, messages: [{ role: "user", content: "x".repeat(bytes) }] } })));
 }
 
-describe.each(Object.entries(CASES))("%s", (_name, { def, encode, inputTokens }) => {
+describe.each(Object.entries(CASES))("%s", (_name, { def, encode, inputTokens, aloneUpToBytes }) => {
   it("privacy mode: no prompt or completion, no empty-content artefacts, usage kept", () => {
     const v = variants();
     const privateBodies = encode([v.privacy]).map(bodyText).join("\n");
@@ -65,9 +78,14 @@ describe.each(Object.entries(CASES))("%s", (_name, { def, encode, inputTokens })
     const requests = encode([bulky("big-1", size), bulky("big-2", size), bulky("big-3", size)]);
     for (const r of requests) expect(Buffer.byteLength(bodyText(r))).toBeLessThanOrEqual(max);
     expect(requests.filter((r) => !r.url.includes("/spans/")).map((r) => r.traceCount)).toEqual([2, 1]);
+    if (aloneUpToBytes) {
+      const requests = encode([bulky("oversized-trace", max), bulky("small-trace", 1000)]);
+      expect(requests.map((r) => r.traceCount)).toEqual([1, 1]);
+      expect(requests.filter((r) => bodyText(r).includes("oversized-trace"))).toHaveLength(1);
+    }
     const tooBig = (() => {
       try {
-        encode([bulky("huge", max)]);
+        encode([bulky("huge", aloneUpToBytes ?? max)]);
       } catch (err) {
         return err;
       }

@@ -1,5 +1,6 @@
 // Every OTLP destination delivered through the real path (deliverBatch → send → HTTP) to the
 // local OTLP receiver, which decodes with the official protos and rejects invalid bodies.
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
 import { DeliveryError } from "@/lib/destinations/errors";
@@ -379,12 +380,50 @@ describe("Langfuse", () => {
     });
     expect(JSON.parse(generation.attributes["langfuse.observation.cost_details"] as string)).toEqual({ input: 0.0000063, output: 0.0000102, total: 0.0000165 });
     expect(JSON.parse(generation.attributes["langfuse.observation.model.parameters"] as string)).toEqual({ temperature: 0.2, max_tokens: 256 });
-    // The root observation carries the trace's input/output; the intermediate span does not.
-    const root = rootOf(req.spans);
-    expect(root.attributes["langfuse.observation.type"]).toBe("span");
-    expect(JSON.parse(root.attributes["langfuse.observation.input"] as string)).toHaveLength(2);
-    expect(JSON.parse(root.attributes["langfuse.observation.output"] as string).content).toBe("It is 18 °C and sunny in Paris.");
-    expect(byName(req.spans, "Answer").attributes["langfuse.observation.input"]).toBeUndefined();
+    // The top observation (the caller's named span) carries the trace's input/output.
+    const top = byName(req.spans, "Answer");
+    expect(top.attributes["langfuse.observation.type"]).toBe("span");
+    expect(JSON.parse(top.attributes["langfuse.observation.input"] as string)).toHaveLength(2);
+    expect(JSON.parse(top.attributes["langfuse.observation.output"] as string).content).toBe("It is 18 °C and sunny in Paris.");
+  });
+
+  it("no wrapper observation: the caller's span (when named) and the generation only, the trace name as a trace attribute", async () => {
+    const named = await deliver("langfuse", { ...config, baseUrl: receiver.url });
+    expect(named.spans.map((s) => s.name).sort()).toEqual(["Answer", "Weather LLM call"]);
+    expect(named.spans.find((s) => s.name === "Answer")!.parentSpanId).toBeUndefined();
+    receiver.reset();
+    const unnamed = outbound(sampleTrace({ trace: { ...sampleTrace().trace, span_name: null } }));
+    const req = await deliver("langfuse", { ...config, baseUrl: receiver.url }, [unnamed]);
+    expect(req.spans).toHaveLength(1);
+    const [generation] = req.spans;
+    expect(generation.name).toBe("Weather LLM call");
+    expect(generation.parentSpanId).toBeUndefined();
+    expect(generation.attributes).toMatchObject({ "langfuse.trace.name": "Weather question", "langfuse.observation.type": "generation" });
+  });
+
+  it("the generation's output is the assistant chat message; the provider is in its metadata", async () => {
+    const req = await deliver("langfuse", { ...config, baseUrl: receiver.url });
+    const generation = generationOf(req.spans);
+    expect(JSON.parse(generation.attributes["langfuse.observation.output"] as string)).toMatchObject({
+      role: "assistant",
+      content: "It is 18 °C and sunny in Paris.",
+      tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+    });
+    expect(generation.attributes["langfuse.observation.metadata.provider"]).toBe("openai");
+  });
+
+  it("keeps a caller's W3C trace id as the Langfuse trace id; hashes any other id (the only ids OTLP carries)", async () => {
+    const w3c = "4BF92F3577B34DA6A3CE929D0E0E4736";
+    const kept = await deliver("langfuse", { ...config, baseUrl: receiver.url }, [outbound(sampleTrace({ trace: { ...sampleTrace().trace, trace_id: w3c } }))]);
+    for (const span of kept.spans) expect(span.traceId).toBe(w3c.toLowerCase());
+    receiver.reset();
+    // Any other id: the id Langfuse's own SDK derives from it (create_trace_id(seed) = sha256(seed)[:16 bytes]),
+    // and the generation's observation id is create_observation_id(seed = generation id) (sha256[:8 bytes]).
+    const seeded = (seed: string, bytes: number) => createHash("sha256").update(seed).digest().subarray(0, bytes).toString("hex");
+    const hashed = await deliver("langfuse", { ...config, baseUrl: receiver.url });
+    for (const span of hashed.spans) expect(span.traceId).toBe(seeded("trace-weather-001", 16));
+    expect(generationOf(hashed.spans).spanId).toBe(seeded(trace.id, 8));
+    expect(generationOf(hashed.spans).attributes["tracecast.trace.id"]).toBe("trace-weather-001");
   });
 
   it("under privacy mode sends no input/output but keeps usage, cost and identity", async () => {
@@ -433,6 +472,19 @@ describe("Sentry", () => {
     expect(req.path).toBe("/api/456/integration/otlp/v1/traces");
     expect(req.headers["x-sentry-auth"]).toBe("sentry sentry_key=abc123publickey");
     expect(generationOf(req.spans).attributes).toMatchObject({ "sentry.op": "gen_ai.chat", "gen_ai.cost.total_tokens": 0.0000165 });
+  });
+
+  it("environment and release from the trace on every span; custom metadata under its own keys", async () => {
+    const tagged = outbound(sampleTrace({ metadata: { env: "staging", release: "2026.12.0", feature: "weather", "user.id": "spoofed" } }));
+    const req = await deliver("sentry", { otlpEndpoint: endpoint(), dsn: dsn() }, [tagged]);
+    for (const span of req.spans) {
+      expect(span.attributes).toMatchObject({ "sentry.environment": "staging", "sentry.release": "2026.12.0", env: "staging", feature: "weather", "user.id": "user_42" });
+      expect(Object.keys(span.attributes).filter((k) => k.startsWith("trace.metadata."))).toEqual([]);
+    }
+    receiver.reset();
+    // metadata.environment wins over metadata.env
+    const fixture = await deliver("sentry", { otlpEndpoint: endpoint(), dsn: dsn() });
+    expect(generationOf(fixture.spans).attributes).toMatchObject({ "sentry.environment": "production", "sentry.release": "2026.11.1" });
   });
 
   it("refuses a DSN that is not a Sentry DSN and an endpoint of another project, saying which", () => {

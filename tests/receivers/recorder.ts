@@ -3,6 +3,7 @@
 // query, headers, raw body) and answers with a programmable status. Contract tests validate what it
 // recorded against the platform's official schema.
 import http from "node:http";
+import { gunzipSync } from "node:zlib";
 import type { AddressInfo } from "node:net";
 
 export type RecordedRequest = {
@@ -12,6 +13,7 @@ export type RecordedRequest = {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /** The body as text, gunzipped when sent with `Content-Encoding: gzip` (as the platforms decode it). */
   text: string;
   json<T = unknown>(): T;
 };
@@ -34,7 +36,7 @@ export async function startRecorder(respond: Recorder["respond"] = () => ({ stat
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       const url = new URL(req.url ?? "/", "http://recorder");
-      const text = body.toString("utf8");
+      const text = (req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body).toString("utf8");
       const recorded: RecordedRequest = {
         method: req.method ?? "",
         path: url.pathname,

@@ -112,6 +112,18 @@ export type OtlpProfile = {
   resource?: (attrs: Attributes) => void;
   /** Extra attributes for one span. */
   span?: (attrs: Attributes, ctx: SpanContext) => void;
+  /**
+   * Whether the trace gets a root span of its own above the generation (default true). A platform
+   * that builds the trace from trace-level attributes (Langfuse) says false: the root would show
+   * as a wrapper observation the caller never made.
+   */
+  traceSpan?: boolean;
+  /**
+   * Prefix of the attributes that carry the caller's metadata (default "trace.metadata."). A platform
+   * that shows span attributes under their own names (Sentry) says "": `env` stays `env`, and a key
+   * that names an attribute already set is left out rather than replace it.
+   */
+  metadataPrefix?: string;
   /** Platform limits: longer strings are truncated, longer arrays cut. */
   limits?: { maxStringLength?: number; maxArrayLength?: number };
 };
@@ -270,9 +282,12 @@ function addRequestParameters(attrs: Attributes, parameters: Record<string, stri
 }
 
 /** Attributes every span of the trace carries (identity and custom metadata). */
-function addContextAttributes(attrs: Attributes, trace: OutboundTrace, callerParentSpanIdInvalid: string | undefined) {
+function addContextAttributes(attrs: Attributes, trace: OutboundTrace, callerParentSpanIdInvalid: string | undefined, metadataPrefix: string) {
   attrs.str("user.id", trace.user).str("session.id", trace.session_id);
-  for (const [key, value] of Object.entries(trace.metadata)) attrs.any(`trace.metadata.${key}`, value);
+  const taken = new Set(attrs.list.map((kv) => kv.key));
+  for (const [key, value] of Object.entries(trace.metadata)) {
+    if (!taken.has(`${metadataPrefix}${key}`)) attrs.any(`${metadataPrefix}${key}`, value);
+  }
   if (callerParentSpanIdInvalid) attrs.str("trace.metadata.parent_span_id", callerParentSpanIdInvalid);
   if (trace.is_test) attrs.bool("tracecast.test", true);
 }
@@ -334,14 +349,14 @@ export function spansOf(trace: OutboundTrace, profile: OtlpProfile = {}): OtlpSp
 
   // The caller's valid parent span takes the place of our root: the spans join the caller's trace.
   const chain: { role: SpanRole; spanId: string; name: string }[] = [];
-  if (!ids.callerParentSpanId) chain.push({ role: "trace", spanId: ids.rootSpanId, name: traceName });
+  if (!ids.callerParentSpanId && profile.traceSpan !== false) chain.push({ role: "trace", spanId: ids.rootSpanId, name: traceName });
   if (trace.trace.span_name) chain.push({ role: "span", spanId: ids.spanSpanId, name: trace.trace.span_name });
   chain.push({ role: "generation", spanId: ids.generationSpanId, name: generationSpanName(trace) });
 
   return chain.map((link, index) => {
     const attrs = new Attributes();
     if (link.role === "generation") addGenerationAttributes(attrs, trace, traceName);
-    addContextAttributes(attrs, trace, invalidParent);
+    addContextAttributes(attrs, trace, invalidParent, profile.metadataPrefix ?? "trace.metadata.");
     profile.span?.(attrs, { trace, role: link.role, traceName, isTop: index === 0 });
     const parentSpanId = index === 0 ? ids.callerParentSpanId : chain[index - 1].spanId;
     const span: OtlpSpan = {
