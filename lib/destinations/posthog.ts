@@ -72,6 +72,7 @@ function eventsFor(t: OutboundTrace): CaptureEvent[] {
   const latency = t.timing.duration_ms / 1000;
   const input = inputMessages(t);
   const output = outputMessages(t);
+  const outputChoices = posthogOutputChoices(output ?? []);
   const errorProps = t.status === "error" ? { $ai_is_error: true, $ai_error: t.error?.message ?? "error" } : {};
   const common = compact({
     ...Object.fromEntries(Object.entries(t.metadata).map(([k, v]) => [k, truncateDepth(v, 0)])),
@@ -105,7 +106,7 @@ function eventsFor(t: OutboundTrace): CaptureEvent[] {
       $ai_model: t.response.model ?? t.model,
       $ai_provider: t.provider ?? undefined,
       $ai_input: input,
-      $ai_output_choices: output && posthogOutputChoices(output).length > 0 ? posthogOutputChoices(output) : undefined,
+      $ai_output_choices: outputChoices.length > 0 ? outputChoices : undefined,
       $ai_tools: t.request.tools.length > 0 ? t.request.tools : undefined,
       $ai_input_tokens: t.usage.input_tokens,
       $ai_output_tokens: t.usage.output_tokens,
