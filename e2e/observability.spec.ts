@@ -181,6 +181,46 @@ test("routing settings persist after reload and take effect: privacy mode strips
   await context.close();
 });
 
+test("a test trace sent from a destination goes to it only, and waits while it is paused until Resume", async ({ browser }) => {
+  test.setTimeout(120_000); // two destinations created and tested, two deliveries followed
+  const { page, context } = await signedUpPage(browser, "OneDestination");
+  for (const name of ["Alpha", "Beta"]) {
+    await page.getByRole("link", { name: "Observability" }).first().click();
+    await addWebhook(page, name, receiver.url(`/${name.toLowerCase()}`));
+    await page.getByRole("button", { name: "Test & save" }).click();
+    await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
+  }
+  // On Beta's page: pause it; the page says what happens to new traces.
+  await page.getByRole("button", { name: "Pause", exact: true }).click();
+  await expect(page.getByText('"Beta" paused: new traces are queued and held until you resume it')).toBeVisible();
+  await expect(page.getByText("Paused. New traces are queued and held; resuming sends them all.")).toBeVisible();
+
+  const dialog = await sendTestTrace(page);
+  await expect(dialog).toContainText("to Beta only");
+  const deliveries = dialog.getByRole("list", { name: "Deliveries of the test trace" }).getByRole("listitem");
+  await expect(deliveries).toHaveCount(1);
+  await expect(deliveries).toContainText("Beta");
+  await expect(deliveries).toContainText("Pending"); // held while paused
+  await dialog.getByRole("button", { name: "Close" }).first().click();
+  expect(traceBodies("/beta")).toHaveLength(0);
+
+  await page.getByRole("button", { name: "Resume", exact: true }).click();
+  await expect(page.getByText('"Beta" resumed: the traces queued while it was paused are being sent')).toBeVisible();
+  await page.getByRole("tab", { name: "Delivery log" }).click();
+  await expect(page.getByRole("table", { name: "Delivery log" }).getByRole("row").nth(1)).toContainText("Delivered", { timeout: 20_000 });
+  expect(traceBodies("/beta")).toHaveLength(1);
+  expect(traceBodies("/alpha")).toHaveLength(0);
+
+  // The workspace-wide send names every destination it reached.
+  await page.getByRole("link", { name: "Observability" }).first().click();
+  const everywhere = await sendTestTrace(page);
+  const reached = everywhere.getByRole("list", { name: "Deliveries of the test trace" }).getByRole("listitem");
+  await expect(reached).toHaveCount(2);
+  await expect(reached.filter({ hasText: "Alpha" })).toContainText("Delivered", { timeout: 20_000 });
+  await expect(reached.filter({ hasText: "Beta" })).toContainText("Delivered", { timeout: 20_000 });
+  await context.close();
+});
+
 test("the filter preview counts the recent traces the unsaved rules would send", async ({ browser }) => {
   const { page, context } = await signedUpPage(browser, "Preview");
   // Traces from an app: 3 from gpt-4o, 2 from claude, sent with a key made in the UI.
