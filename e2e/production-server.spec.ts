@@ -2,11 +2,12 @@
 // own port and fresh database (scripts/e2e-server.sh, like the server the other specs use): the hot
 // API routes are answered by its node:http listener, pages by Next.js behind it, and a SIGTERM stops
 // it cleanly with every accepted trace stored.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { PGlite } from "@electric-sql/pglite";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
@@ -28,18 +29,23 @@ function exitWithin(child: ChildProcess, ms: number, output: () => string = () =
   });
 }
 
-test("serves ingestion and pages, and stops on SIGTERM with the accepted traces stored", async ({ request }) => {
-  test.setTimeout(180_000);
-  const port = Number(process.env.E2E_PORT ?? 3100) + 57;
-  const base = `http://127.0.0.1:${port}`;
+/** A second production server on `port` and a fresh database of its own (scripts/e2e-server.sh), its output piped here. */
+function startE2eServer(port: number): { server: ChildProcessByStdio<null, Readable, Readable>; base: string; output: () => string } {
   const server = spawn("bash", ["scripts/e2e-server.sh"], { env: { ...process.env, E2E_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   server.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return { server, base: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+test("serves ingestion and pages, and stops on SIGTERM with the accepted traces stored", async ({ request }) => {
+  test.setTimeout(180_000);
+  const port = Number(process.env.E2E_PORT ?? 3100) + 57;
+  const { server, base, output } = startE2eServer(port);
   try {
-    await expect.poll(() => output, { timeout: 150_000, intervals: [500] }).toContain(`Tracecast listening on ${base}`);
-    const apiKey = /API key "Demo app" \(shown only now\): (\S+)/.exec(output)?.[1];
-    expect(apiKey, output).toBeDefined();
+    await expect.poll(output, { timeout: 150_000, intervals: [500] }).toContain(`Tracecast listening on ${base}`);
+    const apiKey = /API key "Demo app" \(shown only now\): (\S+)/.exec(output())?.[1];
+    expect(apiKey, output()).toBeDefined();
 
     const trace = {
       model: "openai/gpt-4o-mini",
@@ -62,7 +68,7 @@ test("serves ingestion and pages, and stops on SIGTERM with the accepted traces 
     expect((await request.get(`${base}/api/v1/traces`)).status()).toBe(405);
 
     server.kill("SIGTERM");
-    expect(await exitWithin(server, 20_000, () => output)).toBe(0);
+    expect(await exitWithin(server, 20_000, output)).toBe(0);
   } finally {
     if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
   }
@@ -255,14 +261,9 @@ function cpuTicks(pid: number): number {
 
 test("keeps serving, without spinning, when its log pipes break, and still stops on SIGTERM", async ({ request }) => {
   test.setTimeout(240_000);
-  const port = Number(process.env.E2E_PORT ?? 3100) + 59;
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn("bash", ["scripts/e2e-server.sh"], { env: { ...process.env, E2E_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  server.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const { server, base, output } = startE2eServer(Number(process.env.E2E_PORT ?? 3100) + 59);
   try {
-    await expect.poll(() => output, { timeout: 150_000, intervals: [500] }).toContain(`Tracecast listening on ${base}`);
+    await expect.poll(output, { timeout: 150_000, intervals: [500] }).toContain(`Tracecast listening on ${base}`);
     // The reader of its stdout and stderr goes away, as when the process that started it dies.
     server.stdout.destroy();
     server.stderr.destroy();
