@@ -1,5 +1,9 @@
 import { defineConfig, devices } from "@playwright/test";
 
+// No server or script the tests start reads a .env (scripts/server.mjs, Prisma, the seed: dotenv):
+// what `npm run up` wrote for a developer's own server must not change what is tested.
+process.env.DOTENV_CONFIG_PATH = "/dev/null";
+
 // Debian's chromium (apt), not a Playwright browser download: the machines have no internet.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;

@@ -23,6 +23,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {
+      // Servers and scripts the tests start read no .env (a developer's `npm run up` settings).
+      DOTENV_CONFIG_PATH: "/dev/null",
       TRACECAST_ALLOW_PRIVATE_TARGETS: "true",
       TRACECAST_DISPATCHER: "none",
       TRACECAST_KEYS: "test1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",

@@ -2,29 +2,50 @@
 // own port and fresh database (scripts/e2e-server.sh, like the server the other specs use): the hot
 // API routes are answered by its node:http listener, pages by Next.js behind it, and a SIGTERM stops
 // it cleanly with every accepted trace stored.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { PGlite } from "@electric-sql/pglite";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { startRecorder } from "../tests/receivers/recorder";
 
-test("serves ingestion and pages, and stops on SIGTERM with the accepted traces stored", async ({ request }) => {
-  test.setTimeout(180_000);
-  const port = Number(process.env.E2E_PORT ?? 3100) + 57;
-  const base = `http://127.0.0.1:${port}`;
+/**
+ * The child's exit status once it has exited, waiting at most `ms`: a server that does not stop
+ * fails the test with its output (it is killed in the test's `finally`), instead of the test
+ * waiting out its own timeout.
+ */
+function exitWithin(child: ChildProcess, ms: number, output: () => string = () => ""): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not exit within ${ms} ms; its output:\n${output().slice(-4000)}`)), ms);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+/** A second production server on `port` and a fresh database of its own (scripts/e2e-server.sh), its output piped here. */
+function startE2eServer(port: number): { server: ChildProcessByStdio<null, Readable, Readable>; base: string; output: () => string } {
   const server = spawn("bash", ["scripts/e2e-server.sh"], { env: { ...process.env, E2E_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   server.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
+  return { server, base: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+test("serves ingestion and pages, and stops on SIGTERM with the accepted traces stored", async ({ request }) => {
+  test.setTimeout(180_000);
+  const port = Number(process.env.E2E_PORT ?? 3100) + 57;
+  const { server, base, output } = startE2eServer(port);
   try {
-    await expect.poll(() => output, { timeout: 150_000, intervals: [500] }).toContain(`Tracecast listening on ${base}`);
-    const apiKey = /API key "Demo app" \(shown only now\): (\S+)/.exec(output)?.[1];
-    expect(apiKey, output).toBeDefined();
+    await expect.poll(output, { timeout: 150_000, intervals: [500] }).toContain(`Tracecast listening on ${base}`);
+    const apiKey = /API key "Demo app" \(shown only now\): (\S+)/.exec(output())?.[1];
+    expect(apiKey, output()).toBeDefined();
 
     const trace = {
       model: "openai/gpt-4o-mini",
@@ -47,7 +68,7 @@ test("serves ingestion and pages, and stops on SIGTERM with the accepted traces 
     expect((await request.get(`${base}/api/v1/traces`)).status()).toBe(405);
 
     server.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await exitWithin(server, 20_000, output)).toBe(0);
   } finally {
     if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
   }
@@ -143,7 +164,6 @@ test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the p
     let output = "";
     server.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => server!.once("exit", (code) => resolve(code)));
     const listening = () => [...output.matchAll(/Tracecast listening on \S+ \(server process (\d+), one of 2\)/g)].map((m) => Number(m[1]));
     await expect.poll(() => listening().length, { timeout: 180_000, intervals: [500] }).toBe(2);
     expect(childrenOf(server.pid!).sort()).toEqual(listening().sort());
@@ -183,7 +203,7 @@ test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the p
     expect(delivered().sort()).toEqual([...ids].sort());
 
     server.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await exitWithin(server, 30_000, () => output)).toBe(0);
     expect(workerPids.filter((pid) => fs.existsSync(`/proc/${pid}`))).toEqual([]);
     const stored = await db.query<{ n: number }>(`select count(*)::int as n from "TracePayload" where id = any($1)`, [ids]);
     expect(stored.rows[0].n).toBe(ids.length);
@@ -196,14 +216,18 @@ test("runs several processes on PostgreSQL (TRACECAST_WORKERS): they share the p
   }
 });
 
-/** Runs scripts/server.mjs to its end; its exit status and output. */
+/** Runs scripts/server.mjs to its end (at most 90 s: one that starts instead fails the test); its exit status and output. */
 async function runToExit(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
   const server = spawn(process.execPath, ["scripts/server.mjs", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   server.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => server.once("exit", (c) => resolve(c)));
-  return { code, output };
+  try {
+    const code = await exitWithin(server, 90_000, () => output);
+    return { code, output };
+  } finally {
+    if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
+  }
 }
 
 test("exits with status 1 and the reason when it cannot start: a port in use, no key ring, workers that die before listening", async () => {
@@ -227,4 +251,44 @@ test("exits with status 1 and the reason when it cannot start: a port in use, no
   expect(workers.code, workers.output).toBe(1);
   expect(workers.output).toMatch(/server worker \d+ exited while starting \(1\); stopping/);
   expect(workers.output).not.toContain("Tracecast listening");
+});
+
+/** CPU time the process (all its threads) has used, in clock ticks (/proc/<pid>/stat utime + stime). */
+function cpuTicks(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+test("keeps serving, without spinning, when its log pipes break, and still stops on SIGTERM", async ({ request }) => {
+  test.setTimeout(240_000);
+  const { server, base, output } = startE2eServer(Number(process.env.E2E_PORT ?? 3100) + 59);
+  try {
+    await expect.poll(output, { timeout: 150_000, intervals: [500] }).toContain(`Tracecast listening on ${base}`);
+    // The reader of its stdout and stderr goes away, as when the process that started it dies.
+    server.stdout.destroy();
+    server.stderr.destroy();
+    // Each of these makes the server log an error (Auth.js: a session cookie it cannot decrypt).
+    for (let i = 0; i < 5; i++) {
+      const session = await request.get(`${base}/api/auth/session`, { headers: { cookie: "authjs.session-token=not-a-token" }, timeout: 15_000 });
+      expect(session.status()).toBe(200);
+    }
+    // Idle again, it uses next to no CPU (a server writing its errors about a broken pipe to that
+    // same pipe uses a whole core). Polled: a server fresh from starting is busy for a while.
+    await expect
+      .poll(
+        async () => {
+          const before = cpuTicks(server.pid!);
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          return cpuTicks(server.pid!) - before;
+        },
+        { timeout: 90_000, intervals: [0] },
+      )
+      .toBeLessThan(10);
+    expect((await request.get(`${base}/sign-in`, { timeout: 15_000 })).status()).toBe(200);
+
+    server.kill("SIGTERM");
+    expect(await exitWithin(server, 20_000)).toBe(0);
+  } finally {
+    if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
+  }
 });

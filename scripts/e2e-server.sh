@@ -14,9 +14,11 @@ export AUTH_SECRET="$(rand 32)"
 export AUTH_TRUST_HOST=true
 export TRACECAST_KEYS="e2e:$(rand 32)"
 export TRACECAST_ALLOW_PRIVATE_TARGETS=true
+# Only these settings, whatever a developer's .env or shell says: the Prisma CLI, the seed (dotenv)
+# and the server (scripts/server.mjs, for Next.js too) read no .env, and the database is the embedded one.
+export DOTENV_CONFIG_PATH=/dev/null
+unset DATABASE_URL
 rm -rf "$PGLITE_DIR"
-# The embedded database whatever a developer's .env says: the Prisma CLI and the seed (dotenv) get
-# no DATABASE_URL and no .env; Next gets it set but empty (it never overrides a set variable).
-env -u DATABASE_URL DOTENV_CONFIG_PATH=/dev/null npm run --silent db:deploy
-env -u DATABASE_URL DOTENV_CONFIG_PATH=/dev/null npm run --silent db:seed
-DATABASE_URL="" exec node scripts/server.mjs -H 127.0.0.1 -p "$port"
+npm run --silent db:deploy
+npm run --silent db:seed
+exec node scripts/server.mjs -H 127.0.0.1 -p "$port"

@@ -18,6 +18,29 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import next from "next";
 
+// A log reader that goes away (the parent holding our stdout/stderr pipe dies) makes every later
+// write fail with EPIPE. Unhandled, each failure is an uncaught exception that Next.js logs, to the
+// same broken pipe, so the process would spin on its own error logging and never get to a signal
+// handler. Output is dropped from then on; serving and shutting down go on.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", () => {
+    stream.write = (_chunk, encoding, callback) => {
+      (typeof encoding === "function" ? encoding : callback)?.();
+      return true;
+    };
+  });
+}
+
+// DOTENV_CONFIG_PATH names the env file read instead of .env, as the Prisma CLI and the scripts
+// read it through dotenv; /dev/null means none, which is how the tests keep a developer's .env out
+// of the servers they start. Next.js loads .env* itself unless the environment is marked as loaded
+// (its own marker, which it sets for the processes it starts).
+if (process.env.DOTENV_CONFIG_PATH) {
+  const dotenv = await import("dotenv");
+  dotenv.config({ path: process.env.DOTENV_CONFIG_PATH, quiet: true });
+  process.env.__NEXT_PROCESSED_ENV = "true";
+}
+
 const { values } = parseArgs({
   options: { hostname: { type: "string", short: "H" }, port: { type: "string", short: "p" } },
 });
