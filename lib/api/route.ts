@@ -8,6 +8,7 @@
 //   );
 import { z } from "zod";
 import { ApiError, databaseUnavailable, errorReply, forbidden, unauthorized, validationError } from "@/lib/api/errors";
+import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH, pathNestedDeeperThan, TOO_DEEP_MESSAGE } from "@/lib/api/json-depth";
 import { JsonReply } from "@/lib/api/reply";
 import type { Permission } from "@/lib/auth/permissions";
 import { can } from "@/lib/auth/permissions";
@@ -79,7 +80,10 @@ export type Handler<A extends Auth, S extends Schemas> = (args: {
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
-/** Reads the body with a hard byte cap (never trusts Content-Length alone). */
+/**
+ * Reads the body with a hard byte cap (never trusts Content-Length alone), and refuses JSON nested
+ * deeper than MAX_JSON_DEPTH before anything walks it recursively (lib/api/json-depth.ts).
+ */
 export async function readJsonBody(req: RouteRequest, maxBytes: number): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type))
@@ -95,6 +99,10 @@ export async function readJsonBody(req: RouteRequest, maxBytes: number): Promise
     value = JSON.parse(text);
   } catch (e) {
     throw new ApiError(400, "invalid_json", `Request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (jsonTextNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    const path = pathNestedDeeperThan(value, MAX_JSON_DEPTH) ?? "(root)";
+    throw new ApiError(400, "invalid_request", `Invalid body: ${path}: ${TOO_DEEP_MESSAGE}`, [{ path, message: TOO_DEEP_MESSAGE }]);
   }
   const unstorable = MAY_HOLD_UNSTORABLE.test(text) ? findUnstorableText(value) : undefined;
   if (unstorable !== undefined) {
