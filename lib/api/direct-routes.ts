@@ -124,6 +124,7 @@ class DirectRequest implements RouteRequest {
   readonly headers: Pick<Headers, "get">;
   readonly body: ReadableStream<Uint8Array> | null;
   readonly bufferedBody?: Uint8Array;
+  readonly clientAddress?: string;
   #callerGone = false;
   #abort?: AbortController;
 
@@ -133,6 +134,7 @@ class DirectRequest implements RouteRequest {
     // headersDistinct keeps every value of a repeated header; joined with ", " as Headers.get does.
     this.headers = { get: (name) => req.headersDistinct[name.toLowerCase()]?.join(", ") ?? null };
     this.bufferedBody = bufferedBody;
+    this.clientAddress = req.socket.remoteAddress;
     this.body = bufferedBody ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
   }
 

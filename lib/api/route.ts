@@ -15,6 +15,7 @@ import { can } from "@/lib/auth/permissions";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
 import { findMembership, type WorkspaceContext } from "@/lib/auth/workspace";
 import { verifyApiKey, type ApiKeyContext } from "@/lib/api-keys";
+import { clientAddressOf, recordFailedApiKey, refuseBlockedAddress } from "@/lib/api-keys/failed-attempts";
 import { isDatabaseUnavailable } from "@/lib/db-client";
 
 type Auth =
@@ -66,6 +67,8 @@ export type RouteRequest = {
   readonly headers: Pick<Headers, "get">;
   readonly signal: AbortSignal;
   readonly body: ReadableStream<Uint8Array> | null;
+  /** The peer address of the connection, when the server knows it (the direct routes; Next.js does not say). */
+  readonly clientAddress?: string;
   /** The whole body, when the server has already read it (then `body` is null). */
   readonly bufferedBody?: Uint8Array;
 };
@@ -172,11 +175,16 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: "body"
 async function authenticate(auth: Auth, req: RouteRequest, params: Record<string, string>): Promise<unknown> {
   if (auth.kind === "public") return {};
   if (auth.kind === "apiKey") {
+    const client = clientAddressOf(req);
+    refuseBlockedAddress(client);
     const header = req.headers.get("authorization") ?? "";
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw unauthorized("Missing API key: send Authorization: Bearer <key>");
     const key = await verifyApiKey(m[1]);
-    if (!key) throw unauthorized("Invalid or revoked API key");
+    if (!key) {
+      recordFailedApiKey(client);
+      throw unauthorized("Invalid or revoked API key");
+    }
     return key;
   }
   const user = await getSessionUser();
