@@ -57,9 +57,10 @@ export type RouteOptions<A extends Auth, S extends Schemas> = S & {
 
 /**
  * What route code may use of the request: a subset of the standard Request. The app router passes
- * its NextRequest; the direct routes (lib/api/direct-routes.ts) pass a lighter object that has read
- * a small body already (`bufferedBody`) and builds an AbortSignal only when asked for one: a web
- * Request with its body stream and signal cost more CPU than validating a trace.
+ * its NextRequest; the direct routes (lib/api/direct-routes.ts) pass a lighter object that reads
+ * the body itself when asked (`readBody`, in one buffer, with its deadline) and builds an
+ * AbortSignal only when asked for one: a web Request with its body stream and signal cost more CPU
+ * than validating a trace.
  */
 export type RouteRequest = {
   readonly method: string;
@@ -69,8 +70,8 @@ export type RouteRequest = {
   readonly body: ReadableStream<Uint8Array> | null;
   /** The peer address of the connection, when the server knows it (the direct routes; Next.js does not say). */
   readonly clientAddress?: string;
-  /** The whole body, when the server has already read it (then `body` is null). */
-  readonly bufferedBody?: Uint8Array;
+  /** Reads the whole body, refusing more than `maxBytes` (413), when the server reads it itself (then `body` is null). */
+  readBody?(maxBytes: number): Promise<Uint8Array>;
 };
 
 export type Handler<A extends Auth, S extends Schemas> = (args: {
@@ -93,7 +94,7 @@ export async function readJsonBody(req: RouteRequest, maxBytes: number): Promise
     throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = req.bufferedBody ?? (await readStreamedBody(req.body, maxBytes));
+  const bytes = req.readBody ? await req.readBody(maxBytes) : await readStreamedBody(req.body, maxBytes);
   if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   if (!text.trim()) throw new ApiError(400, "invalid_request", "Request body is required");
@@ -162,7 +163,7 @@ function findUnstorableText(root: unknown): string | undefined {
   return undefined;
 }
 
-function tooLarge(maxBytes: number) {
+export function tooLarge(maxBytes: number) {
   return new ApiError(413, "payload_too_large", `Request body exceeds the limit of ${maxBytes} bytes`);
 }
 
