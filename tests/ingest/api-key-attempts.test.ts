@@ -1,6 +1,5 @@
 // 18.6: failed API-key attempts are limited per client address, on every route that verifies API
 // keys (ingestion and the capture proxy), through the real handlers.
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 process.env.TRACECAST_API_KEY_MAX_FAILURES = "5";
@@ -18,6 +17,7 @@ import { failedAttemptConfigFromEnv, FailedAttemptLimiter } from "@/lib/api-keys
 import { hashApiKey, issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
+import { postOverHttp } from "./http";
 
 const TRACE = JSON.stringify({
   model: "openai/gpt-4o-mini",
@@ -37,26 +37,9 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string };
-
 /** A POST from the loopback address `from` (127.0.0.1, 127.0.0.2…: distinct clients on one machine). */
-function send(urlPath: string, key: string, body: string, from: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${server.url}${urlPath}`, {
-      method: "POST",
-      agent: false,
-      localAddress: from,
-      headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "content-length": Buffer.byteLength(body) },
-    });
-    req.on("response", (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+const send = (urlPath: string, key: string, body: string, from: string) =>
+  postOverHttp(`${server.url}${urlPath}`, { "content-type": "application/json", authorization: `Bearer ${key}` }, body, from);
 
 describe("over node:http (the production server's direct routes)", () => {
   it("blocks an address after 5 invalid keys on ingestion and the proxy alike, without hashing its keys; other addresses are not slowed", async () => {

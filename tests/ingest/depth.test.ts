@@ -1,7 +1,6 @@
 // 18.2: JSON nested deeper than MAX_JSON_DEPTH is refused at ingest with a 400 naming the path,
 // before anything walks it recursively; a trace at the limit is stored and encodes for every
 // destination type.
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 vi.mock("@/lib/delivery/dispatcher", () => ({ kickDestinations: vi.fn(async () => {}) }));
@@ -20,6 +19,7 @@ import { outbound } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
 import type { Trace } from "@/lib/traces/schema";
 import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
+import { postOverHttp } from "./http";
 
 /** JSON text of `levels` nested objects ({"a":{"a":…1}}), built as text: JSON.stringify itself would overflow far down. */
 const nestedText = (levels: number) => '{"a":'.repeat(levels) + "1" + "}".repeat(levels);
@@ -134,22 +134,8 @@ describe("direct routes (production server adapter): nesting depth", () => {
   });
   afterAll(() => server?.close());
 
-  function send(urlPath: string, body: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(`${server.url}${urlPath}`, {
-        method: "POST",
-        agent: false,
-        headers: { "content-type": "application/json", authorization: `Bearer ${secret}`, "content-length": Buffer.byteLength(body) },
-      });
-      req.on("response", (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  }
+  const send = (urlPath: string, body: string) =>
+    postOverHttp(`${server.url}${urlPath}`, { "content-type": "application/json", authorization: `Bearer ${secret}` }, body);
 
   it("accepts a trace at the limit, refuses one just over and one far over with 400 naming the path", async () => {
     expect((await send("/api/v1/traces", bodyNested("tool parameters", MAX_JSON_DEPTH))).status).toBe(202);

@@ -1,6 +1,5 @@
 // 18.3: Idempotency-Key on POST /api/v1/traces, through the real route handler (and the direct
 // route over node:http) and the real database: a retry gets the first answer and stores nothing.
-import http from "node:http";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
@@ -13,6 +12,7 @@ import { prisma } from "@/lib/db";
 import { deleteExpiredIdempotencyKeys } from "@/lib/delivery/retention";
 import { IDEMPOTENCY_KEY_RETENTION_MS } from "@/lib/ingest/idempotency";
 import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
+import { postOverHttp } from "./http";
 
 const trace = (content: string) => ({
   model: "openai/gpt-4o-mini",
@@ -153,22 +153,8 @@ describe("Idempotency-Key over node:http (direct route)", () => {
   });
   afterAll(() => server?.close());
 
-  function send(secret: string, body: string, key: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(`${server.url}/api/v1/traces`, {
-        method: "POST",
-        agent: false,
-        headers: { "content-type": "application/json", authorization: `Bearer ${secret}`, "idempotency-key": key, "content-length": Buffer.byteLength(body) },
-      });
-      req.on("response", (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  }
+  const send = (secret: string, body: string, key: string) =>
+    postOverHttp(`${server.url}/api/v1/traces`, { "content-type": "application/json", authorization: `Bearer ${secret}`, "idempotency-key": key }, body);
 
   it("answers a retry and concurrent duplicates with the first answer, storing once", async () => {
     const { workspaceId, secret } = await workspaceWithKey("Direct retry");
