@@ -47,11 +47,26 @@ const { values } = parseArgs({
 const hostname = values.hostname ?? process.env.HOST ?? "127.0.0.1";
 const port = Number(values.port ?? process.env.PORT ?? 3100);
 const workers = Number(process.env.TRACECAST_WORKERS ?? 1);
+// How long a client may take to send a request's headers, and the whole request (node answers 408
+// past either); the direct routes also give the body TRACECAST_BODY_TIMEOUT_MS (lib/api/direct-routes.ts).
+// Node's own defaults (60 s, 300 s) let a client trickling a request hold a connection for minutes.
+const headersTimeout = Number(process.env.TRACECAST_HEADERS_TIMEOUT_MS || 10_000);
+const requestTimeout = Number(process.env.TRACECAST_REQUEST_TIMEOUT_MS || 60_000);
 
 const within = (ms, work) => Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 
 if (!Number.isInteger(workers) || workers < 1) {
   console.error(`TRACECAST_WORKERS must be a whole number ≥ 1 (got "${process.env.TRACECAST_WORKERS}")`);
+  process.exit(1);
+}
+for (const [name, value] of [["TRACECAST_HEADERS_TIMEOUT_MS", headersTimeout], ["TRACECAST_REQUEST_TIMEOUT_MS", requestTimeout]]) {
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name} must be a whole number of milliseconds ≥ 1 (got "${process.env[name]}")`);
+    process.exit(1);
+  }
+}
+if (headersTimeout > requestTimeout) {
+  console.error(`TRACECAST_HEADERS_TIMEOUT_MS (${headersTimeout}) must not exceed TRACECAST_REQUEST_TIMEOUT_MS (${requestTimeout})`);
   process.exit(1);
 }
 if (workers > 1 && cluster.isPrimary) {
@@ -119,7 +134,9 @@ async function runServer() {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
-  const server = http.createServer((req, res) => {
+  // Node checks the two timeouts every connectionsCheckingInterval (30 s by default): often enough
+  // that a request past its bound is answered within about a second of it.
+  const server = http.createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 }, (req, res) => {
     if (globalThis.__tracecastDirectRoutes?.serve(req, res)) return;
     void handle(req, res);
   });

@@ -12,11 +12,12 @@
 // Next.js and hands a request to Next.js only when no direct route takes it. Under `next dev` or
 // `next start` nothing changes: Next.js serves the same handlers.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import { z } from "zod";
 import { ResponseScope, settleAfterResponseWork, withResponseScope } from "@/lib/api/after-response";
+import { ApiError } from "@/lib/api/errors";
 import { JsonReply } from "@/lib/api/reply";
 import { closeDatabase } from "@/lib/db";
-import { routeAnswer, type RouteAnswer, type RouteRequest } from "@/lib/api/route";
+import { tooLarge, routeAnswer, type RouteAnswer, type RouteRequest } from "@/lib/api/route";
 
 export type RouteHandler = (req: RouteRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -37,6 +38,7 @@ const GLOBAL_KEY = "__tracecastDirectRoutes";
  * handlers built by defineRoute: a route served here must authenticate like any other.
  */
 export function createDirectRoutes(postRoutes: Record<string, RouteHandler>): DirectRoutes {
+  const bodyTimeoutMs = bodyTimeoutMsFromEnv();
   const routes = new Map(
     Object.entries(postRoutes).map(([path, handler]) => {
       const answer = routeAnswer(handler);
@@ -51,7 +53,7 @@ export function createDirectRoutes(postRoutes: Record<string, RouteHandler>): Di
       const query = url.indexOf("?");
       const answer = routes.get(query === -1 ? url : url.slice(0, query));
       if (!answer) return false;
-      void serveWith(answer, req, res);
+      void serveWith(answer, req, res, bodyTimeoutMs);
       return true;
     },
     settle: settleAfterResponseWork,
@@ -67,27 +69,27 @@ export function registerDirectRoutes(postRoutes: Record<string, RouteHandler>): 
 const NO_PARAMS = { params: Promise.resolve({}) };
 
 /**
- * Bodies up to this size, announced by Content-Length, are read before the handler runs and passed
- * as one buffer: a typical trace or chat request, for which a streamed web body cost more CPU than
- * everything else the adapter does. Larger or unannounced bodies stream, so the handler's own byte
- * limit still applies before they are read in full.
+ * TRACECAST_BODY_TIMEOUT_MS (default 30 s): a request's body must have arrived this long after the
+ * request did, or it is answered 408. Without it a caller trickling its body (valid key or not)
+ * held a connection and a handler for as long as node's own request timeout (minutes).
  */
-const BUFFERED_BODY_BYTES = 64 * 1024;
+export function bodyTimeoutMsFromEnv(env: Record<string, string | undefined> = process.env): number {
+  return z.coerce.number().int().positive().default(30_000).parse(env.TRACECAST_BODY_TIMEOUT_MS || undefined);
+}
 
-async function serveWith(answer: RouteAnswer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveWith(answer: RouteAnswer, req: IncomingMessage, res: ServerResponse, bodyTimeoutMs: number): Promise<void> {
   const scope = new ResponseScope();
-  // Set once the body is read: from then on, the caller leaving aborts the request's signal.
-  let request: DirectRequest | undefined;
+  const request = new DirectRequest(req, bodyTimeoutMs);
   res.once("close", () => {
-    if (!res.writableFinished) request?.callerLeft();
+    if (!res.writableFinished) request.callerLeft();
     scope.responseSent();
   });
   try {
-    const declared = Number(req.headers["content-length"]);
-    const current = declared <= BUFFERED_BODY_BYTES ? new DirectRequest(req, await readSmallBody(req)) : new DirectRequest(req);
-    request = current;
-    if (res.destroyed) current.callerLeft();
-    const answered = await withResponseScope(scope, () => answer(current, NO_PARAMS));
+    const answered = await withResponseScope(scope, () => answer(request, NO_PARAMS));
+    if (res.destroyed) return;
+    // Answered without reading the whole body (a missing or invalid key, a rate limit, a body that
+    // did not arrive in time): the rest of it is not waited for, the connection closes after the answer.
+    if (!req.complete) res.shouldKeepAlive = false;
     if (answered instanceof JsonReply) writeJson(answered, res);
     else await writeResponse(answered, res);
   } catch (err) {
@@ -101,39 +103,66 @@ async function serveWith(answer: RouteAnswer, req: IncomingMessage, res: ServerR
   }
 }
 
-function readSmallBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    // Node allocates request chunks on plain ArrayBuffers (never shared memory).
-    req.once("end", () => resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)) as Uint8Array<ArrayBuffer>));
-    req.once("error", reject);
-    req.once("close", () => {
-      if (!req.complete) reject(new Error("the caller left before sending the whole body"));
-    });
-  });
-}
-
 /**
- * The RouteRequest of a node:http request. Headers are read from node's own parsed copy, and the
- * AbortSignal is built on first use: only the proxy needs one.
+ * The RouteRequest of a node:http request. The body is read only when the handler asks for it
+ * (after authentication: a request without a valid key is answered without reading its body), in
+ * full, with a byte cap and the body deadline. Headers are read from node's own parsed copy, and
+ * the AbortSignal is built on first use: only the proxy needs one.
  */
 class DirectRequest implements RouteRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: Pick<Headers, "get">;
-  readonly body: ReadableStream<Uint8Array> | null;
-  readonly bufferedBody?: Uint8Array;
+  readonly body = null;
+  readonly clientAddress?: string;
+  readonly #req: IncomingMessage;
+  readonly #bodyTimeoutMs: number;
+  /** performance.now() by which the body must have arrived. */
+  readonly #bodyDeadline: number;
   #callerGone = false;
   #abort?: AbortController;
 
-  constructor(req: IncomingMessage, bufferedBody?: Uint8Array) {
+  constructor(req: IncomingMessage, bodyTimeoutMs: number) {
+    this.#req = req;
+    this.#bodyTimeoutMs = bodyTimeoutMs;
+    this.#bodyDeadline = performance.now() + bodyTimeoutMs;
     this.method = req.method ?? "POST";
     this.url = `http://${req.headers.host ?? "localhost"}${req.url}`;
     // headersDistinct keeps every value of a repeated header; joined with ", " as Headers.get does.
     this.headers = { get: (name) => req.headersDistinct[name.toLowerCase()]?.join(", ") ?? null };
-    this.bufferedBody = bufferedBody;
-    this.body = bufferedBody ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
+    this.clientAddress = req.socket.remoteAddress;
+  }
+
+  readBody(maxBytes: number): Promise<Uint8Array> {
+    const req = this.#req;
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const settle = (err?: Error) => {
+        clearTimeout(timer);
+        req.off("data", onData).off("end", onEnd).off("close", onClose);
+        if (err) {
+          req.pause();
+          reject(err);
+        } else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.byteLength;
+        if (size > maxBytes) settle(tooLarge(maxBytes));
+        else chunks.push(chunk);
+      };
+      const onEnd = () => settle();
+      const onClose = () => {
+        if (!req.complete) settle(new ApiError(400, "incomplete_body", "The caller left before sending the whole body"));
+      };
+      const timer = setTimeout(() => {
+        const message = `The request body did not arrive within ${this.#bodyTimeoutMs / 1000} s of the request`;
+        settle(new ApiError(408, "request_timeout", message));
+      }, Math.max(0, this.#bodyDeadline - performance.now()));
+      req.on("data", onData).once("end", onEnd).once("close", onClose);
+      // The caller may have left while the request was being authenticated.
+      if (req.destroyed) onClose();
+    });
   }
 
   /** Aborted when the caller leaves before the response is complete (the proxy then aborts its upstream call). */

@@ -8,6 +8,7 @@
 //   );
 import { z } from "zod";
 import { ApiError, databaseUnavailable, errorReply, forbidden, unauthorized, validationError } from "@/lib/api/errors";
+import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH, pathNestedDeeperThan, TOO_DEEP_MESSAGE } from "@/lib/api/json-depth";
 import { JsonReply } from "@/lib/api/reply";
 import { assertSameOrigin } from "@/lib/api/same-origin";
 import type { Permission } from "@/lib/auth/permissions";
@@ -15,6 +16,7 @@ import { can } from "@/lib/auth/permissions";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
 import { findMembership, type WorkspaceContext } from "@/lib/auth/workspace";
 import { verifyApiKey, type ApiKeyContext } from "@/lib/api-keys";
+import { clientAddressOf, recordFailedApiKey, refuseBlockedAddress } from "@/lib/api-keys/failed-attempts";
 import { isDatabaseUnavailable } from "@/lib/db-client";
 
 type Auth =
@@ -56,9 +58,10 @@ export type RouteOptions<A extends Auth, S extends Schemas> = S & {
 
 /**
  * What route code may use of the request: a subset of the standard Request. The app router passes
- * its NextRequest; the direct routes (lib/api/direct-routes.ts) pass a lighter object that has read
- * a small body already (`bufferedBody`) and builds an AbortSignal only when asked for one: a web
- * Request with its body stream and signal cost more CPU than validating a trace.
+ * its NextRequest; the direct routes (lib/api/direct-routes.ts) pass a lighter object that reads
+ * the body itself when asked (`readBody`, in one buffer, with its deadline) and builds an
+ * AbortSignal only when asked for one: a web Request with its body stream and signal cost more CPU
+ * than validating a trace.
  */
 export type RouteRequest = {
   readonly method: string;
@@ -66,8 +69,10 @@ export type RouteRequest = {
   readonly headers: Pick<Headers, "get">;
   readonly signal: AbortSignal;
   readonly body: ReadableStream<Uint8Array> | null;
-  /** The whole body, when the server has already read it (then `body` is null). */
-  readonly bufferedBody?: Uint8Array;
+  /** The peer address of the connection, when the server knows it (the direct routes; Next.js does not say). */
+  readonly clientAddress?: string;
+  /** Reads the whole body, refusing more than `maxBytes` (413), when the server reads it itself (then `body` is null). */
+  readBody?(maxBytes: number): Promise<Uint8Array>;
 };
 
 export type Handler<A extends Auth, S extends Schemas> = (args: {
@@ -80,14 +85,17 @@ export type Handler<A extends Auth, S extends Schemas> = (args: {
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
-/** Reads the body with a hard byte cap (never trusts Content-Length alone). */
+/**
+ * Reads the body with a hard byte cap (never trusts Content-Length alone), and refuses JSON nested
+ * deeper than MAX_JSON_DEPTH before anything walks it recursively (lib/api/json-depth.ts).
+ */
 export async function readJsonBody(req: RouteRequest, maxBytes: number): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type))
     throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = req.bufferedBody ?? (await readStreamedBody(req.body, maxBytes));
+  const bytes = req.readBody ? await req.readBody(maxBytes) : await readStreamedBody(req.body, maxBytes);
   if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   if (!text.trim()) throw new ApiError(400, "invalid_request", "Request body is required");
@@ -96,6 +104,10 @@ export async function readJsonBody(req: RouteRequest, maxBytes: number): Promise
     value = JSON.parse(text);
   } catch (e) {
     throw new ApiError(400, "invalid_json", `Request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (jsonTextNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    const path = pathNestedDeeperThan(value, MAX_JSON_DEPTH) ?? "(root)";
+    throw new ApiError(400, "invalid_request", `Invalid body: ${path}: ${TOO_DEEP_MESSAGE}`, [{ path, message: TOO_DEEP_MESSAGE }]);
   }
   const unstorable = MAY_HOLD_UNSTORABLE.test(text) ? findUnstorableText(value) : undefined;
   if (unstorable !== undefined) {
@@ -152,7 +164,7 @@ function findUnstorableText(root: unknown): string | undefined {
   return undefined;
 }
 
-function tooLarge(maxBytes: number) {
+export function tooLarge(maxBytes: number) {
   return new ApiError(413, "payload_too_large", `Request body exceeds the limit of ${maxBytes} bytes`);
 }
 
@@ -165,11 +177,16 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: "body"
 async function authenticate(auth: Auth, req: RouteRequest, params: Record<string, string>): Promise<unknown> {
   if (auth.kind === "public") return {};
   if (auth.kind === "apiKey") {
+    const client = clientAddressOf(req);
+    refuseBlockedAddress(client);
     const header = req.headers.get("authorization") ?? "";
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw unauthorized("Missing API key: send Authorization: Bearer <key>");
     const key = await verifyApiKey(m[1]);
-    if (!key) throw unauthorized("Invalid or revoked API key");
+    if (!key) {
+      recordFailedApiKey(client);
+      throw unauthorized("Invalid or revoked API key");
+    }
     return key;
   }
   const user = await getSessionUser();

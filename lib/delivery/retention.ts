@@ -1,6 +1,8 @@
 // Retention: traces older than TRACECAST_RETENTION_DAYS are deleted with their delivery rows
-// (ON DELETE CASCADE), in bounded chunks so one sweep never holds long locks or a huge transaction.
+// (ON DELETE CASCADE), in bounded chunks so one sweep never holds long locks or a huge transaction;
+// ingest Idempotency-Keys once they are a day old.
 import { prisma } from "@/lib/db";
+import { IDEMPOTENCY_KEY_RETENTION_MS } from "@/lib/ingest/idempotency";
 import { deliverySettings } from "./settings";
 
 export async function deleteExpiredTraces(now = new Date(), opts: { chunkSize?: number; maxChunks?: number } = {}): Promise<number> {
@@ -16,4 +18,9 @@ export async function deleteExpiredTraces(now = new Date(), opts: { chunkSize?: 
     if (count < chunkSize) break;
   }
   return deleted;
+}
+
+/** Deletes Idempotency-Keys older than IDEMPOTENCY_KEY_RETENTION_MS (one statement: a key row is small). */
+export async function deleteExpiredIdempotencyKeys(now = new Date()): Promise<number> {
+  return prisma.idempotencyKey.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - IDEMPOTENCY_KEY_RETENTION_MS) } } }).then((r) => r.count);
 }

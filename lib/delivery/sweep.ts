@@ -3,7 +3,7 @@
 // time has come, expired leases) for the dispatcher to drain.
 import { autoPauseIfFailingSince } from "./health";
 import { destinationsWithDueWork } from "./outbox";
-import { deleteExpiredTraces } from "./retention";
+import { deleteExpiredIdempotencyKeys, deleteExpiredTraces } from "./retention";
 
 export type SweepResult = { autoPaused: number; expiredTraces: number; due: string[] };
 
@@ -11,5 +11,6 @@ export async function sweep(opts: { now?: Date; retention?: boolean } = {}): Pro
   const now = opts.now ?? new Date();
   const autoPaused = await autoPauseIfFailingSince(undefined, now);
   const expiredTraces = opts.retention === false ? 0 : await deleteExpiredTraces(now);
+  if (opts.retention !== false) await deleteExpiredIdempotencyKeys(now);
   return { autoPaused, expiredTraces, due: await destinationsWithDueWork(now) };
 }

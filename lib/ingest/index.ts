@@ -17,6 +17,11 @@ export type AcceptOptions = {
   isTest?: boolean;
   /** Queue for this destination only (if its routing takes the traces): a test trace sent from its page. */
   onlyDestinationId?: string;
+  /**
+   * An Idempotency-Key of the API key (lib/ingest/idempotency.ts): stored in the same statement as
+   * the traces, with the answer, unless the key is already stored, in which case nothing is.
+   */
+  idempotency?: { key: string; bodyHash: string };
 };
 
 /**
@@ -30,6 +35,8 @@ export type AcceptResult = {
   ids: string[];
   /** Number of Delivery rows created (trace × destination pairs). */
   routed: number;
+  /** False when the request's Idempotency-Key was already stored (by a concurrent request): nothing was stored. */
+  stored: boolean;
 };
 
 /**
@@ -57,12 +64,14 @@ export async function acceptTraces(ctx: IngestContext, inputs: ParsedTraceInput[
     });
     return { storageId, trace };
   });
-  const { routed, deliverable } = await commit({ ctx, receivedAt, traces, onlyDestinationId: opts.onlyDestinationId });
+  const ids = traces.map((t) => t.trace.id);
+  const idempotency = opts.idempotency && ctx.apiKey ? { ...opts.idempotency, apiKeyId: ctx.apiKey.id, answer: { ids } } : undefined;
+  const { routed, deliverable, stored } = await commit({ ctx, receivedAt, traces, onlyDestinationId: opts.onlyDestinationId, idempotency });
   // After the response, so dispatching never adds latency to ingestion. A failed kick only delays
   // delivery: the Delivery rows are committed, and the dispatcher's sweep picks them up. Rows held
   // for a paused destination are not kicked: Resume kicks them.
   if (deliverable.length) afterResponse(() => kickDestinations([...new Set(deliverable)]));
-  return { ids: traces.map((t) => t.trace.id), routed };
+  return { ids, routed, stored };
 }
 
 // ───────────── group commit ─────────────
@@ -81,10 +90,15 @@ type CommitRequest = {
   receivedAt: Date;
   traces: { storageId: string; trace: Trace }[];
   onlyDestinationId?: string;
+  /** Stored with the traces; when the key is already stored, the traces are not. The answer is 202 {ids}. */
+  idempotency?: { apiKeyId: string; key: string; bodyHash: string; answer: { ids: string[] } };
 };
 
-/** What one request's commit queued: its Delivery rows, and the destinations to kick (not paused). */
-type Committed = { routed: number; deliverable: string[] };
+/**
+ * What one request's commit did: how many Delivery rows it queued, the destinations to kick (not
+ * paused), and whether it stored anything (not when its Idempotency-Key was already stored).
+ */
+type Committed = { routed: number; deliverable: string[]; stored: boolean };
 
 /** A queued request and its caller's promise. */
 type Queued = { request: CommitRequest; resolve: (committed: Committed) => void; reject: (err: unknown) => void };
@@ -135,10 +149,12 @@ async function drainQueue(): Promise<void> {
   }
 }
 
-type PayloadRow = { id: string; workspaceId: string; apiKeyId: string | null; sizeBytes: number; isTest: boolean; receivedAt: string };
+/** `request`: the row's request in the batch, only in a batch with Idempotency-Keys (INSERT_TRACES_ONCE). */
+type PayloadRow = { id: string; workspaceId: string; apiKeyId: string | null; sizeBytes: number; isTest: boolean; receivedAt: string; request?: number };
 type DeliveryRow = { id: string; traceId: string; destinationId: string; workspaceId: string; samplingRate: number; queuedAt: string };
+type IdempotencyRow = { request: number; apiKeyId: string; key: string; bodyHash: string; status: number; answer: { ids: string[] }; createdAt: string };
 
-/** Routes and stores a batch of requests in one statement; returns what each request queued. */
+/** Routes and stores a batch of requests in one statement; returns what each request queued and stored. */
 async function store(batch: CommitRequest[]): Promise<Committed[]> {
   const broadcasting = [...new Set(batch.filter((r) => r.ctx.workspace.broadcastEnabled).map((r) => r.ctx.workspace.id))];
   const routers = await routersFor(broadcasting);
@@ -146,16 +162,28 @@ async function store(batch: CommitRequest[]): Promise<Committed[]> {
   /** TracePayload rows as JSON text (see payloadJson). */
   const payloads: string[] = [];
   const deliveries: DeliveryRow[] = [];
-  const routed = batch.map(({ ctx, receivedAt, traces, onlyDestinationId }) => {
+  const keys: IdempotencyRow[] = [];
+  const withKeys = batch.some((r) => r.idempotency);
+  const keysInBatch = new Set<string>();
+  const routed = batch.map(({ ctx, receivedAt, traces, onlyDestinationId, idempotency }, request) => {
     const workspaceId = ctx.workspace.id;
     const apiKeyId = ctx.apiKey?.id ?? null;
     const route = routers.get(workspaceId);
     const at = receivedAt.toISOString();
-    const committed: Committed = { routed: 0, deliverable: [] };
+    if (idempotency) {
+      const { apiKeyId: keyOwner, key, bodyHash, answer } = idempotency;
+      // The same key twice in one batch (a duplicate sent concurrently): the first one stores.
+      if (keysInBatch.has(`${keyOwner}\n${key}`)) return undefined;
+      keysInBatch.add(`${keyOwner}\n${key}`);
+      keys.push({ request, apiKeyId: keyOwner, key, bodyHash, status: 202, answer, createdAt: at });
+    }
+    const committed: Committed = { routed: 0, deliverable: [], stored: true };
     for (const { storageId, trace } of traces) {
       const data = JSON.stringify(trace);
       const sizeBytes = Buffer.byteLength(data);
-      payloads.push(payloadJson(data, { id: storageId, workspaceId, apiKeyId, sizeBytes, isTest: trace.is_test, receivedAt: at }));
+      const row: PayloadRow = { id: storageId, workspaceId, apiKeyId, sizeBytes, isTest: trace.is_test, receivedAt: at };
+      if (withKeys) row.request = request;
+      payloads.push(payloadJson(data, row));
       for (const { destinationId, samplingRate, held } of route?.(trace, apiKeyId) ?? []) {
         if (onlyDestinationId !== undefined && destinationId !== onlyDestinationId) continue;
         deliveries.push({ id: `dlv_${randomUUID()}`, traceId: storageId, destinationId, workspaceId, samplingRate, queuedAt: at });
@@ -165,8 +193,13 @@ async function store(batch: CommitRequest[]): Promise<Committed[]> {
     }
     return committed;
   });
-  await insertTracesWithDeliveries(payloads, deliveries);
-  return routed;
+  const notStored: Committed = { routed: 0, deliverable: [], stored: false };
+  if (!withKeys) {
+    await insertTracesWithDeliveries(payloads, deliveries);
+    return routed.map((committed) => committed!);
+  }
+  const storedRequests = await insertTracesOnce(payloads, deliveries, keys);
+  return routed.map((committed, request) => (committed && (!batch[request].idempotency || storedRequests.has(request)) ? committed : notStored));
 }
 
 /**
@@ -222,3 +255,52 @@ const INSERT_TRACES_WITH_DELIVERIES = `
   SELECT id, "traceId", "destinationId", "workspaceId", 'pending', "queuedAt", "samplingRate", "queuedAt", "queuedAt"
   FROM jsonb_to_recordset($2::jsonb)
     AS d(id text, "traceId" text, "destinationId" text, "workspaceId" text, "samplingRate" double precision, "queuedAt" timestamp(3))`;
+
+/**
+ * INSERT_TRACES_WITH_DELIVERIES for a batch in which some requests carry an Idempotency-Key: their
+ * keys are inserted first (ON CONFLICT DO NOTHING), and a request's traces and Delivery rows only
+ * when its key was. A key already stored, or stored by a concurrent statement (PostgreSQL makes this
+ * one wait for the other to commit), or twice in this batch, stores its request once. A separate
+ * statement, so that requests without a key (nearly all) keep the plain one. Returns the batch
+ * indexes of the requests whose key was stored.
+ */
+async function insertTracesOnce(payloads: string[], deliveries: DeliveryRow[], keys: IdempotencyRow[]): Promise<Set<number>> {
+  const rows = await driver.query<{ request: number }>(
+    INSERT_TRACES_ONCE,
+    [`[${payloads.join(",")}]`, JSON.stringify(deliveries), JSON.stringify(keys)],
+    "tracecast_insert_traces_once",
+  );
+  return new Set(rows.map((r) => r.request));
+}
+
+const INSERT_TRACES_ONCE = `
+  WITH keys AS (
+    INSERT INTO "IdempotencyKey" ("apiKeyId", key, "bodyHash", status, answer, "createdAt")
+    SELECT "apiKeyId", key, "bodyHash", status, answer, "createdAt"
+    FROM jsonb_to_recordset($3::jsonb)
+      AS k("apiKeyId" text, key text, "bodyHash" text, status integer, answer jsonb, "createdAt" timestamp(3))
+    ON CONFLICT ("apiKeyId", key) DO NOTHING
+    RETURNING "apiKeyId", key
+  ),
+  stored_requests AS (
+    SELECT k.request
+    FROM jsonb_to_recordset($3::jsonb) AS k(request integer, "apiKeyId" text, key text)
+    JOIN keys USING ("apiKeyId", key)
+  ),
+  traces AS (
+    INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt")
+    SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt"
+    FROM jsonb_to_recordset($1::jsonb)
+      AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3), request integer)
+    WHERE t.request NOT IN (SELECT (k->>'request')::integer FROM jsonb_array_elements($3::jsonb) AS k)
+       OR t.request IN (SELECT request FROM stored_requests)
+    RETURNING id
+  ),
+  deliveries AS (
+    INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, "nextAttemptAt", "samplingRate", "createdAt", "updatedAt")
+    SELECT id, "traceId", "destinationId", "workspaceId", 'pending', "queuedAt", "samplingRate", "queuedAt", "queuedAt"
+    FROM jsonb_to_recordset($2::jsonb)
+      AS d(id text, "traceId" text, "destinationId" text, "workspaceId" text, "samplingRate" double precision, "queuedAt" timestamp(3))
+    WHERE "traceId" IN (SELECT id FROM traces)
+  )
+  SELECT request FROM stored_requests`;

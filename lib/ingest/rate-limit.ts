@@ -1,6 +1,11 @@
 // Per-API-key token bucket for the ingest API: `rate` requests per second sustained, bursts up to
 // `burst`. Checked before the body is read, so a flooding client costs no parsing.
 //
+// The default is set at what one server process can take (docs/benchmarks.md: a few thousand
+// single-trace requests per second), so it only stops a key that would saturate the server anyway:
+// a lower default refused busy but legitimate apps, and a trace refused with 429 is lost unless the
+// client retries. Installations that meter keys set TRACECAST_INGEST_RATE_PER_SEC lower.
+//
 // The buckets live in this process's memory: a deployment running N instances behind a load
 // balancer allows up to N × the configured rate per key. That is the intended trade-off for a
 // limiter whose job is to protect each instance, not to meter customers exactly.
@@ -10,12 +15,14 @@ export type RateLimitConfig = { ratePerSec: number; burst: number };
 
 const positiveNumber = z.coerce.number().positive().finite();
 
-/** TRACECAST_INGEST_RATE_PER_SEC (default 200) and TRACECAST_INGEST_BURST (default 400). */
+export const DEFAULT_INGEST_RATE_LIMIT: RateLimitConfig = { ratePerSec: 5000, burst: 10_000 };
+
+/** TRACECAST_INGEST_RATE_PER_SEC and TRACECAST_INGEST_BURST (defaults: DEFAULT_INGEST_RATE_LIMIT). */
 export function rateLimitConfigFromEnv(env: Record<string, string | undefined> = process.env): RateLimitConfig {
   return z
     .object({
-      ratePerSec: positiveNumber.default(200),
-      burst: positiveNumber.min(1).default(400),
+      ratePerSec: positiveNumber.default(DEFAULT_INGEST_RATE_LIMIT.ratePerSec),
+      burst: positiveNumber.min(1).default(DEFAULT_INGEST_RATE_LIMIT.burst),
     })
     .parse({ ratePerSec: env.TRACECAST_INGEST_RATE_PER_SEC || undefined, burst: env.TRACECAST_INGEST_BURST || undefined });
 }

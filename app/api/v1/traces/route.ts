@@ -1,9 +1,11 @@
 // POST /api/v1/traces: apps send one trace or a batch {"traces":[…]} with their workspace API key.
 // 202 {ids} as soon as the traces and their outbox rows are committed; delivery happens later.
+// With an Idempotency-Key header, a retry gets the first answer again (lib/ingest/idempotency.ts).
 import { ApiError, validationError } from "@/lib/api/errors";
 import { JsonReply } from "@/lib/api/reply";
 import { defineRoute } from "@/lib/api/route";
 import { acceptTraces } from "@/lib/ingest";
+import { acceptTracesOnce, idempotencyKeyOf } from "@/lib/ingest/idempotency";
 import { ingestRateLimiter } from "@/lib/ingest/rate-limit";
 import { sessionIdHeader } from "@/lib/traces/normalize";
 import { ingestBody, LIMITS } from "@/lib/traces/schema";
@@ -25,6 +27,8 @@ export const POST = defineRoute(
   async ({ req, ctx, body }) => {
     const header = sessionIdHeader.safeParse(req.headers.get("x-session-id") ?? undefined);
     if (!header.success) throw validationError(header.error, "headers", ["x-session-id"]);
+    const key = idempotencyKeyOf(req);
+    if (key !== undefined) return acceptTracesOnce(ctx, body, { headerSessionId: header.data }, key);
     const { ids } = await acceptTraces(ctx, body, { headerSessionId: header.data });
     return new JsonReply({ ids }, 202);
   },
