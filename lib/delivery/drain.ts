@@ -2,7 +2,7 @@
 // The only place credentials are decrypted for delivery. Inline and Inngest dispatchers both call it.
 import { prisma } from "@/lib/db";
 import { DeliveryError } from "@/lib/destinations/errors";
-import { deliverBatch } from "@/lib/destinations/http";
+import { deliverTraces } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
 import { resolveConfig } from "@/lib/destinations/stored-config";
 import type { DestinationDefinition, OutboundTrace } from "@/lib/destinations/types";
@@ -51,6 +51,26 @@ export function splitByBytes<T extends { size: number }>(items: T[], maxBytes: n
   }
   if (current.length) batches.push(current);
   return batches;
+}
+
+/** Rows that failed with `error`: retried after their backoff when it is retryable and the window allows, failed otherwise. */
+async function settleFailed(rows: ClaimedDelivery[], token: string, error: DeliveryError, now: Date, result: DrainResult) {
+  const message = describe(error);
+  if (!error.retryable) {
+    await recordFailed(rows.map((r) => r.id), token, { status: error.status ?? null, error: message });
+    result.failed += rows.length;
+    return;
+  }
+  for (const row of rows) {
+    const decision = nextAttempt({ attempts: row.attempts, queuedAt: row.createdAt, now, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs });
+    if (decision.retry) {
+      await recordRetry(row.id, token, { at: decision.at, status: error.status ?? null, error: message });
+      result.retrying++;
+    } else {
+      await recordFailed([row.id], token, { status: error.status ?? null, error: `${message} (${decision.reason})` });
+      result.failed++;
+    }
+  }
 }
 
 type Loaded = { row: ClaimedDelivery; trace: OutboundTrace; size: number };
@@ -126,36 +146,28 @@ export async function drainDestination(destinationId: string, opts: { maxBatches
         await releaseClaim(group.map((g) => g.row.id), claim.token);
         continue;
       }
-      const ids = group.map((g) => g.row.id);
       const started = performance.now();
       try {
         if (configError) throw configError;
-        const responses = await deliverBatch(def, group.map((g) => g.trace), config!, { signal: opts.signal });
+        const outcome = await deliverTraces(def, group.map((g) => g.trace), config!, { signal: opts.signal });
         const at = new Date();
-        await recordDelivered(ids, claim.token, { at, latencyMs: Math.round(performance.now() - started), status: responses.at(-1)?.status ?? null });
-        await recordSuccess(destinationId, at);
-        result.delivered += ids.length;
+        const delivered = group.filter((g) => !outcome.failed.has(g.row.id)).map((g) => g.row.id);
+        if (delivered.length > 0) {
+          await recordDelivered(delivered, claim.token, { at, latencyMs: Math.round(performance.now() - started), status: outcome.results.at(-1)?.status ?? null });
+          await recordSuccess(destinationId, at);
+          result.delivered += delivered.length;
+        }
+        // Traces singled out (refused, unencodable): each settles alone; the platform is fine.
+        for (const g of group) {
+          const error = outcome.failed.get(g.row.id);
+          if (error) await settleFailed([g.row], claim.token, error, at, result);
+        }
       } catch (err) {
         const error = asDeliveryError(err);
         const now = new Date();
-        const message = describe(error);
-        if (error.retryable) {
-          for (const { row } of group) {
-            const decision = nextAttempt({ attempts: row.attempts, queuedAt: row.createdAt, now, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs });
-            if (decision.retry) {
-              await recordRetry(row.id, claim.token, { at: decision.at, status: error.status ?? null, error: message });
-              result.retrying++;
-            } else {
-              await recordFailed([row.id], claim.token, { status: error.status ?? null, error: `${message} (${decision.reason})` });
-              result.failed++;
-            }
-          }
-          stop = `retryable failure: ${error.message}`;
-        } else {
-          await recordFailed(ids, claim.token, { status: error.status ?? null, error: message });
-          result.failed += ids.length;
-        }
-        const { autoPaused } = await recordFailure(destinationId, message, now);
+        await settleFailed(group.map((g) => g.row), claim.token, error, now, result);
+        if (error.retryable) stop = `retryable failure: ${error.message}`;
+        const { autoPaused } = await recordFailure(destinationId, describe(error), now);
         if (autoPaused) stop = "destination auto-paused";
       }
     }

@@ -173,6 +173,50 @@ describe("failures and retries", () => {
   });
 });
 
+describe("one bad trace does not poison its batch", () => {
+  const timingAgo = (agoMs: number) => {
+    const start = new Date(Date.now() - agoMs);
+    return { start: start.toISOString(), end: new Date(start.getTime() + 800).toISOString(), duration_ms: 800, time_to_first_token_ms: 200 };
+  };
+
+  it("a trace too large to encode fails alone with its own error; the rest of the batch is delivered", async () => {
+    receiver.handle((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ row_ids: [] })));
+    const destination = await createDestinationRow(workspaceId, "braintrust", { apiKey: "bt-key", projectId: "proj-1", baseUrl: receiver.url });
+    const [first] = await enqueue(workspaceId, [destination.id], 1);
+    // 2 MB stored, but Braintrust repeats metadata on each of its three events: over its 5 MB
+    // request limit on its own, so no request could ever carry it.
+    const [huge] = await enqueue(workspaceId, [destination.id], 1, { trace: { metadata: { blob: "x".repeat(2 * 1024 * 1024) } } });
+    const [last] = await enqueue(workspaceId, [destination.id], 1);
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2, failed: 1, retrying: 0 });
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0].body).not.toContain("x".repeat(1000));
+    const rows = new Map((await deliveriesOf(destination.id)).map((d) => [d.id, d]));
+    expect(rows.get(first)).toMatchObject({ status: "delivered", lastError: null });
+    expect(rows.get(last)).toMatchObject({ status: "delivered", lastError: null });
+    expect(rows.get(huge)).toMatchObject({ status: "failed" });
+    expect(rows.get(huge)!.lastError).toMatch(/Could not encode the traces for Braintrust: A trace encodes to \d+ bytes/);
+    // Not a platform failure: the destination's health is untouched.
+    expect(await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } })).toMatchObject({ consecutiveFailures: 0 });
+  });
+
+  it("Datadog: a trace older than 24 h fails alone; the fresh traces of the same request are delivered", async () => {
+    receiver.handle((_req, res) => res.writeHead(202).end());
+    const destination = await createDestinationRow(workspaceId, "datadog", { apiKey: "dd-key", mlApp: "app", url: receiver.url });
+    const fresh = await enqueue(workspaceId, [destination.id], 2, { trace: { timing: timingAgo(60_000) } });
+    const [stale] = await enqueue(workspaceId, [destination.id], 1, { trace: { timing: timingAgo(25 * 3_600_000) } });
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2, failed: 1 });
+    expect(receiver.requests).toHaveLength(1);
+    const rows = new Map((await deliveriesOf(destination.id)).map((d) => [d.id, d]));
+    for (const id of fresh) expect(rows.get(id)).toMatchObject({ status: "delivered", lastError: null });
+    expect(rows.get(stale)).toMatchObject({ status: "failed" });
+    expect(rows.get(stale)!.lastError).toMatch(/only accepts spans up to 24 hours old/);
+    // "Retry failed" requeues only the stale one, which fails again without being sent.
+    await prisma.delivery.updateMany({ where: { destinationId: destination.id, status: "failed" }, data: { status: "pending", nextAttemptAt: new Date() } });
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 0, failed: 1 });
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
 describe("leases", () => {
   it("reclaims rows a crashed drain abandoned once the lease expires, and delivers them", async () => {
     const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
