@@ -18,10 +18,18 @@ export type Claim = { token: string; rows: ClaimedDelivery[] };
 
 /**
  * Claims up to `limit` due rows of one destination, oldest due first: pending rows whose time has
- * come and in_flight rows whose lease expired. SKIP LOCKED lets concurrent drains (several app
- * instances) take disjoint rows instead of waiting on each other.
+ * come and in_flight rows whose lease expired; with `backedOff`, pending rows still in their
+ * backoff too (the circuit's probe: the platform is what is being tested, not the rows' timers).
+ * SKIP LOCKED lets concurrent drains (several app instances) take disjoint rows instead of waiting
+ * on each other.
  */
-export async function claimDue(destinationId: string, limit: number, now = new Date(), leaseMs = deliverySettings.leaseMs()): Promise<Claim> {
+export async function claimDue(
+  destinationId: string,
+  limit: number,
+  now = new Date(),
+  leaseMs = deliverySettings.leaseMs(),
+  opts: { backedOff?: boolean } = {},
+): Promise<Claim> {
   const token = randomUUID();
   const leaseUntil = new Date(now.getTime() + leaseMs);
   const rows = await prisma.$queryRaw<ClaimedDelivery[]>`
@@ -31,13 +39,18 @@ export async function claimDue(destinationId: string, limit: number, now = new D
      WHERE id IN (
        SELECT id FROM "Delivery"
         WHERE "destinationId" = ${destinationId}
-          AND ((status = 'pending' AND "nextAttemptAt" <= ${now}) OR (status = 'in_flight' AND "claimedUntil" < ${now}))
+          AND ((status = 'pending' AND ("nextAttemptAt" <= ${now} OR ${opts.backedOff === true})) OR (status = 'in_flight' AND "claimedUntil" < ${now}))
         ORDER BY "nextAttemptAt"
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
     RETURNING id, "traceId", attempts, "samplingRate", "createdAt"`;
   rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   return { token, rows };
+}
+
+/** Extends the lease of the rows a drain still owns under `token` (the drain is alive and sending). */
+export async function renewClaim(token: string, now: Date, leaseMs = deliverySettings.leaseMs()) {
+  return prisma.delivery.updateMany({ where: { claimToken: token, status: "in_flight" }, data: { claimedUntil: new Date(now.getTime() + leaseMs) } });
 }
 
 const owned = (ids: string[], token: string) => ({ id: { in: ids }, claimToken: token, status: "in_flight" as const });
@@ -72,14 +85,20 @@ export async function releaseClaim(ids: string[], token: string) {
   });
 }
 
-/** Destinations with due work: pending rows whose time has come, or expired leases. */
+/**
+ * Destinations with due work: pending rows whose time has come, or expired leases; and
+ * destinations whose circuit is half-open with any pending row (the probe). Destinations whose
+ * circuit is open are left alone until it half-opens.
+ */
 export async function destinationsWithDueWork(now = new Date()): Promise<string[]> {
   const rows = await prisma.$queryRaw<{ destinationId: string }[]>`
     SELECT DISTINCT d."destinationId"
       FROM "Delivery" d
       JOIN "Destination" dest ON dest.id = d."destinationId"
       JOIN "Workspace" w ON w.id = dest."workspaceId"
-     WHERE ((d.status = 'pending' AND d."nextAttemptAt" <= ${now}) OR (d.status = 'in_flight' AND d."claimedUntil" < ${now}))
+     WHERE ((d.status = 'pending' AND (d."nextAttemptAt" <= ${now} OR dest."circuitOpenUntil" IS NOT NULL))
+            OR (d.status = 'in_flight' AND d."claimedUntil" < ${now}))
+       AND (dest."circuitOpenUntil" IS NULL OR dest."circuitOpenUntil" <= ${now})
        AND dest."deletedAt" IS NULL AND dest.enabled AND dest.status = 'active' AND w."broadcastEnabled"`;
   return rows.map((r) => r.destinationId);
 }
