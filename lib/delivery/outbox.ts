@@ -3,6 +3,7 @@
 // until the lease runs out, then the next drain reclaims them: at-least-once, nothing lost.
 import { randomUUID } from "node:crypto";
 import { prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { deliverySettings } from "./settings";
 
 export type ClaimedDelivery = {
@@ -15,6 +16,33 @@ export type ClaimedDelivery = {
 };
 
 export type Claim = { token: string; rows: ClaimedDelivery[] };
+
+/** The claim's UPDATE (without RETURNING, so tests can EXPLAIN it). */
+export function claimStatement(destinationId: string, limit: number, now: Date, leaseUntil: Date, token: string, opts: { backedOff?: boolean } = {}): Prisma.Sql {
+  const dueNow = opts.backedOff ? Prisma.empty : Prisma.sql`AND "nextAttemptAt" <= ${now}`;
+  // Expired leases and pending rows are looked up apart, each with the (destinationId, status,
+  // nextAttemptAt) index read in order and stopped at `limit`. One OR of both made the planner
+  // collect and sort every due row of the destination on each claim: a cost that grew with the
+  // backlog.
+  return Prisma.sql`
+    WITH expired AS (
+           SELECT id, "nextAttemptAt" FROM "Delivery"
+            WHERE "destinationId" = ${destinationId} AND status = 'in_flight' AND "claimedUntil" < ${now}
+            ORDER BY "nextAttemptAt" LIMIT ${limit}
+              FOR UPDATE SKIP LOCKED),
+         due AS (
+           SELECT id, "nextAttemptAt" FROM "Delivery"
+            WHERE "destinationId" = ${destinationId} AND status = 'pending' ${dueNow}
+            ORDER BY "nextAttemptAt" LIMIT ${limit}
+              FOR UPDATE SKIP LOCKED),
+         chosen AS (
+           SELECT id FROM (SELECT * FROM expired UNION ALL SELECT * FROM due) candidates
+            ORDER BY "nextAttemptAt" LIMIT ${limit})
+    UPDATE "Delivery"
+       SET status = 'in_flight', "claimedUntil" = ${leaseUntil}, "claimToken" = ${token},
+           attempts = attempts + 1, "updatedAt" = ${now}
+     WHERE id IN (SELECT id FROM chosen)`;
+}
 
 /**
  * Claims up to `limit` due rows of one destination, oldest due first: pending rows whose time has
@@ -32,18 +60,7 @@ export async function claimDue(
 ): Promise<Claim> {
   const token = randomUUID();
   const leaseUntil = new Date(now.getTime() + leaseMs);
-  const rows = await prisma.$queryRaw<ClaimedDelivery[]>`
-    UPDATE "Delivery"
-       SET status = 'in_flight', "claimedUntil" = ${leaseUntil}, "claimToken" = ${token},
-           attempts = attempts + 1, "updatedAt" = ${now}
-     WHERE id IN (
-       SELECT id FROM "Delivery"
-        WHERE "destinationId" = ${destinationId}
-          AND ((status = 'pending' AND ("nextAttemptAt" <= ${now} OR ${opts.backedOff === true})) OR (status = 'in_flight' AND "claimedUntil" < ${now}))
-        ORDER BY "nextAttemptAt"
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED)
-    RETURNING id, "traceId", attempts, "samplingRate", "createdAt"`;
+  const rows = await prisma.$queryRaw<ClaimedDelivery[]>`${claimStatement(destinationId, limit, now, leaseUntil, token, opts)} RETURNING id, "traceId", attempts, "samplingRate", "createdAt"`;
   rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   return { token, rows };
 }
@@ -88,17 +105,20 @@ export async function releaseClaim(ids: string[], token: string) {
 /**
  * Destinations with due work: pending rows whose time has come, or expired leases; and
  * destinations whose circuit is half-open with any pending row (the probe). Destinations whose
- * circuit is open are left alone until it half-opens.
+ * circuit is open are left alone until it half-opens. One indexed probe per destination, not a
+ * scan of the backlog: the sweep runs every few seconds whatever the backlog's size.
  */
 export async function destinationsWithDueWork(now = new Date()): Promise<string[]> {
-  const rows = await prisma.$queryRaw<{ destinationId: string }[]>`
-    SELECT DISTINCT d."destinationId"
-      FROM "Delivery" d
-      JOIN "Destination" dest ON dest.id = d."destinationId"
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT dest.id
+      FROM "Destination" dest
       JOIN "Workspace" w ON w.id = dest."workspaceId"
-     WHERE ((d.status = 'pending' AND (d."nextAttemptAt" <= ${now} OR dest."circuitOpenUntil" IS NOT NULL))
-            OR (d.status = 'in_flight' AND d."claimedUntil" < ${now}))
+     WHERE dest."deletedAt" IS NULL AND dest.enabled AND dest.status = 'active' AND w."broadcastEnabled"
        AND (dest."circuitOpenUntil" IS NULL OR dest."circuitOpenUntil" <= ${now})
-       AND dest."deletedAt" IS NULL AND dest.enabled AND dest.status = 'active' AND w."broadcastEnabled"`;
-  return rows.map((r) => r.destinationId);
+       AND (EXISTS (SELECT 1 FROM "Delivery" d
+                     WHERE d."destinationId" = dest.id AND d.status = 'pending'
+                       AND (d."nextAttemptAt" <= ${now} OR dest."circuitOpenUntil" IS NOT NULL))
+            OR EXISTS (SELECT 1 FROM "Delivery" d
+                        WHERE d."destinationId" = dest.id AND d.status = 'in_flight' AND d."claimedUntil" < ${now}))`;
+  return rows.map((r) => r.id);
 }
