@@ -161,7 +161,7 @@ export async function drainDestination(
     }
     // Renewed while the batch is being sent, so a short lease only expires when the drain is gone.
     const renewal = setInterval(() => {
-      renewClaim(claim.token, clock(), leaseMs).catch((err: unknown) => console.error(`[delivery] could not renew the lease of destination ${destinationId}`, err));
+      renewClaim(claim, clock(), leaseMs).catch((err: unknown) => console.error(`[delivery] could not renew the lease of destination ${destinationId}`, err));
     }, leaseMs / 3);
     let stop: string | undefined;
     try {

@@ -65,12 +65,12 @@ export async function claimDue(
   return { token, rows };
 }
 
-/** Extends the lease of the rows a drain still owns under `token` (the drain is alive and sending). */
-export async function renewClaim(token: string, now: Date, leaseMs = deliverySettings.leaseMs()) {
-  return prisma.delivery.updateMany({ where: { claimToken: token, status: "in_flight" }, data: { claimedUntil: new Date(now.getTime() + leaseMs) } });
-}
-
 const owned = (ids: string[], token: string) => ({ id: { in: ids }, claimToken: token, status: "in_flight" as const });
+
+/** Extends the lease of the claim's rows the drain still owns (it is alive and sending); by id, as claimToken has no index. */
+export async function renewClaim(claim: Claim, now: Date, leaseMs = deliverySettings.leaseMs()) {
+  return prisma.delivery.updateMany({ where: owned(claim.rows.map((r) => r.id), claim.token), data: { claimedUntil: new Date(now.getTime() + leaseMs) } });
+}
 const released = { claimToken: null, claimedUntil: null };
 
 export async function recordDelivered(ids: string[], token: string, outcome: { at: Date; latencyMs: number; status: number | null }) {
