@@ -102,14 +102,9 @@ export async function releaseClaim(ids: string[], token: string) {
   });
 }
 
-/**
- * Destinations with due work: pending rows whose time has come, or expired leases; and
- * destinations whose circuit is half-open with any pending row (the probe). Destinations whose
- * circuit is open are left alone until it half-opens. One indexed probe per destination, not a
- * scan of the backlog: the sweep runs every few seconds whatever the backlog's size.
- */
-export async function destinationsWithDueWork(now = new Date()): Promise<string[]> {
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
+/** The sweep's query (exported so tests can EXPLAIN it). */
+export function dueDestinationsStatement(now: Date): Prisma.Sql {
+  return Prisma.sql`
     SELECT dest.id
       FROM "Destination" dest
       JOIN "Workspace" w ON w.id = dest."workspaceId"
@@ -120,5 +115,15 @@ export async function destinationsWithDueWork(now = new Date()): Promise<string[
                        AND (d."nextAttemptAt" <= ${now} OR dest."circuitOpenUntil" IS NOT NULL))
             OR EXISTS (SELECT 1 FROM "Delivery" d
                         WHERE d."destinationId" = dest.id AND d.status = 'in_flight' AND d."claimedUntil" < ${now}))`;
+}
+
+/**
+ * Destinations with due work: pending rows whose time has come, or expired leases; and
+ * destinations whose circuit is half-open with any pending row (the probe). Destinations whose
+ * circuit is open are left alone until it half-opens. One indexed probe per destination, not a
+ * scan of the backlog: the sweep runs every few seconds whatever the backlog's size.
+ */
+export async function destinationsWithDueWork(now = new Date()): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>(dueDestinationsStatement(now));
   return rows.map((r) => r.id);
 }

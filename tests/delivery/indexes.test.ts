@@ -4,7 +4,7 @@
 // serves each predicate; without one it falls back to a (disabled, still chosen) sequential scan.
 import { beforeAll, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { claimStatement } from "@/lib/delivery/outbox";
+import { claimStatement, dueDestinationsStatement } from "@/lib/delivery/outbox";
 import { Prisma } from "@/lib/generated/prisma/client";
 
 async function plan(sql: string | Prisma.Sql): Promise<string> {
@@ -57,4 +57,10 @@ it("the claim reads a destination's due rows in order through (destinationId, st
   // The pending rows: a range of the index, read in nextAttemptAt order, no sort of the destination's backlog.
   expect(explained).toMatch(/Index Scan using "Delivery_destinationId_status_nextAttemptAt_idx"[^\n]*\n\s*Index Cond: \(\("destinationId" = 'd1'::text\) AND \(status = 'pending'::"DeliveryStatus"\) AND \("nextAttemptAt" <=/);
   expect(explained).not.toMatch(/Sort Key: "Delivery(_\d+)?"\."nextAttemptAt"/);
+});
+
+it("the sweep probes each destination's due rows through (destinationId, status, nextAttemptAt), never reading the backlog", async () => {
+  const explained = await plan(dueDestinationsStatement(new Date()));
+  expect(explained).toMatch(/Index (Only )?Scan using "Delivery_destinationId_status_nextAttemptAt_idx"/);
+  expect(explained).not.toMatch(/Seq Scan on "Delivery"|HashAggregate|Unique/);
 });
