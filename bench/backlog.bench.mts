@@ -130,8 +130,9 @@ export default async function backlogBenchmark() {
 
   // ── receiver up: drain until nothing is pending ──
   receiver.setUp(true);
-  // The 503'd rows wait out their backoff (seconds to minutes); make them due, as the next attempt would.
-  await prisma.delivery.updateMany({ where: { destinationId: destination.id, status: "pending" }, data: { nextAttemptAt: new Date() } });
+  // The 503 opened the destination's circuit (a second or two): let it half-open now, as the next
+  // sweep after that delay would; the probe's success makes the backed-off rows due.
+  await prisma.destination.update({ where: { id: destination.id }, data: { circuitOpenUntil: new Date() } });
   memory.reset();
   const drainStarted = performance.now();
   let drained = 0;

@@ -9,8 +9,7 @@ name="${1:?usage: scripts/new-migration.sh <name>}"
 cd "$(dirname "$0")/.."
 exec 9>/tmp/tracecast-migrate.lock
 flock 9
-# The server outlives this script: it must not inherit the lock (fd 9) and hold it for good.
-scripts/postgres.sh start 9>&-
+scripts/postgres.sh start 9>&-  # the server must not inherit (and hold) the lock
 export DATABASE_URL="postgresql://postgres@127.0.0.1:${PGPORT:-54329}/postgres"
 sql=$(npx prisma migrate diff --from-migrations prisma/migrations --to-schema-datamodel prisma/schema.prisma --script 2>/dev/null)
 if ! grep -qvE '^\s*(--.*)?$' <<<"$sql"; then echo "schema.prisma has no changes since the last migration"; exit 0; fi

@@ -2,7 +2,7 @@
 // The only place credentials are decrypted for delivery. Inline and Inngest dispatchers both call it.
 import { prisma } from "@/lib/db";
 import { DeliveryError } from "@/lib/destinations/errors";
-import { deliverBatch } from "@/lib/destinations/http";
+import { deliverTraces } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
 import { resolveConfig } from "@/lib/destinations/stored-config";
 import type { DestinationDefinition, OutboundTrace } from "@/lib/destinations/types";
@@ -10,7 +10,8 @@ import { applyPrivacy } from "@/lib/traces/normalize";
 import type { Trace } from "@/lib/traces/schema";
 import { nextAttempt } from "./backoff";
 import { recordFailure, recordSuccess } from "./health";
-import { claimDue, recordDelivered, recordFailed, recordRetry, releaseClaim, type ClaimedDelivery } from "./outbox";
+import { circuitDelayMs, closeCircuit, openCircuit, takeProbe } from "./circuit";
+import { claimDue, recordDelivered, recordFailed, recordRetry, releaseClaim, renewClaim, type Claim, type ClaimedDelivery } from "./outbox";
 import { deliverySettings } from "./settings";
 
 export type DrainResult = {
@@ -53,6 +54,34 @@ export function splitByBytes<T extends { size: number }>(items: T[], maxBytes: n
   return batches;
 }
 
+/**
+ * When the row's retry window starts: when it was queued, or when the destination last resumed
+ * delivering if that is later (a row held through a long pause gets a full window after Resume).
+ */
+function queuedAt(row: ClaimedDelivery, resumedAt: Date | null): Date {
+  return resumedAt && resumedAt > row.createdAt ? resumedAt : row.createdAt;
+}
+
+/** Rows that failed with `error`: retried after their backoff when it is retryable and the window allows, failed otherwise. */
+async function settleFailed(rows: ClaimedDelivery[], token: string, error: DeliveryError, now: Date, resumedAt: Date | null, result: DrainResult) {
+  const message = describe(error);
+  if (!error.retryable) {
+    await recordFailed(rows.map((r) => r.id), token, { status: error.status ?? null, error: message });
+    result.failed += rows.length;
+    return;
+  }
+  for (const row of rows) {
+    const decision = nextAttempt({ attempts: row.attempts, queuedAt: queuedAt(row, resumedAt), now, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs });
+    if (decision.retry) {
+      await recordRetry(row.id, token, { at: decision.at, status: error.status ?? null, error: message });
+      result.retrying++;
+    } else {
+      await recordFailed([row.id], token, { status: error.status ?? null, error: `${message} (${decision.reason})` });
+      result.failed++;
+    }
+  }
+}
+
 type Loaded = { row: ClaimedDelivery; trace: OutboundTrace; size: number };
 
 async function loadTraces(rows: ClaimedDelivery[], privacyMode: boolean): Promise<Loaded[]> {
@@ -71,6 +100,8 @@ type Prepared = {
   version: number;
   /** Destination.resumedAt: rows queued before it count their retry window from it. */
   resumedAt: Date | null;
+  /** The destination's circuit (circuit.ts), read fresh on every call. */
+  circuitOpenUntil: Date | null;
   privacyMode: boolean;
   def: DestinationDefinition;
   config?: Record<string, unknown>;
@@ -84,26 +115,20 @@ async function prepare(destinationId: string, previous: Prepared | undefined): P
   if (!row.workspace.broadcastEnabled) return "broadcast is off for the workspace";
   if (!row.enabled) return "destination disabled";
   if (row.status !== "active") return `destination ${row.status}`;
-  // resumedAt is read anew: turning broadcast back on sets it without a new version.
-  if (previous && previous.version === row.version) return { ...previous, resumedAt: row.resumedAt };
+  // resumedAt and the circuit are read anew: turning broadcast back on sets resumedAt, and the
+  // circuit changes, without a new version.
+  const { resumedAt, circuitOpenUntil } = row;
+  if (previous && previous.version === row.version) return { ...previous, resumedAt, circuitOpenUntil };
   const def = getDefinition(row.type) as DestinationDefinition | undefined;
   if (!def) return `unknown destination type "${row.type}"`;
   try {
-    return { version: row.version, resumedAt: row.resumedAt, privacyMode: row.privacyMode, def, config: resolveConfig(def, row) };
+    return { version: row.version, resumedAt, circuitOpenUntil, privacyMode: row.privacyMode, def, config: resolveConfig(def, row) };
   } catch (err) {
     // Retryable: the fix (editing the destination, restoring a key to TRACECAST_KEYS) is outside
     // the traces, and the queued rows should be delivered once it is made.
     const configError = new DeliveryError("config", `The destination's configuration cannot be used: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
-    return { version: row.version, resumedAt: row.resumedAt, privacyMode: row.privacyMode, def, configError };
+    return { version: row.version, resumedAt, circuitOpenUntil, privacyMode: row.privacyMode, def, configError };
   }
-}
-
-/**
- * When the row's retry window starts: when it was queued, or when the destination last resumed
- * delivering if that is later (a row held through a long pause gets a full window after Resume).
- */
-function queuedAt(row: ClaimedDelivery, destination: Prepared): Date {
-  return destination.resumedAt && destination.resumedAt > row.createdAt ? destination.resumedAt : row.createdAt;
 }
 
 /**
@@ -112,13 +137,19 @@ function queuedAt(row: ClaimedDelivery, destination: Prepared): Date {
  * it delivers are not chased one claim at a time: each comes with its own kick (and an Inngest
  * debounce or the inline dispatcher's KICK_COALESCE_MS batches them). Chasing them gave requests of
  * 5–8 traces at 100 traces/s, each paying a claim and its bookkeeping (bench/load.bench.mts).
- * Stops early when the destination is not deliverable (deleted, disabled, paused, broadcast off) or
- * after a retryable failure (the platform is struggling: the rows' backoff decides when to retry).
+ * Stops early when the destination is not deliverable (deleted, disabled, paused, broadcast off),
+ * while its circuit is open, or after a retryable failure (which opens the circuit: circuit.ts).
+ * `now` is the clock (tests move it instead of waiting).
  */
-export async function drainDestination(destinationId: string, opts: { maxBatches?: number; signal?: AbortSignal } = {}): Promise<DrainResult> {
+export async function drainDestination(
+  destinationId: string,
+  opts: { maxBatches?: number; signal?: AbortSignal; now?: () => Date } = {},
+): Promise<DrainResult> {
+  const clock = opts.now ?? (() => new Date());
   const result: DrainResult = { delivered: 0, retrying: 0, failed: 0, more: false };
   let destination: Prepared | undefined;
   const maxBatches = opts.maxBatches ?? Number.POSITIVE_INFINITY;
+  const leaseMs = deliverySettings.leaseMs();
   for (let batch = 0; batch < maxBatches; batch++) {
     if (opts.signal?.aborted) return { ...result, stopped: "cancelled" };
     // Re-read before every claim: a pause, a disable or a config change made during a long drain
@@ -126,52 +157,82 @@ export async function drainDestination(destinationId: string, opts: { maxBatches
     const state = await prepare(destinationId, destination);
     if (typeof state === "string") return { ...result, stopped: state };
     destination = state;
-    const { def, config, configError } = destination;
-    const claim = await claimDue(destinationId, def.maxBatch);
-    if (claim.rows.length === 0) return result;
-    const loaded = await loadTraces(claim.rows, destination.privacyMode);
-    let stop: string | undefined;
-    for (const group of splitByBytes(loaded, def.maxBatchBytes)) {
-      if (stop || opts.signal?.aborted) {
-        // Not attempted: give the rows back as they were.
-        await releaseClaim(group.map((g) => g.row.id), claim.token);
-        continue;
-      }
-      const ids = group.map((g) => g.row.id);
-      const started = performance.now();
-      try {
-        if (configError) throw configError;
-        const responses = await deliverBatch(def, group.map((g) => g.trace), config!, { signal: opts.signal });
-        const at = new Date();
-        await recordDelivered(ids, claim.token, { at, latencyMs: Math.round(performance.now() - started), status: responses.at(-1)?.status ?? null });
-        await recordSuccess(destinationId, at);
-        result.delivered += ids.length;
-      } catch (err) {
-        const error = asDeliveryError(err);
-        const now = new Date();
-        const message = describe(error);
-        if (error.retryable) {
-          for (const { row } of group) {
-            const decision = nextAttempt({ attempts: row.attempts, queuedAt: queuedAt(row, destination), now, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs });
-            if (decision.retry) {
-              await recordRetry(row.id, claim.token, { at: decision.at, status: error.status ?? null, error: message });
-              result.retrying++;
-            } else {
-              await recordFailed([row.id], claim.token, { status: error.status ?? null, error: `${message} (${decision.reason})` });
-              result.failed++;
-            }
-          }
-          stop = `retryable failure: ${error.message}`;
-        } else {
-          await recordFailed(ids, claim.token, { status: error.status ?? null, error: message });
-          result.failed += ids.length;
-        }
-        const { autoPaused } = await recordFailure(destinationId, message, now);
-        if (autoPaused) stop = "destination auto-paused";
-      }
+    const { def, config, configError, circuitOpenUntil } = destination;
+    const now = clock();
+    let probing = false;
+    if (circuitOpenUntil) {
+      if (circuitOpenUntil > now) return { ...result, stopped: `circuit open until ${circuitOpenUntil.toISOString()}` };
+      if (!(await takeProbe(destinationId, now, new Date(now.getTime() + leaseMs)))) return { ...result, stopped: "another drain is probing the destination" };
+      probing = true;
     }
+    const claim = await claimDue(destinationId, def.maxBatch, now, leaseMs, { backedOff: probing });
+    if (claim.rows.length === 0) {
+      // Nothing to probe with: the next trace goes out as usual and tells.
+      if (probing) await closeCircuit(destinationId, now);
+      return result;
+    }
+    // Renewed while the batch is being sent, so a short lease only expires when the drain is gone.
+    const renewal = setInterval(() => {
+      renewClaim(claim, clock(), leaseMs).catch((err: unknown) => console.error(`[delivery] could not renew the lease of destination ${destinationId}`, err));
+    }, leaseMs / 3);
+    let stop: string | undefined;
+    try {
+      stop = await deliverClaim(destinationId, destination, claim, result, clock, opts.signal);
+    } finally {
+      clearInterval(renewal);
+    }
+    if (probing && !stop) await closeCircuit(destinationId, clock());
     if (stop) return { ...result, stopped: stop };
     if (claim.rows.length < def.maxBatch) return result;
   }
   return { ...result, more: true };
+}
+
+/** Sends a claim's rows, group by group, and records each outcome; returns why the drain must stop, if it must. */
+async function deliverClaim(
+  destinationId: string,
+  { def, config, configError, privacyMode, resumedAt }: Prepared,
+  claim: Claim,
+  result: DrainResult,
+  clock: () => Date,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const loaded = await loadTraces(claim.rows, privacyMode);
+  let stop: string | undefined;
+  for (const group of splitByBytes(loaded, def.maxBatchBytes)) {
+    if (stop || signal?.aborted) {
+      // Not attempted: give the rows back as they were.
+      await releaseClaim(group.map((g) => g.row.id), claim.token);
+      continue;
+    }
+    const started = performance.now();
+    try {
+      if (configError) throw configError;
+      const outcome = await deliverTraces(def, group.map((g) => g.trace), config!, { signal });
+      const at = clock();
+      const delivered = group.filter((g) => !outcome.failed.has(g.row.id)).map((g) => g.row.id);
+      if (delivered.length > 0) {
+        await recordDelivered(delivered, claim.token, { at, latencyMs: Math.round(performance.now() - started), status: outcome.results.at(-1)?.status ?? null });
+        await recordSuccess(destinationId, at);
+        result.delivered += delivered.length;
+      }
+      // Traces singled out (refused, unencodable): each settles alone; the platform is fine.
+      for (const g of group) {
+        const error = outcome.failed.get(g.row.id);
+        if (error) await settleFailed([g.row], claim.token, error, at, resumedAt, result);
+      }
+    } catch (err) {
+      const error = asDeliveryError(err);
+      const now = clock();
+      await settleFailed(group.map((g) => g.row), claim.token, error, now, resumedAt, result);
+      const { autoPaused, consecutiveFailures } = await recordFailure(destinationId, describe(error), now);
+      if (error.retryable) {
+        // The platform is struggling: nothing more goes to it until the circuit half-opens.
+        await openCircuit(destinationId, new Date(now.getTime() + circuitDelayMs(consecutiveFailures, error.retryAfterMs)));
+        stop = `retryable failure: ${error.message}`;
+      }
+      if (autoPaused) stop = "destination auto-paused";
+    }
+  }
+  return stop;
 }

@@ -15,15 +15,16 @@ export async function recordSuccess(destinationId: string, at: Date): Promise<vo
 }
 
 /** Records a failed attempt and pauses the destination when its streak has lasted too long. */
-export async function recordFailure(destinationId: string, error: string, at: Date): Promise<{ autoPaused: boolean }> {
+export async function recordFailure(destinationId: string, error: string, at: Date): Promise<{ autoPaused: boolean; consecutiveFailures: number }> {
   // One statement, so concurrent drains cannot lose an increment or move failingSince forward.
-  await prisma.$executeRaw`
+  const [row] = await prisma.$queryRaw<{ consecutiveFailures: number }[]>`
     UPDATE "Destination"
        SET "consecutiveFailures" = "consecutiveFailures" + 1,
            "failingSince" = COALESCE("failingSince", ${at}),
            "lastFailureAt" = ${at}, "lastError" = ${error}, "updatedAt" = ${at}
-     WHERE id = ${destinationId}`;
-  return { autoPaused: (await autoPauseIfFailingSince(destinationId, at)) > 0 };
+     WHERE id = ${destinationId}
+    RETURNING "consecutiveFailures"`;
+  return { autoPaused: (await autoPauseIfFailingSince(destinationId, at)) > 0, consecutiveFailures: row?.consecutiveFailures ?? 1 };
 }
 
 function pauseReason(failingSince: Date, consecutiveFailures: number, lastError: string | null): string {

@@ -3,6 +3,7 @@
 // until the lease runs out, then the next drain reclaims them: at-least-once, nothing lost.
 import { randomUUID } from "node:crypto";
 import { prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { deliverySettings } from "./settings";
 
 export type ClaimedDelivery = {
@@ -16,31 +17,60 @@ export type ClaimedDelivery = {
 
 export type Claim = { token: string; rows: ClaimedDelivery[] };
 
-/**
- * Claims up to `limit` due rows of one destination, oldest due first: pending rows whose time has
- * come and in_flight rows whose lease expired. SKIP LOCKED lets concurrent drains (several app
- * instances) take disjoint rows instead of waiting on each other.
- */
-export async function claimDue(destinationId: string, limit: number, now = new Date(), leaseMs = deliverySettings.leaseMs()): Promise<Claim> {
-  const token = randomUUID();
-  const leaseUntil = new Date(now.getTime() + leaseMs);
-  const rows = await prisma.$queryRaw<ClaimedDelivery[]>`
+/** The claim's UPDATE (without RETURNING, so tests can EXPLAIN it). */
+export function claimStatement(destinationId: string, limit: number, now: Date, leaseUntil: Date, token: string, opts: { backedOff?: boolean } = {}): Prisma.Sql {
+  const dueNow = opts.backedOff ? Prisma.empty : Prisma.sql`AND "nextAttemptAt" <= ${now}`;
+  // Expired leases and pending rows are looked up apart, each with the (destinationId, status,
+  // nextAttemptAt) index read in order and stopped at `limit`. One OR of both made the planner
+  // collect and sort every due row of the destination on each claim: a cost that grew with the
+  // backlog.
+  return Prisma.sql`
+    WITH expired AS (
+           SELECT id, "nextAttemptAt" FROM "Delivery"
+            WHERE "destinationId" = ${destinationId} AND status = 'in_flight' AND "claimedUntil" < ${now}
+            ORDER BY "nextAttemptAt" LIMIT ${limit}
+              FOR UPDATE SKIP LOCKED),
+         due AS (
+           SELECT id, "nextAttemptAt" FROM "Delivery"
+            WHERE "destinationId" = ${destinationId} AND status = 'pending' ${dueNow}
+            ORDER BY "nextAttemptAt" LIMIT ${limit}
+              FOR UPDATE SKIP LOCKED),
+         chosen AS (
+           SELECT id FROM (SELECT * FROM expired UNION ALL SELECT * FROM due) candidates
+            ORDER BY "nextAttemptAt" LIMIT ${limit})
     UPDATE "Delivery"
        SET status = 'in_flight', "claimedUntil" = ${leaseUntil}, "claimToken" = ${token},
            attempts = attempts + 1, "updatedAt" = ${now}
-     WHERE id IN (
-       SELECT id FROM "Delivery"
-        WHERE "destinationId" = ${destinationId}
-          AND ((status = 'pending' AND "nextAttemptAt" <= ${now}) OR (status = 'in_flight' AND "claimedUntil" < ${now}))
-        ORDER BY "nextAttemptAt"
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED)
-    RETURNING id, "traceId", attempts, "samplingRate", "createdAt"`;
+     WHERE id IN (SELECT id FROM chosen)`;
+}
+
+/**
+ * Claims up to `limit` due rows of one destination, oldest due first: pending rows whose time has
+ * come and in_flight rows whose lease expired; with `backedOff`, pending rows still in their
+ * backoff too (the circuit's probe: the platform is what is being tested, not the rows' timers).
+ * SKIP LOCKED lets concurrent drains (several app instances) take disjoint rows instead of waiting
+ * on each other.
+ */
+export async function claimDue(
+  destinationId: string,
+  limit: number,
+  now = new Date(),
+  leaseMs = deliverySettings.leaseMs(),
+  opts: { backedOff?: boolean } = {},
+): Promise<Claim> {
+  const token = randomUUID();
+  const leaseUntil = new Date(now.getTime() + leaseMs);
+  const rows = await prisma.$queryRaw<ClaimedDelivery[]>`${claimStatement(destinationId, limit, now, leaseUntil, token, opts)} RETURNING id, "traceId", attempts, "samplingRate", "createdAt"`;
   rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   return { token, rows };
 }
 
 const owned = (ids: string[], token: string) => ({ id: { in: ids }, claimToken: token, status: "in_flight" as const });
+
+/** Extends the lease of the claim's rows the drain still owns (it is alive and sending); by id, as claimToken has no index. */
+export async function renewClaim(claim: Claim, now: Date, leaseMs = deliverySettings.leaseMs()) {
+  return prisma.delivery.updateMany({ where: owned(claim.rows.map((r) => r.id), claim.token), data: { claimedUntil: new Date(now.getTime() + leaseMs) } });
+}
 const released = { claimToken: null, claimedUntil: null };
 
 export async function recordDelivered(ids: string[], token: string, outcome: { at: Date; latencyMs: number; status: number | null }) {
@@ -72,14 +102,28 @@ export async function releaseClaim(ids: string[], token: string) {
   });
 }
 
-/** Destinations with due work: pending rows whose time has come, or expired leases. */
-export async function destinationsWithDueWork(now = new Date()): Promise<string[]> {
-  const rows = await prisma.$queryRaw<{ destinationId: string }[]>`
-    SELECT DISTINCT d."destinationId"
-      FROM "Delivery" d
-      JOIN "Destination" dest ON dest.id = d."destinationId"
+/** The sweep's query (exported so tests can EXPLAIN it). */
+export function dueDestinationsStatement(now: Date): Prisma.Sql {
+  return Prisma.sql`
+    SELECT dest.id
+      FROM "Destination" dest
       JOIN "Workspace" w ON w.id = dest."workspaceId"
-     WHERE ((d.status = 'pending' AND d."nextAttemptAt" <= ${now}) OR (d.status = 'in_flight' AND d."claimedUntil" < ${now}))
-       AND dest."deletedAt" IS NULL AND dest.enabled AND dest.status = 'active' AND w."broadcastEnabled"`;
-  return rows.map((r) => r.destinationId);
+     WHERE dest."deletedAt" IS NULL AND dest.enabled AND dest.status = 'active' AND w."broadcastEnabled"
+       AND (dest."circuitOpenUntil" IS NULL OR dest."circuitOpenUntil" <= ${now})
+       AND (EXISTS (SELECT 1 FROM "Delivery" d
+                     WHERE d."destinationId" = dest.id AND d.status = 'pending'
+                       AND (d."nextAttemptAt" <= ${now} OR dest."circuitOpenUntil" IS NOT NULL))
+            OR EXISTS (SELECT 1 FROM "Delivery" d
+                        WHERE d."destinationId" = dest.id AND d.status = 'in_flight' AND d."claimedUntil" < ${now}))`;
+}
+
+/**
+ * Destinations with due work: pending rows whose time has come, or expired leases; and
+ * destinations whose circuit is half-open with any pending row (the probe). Destinations whose
+ * circuit is open are left alone until it half-opens. One indexed probe per destination, not a
+ * scan of the backlog: the sweep runs every few seconds whatever the backlog's size.
+ */
+export async function destinationsWithDueWork(now = new Date()): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>(dueDestinationsStatement(now));
+  return rows.map((r) => r.id);
 }

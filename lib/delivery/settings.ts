@@ -19,10 +19,11 @@ export const deliverySettings = {
   /** Traces (and their delivery rows) older than this are deleted. */
   retentionMs: () => positiveNumber("TRACECAST_RETENTION_DAYS", 30) * 86_400_000,
   /**
-   * How long a drain owns the rows it claimed. Longer than any attempt (a batch is a few requests of
-   * at most 15–30 s each); a drain that crashes releases its rows when the lease runs out.
+   * How long a drain owns the rows it claimed without renewing: the drain renews the lease while it
+   * sends (every third of it), so it can be short; a drain that crashes releases its rows when the
+   * lease runs out.
    */
-  leaseMs: () => positiveNumber("TRACECAST_DELIVERY_LEASE_SECONDS", 300) * 1000,
+  leaseMs: () => positiveNumber("TRACECAST_DELIVERY_LEASE_SECONDS", 30) * 1000,
   dispatcher(): DispatcherMode {
     const mode = process.env.TRACECAST_DISPATCHER ?? "inline";
     if (mode !== "inline" && mode !== "inngest" && mode !== "none") {

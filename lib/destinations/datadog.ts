@@ -14,16 +14,15 @@
 // Custom metadata goes to `meta.metadata` (Datadog accepts only scalar values there: objects are
 // JSON-encoded).
 //
-// Datadog rejects spans older than 24 hours. `deliver` sends the fresh traces of a batch and then
-// fails the attempt permanently, naming the stale ones, so a backlog older than a day is reported
-// instead of being retried forever.
+// Datadog rejects spans older than 24 hours: such a trace fails permanently without being sent
+// (`refuses`), while the fresh traces of its batch are delivered, so a backlog older than a day is
+// reported instead of being retried forever.
 //
 // `start_ns`/`duration` are nanosecond integers; epochs in ns exceed 2^53, so they are spliced into
 // the JSON text from BigInt strings instead of going through JSON.stringify as Numbers.
 import { z } from "zod";
 import { packBatches } from "./batching";
 import { defineDestination, field } from "./define";
-import { DeliveryError } from "./errors";
 import { decimalSpanId, hexTraceId } from "./ids";
 import { contentText, environmentOf, inputMessages, outputMessages, releaseOf, traceTree } from "./trace-document";
 import type { Message } from "@/lib/traces/schema";
@@ -240,21 +239,10 @@ const datadog = defineDestination({
   maxBatch: MAX_BATCH,
   maxBatchBytes: MAX_BATCH_BYTES,
   encode: encodeDatadog,
-  async deliver(traces, config, ctx) {
-    const oldest = ctx.now().getTime() - MAX_SPAN_AGE_MS;
-    const fresh = traces.filter((t) => Date.parse(t.timing.start) >= oldest);
-    const stale = traces.filter((t) => Date.parse(t.timing.start) < oldest);
-    for (const request of encodeDatadog(fresh, config)) await ctx.send(request);
-    if (stale.length > 0) {
-      const ids = stale.slice(0, 5).map((t) => t.id).join(", ");
-      throw new DeliveryError(
-        "encode",
-        `Datadog only accepts spans up to 24 hours old: ${stale.length} of ${traces.length} trace(s) started earlier and cannot be delivered (${ids}${stale.length > 5 ? ", …" : ""})` +
-          (fresh.length > 0 ? `; the other ${fresh.length} were delivered` : ""),
-        { retryable: false },
-      );
-    }
-  },
+  refuses: (trace, now) =>
+    Date.parse(trace.timing.start) < now.getTime() - MAX_SPAN_AGE_MS
+      ? `Datadog only accepts spans up to 24 hours old; this trace started at ${trace.timing.start}`
+      : undefined,
 });
 
 export default datadog;

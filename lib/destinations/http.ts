@@ -167,38 +167,101 @@ function classify(err: unknown, ctx: DeliverContext): DeliveryError {
   return new DeliveryError("network", message, { retryable: true, cause: err });
 }
 
+/** What became of a batch: the traces that were not delivered, each with its own error (the others were). */
+export type BatchOutcome = { results: HttpResult[]; failed: Map<string, DeliveryError> };
+
+function encodeError(def: Pick<DestinationDefinition, "name">, err: unknown): DeliveryError {
+  return new DeliveryError("encode", `Could not encode the traces for ${def.name}: ${err instanceof Error ? err.message : String(err)}`, {
+    retryable: false,
+    cause: err,
+  });
+}
+
+/**
+ * The requests for `traces`, with the traces that cannot be encoded set aside in `failed`: one
+ * trace the encoder throws on (too large for the platform, unencodable content) must not take the
+ * rest of its batch down with it. The batch is encoded whole first; only when that throws is each
+ * trace tried alone to find the culprits.
+ */
+function encodeSettingAside<S extends z.ZodObject>(
+  def: DestinationDefinition<S>,
+  encode: NonNullable<DestinationDefinition<S>["encode"]>,
+  traces: OutboundTrace[],
+  config: z.output<S>,
+  failed: Map<string, DeliveryError>,
+): OutboundRequest[] {
+  try {
+    return encode(traces, config);
+  } catch (err) {
+    if (traces.length === 1) {
+      failed.set(traces[0].delivery_id, encodeError(def, err));
+      return [];
+    }
+  }
+  const encodable = traces.filter((trace) => {
+    try {
+      encode([trace], config);
+      return true;
+    } catch (err) {
+      failed.set(trace.delivery_id, encodeError(def, err));
+      return false;
+    }
+  });
+  if (encodable.length === 0) return [];
+  try {
+    return encode(encodable, config);
+  } catch (err) {
+    // Each encodes alone but not together: the batch as a whole cannot be sent.
+    throw encodeError(def, err);
+  }
+}
+
 /**
  * Delivers one batch through the definition's own transport (`deliver`) or by sending every
- * request `encode` produces, in order. Throws a DeliveryError on the first failure.
+ * request `encode` produces, in order. Traces the platform refuses (`refuses`) or that cannot be
+ * encoded are reported in `failed`, each with its own error, and the rest is sent. Throws a
+ * DeliveryError when a request fails: that failure is the whole batch's.
  */
+export async function deliverTraces<S extends z.ZodObject>(
+  def: DestinationDefinition<S>,
+  traces: OutboundTrace[],
+  config: z.output<S>,
+  opts: Omit<DeliverContextOptions, "timeoutMs"> = {},
+): Promise<BatchOutcome> {
+  const ctx = createDeliverContext({ ...opts, timeoutMs: def.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  const secrets = secretForms(secretValuesOf(def, config));
+  const failed = new Map<string, DeliveryError>();
+  try {
+    const now = ctx.now();
+    const sendable = traces.filter((trace) => {
+      const reason = def.refuses?.(trace, now);
+      if (reason !== undefined) failed.set(trace.delivery_id, new DeliveryError("encode", reason, { retryable: false }));
+      return reason === undefined;
+    });
+    const results: HttpResult[] = [];
+    if (sendable.length > 0 && def.deliver) await def.deliver(sendable, config, ctx);
+    else if (sendable.length > 0) {
+      if (!def.encode) throw new DeliveryError("config", `${def.name} has neither encode nor deliver`, { retryable: false });
+      for (const request of encodeSettingAside(def, def.encode, sendable, config, failed)) results.push(await ctx.send(request));
+    }
+    for (const [id, error] of failed) failed.set(id, withoutSecrets(error, secrets));
+    return { results, failed };
+  } catch (err) {
+    throw withoutSecrets(classify(err, ctx), secrets);
+  }
+}
+
+/** deliverTraces for callers that need every trace delivered: the first trace's failure is thrown. */
 export async function deliverBatch<S extends z.ZodObject>(
   def: DestinationDefinition<S>,
   traces: OutboundTrace[],
   config: z.output<S>,
   opts: Omit<DeliverContextOptions, "timeoutMs"> = {},
 ): Promise<HttpResult[]> {
-  const ctx = createDeliverContext({ ...opts, timeoutMs: def.timeoutMs ?? DEFAULT_TIMEOUT_MS });
-  try {
-    if (def.deliver) {
-      await def.deliver(traces, config, ctx);
-      return [];
-    }
-    if (!def.encode) throw new DeliveryError("config", `${def.name} has neither encode nor deliver`, { retryable: false });
-    let requests: OutboundRequest[];
-    try {
-      requests = def.encode(traces, config);
-    } catch (err) {
-      throw new DeliveryError("encode", `Could not encode the traces for ${def.name}: ${err instanceof Error ? err.message : String(err)}`, {
-        retryable: false,
-        cause: err,
-      });
-    }
-    const results: HttpResult[] = [];
-    for (const request of requests) results.push(await ctx.send(request));
-    return results;
-  } catch (err) {
-    throw withoutSecrets(classify(err, ctx), secretForms(secretValuesOf(def, config)));
-  }
+  const { results, failed } = await deliverTraces(def, traces, config, opts);
+  const [firstFailure] = failed.values();
+  if (firstFailure) throw firstFailure;
+  return results;
 }
 
 /**

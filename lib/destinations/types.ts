@@ -86,6 +86,12 @@ export type DestinationDefinition<S extends z.ZodObject = z.ZodObject> = {
   /** Per-attempt timeout; default 15 s. */
   timeoutMs?: number;
   /**
+   * Why the platform would refuse this trace whatever the retry (Datadog: spans older than 24 h),
+   * or undefined. Refused traces fail permanently with that reason and are not sent; the rest of
+   * their batch is delivered.
+   */
+  refuses?: (trace: OutboundTrace, now: Date) => string | undefined;
+  /**
    * Pure: traces → the HTTP requests to send. Used by delivery, by test connection and by
    * contract tests. Destinations that must go through an official SDK implement `deliver` instead.
    */

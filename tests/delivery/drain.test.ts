@@ -4,7 +4,9 @@ import { Webhook } from "standardwebhooks";
 import { prisma } from "@/lib/db";
 import { acceptTraces } from "@/lib/ingest";
 import { drainDestination } from "@/lib/delivery/drain";
+import { CIRCUIT_CAP_MS } from "@/lib/delivery/circuit";
 import { claimDue } from "@/lib/delivery/outbox";
+import { sweep } from "@/lib/delivery/sweep";
 import { deleteExpiredTraces } from "@/lib/delivery/retention";
 import { generateWebhookSecret } from "@/lib/destinations/webhook";
 import { traceInput } from "@/lib/traces/schema";
@@ -173,6 +175,50 @@ describe("failures and retries", () => {
   });
 });
 
+describe("one bad trace does not poison its batch", () => {
+  const timingAgo = (agoMs: number) => {
+    const start = new Date(Date.now() - agoMs);
+    return { start: start.toISOString(), end: new Date(start.getTime() + 800).toISOString(), duration_ms: 800, time_to_first_token_ms: 200 };
+  };
+
+  it("a trace too large to encode fails alone with its own error; the rest of the batch is delivered", async () => {
+    receiver.handle((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ row_ids: [] })));
+    const destination = await createDestinationRow(workspaceId, "braintrust", { apiKey: "bt-key", projectId: "proj-1", baseUrl: receiver.url });
+    const [first] = await enqueue(workspaceId, [destination.id], 1);
+    // 2 MB stored, but Braintrust repeats metadata on each of its three events: over its 5 MB
+    // request limit on its own, so no request could ever carry it.
+    const [huge] = await enqueue(workspaceId, [destination.id], 1, { trace: { metadata: { blob: "x".repeat(2 * 1024 * 1024) } } });
+    const [last] = await enqueue(workspaceId, [destination.id], 1);
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2, failed: 1, retrying: 0 });
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0].body).not.toContain("x".repeat(1000));
+    const rows = new Map((await deliveriesOf(destination.id)).map((d) => [d.id, d]));
+    expect(rows.get(first)).toMatchObject({ status: "delivered", lastError: null });
+    expect(rows.get(last)).toMatchObject({ status: "delivered", lastError: null });
+    expect(rows.get(huge)).toMatchObject({ status: "failed" });
+    expect(rows.get(huge)!.lastError).toMatch(/Could not encode the traces for Braintrust: A trace encodes to \d+ bytes/);
+    // Not a platform failure: the destination's health is untouched.
+    expect(await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } })).toMatchObject({ consecutiveFailures: 0 });
+  });
+
+  it("Datadog: a trace older than 24 h fails alone; the fresh traces of the same request are delivered", async () => {
+    receiver.handle((_req, res) => res.writeHead(202).end());
+    const destination = await createDestinationRow(workspaceId, "datadog", { apiKey: "dd-key", mlApp: "app", url: receiver.url });
+    const fresh = await enqueue(workspaceId, [destination.id], 2, { trace: { timing: timingAgo(60_000) } });
+    const [stale] = await enqueue(workspaceId, [destination.id], 1, { trace: { timing: timingAgo(25 * 3_600_000) } });
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2, failed: 1 });
+    expect(receiver.requests).toHaveLength(1);
+    const rows = new Map((await deliveriesOf(destination.id)).map((d) => [d.id, d]));
+    for (const id of fresh) expect(rows.get(id)).toMatchObject({ status: "delivered", lastError: null });
+    expect(rows.get(stale)).toMatchObject({ status: "failed" });
+    expect(rows.get(stale)!.lastError).toMatch(/only accepts spans up to 24 hours old/);
+    // "Retry failed" requeues only the stale one, which fails again without being sent.
+    await prisma.delivery.updateMany({ where: { destinationId: destination.id, status: "failed" }, data: { status: "pending", nextAttemptAt: new Date() } });
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 0, failed: 1 });
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
 describe("leases", () => {
   it("reclaims rows a crashed drain abandoned once the lease expires, and delivers them", async () => {
     const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
@@ -271,5 +317,107 @@ describe("retention", () => {
     expect(await deleteExpiredTraces(new Date(), { chunkSize: 2 })).toBe(5);
     expect(await prisma.tracePayload.count({ where: { workspaceId } })).toBe(2);
     expect(await prisma.delivery.count({ where: { destinationId: destination.id } })).toBe(2);
+  });
+});
+
+// The destination's circuit breaker and the lease renewal (lib/delivery/circuit.ts, drain.ts). Time
+// is a clock handed to the sweep and the drains, moved forward as the inline sweeper (every 5 s)
+// would see it.
+const SWEEP_INTERVAL_MS = 5_000;
+
+/** One sweeper tick at `at`: drains the destination if the sweep finds it due. */
+async function tick(destinationId: string, at: Date) {
+  const { due } = await sweep({ now: at, retention: false });
+  if (due.includes(destinationId)) await drainDestination(destinationId, { now: () => at });
+}
+
+const statuses = async (destinationId: string) => (await deliveriesOf(destinationId)).map((d) => d.status);
+
+describe("circuit breaker", () => {
+  it("429 with Retry-After: 60: nothing is sent to the destination for 60 s, new traces included, then everything goes", async () => {
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    receiver.handle((_req, res) => res.writeHead(429, { "retry-after": "60" }).end("slow down"));
+    const start = new Date();
+    await enqueue(workspaceId, [destination.id], 3);
+    await drainDestination(destination.id, { now: () => start });
+    expect(receiver.requests).toHaveLength(1);
+
+    // Ingest goes on: fresh traces, due at once, each kicking a drain; the sweeper ticks.
+    for (let s = 5; s < 60; s += 5) {
+      const at = new Date(start.getTime() + s * 1000);
+      await enqueue(workspaceId, [destination.id], 2, { receivedAt: at });
+      await drainDestination(destination.id, { now: () => at });
+      await tick(destination.id, at);
+    }
+    expect(receiver.requests).toHaveLength(1);
+
+    receiver.handle((_req, res) => res.end("ok"));
+    await tick(destination.id, new Date(start.getTime() + 61_000));
+    expect((await statuses(destination.id)).every((s) => s === "delivered")).toBe(true);
+    expect(receiver.requests.length).toBeGreaterThan(1);
+  });
+
+  it("after a one-hour outage the whole backlog is delivered within 30 s of the platform's recovery", async () => {
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    receiver.handle((_req, res) => res.writeHead(503).end("down"));
+    const start = new Date();
+    await enqueue(workspaceId, [destination.id], 5, { receivedAt: start });
+    const recovery = start.getTime() + 3_600_000;
+    // The outage: a drain each time something of the destination can be due (its circuit
+    // half-opens, or a row's backoff ends), as the sweeper would start it; in between there is
+    // nothing to do.
+    let t = start.getTime();
+    while (t < recovery) {
+      const at = new Date(t);
+      await drainDestination(destination.id, { now: () => at });
+      const { circuitOpenUntil } = await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } });
+      const rows = await deliveriesOf(destination.id);
+      const next = circuitOpenUntil?.getTime() ?? Math.min(...rows.map((r) => r.nextAttemptAt.getTime()));
+      t = Math.max(t + SWEEP_INTERVAL_MS, next);
+    }
+    expect(await statuses(destination.id)).toEqual(["pending", "pending", "pending", "pending", "pending"]);
+    const attempts = receiver.requests.length;
+    expect(attempts).toBeGreaterThan(3_600_000 / CIRCUIT_CAP_MS / 2);
+
+    receiver.handle((_req, res) => res.end("ok"));
+    for (let at = recovery; at <= recovery + 30_000; at += SWEEP_INTERVAL_MS) await tick(destination.id, new Date(at));
+    expect(await statuses(destination.id)).toEqual(["delivered", "delivered", "delivered", "delivered", "delivered"]);
+    expect(receiver.requests.length).toBeGreaterThan(attempts);
+  }, 90_000);
+
+  it("half-open: one probe at a time; while it is out, other drains send nothing", async () => {
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 2);
+    const past = new Date(Date.now() - 1_000);
+    await prisma.destination.update({ where: { id: destination.id }, data: { circuitOpenUntil: past, consecutiveFailures: 3 } });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    receiver.handle(async (_req, res) => {
+      await held;
+      res.end("ok");
+    });
+    const probe = drainDestination(destination.id);
+    while (receiver.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 0, stopped: expect.stringMatching(/circuit open|probing/) });
+    release();
+    expect(await probe).toMatchObject({ delivered: 2 });
+    expect(receiver.requests).toHaveLength(1);
+    expect(await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } })).toMatchObject({ circuitOpenUntil: null, consecutiveFailures: 0 });
+  });
+});
+
+describe("lease renewal", () => {
+  it("a drain whose request outlasts the lease keeps its rows: another drain cannot claim them meanwhile", async () => {
+    vi.stubEnv("TRACECAST_DELIVERY_LEASE_SECONDS", "1");
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await enqueue(workspaceId, [destination.id], 3);
+    receiver.handle((_req, res) => setTimeout(() => res.end("ok"), 2_500));
+    const draining = drainDestination(destination.id);
+    while (receiver.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Past the 1 s lease: only renewal keeps the rows from being claimed twice.
+    expect((await claimDue(destination.id, 100)).rows).toHaveLength(0);
+    expect(await draining).toMatchObject({ delivered: 3 });
+    expect(receiver.requests).toHaveLength(1);
   });
 });

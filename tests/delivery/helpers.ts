@@ -114,9 +114,11 @@ export async function enqueue(
   return ids;
 }
 
-/** Makes every pending delivery of a destination due now (as if its backoff had elapsed). */
+/** Makes every pending delivery of a destination due now (as if its backoff, and its circuit's delay, had elapsed). */
 export async function makeDue(destinationId: string) {
-  await prisma.delivery.updateMany({ where: { destinationId, status: "pending" }, data: { nextAttemptAt: new Date(Date.now() - 1) } });
+  const past = new Date(Date.now() - 1);
+  await prisma.delivery.updateMany({ where: { destinationId, status: "pending" }, data: { nextAttemptAt: past } });
+  await prisma.destination.updateMany({ where: { id: destinationId, circuitOpenUntil: { not: null } }, data: { circuitOpenUntil: past } });
 }
 
 export async function deliveriesOf(destinationId: string) {

@@ -4,11 +4,16 @@
 // serves each predicate; without one it falls back to a (disabled, still chosen) sequential scan.
 import { beforeAll, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
+import { claimStatement, dueDestinationsStatement } from "@/lib/delivery/outbox";
+import { Prisma } from "@/lib/generated/prisma/client";
 
-async function plan(sql: string): Promise<string> {
+async function plan(sql: string | Prisma.Sql): Promise<string> {
   return prisma.$transaction(async (tx) => {
     await tx.$executeRawUnsafe("SET LOCAL enable_seqscan = off");
-    const rows = await tx.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${sql}`);
+    const rows =
+      typeof sql === "string"
+        ? await tx.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN ${sql}`)
+        : await tx.$queryRaw<{ "QUERY PLAN": string }[]>`EXPLAIN ${sql}`;
     return rows.map((r) => r["QUERY PLAN"]).join("\n");
   });
 }
@@ -44,4 +49,18 @@ it("health finds a destination's deliveries completed since a time through (dest
   expect(explained).toMatch(/Index (Only )?Scan using "Delivery_destinationId_status_deliveredAt_idx"|Bitmap Index Scan on "Delivery_destinationId_status_deliveredAt_idx"/);
   // All three columns bound by the index, none left to a filter over the destination's rows.
   expect(explained).toMatch(/Index Cond: .*"deliveredAt" >=/);
+});
+
+it("the claim reads a destination's due rows in order through (destinationId, status, nextAttemptAt) and stops at its limit", async () => {
+  const now = new Date();
+  const explained = await plan(claimStatement("d1", 10, now, new Date(now.getTime() + 30_000), "token"));
+  // The pending rows: a range of the index, read in nextAttemptAt order, no sort of the destination's backlog.
+  expect(explained).toMatch(/Index Scan using "Delivery_destinationId_status_nextAttemptAt_idx"[^\n]*\n\s*Index Cond: \(\("destinationId" = 'd1'::text\) AND \(status = 'pending'::"DeliveryStatus"\) AND \("nextAttemptAt" <=/);
+  expect(explained).not.toMatch(/Sort Key: "Delivery(_\d+)?"\."nextAttemptAt"/);
+});
+
+it("the sweep probes each destination's due rows through (destinationId, status, nextAttemptAt), never reading the backlog", async () => {
+  const explained = await plan(dueDestinationsStatement(new Date()));
+  expect(explained).toMatch(/Index (Only )?Scan using "Delivery_destinationId_status_nextAttemptAt_idx"/);
+  expect(explained).not.toMatch(/Seq Scan on "Delivery"|HashAggregate|Unique/);
 });

@@ -7,8 +7,7 @@ import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import braintrust from "@/lib/destinations/braintrust";
 import datadog from "@/lib/destinations/datadog";
-import { DeliveryError } from "@/lib/destinations/errors";
-import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
+import { deliverTraces, runDestinationTest } from "@/lib/destinations/http";
 import { hexTraceId } from "@/lib/destinations/ids";
 import { storedConfigOf } from "@/lib/destinations/stored-config";
 import opik, { opikTraceUuid } from "@/lib/destinations/opik";
@@ -100,13 +99,12 @@ describe("Datadog", () => {
     expect(spans.map((s) => [s.meta.kind, s.parent_id])).toEqual([["llm", "undefined"]]);
   });
 
-  it("spans older than 24 h: the fresh ones are sent, then the attempt fails permanently naming the stale ones", async () => {
+  it("spans older than 24 h: the fresh ones are sent, the stale one alone fails permanently", async () => {
     const fresh = outbound(recent(sampleTrace({ id: "gen-fresh" })));
     const stale = outbound(recent(sampleTrace({ id: "gen-stale" }), 25 * 60 * 60 * 1000));
-    const error = await deliverBatch(datadog, [fresh, stale], { ...config, url: recorderOf().url }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DeliveryError);
-    expect(error).toMatchObject({ retryable: false });
-    expect((error as Error).message).toMatch(/24 hours.*1 of 2 trace\(s\).*gen-stale.*the other 1 were delivered/);
+    const { failed } = await deliverTraces(datadog, [fresh, stale], { ...config, url: recorderOf().url });
+    expect([...failed.keys()]).toEqual([stale.delivery_id]);
+    expect(failed.get(stale.delivery_id)).toMatchObject({ retryable: false, message: expect.stringMatching(/24 hours.*started at/) });
     expect(recorderOf().requests).toHaveLength(1);
     expect(recorderOf().requests[0].text).toContain("gen-fresh");
     expect(recorderOf().requests[0].text).not.toContain("gen-stale");
@@ -114,7 +112,7 @@ describe("Datadog", () => {
 
   it("Test connection sends the synthetic trace through the same path and shows the request with the key masked", async () => {
     const result = await runDestinationTest(datadog, { ...config, url: recorderOf().url });
-    expect(result).toMatchObject({ ok: true, message: "Datadog accepted the test trace" });
+    expect(result).toMatchObject({ ok: true, message: "Datadog accepted the test trace (202)" });
     expect(result.request?.headers["dd-api-key"]).not.toBe("dd");
     expect(recorderOf().requests[0].text).toContain("Tracecast connection test");
   });

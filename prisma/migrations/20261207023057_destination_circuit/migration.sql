@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Destination" ADD COLUMN     "circuitOpenUntil" TIMESTAMP(3);

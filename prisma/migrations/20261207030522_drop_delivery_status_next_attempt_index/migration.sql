@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "Delivery_status_nextAttemptAt_idx";
