@@ -2,7 +2,7 @@
 // secret are configured. OAuth users are stored through the Prisma adapter, and every new user —
 // whichever way they signed up — gets a personal workspace in the same transaction.
 import "server-only";
-import NextAuth from "next-auth";
+import NextAuth, { CredentialsSignin } from "next-auth";
 import type { Provider } from "next-auth/providers";
 import Credentials from "next-auth/providers/credentials";
 import GitHub from "next-auth/providers/github";
@@ -10,6 +10,7 @@ import Google from "next-auth/providers/google";
 import { authenticateWithPassword } from "@/lib/auth/accounts";
 import { authAdapter } from "@/lib/auth/adapter";
 import { baseAuthConfig } from "@/lib/auth/base-config";
+import { MAX_BLOCK_SECONDS, SignInBlocked } from "@/lib/auth/sign-in-throttle";
 
 export type OAuthProvider = { id: "github" | "google"; name: string };
 
@@ -25,13 +26,26 @@ const configuredOAuth = OAUTH.filter(({ env }) => env.every((name) => Boolean(pr
 /** The OAuth providers switched on by the environment, for the sign-in page's buttons. */
 export const oauthProviders: OAuthProvider[] = configuredOAuth.map((o) => o.info);
 
+/** Sign-in refused before the password was checked: too many failures (lib/auth/sign-in-throttle.ts). */
+export class TooManySignInAttempts extends CredentialsSignin {
+  code = "too_many_attempts";
+}
+export const TOO_MANY_ATTEMPTS_MESSAGE = `Too many failed sign-ins. Wait a little (at most ${MAX_BLOCK_SECONDS / 60} minutes), then try again.`;
+
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...baseAuthConfig,
   adapter: authAdapter(),
   providers: [
     Credentials({
       credentials: { email: { type: "email", label: "Email" }, password: { type: "password", label: "Password" } },
-      authorize: (credentials) => authenticateWithPassword(credentials),
+      async authorize(credentials, request) {
+        try {
+          return await authenticateWithPassword(credentials, request);
+        } catch (err) {
+          if (err instanceof SignInBlocked) throw new TooManySignInAttempts();
+          throw err;
+        }
+      },
     }),
     ...configuredOAuth.map((o) => o.provider),
   ],
