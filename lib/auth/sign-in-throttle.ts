@@ -77,7 +77,8 @@ export async function chargeSignInAttempt(attempt: SignInAttempt, now = new Date
       if (until && failures === rule.freeFailures + 1) started.push({ rule, failures, until });
     }
     return started;
-  });
+    // A burst of attempts queues here for its turn (one row lock per key); none may fail for waiting.
+  }, { maxWait: 15_000, timeout: 15_000 });
   for (const block of startedBlocks) await reportBlock(attempt, block);
 }
 
