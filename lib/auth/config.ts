@@ -10,6 +10,7 @@ import Google from "next-auth/providers/google";
 import { authenticateWithPassword } from "@/lib/auth/accounts";
 import { authAdapter } from "@/lib/auth/adapter";
 import { baseAuthConfig } from "@/lib/auth/base-config";
+import { endSession, startSession } from "@/lib/auth/sessions";
 import { MAX_BLOCK_SECONDS, SignInBlocked } from "@/lib/auth/sign-in-throttle";
 
 export type OAuthProvider = { id: "github" | "google"; name: string };
@@ -53,5 +54,17 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     ...baseAuthConfig.callbacks,
     // Accounts are keyed by email: a provider that returns none cannot sign in.
     signIn: ({ user }) => Boolean(user.email),
+    // `user` is set only at sign-in: the new JWT gets its Session row (lib/auth/sessions.ts).
+    async jwt({ token, user }) {
+      if (user?.id) token.sid = await startSession(user.id);
+      return token;
+    },
+  },
+  events: {
+    // Signing out ends the session on the server too: a copy of the cookie is worth nothing after.
+    async signOut(message) {
+      const sid = "token" in message ? message.token?.sid : undefined;
+      if (typeof sid === "string") await endSession(sid);
+    },
   },
 });
