@@ -33,12 +33,22 @@ test("sign-up shows the server's field errors inline", async ({ page }) => {
   await expect(page.getByText("An account with this email already exists")).toBeVisible();
 });
 
-test("sign-in rejects a wrong password and accepts the right one; sign-out ends the session", async ({ page }) => {
+test("sign-in rejects a wrong password and accepts the right one; sign-out ends the session", async ({ page, browser }) => {
   const user = newUser("Grace");
   await signUp(page, user);
+  const copied = await page.context().cookies();
   await page.getByRole("button", { name: /Account:/ }).click();
-  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
   await page.waitForURL(/\/sign-in/);
+
+  // The session cookie copied before signing out no longer opens the app.
+  const replay = await browser.newContext();
+  await replay.addCookies(copied);
+  const replayPage = await replay.newPage();
+  await replayPage.goto("/");
+  await expect(replayPage).toHaveURL(/\/sign-in/);
+  expect((await replayPage.request.get("/api/workspaces")).status()).toBe(401);
+  await replay.close();
 
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill("not the password");
@@ -48,6 +58,23 @@ test("sign-in rejects a wrong password and accepts the right one; sign-out ends 
 
   await signIn(page, user);
   await expect(page.getByRole("heading", { name: "Observability", level: 1 })).toBeVisible();
+});
+
+test("sign out everywhere ends the other browser's session too", async ({ page, browser }) => {
+  const user = newUser("Everywhere");
+  await signUp(page, user);
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signIn(otherPage, user);
+  await expect(otherPage.getByRole("heading", { name: "Observability", level: 1 })).toBeVisible();
+
+  await page.getByRole("button", { name: /Account:/ }).click();
+  await page.getByRole("menuitem", { name: "Sign out everywhere" }).click();
+  await page.waitForURL(/\/sign-in/);
+
+  await otherPage.reload();
+  await expect(otherPage).toHaveURL(/\/sign-in/);
+  await other.close();
 });
 
 test("signed-out visitors of / and of a workspace page are sent to sign-in", async ({ page }) => {

@@ -6,7 +6,7 @@ import { AuthError } from "next-auth";
 import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { signUp } from "@/lib/auth/accounts";
-import { oauthProviders, signIn, signOut } from "@/lib/auth/config";
+import { oauthProviders, signIn, signOut, TOO_MANY_ATTEMPTS_MESSAGE, TooManySignInAttempts } from "@/lib/auth/config";
 import { SIGN_IN_PATH } from "@/lib/auth/base-config";
 import { getSessionUser } from "@/lib/auth/session";
 import { safeCallbackPath, withCallback } from "@/lib/safe-redirect";
@@ -32,6 +32,7 @@ async function signInWithPassword(email: string, password: string, callbackUrl: 
     await signIn("credentials", { email, password, redirectTo: safeCallbackPath(callbackUrl) });
   } catch (err) {
     if (err instanceof AuthError) {
+      if (err instanceof TooManySignInAttempts) return { error: TOO_MANY_ATTEMPTS_MESSAGE };
       return { error: err.type === "CredentialsSignin" ? INVALID_CREDENTIALS : "Sign-in failed. Try again." };
     }
     throw err;

@@ -22,6 +22,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "destination.auto_pause": "Destination paused automatically",
   "destination.retry_failed": "Failed deliveries retried",
   "destination.replay": "Traces replayed",
+  "account.sign_in_throttled": "Sign-ins delayed after failed attempts",
   "credentials.rotate": "Credentials re-encrypted (key rotation)",
   "changeRequest.propose": "Change proposed",
   "changeRequest.approve": "Change approved",
@@ -39,6 +40,7 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   membership: "Member",
   invite: "Invite",
   upstream: "Proxy upstream",
+  account: "Account",
 };
 
 export function auditActionLabel(action: string): string {

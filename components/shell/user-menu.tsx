@@ -1,7 +1,8 @@
 "use client";
 
 import * as React from "react";
-import { ChevronsUpDownIcon, LogOutIcon } from "lucide-react";
+import { ChevronsUpDownIcon, LogOutIcon, MonitorXIcon } from "lucide-react";
+import * as z from "zod/mini";
 import { signOutAction } from "@/app/(auth)/actions";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
 import {
@@ -12,7 +13,22 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
+import { api, errorMessage } from "@/lib/api/client";
+import { toast } from "@/lib/toast";
 import { cn } from "@/lib/utils";
+
+const endedSessions = z.object({ ended: z.number() });
+
+/** Ends every session of the user on the server, then signs this browser out (clears its cookie). */
+async function signOutEverywhere() {
+  try {
+    await api.delete("/api/account/sessions", endedSessions);
+  } catch (error) {
+    toast.error(errorMessage(error));
+    return;
+  }
+  await signOutAction();
+}
 
 function initials(name: string | null, email: string): string {
   const words = (name?.trim() || email.split("@")[0]).split(/[\s._-]+/).filter(Boolean);
@@ -56,6 +72,10 @@ export function UserMenu() {
         <DropdownMenuItem disabled={signingOut} onSelect={() => startSignOut(() => signOutAction())}>
           <LogOutIcon aria-hidden />
           Sign out
+        </DropdownMenuItem>
+        <DropdownMenuItem disabled={signingOut} onSelect={() => startSignOut(signOutEverywhere)}>
+          <MonitorXIcon aria-hidden />
+          Sign out everywhere
         </DropdownMenuItem>
       </DropdownMenuContent>
     </DropdownMenu>

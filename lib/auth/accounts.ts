@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseInput } from "@/lib/api/errors";
 import { hashPassword, verifyDecoyPassword, verifyPassword } from "@/lib/auth/password";
 import type { SessionUser } from "@/lib/auth/session";
+import { chargeSignInAttempt, signInSucceeded } from "@/lib/auth/sign-in-throttle";
 import { prisma } from "@/lib/db";
 import { createUserWithPersonalWorkspace, emailSchema, emailTaken, nameSchema } from "@/lib/workspaces/provision";
 
@@ -40,11 +41,28 @@ const credentialsSchema = z.object({
   password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
 });
 
-/** The user whose email and password these are, or null (unknown email and wrong password take equally long). */
-export async function authenticateWithPassword(credentials: unknown): Promise<SessionUser | null> {
+/**
+ * The client address a sign-in is counted under: the last X-Forwarded-For entry, which is what the
+ * nearest proxy appended, or what Next.js set from the socket when the request came with none.
+ * Without a proxy a client can send its own header and pick the address; the account-wide limit of
+ * lib/auth/sign-in-throttle.ts is the one it cannot dodge.
+ */
+export function clientAddress(headers: Pick<Headers, "get"> | undefined): string {
+  const forwarded = headers?.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+  return forwarded || headers?.get("x-real-ip")?.trim() || "unknown";
+}
+
+/**
+ * The user whose email and password these are, or null (unknown email and wrong password take
+ * equally long). Throws SignInBlocked (lib/auth/sign-in-throttle.ts) without checking the password
+ * while this account or address is blocked after too many failures.
+ */
+export async function authenticateWithPassword(credentials: unknown, request?: { headers: Pick<Headers, "get"> }): Promise<SessionUser | null> {
   const parsed = credentialsSchema.safeParse(credentials);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
+  const attempt = { email, address: clientAddress(request?.headers) };
+  await chargeSignInAttempt(attempt);
   const user = await prisma.user.findUnique({
     where: { email },
     select: { id: true, email: true, name: true, passwordHash: true },
@@ -52,5 +70,6 @@ export async function authenticateWithPassword(credentials: unknown): Promise<Se
   // OAuth-only users have no password hash: they sign in with their provider.
   if (!user?.passwordHash) return verifyDecoyPassword(password).then(() => null);
   if (!(await verifyPassword(user.passwordHash, password))) return null;
+  await signInSucceeded(attempt);
   return { id: user.id, email: user.email, name: user.name };
 }

@@ -15,12 +15,22 @@ export function trustHostFromEnv(env: Record<string, string | undefined> = proce
 }
 
 export const SIGN_IN_PATH = "/sign-in";
+/** How long a session lasts after sign-in (Auth.js's default cookie lifetime, and the Session row's: lib/auth/sessions.ts). */
+export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+declare module "next-auth" {
+  interface Session {
+    /** The Session row this JWT belongs to (lib/auth/sessions.ts); absent in JWTs from before revocable sessions. */
+    sessionId?: string;
+  }
+}
 
 export const baseAuthConfig = {
   trustHost: trustHostFromEnv(),
   // Credentials sign-in requires JWT sessions; the session user is re-read from the database on
-  // every request (lib/auth/session.ts), so a deleted user's cookie stops working at once.
-  session: { strategy: "jwt" },
+  // every request with the JWT's Session row (lib/auth/session.ts), so a deleted user's cookie, or
+  // one whose session was signed out, stops working at once.
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   // Auth.js errors (wrong password, OAuthAccountNotLinked…) come back to the sign-in page as ?error=<type>.
   pages: { signIn: SIGN_IN_PATH, error: SIGN_IN_PATH },
   providers: [],
@@ -28,6 +38,7 @@ export const baseAuthConfig = {
     authorized: ({ auth }) => Boolean(auth?.user?.id),
     session({ session, token }) {
       if (token.sub) session.user.id = token.sub;
+      if (typeof token.sid === "string") session.sessionId = token.sid;
       return session;
     },
   },

@@ -4,19 +4,20 @@ import { cache } from "react";
 import { redirect } from "next/navigation";
 import { auth } from "@/lib/auth/config";
 import { SIGN_IN_PATH } from "@/lib/auth/base-config";
-import { prisma } from "@/lib/db";
+import { liveSessionUser } from "@/lib/auth/sessions";
 
 export type SessionUser = { id: string; email: string; name: string | null };
 
 /**
- * The user behind the session cookie, read from the database (one query per request thanks to
- * cache()), so a deleted user's still-valid JWT authenticates nobody. null when signed out.
+ * The user behind the session cookie, read from the database with the JWT's Session row (one query
+ * per request thanks to cache()), so the still-valid JWT of a deleted user or of a session that was
+ * signed out authenticates nobody (lib/auth/sessions.ts). null when signed out.
  */
 export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
   const session = await auth();
   const id = session?.user?.id;
-  if (!id) return null;
-  return prisma.user.findUnique({ where: { id }, select: { id: true, email: true, name: true } });
+  if (!id || !session.sessionId) return null;
+  return liveSessionUser(id, session.sessionId);
 });
 
 /** For server components and server actions: the signed-in user, or a redirect to the sign-in page. */
