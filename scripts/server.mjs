@@ -118,9 +118,15 @@ function failToStart(reason) {
   process.exit(1);
 }
 
+/** lib/api/client-address.ts reads it (this file is plain JavaScript and cannot import it). */
+const PEER_ADDRESS_HEADER = "x-tracecast-peer-address";
+
 /** One server process: Next.js behind the node:http listener of the direct routes. */
 async function runServer() {
   process.env.NODE_ENV = "production";
+  // Routes served by Next.js read the connection's peer from PEER_ADDRESS_HEADER, which this server
+  // sets on every request it hands over (lib/api/client-address.ts).
+  process.env.TRACECAST_FRONT_SERVER = "1";
   const app = next({ dev: false, dir: path.join(path.dirname(fileURLToPath(import.meta.url)), ".."), hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -138,6 +144,8 @@ async function runServer() {
   // that a request past its bound is answered within about a second of it.
   const server = http.createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 }, (req, res) => {
     if (globalThis.__tracecastDirectRoutes?.serve(req, res)) return;
+    // Replaces whatever a client sent under this name: the limits on failed sign-ins count by it.
+    req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
     void handle(req, res);
   });
   // A port in use or not ours to bind: Next.js's uncaught-exception handler would log it and the

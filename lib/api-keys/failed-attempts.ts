@@ -6,7 +6,6 @@
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
-import type { RouteRequest } from "@/lib/api/route";
 
 export type FailedAttemptConfig = { maxFailures: number; windowMs: number; firstBlockMs: number; maxBlockMs: number };
 
@@ -86,28 +85,6 @@ const holder = globalThis as unknown as { __tracecastFailedApiKeyAttempts?: Fail
 /** The process-wide limiter of failed API-key attempts (configured from the environment on first use). */
 export function failedApiKeyAttempts(): FailedAttemptLimiter {
   return (holder.__tracecastFailedApiKeyAttempts ??= new FailedAttemptLimiter(failedAttemptConfigFromEnv()));
-}
-
-const hopsSchema = z.coerce.number().int().nonnegative().default(0);
-
-/**
- * The address a request comes from: the peer of its connection (known on the production server's
- * direct routes). With TRACECAST_TRUSTED_PROXY_HOPS=N (N reverse proxies in front, each appending
- * to X-Forwarded-For), the Nth address from the right of X-Forwarded-For instead: what a client
- * writes further left is not trusted. Undefined when neither is known (routes served by Next.js
- * without a trusted proxy setting: Next.js gives route handlers no peer address).
- */
-export function clientAddressOf(req: RouteRequest): string | undefined {
-  const hops = hopsSchema.parse(process.env.TRACECAST_TRUSTED_PROXY_HOPS || undefined);
-  if (hops > 0) {
-    const forwarded = (req.headers.get("x-forwarded-for") ?? "")
-      .split(",")
-      .map((a) => a.trim())
-      .filter(Boolean);
-    const address = forwarded[Math.max(0, forwarded.length - hops)];
-    if (address) return address;
-  }
-  return req.clientAddress;
 }
 
 /** Throws the 429 for an address blocked after too many invalid keys (before its key is even hashed). */

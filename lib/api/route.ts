@@ -16,7 +16,8 @@ import { can } from "@/lib/auth/permissions";
 import { getSessionUser, type SessionUser } from "@/lib/auth/session";
 import { findMembership, type WorkspaceContext } from "@/lib/auth/workspace";
 import { verifyApiKey, type ApiKeyContext } from "@/lib/api-keys";
-import { clientAddressOf, recordFailedApiKey, refuseBlockedAddress } from "@/lib/api-keys/failed-attempts";
+import { recordFailedApiKey, refuseBlockedAddress } from "@/lib/api-keys/failed-attempts";
+import { clientAddressOf } from "@/lib/api/client-address";
 import { isDatabaseUnavailable } from "@/lib/db-client";
 
 type Auth =

@@ -1,6 +1,7 @@
 // Email + password accounts: sign-up and the credentials check behind Auth.js sign-in.
 import "server-only";
 import { z } from "zod";
+import { clientAddressOf } from "@/lib/api/client-address";
 import { parseInput } from "@/lib/api/errors";
 import { hashPassword, verifyDecoyPassword, verifyPassword } from "@/lib/auth/password";
 import type { SessionUser } from "@/lib/auth/session";
@@ -42,14 +43,12 @@ const credentialsSchema = z.object({
 });
 
 /**
- * The client address a sign-in is counted under: the last X-Forwarded-For entry, which is what the
- * nearest proxy appended, or what Next.js set from the socket when the request came with none.
- * Without a proxy a client can send its own header and pick the address; the account-wide limit of
- * lib/auth/sign-in-throttle.ts is the one it cannot dodge.
+ * The client address a sign-in is counted under (lib/api/client-address.ts); "unknown" where none is
+ * known (`next dev`): then only the account-wide limit of lib/auth/sign-in-throttle.ts tells
+ * clients apart, and a guesser still cannot go faster than it allows.
  */
-export function clientAddress(headers: Pick<Headers, "get"> | undefined): string {
-  const forwarded = headers?.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-  return forwarded || headers?.get("x-real-ip")?.trim() || "unknown";
+export function signInAddress(headers: Pick<Headers, "get"> | undefined): string {
+  return (headers && clientAddressOf({ headers })) || "unknown";
 }
 
 /**
@@ -61,7 +60,7 @@ export async function authenticateWithPassword(credentials: unknown, request?: {
   const parsed = credentialsSchema.safeParse(credentials);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
-  const attempt = { email, address: clientAddress(request?.headers) };
+  const attempt = { email, address: signInAddress(request?.headers) };
   await chargeSignInAttempt(attempt);
   const user = await prisma.user.findUnique({
     where: { email },

@@ -1,9 +1,11 @@
 // Failed sign-ins get growing delays (issue 18.6): the probe made 200 wrong attempts at 76 per
 // second and then signed in with the right password. Proved through Auth.js's own credentials
 // endpoint (the authorize of lib/auth/config.ts, as the sign-in form's server action reaches it)
-// and the real database; the client address comes from X-Forwarded-For as a proxy would set it.
-import { afterEach, describe, expect, it, vi } from "vitest";
+// and the real database; the client address comes in the header the production server sets from
+// the connection (lib/api/client-address.ts).
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NextRequest } from "next/server";
+import { PEER_ADDRESS_HEADER } from "@/lib/api/client-address";
 import { signUp } from "@/lib/auth/accounts";
 import { handlers } from "@/lib/auth/config";
 import { blockSeconds, MAX_BLOCK_SECONDS } from "@/lib/auth/sign-in-throttle";
@@ -23,7 +25,7 @@ async function signIn(email: string, password: string, address: string): Promise
   const res = await handlers.POST(
     new NextRequest(`${ORIGIN}/api/auth/callback/credentials`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrfRes), "x-forwarded-for": `203.0.113.99, ${address}` },
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrfRes), "x-forwarded-for": "203.0.113.99", [PEER_ADDRESS_HEADER]: address },
       body: new URLSearchParams({ email, password, csrfToken, callbackUrl: `${ORIGIN}/w` }),
     }),
   );
@@ -37,7 +39,17 @@ async function signIn(email: string, password: string, address: string): Promise
 /** Lets every block run out, as if its time had passed (failure counts stay). */
 const letBlocksExpire = () => prisma.signInThrottle.updateMany({ data: { blockedUntil: new Date(Date.now() - 1000) } });
 
-afterEach(() => vi.restoreAllMocks());
+beforeEach(() => {
+  // As under scripts/server.mjs, which sets this and the peer header.
+  vi.stubEnv("TRACECAST_FRONT_SERVER", "1");
+  // The first block lasts a second: the clock stands still, so a slow machine cannot outwait it.
+  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  vi.useRealTimers();
+});
 
 describe("sign-in throttle", () => {
   it("after 5 failures from one address the right password is refused too, until the growing delay has passed", async () => {
@@ -100,6 +112,24 @@ describe("sign-in throttle", () => {
     await signUp({ email: "popular@example.com", password: PASSWORD, name: "Popular" });
     for (let i = 0; i < 51; i++) expect(await signIn("popular@example.com", "guess", `10.0.${Math.floor(i / 200)}.${i % 200}`)).toBe("invalid");
     expect(await signIn("popular@example.com", PASSWORD, "192.0.2.77")).toBe("blocked");
+  });
+
+  it("counts the connection's address, not an X-Forwarded-For the client writes (no trusted proxy set)", async () => {
+    const forged = async (i: number) => {
+      const csrfRes = await handlers.GET(new NextRequest(`${ORIGIN}/api/auth/csrf`));
+      const { csrfToken } = await csrfRes.json();
+      const res = await handlers.POST(
+        new NextRequest(`${ORIGIN}/api/auth/callback/credentials`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrfRes), "x-forwarded-for": `198.18.0.${i}`, [PEER_ADDRESS_HEADER]: "192.0.2.5" },
+          body: new URLSearchParams({ email: "target@example.com", password: "guess", csrfToken, callbackUrl: `${ORIGIN}/w` }),
+        }),
+      );
+      return res.headers.get("location") ?? "";
+    };
+    // Five free failures, a sixth that starts the block: each under another forged X-Forwarded-For.
+    for (let i = 0; i < 6; i++) expect(await forged(i)).toMatch(/code=credentials/);
+    expect(await forged(6)).toMatch(/code=too_many_attempts/);
   });
 
   it("delays double from 1 s and never exceed 15 minutes", () => {
