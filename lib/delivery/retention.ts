@@ -2,7 +2,6 @@
 // (ON DELETE CASCADE), in bounded chunks so one sweep never holds long locks or a huge transaction;
 // ingest Idempotency-Keys once they are a day old.
 import { prisma } from "@/lib/db";
-import { IDEMPOTENCY_KEY_RETENTION_MS } from "@/lib/ingest/idempotency";
 import { deliverySettings } from "./settings";
 
 export async function deleteExpiredTraces(now = new Date(), opts: { chunkSize?: number; maxChunks?: number } = {}): Promise<number> {
@@ -19,6 +18,12 @@ export async function deleteExpiredTraces(now = new Date(), opts: { chunkSize?: 
   }
   return deleted;
 }
+
+/**
+ * How long an Idempotency-Key (lib/ingest/idempotency.ts) is remembered at least. Here, with its
+ * deletion, rather than there: the ingest module imports the dispatcher, which imports this file.
+ */
+export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /** Deletes Idempotency-Keys older than IDEMPOTENCY_KEY_RETENTION_MS (one statement: a key row is small). */
 export async function deleteExpiredIdempotencyKeys(now = new Date()): Promise<number> {

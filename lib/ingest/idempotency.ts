@@ -11,12 +11,11 @@ import { JsonReply } from "@/lib/api/reply";
 import type { RouteRequest } from "@/lib/api/route";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import { prisma } from "@/lib/db";
+import { IDEMPOTENCY_KEY_RETENTION_MS } from "@/lib/delivery/retention";
 import { sha256Hex } from "@/lib/hash";
 import { acceptTraces, type AcceptOptions } from "@/lib/ingest";
 import type { ParsedTraceInput } from "@/lib/traces/schema";
 
-/** How long a key is remembered at least (retention deletes it after that: lib/delivery/retention.ts). */
-export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
 

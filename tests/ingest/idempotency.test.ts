@@ -10,7 +10,7 @@ import { POST } from "@/app/api/v1/traces/route";
 import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import { deleteExpiredIdempotencyKeys } from "@/lib/delivery/retention";
-import { IDEMPOTENCY_KEY_RETENTION_MS } from "@/lib/ingest/idempotency";
+import { IDEMPOTENCY_KEY_RETENTION_MS } from "@/lib/delivery/retention";
 import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
 import { postOverHttp } from "./http";
 
