@@ -92,6 +92,13 @@ export function databaseLabel(db: BenchDatabase): string {
   return typeof db === "string" ? `embedded PGlite ${pgliteVersion()} (on disk)` : "PostgreSQL (local server, same machine)";
 }
 
+/** A fresh, migrated, empty database (for a benchmark that signs up and configures through the API). */
+export async function migrateDatabase(target: BenchDatabase): Promise<void> {
+  const db = await openSql(target);
+  await db.exec(migrationSql());
+  await db.close();
+}
+
 /**
  * A fresh, migrated database with one workspace and one API key; `extra` adds rows (destinations,
  * upstreams) for that workspace. Returns the API key secret.
@@ -242,6 +249,21 @@ export async function waitUntilAnswering(server: Server, headers: Record<string,
     if (Date.now() > deadline) throw new Error(`server did not answer within ${STARTUP_TIMEOUT_MS / 1000} s:\n${server.output()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+// ───────────── the server process, from /proc (Linux) ─────────────
+
+export function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return kb ? round2(Number(kb) / 1024) : Number.NaN;
+}
+
+/** User + system CPU seconds used so far (fields 14 and 15 of /proc/<pid>/stat, in 10 ms clock ticks). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may contain spaces: count from the ")" that closes it; field 3 is index 0.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 // ───────────── load generator ─────────────
