@@ -35,8 +35,6 @@
 // BENCH_E2E_TRACES_PER_REQUEST, BENCH_E2E_MAX_STEPS. Writes the "## End to end" section of docs/benchmarks.md.
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -56,6 +54,7 @@ import {
   rssMiB,
   send,
   startAppServer,
+  startBodyReceiver,
   stopProcess,
   summarize,
   writeBenchmarksSection,
@@ -112,27 +111,21 @@ const GENERATION_ID = /tracecast\.generation\.id[^]{1,40}?(e2e[a-z0-9]+-\d+)/g;
 async function startCountingReceiver(watch: Map<string, number>, lags: number[]) {
   let traces = 0;
   let requests = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const at = performance.now();
-      requests++;
-      for (const match of Buffer.concat(chunks).toString("latin1").matchAll(GENERATION_ID)) {
-        traces++;
-        const sentAt = watch.get(match[1]);
-        if (sentAt !== undefined) lags.push(at - sentAt);
-      }
-      if (req.headers["content-type"]?.includes("protobuf")) res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
-      else res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
+  const receiver = await startBodyReceiver((body, at, res, req) => {
+    requests++;
+    for (const match of body.toString("latin1").matchAll(GENERATION_ID)) {
+      traces++;
+      const sentAt = watch.get(match[1]);
+      if (sentAt !== undefined) lags.push(at - sentAt);
+    }
+    if (req.headers["content-type"]?.includes("protobuf")) res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    else res.writeHead(200, { "content-type": "application/json" }).end("{}");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: receiver.url,
     traces: () => traces,
     requests: () => requests,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: receiver.close,
   };
 }
 
