@@ -83,6 +83,7 @@ const DRAIN_DEADLINE_MS = 30 * 60_000;
 const DASHBOARD_POLL_MS = 1000;
 const CHECKPOINT_TRACES = 500;
 const STALL_LOG_MS = 15_000;
+const REPLAY_ATTEMPTS = 3;
 /** Ingest p99 goal (the ingest and load benchmarks' goal), for the dashboard + replay phase. */
 const INGEST_P99_GOAL_MS = 10;
 
@@ -327,9 +328,20 @@ async function runSet(database: "pglite" | "postgres", set: (typeof DESTINATION_
     }
     await wait(1000);
     const replayStarted = performance.now();
-    const replays = await Promise.all(
-      destinationIds.map((id) => session.expect<{ count: number }>("POST", `${ws}/destinations/${id}/replay`, { since: backlogSince.toISOString() }, 200)),
-    );
+    // One destination after another, as a user would; a 503 (database busy) is retried as it asks.
+    const replays: { count: number; attempts: number }[] = [];
+    for (const id of destinationIds) {
+      for (let attempt = 1; ; attempt++) {
+        const r = await session.call("POST", `${ws}/destinations/${id}/replay`, { since: backlogSince.toISOString() });
+        if (r.status === 200) {
+          replays.push({ count: (r.json as { count: number }).count, attempts: attempt });
+          break;
+        }
+        if (r.status !== 503 || attempt === REPLAY_ATTEMPTS) throw new Error(`replay answered ${r.status}: ${JSON.stringify(r.json)}`);
+        log(`replay answered 503 (${JSON.stringify(r.json)}); retrying in 5 s`);
+        await wait(5000);
+      }
+    }
     for (const r of replays) queued += r.count;
     // Delivery starts as each replay commits; the rate is taken from when the last one answered, over the
     // deliveries made from then on, so the time spent queuing is not counted as drain time.
@@ -343,6 +355,7 @@ async function runSet(database: "pglite" | "postgres", set: (typeof DESTINATION_
     const deliveredInDrain = delivered() - deliveredAtStart;
     const drain = {
       replayed: replays.map((r) => r.count),
+      replayAttempts: replays.map((r) => r.attempts),
       replayRequestSeconds: round2(replaySeconds),
       deliveredWhileReplaying: deliveredAtStart,
       seconds: round2(drainSeconds),
