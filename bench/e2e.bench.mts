@@ -291,9 +291,16 @@ async function runSet(database: "pglite" | "postgres", set: (typeof DESTINATION_
         await wait(100);
         if (backlog() !== last) [last, progressAt] = [backlog(), performance.now()];
         else if (performance.now() - progressAt > STALL_LOG_MS) {
-          // No delivery for a while: show what the delivery log says, to tell a stall from slowness.
-          const log0 = await session.call("GET", `${ws}/destinations/${destinationIds[0]}/deliveries?limit=3`);
-          log(`no delivery for ${STALL_LOG_MS / 1000} s, backlog ${last}; newest deliveries: ${JSON.stringify(log0.json).slice(0, 600)}`);
+          // No delivery for a while: show each destination's oldest-listed waiting delivery, to tell a stall (a
+          // lease left to expire, a backoff) from slowness.
+          const waiting = [];
+          for (const id of destinationIds)
+            for (const status of ["in_flight", "pending"]) {
+              const r = await session.call("GET", `${ws}/destinations/${id}/deliveries?status=${status}&limit=1`);
+              const row = (r.json as { deliveries?: { attempts: number; lastError: string | null; nextAttemptAt: string }[] }).deliveries?.[0];
+              if (row) waiting.push({ destination: id, status, attempts: row.attempts, lastError: row.lastError, nextAttemptAt: row.nextAttemptAt });
+            }
+          log(`no delivery for ${STALL_LOG_MS / 1000} s, backlog ${last}; waiting: ${JSON.stringify(waiting)}`);
           progressAt = performance.now();
         }
       }
