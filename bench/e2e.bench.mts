@@ -9,7 +9,7 @@
 //    traces sent closed loop, CONCURRENCY requests in flight. These traces are the backlog of step 2.
 // 2. backlog drain: the destinations are created and each gets the backlog replayed (POST …/replay,
 //    one transaction queues every trace). A paused destination is not routed to (traces are not queued
-//    for it), and a receiver answering 503 sends rows into backoff and auto-pauses the destination, so
+//    for it), and a receiver answering 503 sends rows into backoff (not due when it comes back), so
 //    neither builds a backlog that drains at full speed. The drain rate counts the deliveries made after
 //    the last replay request answered, over the time until every receiver counted every trace. Server
 //    CPU (/proc/<pid>/stat) over the same span gives CPU µs per delivered trace per destination; then
