@@ -92,6 +92,13 @@ export function databaseLabel(db: BenchDatabase): string {
   return typeof db === "string" ? `embedded PGlite ${pgliteVersion()} (on disk)` : "PostgreSQL (local server, same machine)";
 }
 
+/** A fresh, migrated, empty database (for a benchmark that signs up and configures through the API). */
+export async function migrateDatabase(target: BenchDatabase): Promise<void> {
+  const db = await openSql(target);
+  await db.exec(migrationSql());
+  await db.close();
+}
+
 /**
  * A fresh, migrated database with one workspace and one API key; `extra` adds rows (destinations,
  * upstreams) for that workspace. Returns the API key secret.
@@ -244,6 +251,21 @@ export async function waitUntilAnswering(server: Server, headers: Record<string,
   }
 }
 
+// ───────────── the server process, from /proc (Linux) ─────────────
+
+export function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return kb ? round2(Number(kb) / 1024) : Number.NaN;
+}
+
+/** User + system CPU seconds used so far (fields 14 and 15 of /proc/<pid>/stat, in 10 ms clock ticks). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may contain spaces: count from the ")" that closes it; field 3 is index 0.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 // ───────────── load generator ─────────────
 
 /** Keep-alive sockets of the load generator: enough that an open-loop phase is never held back by the pool. Destroy it when done. */
@@ -339,6 +361,27 @@ export async function fixedRate(
 // ───────────── receiver ─────────────
 
 /**
+ * A node:http server on 127.0.0.1 (any path) that hands each request's whole body to `onBody`, with
+ * when it was complete (performance.now()), to answer on `res`.
+ */
+export async function startBodyReceiver(onBody: (body: Buffer, at: number, res: http.ServerResponse, req: http.IncomingMessage) => void) {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => onBody(Buffer.concat(chunks), performance.now(), res, req));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
  * An OTLP/JSON receiver on 127.0.0.1, any path: what the webhook destination sends, and the
  * OpenTelemetry Collector destination with its default encoding. Counts each trace by the
  * `tracecast.generation.id` attribute of its generation span (the trace's own id: the caller's `id`),
@@ -352,38 +395,32 @@ export async function startOtlpJsonReceiver() {
   const batches: { traces: number; spans: number }[] = [];
   let up = true;
   let requests = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const at = performance.now();
-      requests++;
-      if (!up) {
-        res.writeHead(503).end("down for maintenance");
-        return;
-      }
-      type Span = { attributes?: { key: string; value: { stringValue?: string } }[] };
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { resourceSpans: { scopeSpans: { spans: Span[] }[] }[] };
-      let traces = 0;
-      let spans = 0;
-      for (const rs of body.resourceSpans)
-        for (const ss of rs.scopeSpans)
-          for (const span of ss.spans) {
-            spans++;
-            const id = span.attributes?.find((a) => a.key === "tracecast.generation.id")?.value.stringValue;
-            if (!id) continue;
-            traces++;
-            received.set(id, (received.get(id) ?? 0) + 1);
-            if (!firstArrivalAt.has(id)) firstArrivalAt.set(id, at);
-          }
-      batches.push({ traces, spans });
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
+  const receiver = await startBodyReceiver((body, at, res) => {
+    requests++;
+    if (!up) {
+      res.writeHead(503).end("down for maintenance");
+      return;
+    }
+    type Span = { attributes?: { key: string; value: { stringValue?: string } }[] };
+    const otlp = JSON.parse(body.toString("utf8")) as { resourceSpans: { scopeSpans: { spans: Span[] }[] }[] };
+    let traces = 0;
+    let spans = 0;
+    for (const rs of otlp.resourceSpans)
+      for (const ss of rs.scopeSpans)
+        for (const span of ss.spans) {
+          spans++;
+          const id = span.attributes?.find((a) => a.key === "tracecast.generation.id")?.value.stringValue;
+          if (!id) continue;
+          traces++;
+          received.set(id, (received.get(id) ?? 0) + 1);
+          if (!firstArrivalAt.has(id)) firstArrivalAt.set(id, at);
+        }
+    batches.push({ traces, spans });
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     /** Base URL (append any path). */
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: receiver.url,
     /** Trace id → how many times it arrived (more than once = a duplicate delivery). */
     received,
     firstArrivalAt,
@@ -391,11 +428,7 @@ export async function startOtlpJsonReceiver() {
     /** Requests received, 503s included. */
     requests: () => requests,
     setUp: (value: boolean) => (up = value),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: receiver.close,
   };
 }
 

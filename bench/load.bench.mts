@@ -35,6 +35,8 @@ import {
   percentiles,
   pgliteVersion,
   root,
+  rssMiB,
+  cpuSeconds,
   round2,
   seedDatabase,
   startAppServer,
@@ -69,21 +71,6 @@ type Phase = {
   tracesPerRequest: number;
   seconds: number;
 };
-
-// ───────────── the server process, from /proc (Linux) ─────────────
-
-function rssMiB(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  return kb ? round2(Number(kb) / 1024) : Number.NaN;
-}
-
-/** User + system CPU seconds used so far (fields 14 and 15 of /proc/<pid>/stat, in 10 ms clock ticks). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name (field 2) may contain spaces: count from the ")" that closes it; field 3 is index 0.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 // ───────────── helpers ─────────────
 
