@@ -53,6 +53,10 @@ const destinationSchema = z.object({
   apiKeyInclude: z.array(z.string()),
   apiKeyExclude: z.array(z.string()),
   filterRules: z.unknown(),
+  regions: z.array(z.string()),
+  broadcastGenerationCost: z.boolean(),
+  broadcastGenerationIdentity: z.boolean(),
+  broadcastGenerationRequestContext: z.boolean(),
   config: z.record(z.string(), z.unknown()),
   version: z.number(),
   health: z.object({
