@@ -15,7 +15,7 @@ type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T e
 
 const date = z.string();
 
-const CATEGORIES = ["LLM observability", "APM & tracing", "Product analytics", "Data warehouse & storage", "Custom"] as const satisfies readonly DestinationCategory[];
+const CATEGORIES = ["LLM observability", "APM & tracing", "Product analytics", "Spend management", "Data warehouse & storage", "Custom"] as const satisfies readonly DestinationCategory[];
 const WIDGETS = ["text", "secret", "url", "select", "headers", "switch", "number", "textarea"] as const satisfies readonly FieldWidget[];
 
 const fieldSchema: z.ZodMiniType<FieldDescriptor> = z.object({

@@ -27,6 +27,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   newrelic: { licenseKey: "nr-license-0123456789" },
   "otel-collector": { endpoint: `${RECEIVER}/v1/traces`, headers: { Authorization: "Bearer collector-token-0123" } },
   posthog: { apiKey: "phc_0123456789abcdef", endpoint: RECEIVER },
+  ramp: { apiKey: "ramp-key-0123456789", baseUrl: RECEIVER },
   s3: { bucketName: "traces", region: "us-east-1", endpoint: RECEIVER, accessKeyId: "AKIA0123456789", secretAccessKey: "s3-secret-0123456789" },
   sentry: { otlpEndpoint: `${RECEIVER}/api/1/integration/otlp/v1/traces`, dsn: "https://publickey0123@127.0.0.1:9/1" },
   snowflake: { account: "acme", token: "snowflake-token-0123456789" },
