@@ -24,7 +24,7 @@ import {
 } from "./service";
 
 /** OpenRouter's page size limit for the list. */
-export const LIST_LIMIT_MAX = 100;
+const LIST_LIMIT_MAX = 100;
 /** The SDK's default page size: it asks for the next page while a page is this full. */
 const LIST_LIMIT_DEFAULT = 50;
 
