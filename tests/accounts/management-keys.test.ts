@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import * as managementKey from "@/app/api/workspaces/[workspaceId]/management-keys/[managementKeyId]/route";
 import * as managementKeys from "@/app/api/workspaces/[workspaceId]/management-keys/route";
 import * as apiKeys from "@/app/api/workspaces/[workspaceId]/api-keys/route";
+import * as approve from "@/app/api/workspaces/[workspaceId]/change-requests/[changeRequestId]/approve/route";
 import type { SessionUser } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
@@ -117,6 +118,22 @@ describe("the creator's role, as it is at each request", () => {
     expect(await prisma.changeRequest.count({ where: { workspaceId: org.id, proposerId: admin.id, status: "pending" } })).toBe(2);
   });
 
+  it("a change request filed with a member's key is applied, as proposed, when an admin approves it", async () => {
+    const { secret } = await create(admin);
+    const { data } = (await (await createWebhook(secret, "Before")).json()) as { data: { id: string } };
+    await setRole(admin, "member");
+    const proposed = await request(`/api/v1/observability/destinations/${data.id}`, secret, {
+      method: "PATCH",
+      body: { name: "After", sampling_rate: 0.25, regions: ["eu"], broadcast_generation_identity: true },
+    });
+    const { change_request } = (await proposed.json()) as { change_request: { id: string } };
+    actAs(owner);
+    const approved = await call(approve.POST, { method: "POST", params: { workspaceId: org.id, changeRequestId: change_request.id } });
+    expect(approved.status, JSON.stringify(approved.json)).toBe(200);
+    const row = await prisma.destination.findUniqueOrThrow({ where: { id: data.id } });
+    expect(row).toMatchObject({ name: "After", samplingRate: 0.25, regions: ["europe"], broadcastGenerationIdentity: true });
+  });
+
   it("stops working (401) once its creator has left the workspace", async () => {
     const { secret } = await create(admin);
     expect((await list(secret)).status).toBe(200);
@@ -145,6 +162,12 @@ describe("management keys and ingest keys do not stand in for each other", () =>
     });
     expect(res.status).toBe(401);
     expect(await prisma.tracePayload.count({ where: { workspaceId: org.id } })).toBe(0);
+  });
+
+  it("the management API refuses a request without a key (401 in OpenRouter's error shape)", async () => {
+    const res = await fetch(`${server.url}/api/v1/observability/destinations`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 401, message: "Missing management key: send Authorization: Bearer <key>" } });
   });
 
   it("the management API refuses an ingest key (401, saying which kind it needs) and changes nothing", async () => {

@@ -191,6 +191,10 @@ describe("observability.* of @openrouter/sdk against Tracecast", () => {
       .catch((e: unknown) => e);
     expect(badHash).toBeInstanceOf(sdkErrors.BadRequestResponseError);
     expect((badHash as sdkErrors.BadRequestResponseError).error.metadata).toMatchObject({ fields: [{ path: "api_key_hashes" }] });
+    const noRegion = await create(client, { type: "webhook", name: "Bad", config: { url: `${RECEIVER}/x` }, regions: [] }).catch((e: unknown) => e);
+    expect((noRegion as sdkErrors.BadRequestResponseError).error.metadata).toMatchObject({ fields: [{ path: "regions", message: "At least one region" }] });
+    const noHashes = await create(client, { type: "webhook", name: "Bad", config: { url: `${RECEIVER}/x` }, apiKeyHashes: [] }).catch((e: unknown) => e);
+    expect((noHashes as Error).message).toMatch(/api_key_hashes: Must contain at least one hash; send null for every key/);
     const badRate = await create(client, { type: "webhook", name: "Bad", config: { url: `${RECEIVER}/x` }, samplingRate: 2 }).catch((e: unknown) => e);
     expect((badRate as Error).message).toMatch(/sampling_rate/);
     expect(await destinationCount(orgId)).toBe(before);
