@@ -5,6 +5,7 @@ import * as managementKey from "@/app/api/workspaces/[workspaceId]/management-ke
 import * as managementKeys from "@/app/api/workspaces/[workspaceId]/management-keys/route";
 import * as apiKeys from "@/app/api/workspaces/[workspaceId]/api-keys/route";
 import * as approve from "@/app/api/workspaces/[workspaceId]/change-requests/[changeRequestId]/approve/route";
+import { AUDIT_TARGET_TYPES, auditActionLabel } from "@/components/audit/actions";
 import type { SessionUser } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
@@ -66,6 +67,8 @@ describe("creating, listing and revoking", () => {
     expect(listed.json.managementKeys[0]).toMatchObject({ id: summary.id, createdBy: { email: admin.email }, lastUsedAt: null });
     const audit = await prisma.auditEvent.findFirstOrThrow({ where: { workspaceId: org.id, action: "managementKey.create" } });
     expect(audit.actorId).toBe(admin.id);
+    expect(auditActionLabel(audit.action)).toBe("Management key created");
+    expect(AUDIT_TARGET_TYPES[audit.targetType]).toBe("Management key");
   });
 
   it("refuses a member of an organization (403), who cannot revoke one either", async () => {
