@@ -75,6 +75,7 @@ test("a member sees no API key or member management controls", async ({ page }) 
   await expect(page.getByRole("table", { name: "API keys" })).toBeVisible();
   await expect(page.getByRole("row", { name: /Demo app/ })).toBeVisible();
   await expect(page.getByRole("button", { name: "Create API key" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Create management key" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: /^Revoke/ })).toHaveCount(0);
 
   await page.goto(`/w/${orgId}/members`);
@@ -89,6 +90,8 @@ test("a member sees no API key or member management controls", async ({ page }) 
   // The server refuses what the UI hides.
   const res = await page.request.post(`/api/workspaces/${orgId}/api-keys`, { data: { name: "sneaky" } });
   expect(res.status()).toBe(403);
+  const management = await page.request.post(`/api/workspaces/${orgId}/management-keys`, { data: { name: "sneaky" } });
+  expect(management.status()).toBe(403);
 });
 
 test("an invite link lets a new person sign up and join with the invite's role", async ({ page, browser }) => {

@@ -2,11 +2,12 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { BanIcon, KeyRoundIcon } from "lucide-react";
-import { apiKeysApi, apiKeysQueryKey, type ApiKeyRow } from "@/components/api-keys/api";
+import { INGEST_KEYS, MANAGEMENT_KEYS, type ApiKeyRow, type KeyKind } from "@/components/api-keys/api";
 import { CreateApiKeyDialog } from "@/components/api-keys/create-api-key-dialog";
 import { ConfirmDialog } from "@/components/shell/confirm-dialog";
 import { DataTable } from "@/components/shell/data-table";
 import { PageHeader } from "@/components/shell/page-header";
+import { CopyButton } from "@/components/ui/copy-button";
 import { QueryView } from "@/components/shell/query-view";
 import { RowActionButton } from "@/components/shell/row-action-button";
 import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-context";
@@ -16,13 +17,13 @@ import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/compon
 import { formatDate, formatDateTime, formatRelative } from "@/lib/format";
 import { toast } from "@/lib/toast";
 
-function RevokeApiKeyButton({ workspaceId, apiKey }: { workspaceId: string; apiKey: ApiKeyRow }) {
+function RevokeApiKeyButton({ workspaceId, kind, apiKey }: { workspaceId: string; kind: KeyKind; apiKey: ApiKeyRow }) {
   const queryClient = useQueryClient();
   const revoke = useMutation({
-    mutationFn: () => apiKeysApi.revoke(workspaceId, apiKey.id),
+    mutationFn: () => kind.revoke(workspaceId, apiKey.id),
     onSuccess: () => {
-      toast.success(`API key "${apiKey.name}" revoked`);
-      return queryClient.invalidateQueries({ queryKey: apiKeysQueryKey(workspaceId) });
+      toast.success(`${kind.noun[0].toUpperCase()}${kind.noun.slice(1)} "${apiKey.name}" revoked`);
+      return queryClient.invalidateQueries({ queryKey: kind.queryKey(workspaceId) });
     },
   });
   return (
@@ -49,37 +50,71 @@ function Timestamp({ value, fallback }: { value: string | null; fallback: string
   );
 }
 
-export function ApiKeysScreen() {
+type Section = {
+  kind: KeyKind;
+  title: string;
+  description: string;
+  purpose: string;
+  usage: React.ReactNode;
+  placeholder: string;
+  emptyTitle: string;
+  emptyHint: string;
+};
+
+const bearer = <code className="font-mono text-xs">Authorization: Bearer &lt;key&gt;</code>;
+
+const SECTIONS: Section[] = [
+  {
+    kind: INGEST_KEYS,
+    title: "API keys",
+    description: "Your apps authenticate with these keys when they send traces. Broadcast can include or exclude traces per key; the management API names a key by its hash.",
+    purpose: "Your apps send traces with this key. Name it after where it will be used.",
+    usage: <>Use it as {bearer} when sending traces.</>,
+    placeholder: "Production backend",
+    emptyTitle: "No API keys yet",
+    emptyHint: "Create a key for each app or environment that sends traces.",
+  },
+  {
+    kind: MANAGEMENT_KEYS,
+    title: "Management keys",
+    description:
+      "Automation manages destinations with these keys through the OpenRouter-compatible management API. A key acts with its creator's current role and stops working if they leave the workspace. It cannot send traces.",
+    purpose: "Scripts and tools manage destinations with this key, acting with your role in this workspace.",
+    usage: <>Use it as {bearer} with the management API (/api/v1/observability/destinations).</>,
+    placeholder: "Terraform",
+    emptyTitle: "No management keys yet",
+    emptyHint: "Create one for each script or tool that manages destinations.",
+  },
+];
+
+function KeysSection({ section, primary }: { section: Section; primary: boolean }) {
   const { workspace } = useCurrentWorkspace();
   const canManage = useCan("apiKeys:manage");
-  const keys = useQuery({ queryKey: apiKeysQueryKey(workspace.id), queryFn: () => apiKeysApi.list(workspace.id) });
+  const { kind } = section;
+  const keys = useQuery({ queryKey: kind.queryKey(workspace.id), queryFn: () => kind.list(workspace.id) });
+  const createDialog = canManage && (
+    <CreateApiKeyDialog workspaceId={workspace.id} kind={kind} purpose={section.purpose} usage={section.usage} placeholder={section.placeholder} />
+  );
+  const showHash = kind === INGEST_KEYS;
 
   return (
-    <div className="grid gap-8">
-      <PageHeader
-        title="API keys"
-        description="Your apps authenticate with these keys when they send traces. Broadcast can include or exclude traces per key."
-        actions={canManage && <CreateApiKeyDialog workspaceId={workspace.id} />}
-      />
+    <section className="grid gap-4" aria-label={section.title}>
+      <PageHeader title={section.title} description={section.description} actions={createDialog} level={primary ? 1 : 2} />
       <QueryView
         query={keys}
-        what="API keys"
+        what={section.title}
         isEmpty={(rows) => rows.length === 0}
         empty={
           <EmptyState
             icon={<KeyRoundIcon />}
-            title="No API keys yet"
-            description={
-              canManage
-                ? "Create a key for each app or environment that sends traces."
-                : "An admin or owner of this workspace can create keys."
-            }
-            action={canManage && <CreateApiKeyDialog workspaceId={workspace.id} />}
+            title={section.emptyTitle}
+            description={canManage ? section.emptyHint : "An admin or owner of this workspace can create keys."}
+            action={createDialog}
           />
         }
       >
         {(rows) => (
-          <DataTable aria-label="API keys">
+          <DataTable aria-label={section.title}>
             <TableHeader>
               <TableRow>
                 <TableHead>Name</TableHead>
@@ -103,6 +138,12 @@ export function ApiKeysScreen() {
                   </TableCell>
                   <TableCell className="hidden sm:table-cell">
                     <code className="bg-muted rounded px-1.5 py-0.5 font-mono text-xs">{key.prefix}…</code>
+                    {showHash && key.hash && (
+                      <span className="text-muted-foreground mt-1 flex items-center gap-1 text-xs">
+                        hash <code className="font-mono" title={key.hash}>{key.hash.slice(0, 12)}…</code>
+                        <CopyButton value={key.hash} label="Copy hash" variant="ghost" size="sm" className="h-6 px-1.5 text-xs" />
+                      </span>
+                    )}
                   </TableCell>
                   <TableCell className="hidden md:table-cell">
                     <span title={formatDateTime(key.createdAt)}>{formatDate(key.createdAt)}</span>
@@ -124,7 +165,7 @@ export function ApiKeysScreen() {
                   </TableCell>
                   {canManage && (
                     <TableCell className="text-right">
-                      {!key.revokedAt && <RevokeApiKeyButton workspaceId={workspace.id} apiKey={key} />}
+                      {!key.revokedAt && <RevokeApiKeyButton workspaceId={workspace.id} kind={kind} apiKey={key} />}
                     </TableCell>
                   )}
                 </TableRow>
@@ -133,6 +174,16 @@ export function ApiKeysScreen() {
           </DataTable>
         )}
       </QueryView>
+    </section>
+  );
+}
+
+export function ApiKeysScreen() {
+  return (
+    <div className="grid gap-10">
+      {SECTIONS.map((section, i) => (
+        <KeysSection key={section.title} section={section} primary={i === 0} />
+      ))}
     </div>
   );
 }

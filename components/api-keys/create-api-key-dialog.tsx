@@ -3,7 +3,7 @@
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { KeyRoundIcon, PlusIcon, TriangleAlertIcon } from "lucide-react";
-import { apiKeysApi, apiKeysQueryKey } from "@/components/api-keys/api";
+import type { KeyKind } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { DialogForm, DialogNameField, ShownOnce } from "@/components/ui/dialog-form";
@@ -11,18 +11,34 @@ import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
 import { toast } from "@/lib/toast";
 
 /**
- * Names a new key, then shows its secret exactly once. The secret lives only in this dialog's
- * state and is dropped when the dialog closes.
+ * Names a new key (an ingest key or a management key), then shows its secret exactly once. The
+ * secret lives only in this dialog's state and is dropped when the dialog closes.
  */
-export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
+export function CreateApiKeyDialog({
+  workspaceId,
+  kind,
+  purpose,
+  usage,
+  placeholder,
+}: {
+  workspaceId: string;
+  kind: KeyKind;
+  /** What the key is for, under the form's title. */
+  purpose: string;
+  /** How to use the secret, above it. */
+  usage: React.ReactNode;
+  placeholder: string;
+}) {
+  const title = `Create ${kind.noun}`;
+  const label = kind.noun[0].toUpperCase() + kind.noun.slice(1);
   const queryClient = useQueryClient();
   const [open, setOpen] = React.useState(false);
   const [name, setName] = React.useState("");
   const create = useMutation({
-    mutationFn: (input: { name: string }) => apiKeysApi.create(workspaceId, input),
-    onSuccess: ({ apiKey }) => {
-      toast.success(`API key "${apiKey.name}" created`);
-      return queryClient.invalidateQueries({ queryKey: apiKeysQueryKey(workspaceId) });
+    mutationFn: (input: { name: string }) => kind.create(workspaceId, input),
+    onSuccess: ({ key }) => {
+      toast.success(`${label} "${key.name}" created`);
+      return queryClient.invalidateQueries({ queryKey: kind.queryKey(workspaceId) });
     },
   });
   const secret = create.data?.secret;
@@ -41,7 +57,7 @@ export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
       <DialogTrigger asChild>
         <Button>
           <PlusIcon aria-hidden />
-          Create API key
+          {title}
         </Button>
       </DialogTrigger>
       <DialogContent
@@ -50,14 +66,10 @@ export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
       >
         {secret ? (
           <ShownOnce
-            title="Copy your new API key"
-            description={
-              <>
-                Use it as <code className="font-mono text-xs">Authorization: Bearer &lt;key&gt;</code> when sending traces.
-              </>
-            }
+            title={`Copy your new ${kind.noun}`}
+            description={usage}
             id="new-api-key-secret"
-            label="API key"
+            label={label}
             value={secret}
             copyLabel="Copy key"
             onDone={() => onOpenChange(false)}
@@ -75,17 +87,17 @@ export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
             title={
               <>
                 <KeyRoundIcon className="size-4" aria-hidden />
-                Create API key
+                {title}
               </>
             }
-            description="Your apps send traces with this key. Name it after where it will be used."
+            description={purpose}
             error={create.error && !nameError ? errorMessage(create.error) : null}
             submitLabel="Create key"
             pending={create.isPending}
             onSubmit={() => create.mutate({ name })}
             onCancel={() => onOpenChange(false)}
           >
-            <DialogNameField label="Name" error={nameError} value={name} onChange={setName} placeholder="Production backend" autoComplete="off" />
+            <DialogNameField label="Name" error={nameError} value={name} onChange={setName} placeholder={placeholder} autoComplete="off" />
           </DialogForm>
         )}
       </DialogContent>

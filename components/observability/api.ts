@@ -15,7 +15,7 @@ type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T e
 
 const date = z.string();
 
-const CATEGORIES = ["LLM observability", "APM & tracing", "Product analytics", "Data warehouse & storage", "Custom"] as const satisfies readonly DestinationCategory[];
+const CATEGORIES = ["LLM observability", "APM & tracing", "Product analytics", "Spend management", "Data warehouse & storage", "Custom"] as const satisfies readonly DestinationCategory[];
 const WIDGETS = ["text", "secret", "url", "select", "headers", "switch", "number", "textarea"] as const satisfies readonly FieldWidget[];
 
 const fieldSchema: z.ZodMiniType<FieldDescriptor> = z.object({
@@ -53,6 +53,10 @@ const destinationSchema = z.object({
   apiKeyInclude: z.array(z.string()),
   apiKeyExclude: z.array(z.string()),
   filterRules: z.unknown(),
+  regions: z.array(z.string()),
+  broadcastGenerationCost: z.boolean(),
+  broadcastGenerationIdentity: z.boolean(),
+  broadcastGenerationRequestContext: z.boolean(),
   config: z.record(z.string(), z.unknown()),
   version: z.number(),
   health: z.object({

@@ -17,6 +17,7 @@ const MARKS: Record<string, Mark> = {
   opik: { letters: "Op", shape: "hexagon" },
   "otel-collector": { letters: "OT", shape: "circle" },
   posthog: { letters: "Ph", shape: "diamond" },
+  ramp: { letters: "Rp", shape: "square" },
   s3: { letters: "S3", shape: "square" },
   sentry: { letters: "Se", shape: "diamond" },
   snowflake: { letters: "Sf", shape: "square" },

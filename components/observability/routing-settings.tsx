@@ -3,7 +3,7 @@
 import * as React from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { ChevronDownIcon, PlusIcon, Trash2Icon } from "lucide-react";
-import { apiKeysApi, apiKeysQueryKey } from "@/components/api-keys/api";
+import { INGEST_KEYS } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
 import { FormField } from "@/components/ui/form-field";
@@ -108,7 +108,7 @@ export function ApiKeyFilter({
   disabled: boolean;
 }) {
   const { workspaceId } = useBroadcastAccess();
-  const keys = useQuery({ queryKey: apiKeysQueryKey(workspaceId), queryFn: () => apiKeysApi.list(workspaceId) });
+  const keys = useQuery({ queryKey: INGEST_KEYS.queryKey(workspaceId), queryFn: () => INGEST_KEYS.list(workspaceId) });
   if (keys.isPending) return <Skeleton className="h-[8.5rem] w-full" role="status" aria-label="Loading API keys" />;
   if (keys.isError) return <p className="text-destructive text-sm">Could not load the API keys: {errorMessage(keys.error)}</p>;
   const selected = new Set([...include, ...exclude]);

@@ -7,8 +7,11 @@ export function PageHeader({
   description,
   actions,
   className,
+  level = 1,
 }: {
   title: string;
+  /** 2 for a second section of a screen (one h1 per page). */
+  level?: 1 | 2;
   description?: React.ReactNode;
   actions?: React.ReactNode;
   className?: string;
@@ -16,7 +19,11 @@ export function PageHeader({
   return (
     <div className={cn("flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between", className)}>
       <div className="grid gap-1">
-        <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+        {level === 1 ? (
+          <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+        ) : (
+          <h2 className="text-xl font-semibold tracking-tight">{title}</h2>
+        )}
         {description && <p className="text-muted-foreground max-w-2xl text-sm">{description}</p>}
       </div>
       {actions && <div className="flex shrink-0 flex-wrap items-center gap-2">{actions}</div>}

@@ -19,6 +19,8 @@ export type ApiKeySummary = {
   name: string;
   /** The first characters of the key, e.g. "tc_AbCdEfGhI". */
   prefix: string;
+  /** sha256 (hex) of the whole key: how the management API names it (`api_key_hashes`), as OpenRouter does. */
+  hash: string;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -29,8 +31,8 @@ export const createApiKeySchema = z.object({ name: nameSchema });
 export type CreateApiKeyInput = z.input<typeof createApiKeySchema>;
 
 function summarize(key: ApiKey, people: Map<string, Person>): ApiKeySummary {
-  const { id, name, prefix, createdAt, lastUsedAt, revokedAt, createdById } = key;
-  return { id, name, prefix, createdAt, lastUsedAt, revokedAt, createdBy: (createdById && people.get(createdById)) || null };
+  const { id, name, prefix, hash, createdAt, lastUsedAt, revokedAt, createdById } = key;
+  return { id, name, prefix, hash, createdAt, lastUsedAt, revokedAt, createdBy: (createdById && people.get(createdById)) || null };
 }
 
 async function summarizeAll(keys: ApiKey[]): Promise<ApiKeySummary[]> {

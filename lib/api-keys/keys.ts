@@ -20,8 +20,9 @@ export function looksLikeApiKey(key: string): boolean {
   return API_KEY_PATTERN.test(key);
 }
 
-export function generateApiKey(): { secret: string; prefix: string; hash: string } {
-  const secret = API_KEY_PREFIX + randomToken();
+/** A new secret: `prefix` (ingest keys' `tc_` or management keys' `tcm_`) + 43 random characters. */
+export function generateApiKey(prefix = API_KEY_PREFIX): { secret: string; prefix: string; hash: string } {
+  const secret = prefix + randomToken();
   return { secret, prefix: secret.slice(0, API_KEY_DISPLAY_LENGTH), hash: hashApiKey(secret) };
 }
 

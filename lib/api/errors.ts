@@ -36,6 +36,16 @@ export function errorReply(err: ApiError): JsonReply {
   return new JsonReply({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } }, err.status, err.headers);
 }
 
+/**
+ * OpenRouter's error shape, for the OpenRouter-compatible management API (docs/api.md), so its SDK
+ * reads our errors: `code` is the HTTP status; our own code and the fields go in `metadata`.
+ *   { "error": { "code": 400, "message": "…", "metadata": { "code": "invalid_request", "fields": [...] } } }
+ */
+export function openRouterErrorReply(err: ApiError): JsonReply {
+  const metadata = { code: err.code, ...(err.fields ? { fields: err.fields } : {}) };
+  return new JsonReply({ error: { code: err.status, message: err.message, metadata } }, err.status, err.headers);
+}
+
 /** Seconds a client is asked to wait (Retry-After) when the database is unavailable: a restart or failover takes seconds. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 

@@ -7,7 +7,7 @@
 //     async ({ ctx, params, body }) => NextResponse.json(await updateDestination(ctx, params.id, body)),
 //   );
 import { z } from "zod";
-import { ApiError, databaseUnavailable, errorReply, forbidden, unauthorized, validationError } from "@/lib/api/errors";
+import { ApiError, databaseUnavailable, errorReply, forbidden, openRouterErrorReply, unauthorized, validationError } from "@/lib/api/errors";
 import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH, pathNestedDeeperThan, TOO_DEEP_MESSAGE } from "@/lib/api/json-depth";
 import { JsonReply } from "@/lib/api/reply";
 import { assertSameOrigin } from "@/lib/api/same-origin";
@@ -18,6 +18,7 @@ import { findMembership, type WorkspaceContext } from "@/lib/auth/workspace";
 import { verifyApiKey, type ApiKeyContext } from "@/lib/api-keys";
 import { recordFailedApiKey, refuseBlockedAddress } from "@/lib/api-keys/failed-attempts";
 import { clientAddressOf } from "@/lib/api/client-address";
+import { verifyManagementKey, type ManagementKeyContext } from "@/lib/api-keys/management";
 import { isDatabaseUnavailable } from "@/lib/db-client";
 
 type Auth =
@@ -27,6 +28,11 @@ type Auth =
   | { kind: "user" }
   /** A workspace API key in `Authorization: Bearer …` (ingestion, proxy). */
   | { kind: "apiKey" }
+  /**
+   * A management key in `Authorization: Bearer …` (the OpenRouter-compatible management API): acts
+   * as the key's creator with their current role. Errors come out in OpenRouter's shape.
+   */
+  | { kind: "managementKey" }
   /** Anyone, signed in or not (sign-up). Say so explicitly: there is no default. */
   | { kind: "public" };
 
@@ -36,7 +42,9 @@ type CtxFor<A extends Auth> = A extends { kind: "workspace" }
     ? { user: SessionUser }
     : A extends { kind: "apiKey" }
       ? ApiKeyContext
-      : Record<string, never>;
+      : A extends { kind: "managementKey" }
+        ? ManagementKeyContext
+        : Record<string, never>;
 
 type Schemas = {
   params?: z.ZodType;
@@ -177,11 +185,20 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: "body"
 
 async function authenticate(auth: Auth, req: RouteRequest, params: Record<string, string>): Promise<unknown> {
   if (auth.kind === "public") return {};
-  if (auth.kind === "apiKey") {
+  if (auth.kind === "apiKey" || auth.kind === "managementKey") {
+    // Failed keys of either kind count against the client address: both are guessed the same way.
     const client = clientAddressOf(req);
     refuseBlockedAddress(client);
-    const header = req.headers.get("authorization") ?? "";
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get("authorization") ?? "");
+    if (auth.kind === "managementKey") {
+      if (!m) throw unauthorized("Missing management key: send Authorization: Bearer <key>");
+      try {
+        return await verifyManagementKey(m[1]);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) recordFailedApiKey(client);
+        throw err;
+      }
+    }
     if (!m) throw unauthorized("Missing API key: send Authorization: Bearer <key>");
     const key = await verifyApiKey(m[1]);
     if (!key) {
@@ -228,11 +245,12 @@ export function routeAnswer(handler: unknown): RouteAnswer | undefined {
 }
 
 export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOptions<A, S>, handler: Handler<A, S>) {
+  const reply = options.auth.kind === "managementKey" ? openRouterErrorReply : errorReply;
   const answer: RouteAnswer = async (req, segment) => {
     try {
       const rawParams = (await segment?.params) ?? {};
       // The session cookie goes with any request the browser makes, whichever site asked for it.
-      if (options.auth.kind !== "apiKey") assertSameOrigin(req);
+      if (options.auth.kind !== "apiKey" && options.auth.kind !== "managementKey") assertSameOrigin(req);
       const ctx = await authenticate(options.auth, req, rawParams);
       await options.beforeBody?.({ req, ctx: ctx as CtxFor<A> });
       const params = options.params ? parseWith(options.params, rawParams, "params") : undefined;
@@ -244,15 +262,15 @@ export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOpt
         : undefined;
       return await handler({ req, ctx: ctx as CtxFor<A>, params, query, body } as Parameters<Handler<A, S>>[0]);
     } catch (err) {
-      if (err instanceof ApiError) return errorReply(err);
+      if (err instanceof ApiError) return reply(err);
       if (isDatabaseUnavailable(err)) {
         // Expected during a database restart or failover, and possibly many times a second:
         // one line, not a stack trace.
         console.warn(`[api] ${req.method} ${new URL(req.url).pathname}: database unavailable: ${lastLine(err)}`);
-        return errorReply(databaseUnavailable());
+        return reply(databaseUnavailable());
       }
       console.error(`[api] ${req.method} ${new URL(req.url).pathname} failed`, err);
-      return new JsonReply({ error: { code: "internal_error", message: "Something went wrong on our side; nothing was changed." } }, 500);
+      return reply(new ApiError(500, "internal_error", "Something went wrong on our side; nothing was changed."));
     }
   };
   const route = async (req: RouteRequest, segment: Segment): Promise<Response> => {

@@ -11,6 +11,7 @@ import newrelic from "./newrelic";
 import opik from "./opik";
 import otelCollector from "./otel-collector";
 import posthog from "./posthog";
+import ramp from "./ramp";
 import s3 from "./s3";
 import sentry from "./sentry";
 import snowflake from "./snowflake";
@@ -30,6 +31,7 @@ const definitions: DestinationDefinition[] = [
   newrelic,
   otelCollector,
   posthog,
+  ramp,
   s3,
   sentry,
   snowflake,

@@ -42,7 +42,17 @@ export const MAX_DESTINATIONS_PER_TYPE = 5;
 
 // ───────────── input schemas ─────────────
 
-const settingsShape = {
+/**
+ * OpenRouter's data regions, stored for API compatibility only: a self-hosted instance serves one
+ * region, so they do not filter anything. `eu` is OpenRouter's alias of `europe`.
+ */
+const regionsSchema = z
+  .array(z.enum(["global", "europe", "us", "eu"]))
+  .min(1, "At least one region")
+  .max(3)
+  .transform((regions) => [...new Set(regions.map((r) => (r === "eu" ? "europe" : r)))]);
+
+export const settingsShape = {
   name: z.string().trim().min(1, "Name is required").max(100, "At most 100 characters"),
   enabled: z.boolean(),
   privacyMode: z.boolean(),
@@ -50,6 +60,10 @@ const settingsShape = {
   apiKeyInclude: z.array(z.string().min(1).max(64)).max(100),
   apiKeyExclude: z.array(z.string().min(1).max(64)).max(100),
   filterRules: filterRulesSchema.nullable(),
+  regions: regionsSchema,
+  broadcastGenerationCost: z.boolean(),
+  broadcastGenerationIdentity: z.boolean(),
+  broadcastGenerationRequestContext: z.boolean(),
 };
 const configInput = z.record(z.string(), z.unknown());
 
@@ -64,6 +78,10 @@ export const createDestinationSchema = z
     apiKeyInclude: settingsShape.apiKeyInclude.default([]),
     apiKeyExclude: settingsShape.apiKeyExclude.default([]),
     filterRules: settingsShape.filterRules.default(null),
+    regions: settingsShape.regions.default(["global"]),
+    broadcastGenerationCost: settingsShape.broadcastGenerationCost.default(false),
+    broadcastGenerationIdentity: settingsShape.broadcastGenerationIdentity.default(false),
+    broadcastGenerationRequestContext: settingsShape.broadcastGenerationRequestContext.default(false),
   })
   .strict();
 export type CreateDestinationInput = z.input<typeof createDestinationSchema>;
@@ -79,6 +97,10 @@ export const updateDestinationSchema = z
     apiKeyInclude: settingsShape.apiKeyInclude.optional(),
     apiKeyExclude: settingsShape.apiKeyExclude.optional(),
     filterRules: settingsShape.filterRules.optional(),
+    regions: settingsShape.regions.optional(),
+    broadcastGenerationCost: settingsShape.broadcastGenerationCost.optional(),
+    broadcastGenerationIdentity: settingsShape.broadcastGenerationIdentity.optional(),
+    broadcastGenerationRequestContext: settingsShape.broadcastGenerationRequestContext.optional(),
   })
   .strict();
 export type UpdateDestinationInput = z.input<typeof updateDestinationSchema>;
@@ -110,6 +132,10 @@ export type DestinationView = {
   apiKeyInclude: string[];
   apiKeyExclude: string[];
   filterRules: unknown;
+  regions: string[];
+  broadcastGenerationCost: boolean;
+  broadcastGenerationIdentity: boolean;
+  broadcastGenerationRequestContext: boolean;
   /** Secrets masked ("pk-l...EfGh"). */
   config: Record<string, unknown>;
   version: number;
@@ -160,6 +186,10 @@ export function toView(row: Destination): DestinationView {
     apiKeyInclude: row.apiKeyInclude,
     apiKeyExclude: row.apiKeyExclude,
     filterRules: row.filterRules,
+    regions: row.regions,
+    broadcastGenerationCost: row.broadcastGenerationCost,
+    broadcastGenerationIdentity: row.broadcastGenerationIdentity,
+    broadcastGenerationRequestContext: row.broadcastGenerationRequestContext,
     config: maskedConfigOf(getDefinition(row.type), row),
     version: row.version,
     health: {
@@ -354,6 +384,10 @@ export async function applyCreateDestination(tx: Tx, actor: ChangeActor, input: 
       apiKeyInclude: data.apiKeyInclude,
       apiKeyExclude: data.apiKeyExclude,
       filterRules: data.filterRules ?? undefined,
+      regions: data.regions,
+      broadcastGenerationCost: data.broadcastGenerationCost,
+      broadcastGenerationIdentity: data.broadcastGenerationIdentity,
+      broadcastGenerationRequestContext: data.broadcastGenerationRequestContext,
       config: plain as Prisma.InputJsonObject,
     },
   });
@@ -386,7 +420,7 @@ export async function applyUpdateDestination(
     data.config = plain as Prisma.InputJsonObject;
     data.secrets = sealSecrets(row.id, secrets);
   }
-  for (const key of ["name", "enabled", "privacyMode", "samplingRate", "apiKeyInclude", "apiKeyExclude"] as const) {
+  for (const key of ["name", "enabled", "privacyMode", "samplingRate", "apiKeyInclude", "apiKeyExclude", "regions", "broadcastGenerationCost", "broadcastGenerationIdentity", "broadcastGenerationRequestContext"] as const) {
     if (patch[key] !== undefined) (data as Record<string, unknown>)[key] = patch[key];
   }
   if (patch.filterRules !== undefined) data.filterRules = patch.filterRules === null ? Prisma.DbNull : patch.filterRules;

@@ -64,6 +64,7 @@ export type DestinationCategory =
   | "LLM observability"
   | "APM & tracing"
   | "Product analytics"
+  | "Spend management"
   | "Data warehouse & storage"
   | "Custom";
 

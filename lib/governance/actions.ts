@@ -94,6 +94,10 @@ export function snapshotOf(row: Destination): DestinationSnapshot {
     apiKeyInclude: row.apiKeyInclude,
     apiKeyExclude: row.apiKeyExclude,
     filterRules: row.filterRules,
+    regions: row.regions,
+    broadcastGenerationCost: row.broadcastGenerationCost,
+    broadcastGenerationIdentity: row.broadcastGenerationIdentity,
+    broadcastGenerationRequestContext: row.broadcastGenerationRequestContext,
     ...configSnapshot(row),
   };
 }

@@ -35,6 +35,10 @@ export type DestinationSnapshot = {
   apiKeyInclude: string[];
   apiKeyExclude: string[];
   filterRules: unknown;
+  regions: string[];
+  broadcastGenerationCost: boolean;
+  broadcastGenerationIdentity: boolean;
+  broadcastGenerationRequestContext: boolean;
   /** Non-secret config values. */
   config: Record<string, unknown>;
   secretFingerprints: Record<string, string | Record<string, string>>;
@@ -124,6 +128,14 @@ function settingsEntries(before: DestinationSnapshot | null, after: DestinationS
   entry("privacyMode", "Privacy mode (no prompts or completions)", text((s) => s.privacyMode, onOff));
   entry("apiKeyInclude", "Only these API keys", text((s) => s.apiKeyInclude, (ids) => apiKeyList(ids, labels.apiKeyNames, "All keys")));
   entry("apiKeyExclude", "Except these API keys", text((s) => s.apiKeyExclude, (ids) => apiKeyList(ids, labels.apiKeyNames, "None")));
+  // Settings only the management API sets: a new destination lists them only when not at their default.
+  const apiOnly = <T,>(key: string, label: string, pick: (s: DestinationSnapshot) => T, show: (v: T) => string, byDefault: T) => {
+    if (before || !sameJson(pick(after), byDefault)) entry(key, label, text(pick, show));
+  };
+  apiOnly("regions", "Regions", (s) => s.regions, (regions) => regions.join(", "), ["global"]);
+  apiOnly("broadcastGenerationCost", "Send cost metadata", (s) => s.broadcastGenerationCost, onOff, false);
+  apiOnly("broadcastGenerationIdentity", "Send identity metadata", (s) => s.broadcastGenerationIdentity, onOff, false);
+  apiOnly("broadcastGenerationRequestContext", "Send request-context metadata", (s) => s.broadcastGenerationRequestContext, onOff, false);
   const filtersBefore = before ? summarizeFilters(before.filterRules) : null;
   const filtersAfter = summarizeFilters(after.filterRules);
   if (before && !sameJson(before.filterRules, after.filterRules)) {

@@ -44,10 +44,13 @@ describe("creating and listing keys", () => {
     expect(row).toMatchObject({ workspaceId: org.id, hash: sha256Hex(secret), prefix: secret.slice(0, 12), createdById: admin.id });
     expect(JSON.stringify(row)).not.toContain(secret);
 
-    actAs(plain); // members may see the list, never the secret or hash
+    // Members may see the list, never the secret. The hash is shown: it is how the management API
+    // names keys (OpenRouter's api_key_hashes), and it cannot authenticate (the key is what is hashed).
+    actAs(plain);
     const listed = await call(apiKeys.GET, { params: { workspaceId: org.id } });
-    expect(listed.json.apiKeys).toEqual([expect.objectContaining({ id: summary.id, prefix: secret.slice(0, 12), createdBy: expect.objectContaining({ email: admin.email }) })]);
-    expect(JSON.stringify(listed.json)).not.toContain(row.hash);
+    expect(listed.json.apiKeys).toEqual([
+      expect.objectContaining({ id: summary.id, prefix: secret.slice(0, 12), hash: row.hash, createdBy: expect.objectContaining({ email: admin.email }) }),
+    ]);
     expect(JSON.stringify(listed.json)).not.toContain(secret);
 
     expect(await prisma.auditEvent.findFirst({ where: { workspaceId: org.id, action: "apiKey.create" } })).toMatchObject({

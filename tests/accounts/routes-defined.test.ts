@@ -57,6 +57,9 @@ describe("app/api route files", () => {
         expect(PERMISSIONS).toContain((auth as { permission: string }).permission);
       }
       if (auth?.kind === "public") expect(PUBLIC_ROUTES, `${file} ${name} is public`).toContain(file);
+      // The management API takes management keys only, and only the management API takes them.
+      if (file.startsWith("v1/observability/")) expect(auth, `${file} ${name} is the management API`).toMatchObject({ kind: "managementKey" });
+      if (auth?.kind === "managementKey") expect(file, `${file} ${name} takes a management key`).toMatch(/^v1\/observability\//);
     }
   });
 });

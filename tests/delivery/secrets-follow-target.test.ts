@@ -241,6 +241,7 @@ describe("every destination says which fields decide where requests go", () => {
     newrelic: ["region"],
     "otel-collector": ["endpoint"],
     posthog: ["endpoint"],
+    ramp: ["baseUrl"],
     s3: ["region", "endpoint"],
     sentry: ["otlpEndpoint"],
     snowflake: ["account"],

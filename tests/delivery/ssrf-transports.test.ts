@@ -41,6 +41,7 @@ const CONFIGS: Record<string, { host: string; config: () => Record<string, unkno
   newrelic: { host: "otlp.nr-data.net", config: () => ({ licenseKey: "k" }) },
   "otel-collector": { host: TARGET, config: () => ({ endpoint: `${base}/v1/traces` }) },
   posthog: { host: TARGET, config: () => ({ apiKey: "k", endpoint: base }) },
+  ramp: { host: TARGET, config: () => ({ apiKey: "k", baseUrl: base }) },
   s3: { host: TARGET, config: () => ({ bucketName: "traces", region: "us-east-1", endpoint: base, accessKeyId: "AKIA", secretAccessKey: "secret" }) },
   sentry: { host: TARGET, config: () => ({ otlpEndpoint: `${base}/api/1/integration/otlp/v1/traces`, dsn: `https://key@${new URL(base).host}/1` }) },
   snowflake: { host: "acme.snowflakecomputing.com", config: () => ({ account: "acme", token: "t" }) },

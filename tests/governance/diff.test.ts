@@ -18,6 +18,10 @@ const base: DestinationSnapshot = {
   apiKeyInclude: [],
   apiKeyExclude: [],
   filterRules: null,
+  regions: ["global"],
+  broadcastGenerationCost: false,
+  broadcastGenerationIdentity: false,
+  broadcastGenerationRequestContext: false,
   config: { baseUrl: "https://cloud.langfuse.com" },
   secretFingerprints: { secretKey: "fp-secret-1", publicKey: "fp-public-1", headers: { "X-Env": "fp-env-prod" } },
 };

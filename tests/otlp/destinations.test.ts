@@ -62,7 +62,9 @@ describe("config forms", () => {
     expect(form("otel-collector")).toMatchObject({ endpoint: { required: true }, encoding: { default: "json" } });
     expect(form("sentry")).toMatchObject({ otlpEndpoint: { required: true }, dsn: { required: true, secret: true } });
     expect(form("webhook")).toMatchObject({ url: { required: true }, method: { default: "POST" }, secret: { required: false } });
-    for (const type of ["arize", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "sentry", "weave", "webhook"]) {
+    expect(secretKeysOf(definition("ramp"))).toEqual(["apiKey", "headers"]);
+    expect(form("ramp")).toMatchObject({ apiKey: { required: true }, baseUrl: { required: false, default: "https://api.ramp.com/developer/v1/ai-usage/openrouter" } });
+    for (const type of ["arize", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "ramp", "sentry", "weave", "webhook"]) {
       // Custom header values are secrets (the names are not: lib/destinations/masking.ts).
       expect(form(type).headers, type).toMatchObject({ required: false, secret: true, default: {} });
     }
@@ -79,6 +81,7 @@ describe("service.name", () => {
     langsmith: { apiKey: "lsv2_pt_1" },
     newrelic: { licenseKey: "NRAK" },
     "otel-collector": { endpoint: `${receiver.url}/v1/traces` },
+    ramp: { apiKey: "ramp-key" },
     sentry: { otlpEndpoint: `${receiver.url}/api/456/integration/otlp/v1/traces`, dsn: `https://k@127.0.0.1:${port()}/456` },
     weave: { apiKey: "k", entity: "acme", project: "p" },
     webhook: { url: `${receiver.url}/hook` },
@@ -160,6 +163,24 @@ it("a collector that does not answer within the attempt's deadline is a retryabl
   const error = await send(request, { timeoutMs: 300 }).catch((e: unknown) => e);
   expect(error).toMatchObject({ kind: "timeout", retryable: true });
   expect(receiver.requests).toHaveLength(1);
+});
+
+describe("Ramp", () => {
+  it("POSTs OTLP/JSON traces to {baseUrl}/v1/traces with the Ramp API key as a bearer token, custom headers added", async () => {
+    const req = await deliver("ramp", { apiKey: "ramp_ai_usage_key", baseUrl: `${receiver.url}/developer/v1/ai-usage/openrouter/`, headers: { "X-Ramp-Env": "sandbox", Authorization: "Bearer not-this" } });
+    expect(req.path).toBe("/developer/v1/ai-usage/openrouter/v1/traces");
+    expect(req.encoding).toBe("json");
+    expect(req.headers).toMatchObject({ authorization: "Bearer ramp_ai_usage_key", "x-ramp-env": "sandbox" });
+    const generation = generationOf(req.spans);
+    // What Ramp's AI spend views read: model, provider, tokens and the caller's cost, per user and session.
+    expect(generation.attributes).toMatchObject({ "gen_ai.request.model": trace.model, "gen_ai.usage.input_tokens": 42, "user.id": trace.user, "session.id": trace.session_id });
+    expect(generation.attributes["gen_ai.usage.total_cost"]).toBe(trace.cost.total);
+  });
+
+  it("defaults to Ramp's OpenRouter endpoint", () => {
+    const def = definition("ramp");
+    expect(def.encode!([trace], def.config.parse({ apiKey: "k" }))[0].url).toBe("https://api.ramp.com/developer/v1/ai-usage/openrouter/v1/traces");
+  });
 });
 
 describe("Grafana Cloud", () => {
