@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { BanIcon, KeyRoundIcon } from "lucide-react";
 import { apiKeysApi, apiKeysQueryKey, type ApiKeyRow } from "@/components/api-keys/api";
 import { CreateApiKeyDialog } from "@/components/api-keys/create-api-key-dialog";
+import { OtlpEndpointCard } from "@/components/api-keys/otlp-endpoint-card";
 import { ConfirmDialog } from "@/components/shell/confirm-dialog";
 import { DataTable } from "@/components/shell/data-table";
 import { PageHeader } from "@/components/shell/page-header";
@@ -133,6 +134,7 @@ export function ApiKeysScreen() {
           </DataTable>
         )}
       </QueryView>
+      <OtlpEndpointCard />
     </div>
   );
 }

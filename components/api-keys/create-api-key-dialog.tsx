@@ -53,7 +53,8 @@ export function CreateApiKeyDialog({ workspaceId }: { workspaceId: string }) {
             title="Copy your new API key"
             description={
               <>
-                Use it as <code className="font-mono text-xs">Authorization: Bearer &lt;key&gt;</code> when sending traces.
+                Use it as <code className="font-mono text-xs">Authorization: Bearer &lt;key&gt;</code> when sending traces
+                (OpenTelemetry exporters may also send it as <code className="font-mono text-xs">x-api-key</code>).
               </>
             }
             id="new-api-key-secret"

@@ -1,6 +1,6 @@
 // Real OpenTelemetry clients that nobody here wrote, sending to the real receiver over HTTP: the
 // OpenTelemetry JS SDK's OTLP exporters (protobuf, and JSON with gzip), configured by code and by
-// the standard environment variables the API keys screen shows, and the official OpenTelemetry
+// the standard environment variables the API keys screen shows (components/api-keys/otlp-settings.ts), and the official OpenTelemetry
 // instrumentation of the `openai` client in an app process of its own. Then a drain delivers the
 // stored trace to a webhook destination (a real local receiver), which gets model, tokens,
 // messages and the span names.
@@ -14,6 +14,7 @@ import { OTLPTraceExporter as OtlpProtoExporter } from "@opentelemetry/exporter-
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { otlpSettings } from "@/components/api-keys/otlp-settings";
 import { drainDestination } from "@/lib/delivery/drain";
 import { createDestinationRow, startReceiver, type Receiver } from "../delivery/helpers";
 import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer } from "../proxy/harness";
@@ -67,6 +68,9 @@ function recordSpans(): ReadableSpan[] {
   workflow.end();
   return memory.getFinishedSpans();
 }
+
+/** `NAME=value` lines → variables. */
+const envOf = (lines: string) => Object.fromEntries(lines.split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
 
 /** Exports through a real exporter and returns its result code (0 = SUCCESS). */
 function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<{ code: number; error?: Error }> {
@@ -132,39 +136,38 @@ describe("the OpenTelemetry JS SDK's exporters", () => {
     ]);
   });
 
-  it("OTLP/JSON with gzip, configured only by OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS", async () => {
+  it("OTLP/JSON with gzip and an x-api-key header, at /api/v1/otlp/v1/traces", async () => {
     const ws = await createTestWorkspace("sdk-json");
-    const env = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${server.url}/api/v1/otlp/v1/traces`, OTEL_EXPORTER_OTLP_HEADERS: `x-api-key=${ws.apiKey}` };
-    Object.assign(process.env, env);
-    let exporter: OtlpHttpJsonExporter;
-    try {
-      exporter = new OtlpHttpJsonExporter({ compression: "gzip" as OtlpHttpJsonConfig["compression"] });
-    } finally {
-      for (const name of Object.keys(env)) delete process.env[name];
-    }
+    const exporter = new OtlpHttpJsonExporter({
+      url: `${server.url}/api/v1/otlp/v1/traces`,
+      headers: { "x-api-key": ws.apiKey },
+      compression: "gzip" as OtlpHttpJsonConfig["compression"],
+    });
     expect(await exportWith(exporter, recordSpans())).toMatchObject({ code: 0 });
     await exporter.shutdown();
     const traces = await storedTraces(ws.ctx.workspace.id);
     expect(traces.map((t) => [t.model, t.usage.output_tokens, t.trace.trace_name])).toEqual([["gpt-4o", 33, "plan-trip"]]);
   });
 
-  it("OTEL_EXPORTER_OTLP_ENDPOINT set to the server's origin reaches /v1/traces; a wrong key fails the export", async () => {
-    const ws = await createTestWorkspace("sdk-base");
-    const make = (headers: string) => {
-      Object.assign(process.env, { OTEL_EXPORTER_OTLP_ENDPOINT: server.url, OTEL_EXPORTER_OTLP_HEADERS: headers });
+  it("configured only by the environment variables the API keys screen shows; a wrong key fails the export", async () => {
+    const ws = await createTestWorkspace("sdk-env");
+    const exporterFrom = (env: Record<string, string>) => {
+      Object.assign(process.env, env);
       try {
         return new OtlpProtoExporter();
       } finally {
-        delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-        delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
+        for (const name of Object.keys(env)) delete process.env[name];
       }
     };
-    const good = make(`Authorization=Bearer ${ws.apiKey}`);
-    expect(await exportWith(good, recordSpans())).toMatchObject({ code: 0 });
-    const bad = make("Authorization=Bearer tc_not_a_key");
-    expect((await exportWith(bad, recordSpans())).code).toBe(1);
-    await Promise.all([good.shutdown(), bad.shutdown()]);
-    expect(await storedTraces(ws.ctx.workspace.id)).toHaveLength(1);
+    const shown = exporterFrom(envOf(otlpSettings(server.url, ws.apiKey).env));
+    expect(await exportWith(shown, recordSpans())).toMatchObject({ code: 0 });
+    // OTEL_EXPORTER_OTLP_ENDPOINT (the origin only): the exporter appends /v1/traces.
+    const base = exporterFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: server.url, OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${ws.apiKey}` });
+    expect(await exportWith(base, recordSpans())).toMatchObject({ code: 0 });
+    const wrong = exporterFrom(envOf(otlpSettings(server.url, "tc_not_a_key").env));
+    expect((await exportWith(wrong, recordSpans())).code).toBe(1);
+    await Promise.all([shown.shutdown(), base.shutdown(), wrong.shutdown()]);
+    expect(await storedTraces(ws.ctx.workspace.id)).toHaveLength(2);
   });
 });
 
@@ -173,7 +176,7 @@ describe("the official OpenTelemetry instrumentation of the openai client", () =
     const ws = await createTestWorkspace("instrumented");
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, ["tests/otlp-ingest/instrumented-openai.cjs", upstream.url], {
-        env: { ...process.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${server.url}/v1/traces`, OTEL_EXPORTER_OTLP_HEADERS: `x-api-key=${ws.apiKey}` },
+        env: { ...process.env, ...envOf(otlpSettings(server.url, ws.apiKey).env) },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stdout = "";

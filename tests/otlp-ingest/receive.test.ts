@@ -4,9 +4,12 @@
 // The ingest rate limit, read on first use: low enough for the 429 test, high enough for each key's other requests.
 process.env.TRACECAST_INGEST_BURST = "20";
 process.env.TRACECAST_INGEST_RATE_PER_SEC = "0.5";
+import fs from "node:fs";
+import path from "node:path";
 import { gzipSync } from "node:zlib";
 import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { otlpSettings } from "@/components/api-keys/otlp-settings";
 import { otlpRequests } from "@/lib/destinations/otlp";
 import { exportTraceServiceRequestType } from "@/lib/destinations/otlp/proto";
 import { OTLP_INGEST_LIMITS, TOO_DEEP } from "@/lib/otlp-ingest/decode";
@@ -111,6 +114,33 @@ describe("accepting spans", () => {
     const answer = await post(url(), protobufHeaders(other.apiKey), asProtobuf(otlpRequest([workflowWithChat[0], workflowWithChat[2]])));
     expect(answer.status).toBe(200);
     expect(await storedTraces(other.ctx.workspace.id)).toEqual([]);
+  });
+
+  it("OpenRouter's OpenTelemetry Collector destination, set up as the API keys screen says: its OTLP/JSON becomes one trace", async () => {
+    const other = await createTestWorkspace("otlp-openrouter");
+    const recipe = otlpSettings(server.url, other.apiKey).openRouter;
+    // What OpenRouter sends: OTLP/JSON to the endpoint as given, with the destination's headers.
+    const headers = { "content-type": "application/json", ...(JSON.parse(recipe.headers) as Record<string, string>) };
+    const answer = await post(recipe.endpoint, headers, fs.readFileSync(path.join(__dirname, "fixtures/openrouter-broadcast.json")));
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body.toString())).toEqual({});
+    const traces = await storedTraces(other.ctx.workspace.id);
+    expect(traces).toHaveLength(1);
+    expect(traces[0]).toMatchObject({
+      id: "9c4e2a7b1d3f5e60",
+      model: "anthropic/claude-haiku-4.5",
+      provider: "anthropic",
+      request: { messages: [{ role: "system", content: "You are a poet." }, { role: "user", content: "A haiku about the sea" }], parameters: { temperature: 0.7 } },
+      response: { id: "gen-1765101600-Q2x9", messages: [{ role: "assistant", content: "Grey waves fold and fold" }] },
+      usage: { input_tokens: 24, output_tokens: 11, total_tokens: 35, cached_tokens: 0 },
+      cost: { input: 0.000024, output: 0.000055, total: 0.000079 },
+      timing: { start: "2025-12-07T10:00:00.120Z", end: "2025-12-07T10:00:01.870Z", duration_ms: 1750 },
+      finish_reason: "stop",
+      user: "customer-81",
+      session_id: "poetry-session",
+      trace: { trace_id: "5d1b8e0a7c3f4e21a9b06c4d2e8f1a37", trace_name: "OpenRouter Request", generation_name: "LLM Generation", span_name: null, parent_span_id: null },
+      metadata: { environment: "production", "service.name": "openrouter" },
+    });
   });
 
   it("round trip: what the OpenTelemetry Collector destination sends comes back as the same trace", async () => {
