@@ -324,6 +324,11 @@ describe("traces and their spans", () => {
     ]);
   });
 
+  it("cuts span names longer than the trace schema allows instead of rejecting the span", () => {
+    const input = only([span("0000000000000031", "n".repeat(300), { "gen_ai.operation.name": "chat", "gen_ai.request.model": "m" })]);
+    expect(input.trace?.generation_name).toBe("n".repeat(256));
+  });
+
   it("a parent cycle in a hostile request ends the walk instead of looping", () => {
     const mapped = mapSpans([
       span("0000000000000021", "a", {}, { parentSpanId: "0000000000000022" }),

@@ -79,6 +79,18 @@ describe("accepting spans", () => {
     });
   });
 
+  it("is served under Next.js too: the route file at /v1/traces answers a web Request", async () => {
+    const { POST } = await import("@/app/v1/traces/route");
+    const other = await createTestWorkspace("otlp-next");
+    const response = await POST(
+      new Request("http://localhost/v1/traces", { method: "POST", headers: protobufHeaders(other.apiKey), body: asProtobuf(otlpRequest(workflowWithChat)) }),
+      { params: Promise.resolve({}) },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/x-protobuf");
+    expect((await storedTraces(other.ctx.workspace.id)).map((t) => t.model)).toEqual(["gpt-4o-mini"]);
+  });
+
   it("takes gzipped OTLP/JSON with an x-api-key header at /api/v1/otlp/v1/traces, answering in JSON", async () => {
     const other = await createTestWorkspace("otlp-json");
     const body = gzipSync(asJson(otlpRequest(workflowWithChat)));
