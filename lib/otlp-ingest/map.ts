@@ -504,6 +504,10 @@ export function mapSpans(spans: IncomingSpan[]): MappedSpans {
       result.rejected.push({ spanId: span.spanId, reason: "traceId must be 16 bytes and spanId 8 bytes, not all zero" });
       continue;
     }
+    if (result.traces.length === LIMITS.tracesPerBatch) {
+      result.rejected.push({ spanId: span.spanId, reason: `more than ${LIMITS.tracesPerBatch} LLM spans in one request (the JSON API's batch limit); export smaller batches` });
+      continue;
+    }
     const ancestors: IncomingSpan[] = [];
     const seen = new Set([span.spanId]);
     for (let parent = span.parentSpanId; parent && !seen.has(parent); ) {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Attributes, IncomingSpan } from "@/lib/otlp-ingest/decode";
 import { isGeneration, mapSpans } from "@/lib/otlp-ingest/map";
+import { LIMITS } from "@/lib/traces/schema";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const START = 1_764_583_200_000n * 1_000_000n; // 2025-12-01T10:00:00Z in ns
@@ -322,6 +323,14 @@ describe("traces and their spans", () => {
       { spanId: "0000000000000011", reason: expect.stringMatching(/no model attribute/) },
       { spanId: "0000000000000012", reason: expect.stringMatching(/^session_id: /) },
     ]);
+  });
+
+  it("takes at most the JSON API's batch of generations per request and rejects the rest, naming the limit", () => {
+    const spans = Array.from({ length: LIMITS.tracesPerBatch + 2 }, (_, i) => span((i + 1).toString(16).padStart(16, "0"), "chat", { "gen_ai.operation.name": "chat", "gen_ai.request.model": "m" }));
+    const mapped = mapSpans(spans);
+    expect(mapped.traces).toHaveLength(LIMITS.tracesPerBatch);
+    expect(mapped.rejected).toHaveLength(2);
+    expect(mapped.rejected[0].reason).toMatch(/more than 500 LLM spans in one request/);
   });
 
   it("cuts span names longer than the trace schema allows instead of rejecting the span", () => {
