@@ -42,7 +42,8 @@ export function OtlpEndpointCard() {
         <CardDescription>
           Apps instrumented with OpenTelemetry (GenAI instrumentations, OpenLLMetry, OpenInference, the Vercel AI SDK) can
           send spans over OTLP/HTTP, protobuf or JSON. Each LLM call becomes a trace; other spans name it and are not stored.
-          Replace <code className="font-mono text-xs">{API_KEY_PLACEHOLDER}</code> with one of these keys.
+          Replace <code className="font-mono text-xs">{API_KEY_PLACEHOLDER}</code> with a key&apos;s secret (shown when the
+          key is created).
         </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-5">
