@@ -333,6 +333,27 @@ describe("traces and their spans", () => {
     expect(mapped.rejected[0].reason).toMatch(/more than 500 LLM spans in one request/);
   });
 
+  it("maps message roles other SDKs use (human, ai, model) and falls back by direction for unknown ones", () => {
+    const input = only([
+      span("0000000000000041", "chat", {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "m",
+        "gen_ai.prompt.0.role": "human",
+        "gen_ai.prompt.0.content": "a",
+        "gen_ai.prompt.1.role": "model",
+        "gen_ai.prompt.1.content": "b",
+        "gen_ai.prompt.2.role": "narrator",
+        "gen_ai.prompt.2.content": "c",
+        "gen_ai.completion.0.role": "ai",
+        "gen_ai.completion.0.content": "d",
+        "gen_ai.completion.1.role": "narrator",
+        "gen_ai.completion.1.content": "e",
+      }),
+    ]);
+    expect(input.request.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    expect(input.response?.messages.map((m) => m.role)).toEqual(["assistant", "assistant"]);
+  });
+
   it("cuts span names longer than the trace schema allows instead of rejecting the span", () => {
     const input = only([span("0000000000000031", "n".repeat(300), { "gen_ai.operation.name": "chat", "gen_ai.request.model": "m" })]);
     expect(input.trace?.generation_name).toBe("n".repeat(256));
