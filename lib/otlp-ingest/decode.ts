@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import type protobuf from "protobufjs";
 import { ApiError } from "@/lib/api/errors";
+import { jsonTextNestsDeeperThan } from "@/lib/api/json-depth";
 import { exportTraceServiceRequestType } from "@/lib/destinations/otlp/proto";
 
 export type OtlpEncoding = "json" | "protobuf";
@@ -36,7 +37,7 @@ export const OTLP_INGEST_LIMITS = {
   attributesPerSpan: 512,
   /** Attribute values nested deeper than this (arrays, key-value lists) are cut there. */
   valueDepth: 8,
-  /** JSON bodies nested deeper than this are refused before protobufjs walks them recursively. */
+  /** JSON bodies nested deeper than this are refused before protobufjs walks them recursively (OTLP/JSON needs about 4 levels per nested attribute value). */
   jsonDepth: 64,
 } as const;
 
@@ -76,18 +77,6 @@ const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 const invalid = (message: string) => new ApiError(400, "invalid_request", `Not an OTLP ExportTraceServiceRequest: ${message}`);
 
-/** Depth of a parsed JSON value, walked iteratively (stops counting at `limit`). */
-function exceedsDepth(root: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value !== "object") continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
 /** OTLP/JSON ids are hex where proto3 JSON has base64: converted so protobufjs reads them as bytes. */
@@ -111,14 +100,15 @@ function hexIdsToBytes(body: Json): Json {
 function messageOf(body: Buffer, encoding: OtlpEncoding): protobuf.Message {
   const type = exportTraceServiceRequestType();
   if (encoding === "protobuf") return type.decode(body);
+  const text = body.toString("utf8");
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString("utf8"));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new ApiError(400, "invalid_json", `Request body is not valid JSON: ${(err as Error).message}`);
   }
   if (!isObject(parsed)) throw invalid("the body must be a JSON object");
-  if (exceedsDepth(parsed, OTLP_INGEST_LIMITS.jsonDepth)) throw invalid(`JSON nested deeper than ${OTLP_INGEST_LIMITS.jsonDepth} levels`);
+  if (jsonTextNestsDeeperThan(text, OTLP_INGEST_LIMITS.jsonDepth)) throw invalid(`JSON nested deeper than ${OTLP_INGEST_LIMITS.jsonDepth} levels`);
   return type.fromObject(hexIdsToBytes(parsed));
 }
 
