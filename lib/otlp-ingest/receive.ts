@@ -10,6 +10,7 @@ import { readBodyBytes, type RouteRequest } from "@/lib/api/route";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import { isDatabaseUnavailable } from "@/lib/db-client";
 import { exportTraceServiceResponseType } from "@/lib/destinations/otlp/proto";
+import { sha256Hex } from "@/lib/hash";
 import { acceptTraces } from "@/lib/ingest";
 import { ingestRateLimiter } from "@/lib/ingest/rate-limit";
 import { LIMITS } from "@/lib/traces/schema";
@@ -32,13 +33,25 @@ export async function receiveOtlpTraces(req: RouteRequest, ctx: ApiKeyContext): 
     const wire = await readBodyBytes(req, LIMITS.bodyBytes);
     const body = await decompress(wire, req.headers.get("content-encoding"), LIMITS.bodyBytes);
     const mapped = mapSpans(decodeExportRequest(body, encoding));
-    if (mapped.traces.length) await acceptTraces(ctx, mapped.traces.map((t) => t.input));
+    if (mapped.traces.length) await acceptOnce(ctx, mapped);
     return exportResponse(mapped, encoding);
   } catch (err) {
     if (err instanceof ApiError) return statusResponse(err, encoding);
     if (isDatabaseUnavailable(err)) return statusResponse(databaseUnavailable(), encoding);
     throw err;
   }
+}
+
+/**
+ * Stores the generations once even when the exporter sends the batch again (it retries after a
+ * timeout or a lost answer, and spans are never exported twice otherwise): the request is keyed by
+ * its generation spans' ids, as an Idempotency-Key of the API key (lib/ingest/idempotency.ts), and
+ * a request whose key is already stored stores nothing and gets the same 200.
+ */
+async function acceptOnce(ctx: ApiKeyContext, mapped: MappedSpans): Promise<void> {
+  const inputs = mapped.traces.map((t) => t.input);
+  const key = `otlp:${sha256Hex(mapped.traces.map((t) => `${t.input.trace?.trace_id}/${t.spanId}`).join(","))}`;
+  await acceptTraces(ctx, inputs, { idempotency: { key, bodyHash: sha256Hex(JSON.stringify(inputs)) } });
 }
 
 const CONTENT_TYPE: Record<OtlpEncoding, string> = { json: "application/json", protobuf: "application/x-protobuf" };

@@ -121,6 +121,20 @@ describe("accepting spans", () => {
     expect(JSON.parse(json.body.toString())).toMatchObject({ partialSuccess: { rejectedSpans: "2" } });
   });
 
+  it("stores a batch the exporter sends again (after a lost answer) only once, and answers 200 both times", async () => {
+    const other = await createTestWorkspace("otlp-retry");
+    const body = asProtobuf(otlpRequest(workflowWithChat));
+    const first = await post(url(), protobufHeaders(other.apiKey), body);
+    const retry = await post(url(), protobufHeaders(other.apiKey), body);
+    expect([first.status, retry.status]).toEqual([200, 200]);
+    expect(decodeExportResponse(retry.body)).toEqual({});
+    expect((await storedTraces(other.ctx.workspace.id)).map((t) => t.id)).toEqual(["2222222222222222"]);
+    // A new generation span in the same trace is a new request: stored.
+    const next = otlpRequest([workflowWithChat[0], { ...workflowWithChat[1], spanId: "2222222222222223" }]);
+    expect((await post(url(), protobufHeaders(other.apiKey), asProtobuf(next))).status).toBe(200);
+    expect(await storedTraces(other.ctx.workspace.id)).toHaveLength(2);
+  });
+
   it("stores nothing and answers 200 for spans that are not LLM generations", async () => {
     const other = await createTestWorkspace("otlp-none");
     const answer = await post(url(), protobufHeaders(other.apiKey), asProtobuf(otlpRequest([workflowWithChat[0], workflowWithChat[2]])));
@@ -155,24 +169,20 @@ describe("accepting spans", () => {
     });
   });
 
-  it("round trip: what the OpenTelemetry Collector destination sends comes back as the same trace", async () => {
-    const other = await createTestWorkspace("otlp-roundtrip");
+  it.each(["json", "protobuf"] as const)("round trip (OTLP/%s): what the OpenTelemetry Collector destination sends comes back as the same trace", async (encoding) => {
+    const other = await createTestWorkspace(`otlp-roundtrip-${encoding}`);
     const original = sampleTrace();
-    for (const encoding of ["json", "protobuf"] as const) {
-      const [request] = otlpRequests([outbound(original)], { url: url(), encoding, headers: { authorization: `Bearer ${other.apiKey}` }, gzip: encoding === "protobuf", serviceName: undefined });
-      const answer = await post(url(), request.headers, Buffer.from(request.body));
-      expect(answer.status).toBe(200);
-    }
+    const [request] = otlpRequests([outbound(original)], { url: url(), encoding, headers: { authorization: `Bearer ${other.apiKey}` }, gzip: encoding === "protobuf", serviceName: undefined });
+    const answer = await post(url(), request.headers, Buffer.from(request.body));
+    expect(answer.status).toBe(200);
     const traces = await storedTraces(other.ctx.workspace.id);
-    expect(traces).toHaveLength(2);
-    for (const trace of traces) {
-      const { received_at, api_key_name, metadata, ...rest } = trace;
-      const { received_at: _r, api_key_name: _a, metadata: originalMetadata, ...expected } = original;
-      expect(rest).toEqual(expected);
-      expect(metadata).toEqual({ ...originalMetadata, "service.name": "Production" });
-      expect(api_key_name).toBe("Proxy tests");
-      expect(received_at).not.toBe(original.received_at);
-    }
+    expect(traces).toHaveLength(1);
+    const { received_at, api_key_name, metadata, ...rest } = traces[0];
+    const { received_at: _r, api_key_name: _a, metadata: originalMetadata, ...expected } = original;
+    expect(rest).toEqual(expected);
+    expect(metadata).toEqual({ ...originalMetadata, "service.name": "Production" });
+    expect(api_key_name).toBe("Proxy tests");
+    expect(received_at).not.toBe(original.received_at);
   });
 });
 
