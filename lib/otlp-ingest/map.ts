@@ -66,14 +66,17 @@ const first = <T>(a: Attributes, keys: string[], read: (v: AttributeValue | unde
 /** A structured value that arrived as a JSON string (how most SDKs send messages) or as a real array/map. */
 function structured(v: AttributeValue | undefined): unknown {
   if (typeof v !== "string") return v ?? undefined;
-  const text = v.trim();
-  if (!text.startsWith("{") && !text.startsWith("[")) return undefined;
+  const trimmed = v.trim();
+  if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(trimmed) as unknown;
   } catch {
     return undefined;
   }
 }
+
+/** Drops the keys whose value is undefined (the trace schema is strict about what it is given, not about absence). */
+const defined = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -413,9 +416,6 @@ const clip = (name: string | undefined, max: number) => (name === undefined || n
 function nanosToMs(nanos: bigint): number {
   return Number(nanos / 1_000_000n);
 }
-
-/** Drops the keys whose value is undefined (the trace schema is strict about what it is given, not about absence). */
-const defined = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** The trace of one generation span; `ancestors` are the spans above it in this request, nearest first. */
 function traceOf(span: IncomingSpan, ancestors: IncomingSpan[]): TraceInput {
