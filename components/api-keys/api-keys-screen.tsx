@@ -2,8 +2,10 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { BanIcon, KeyRoundIcon } from "lucide-react";
+import { Fragment } from "react";
 import { INGEST_KEYS, MANAGEMENT_KEYS, type ApiKeyRow, type KeyKind } from "@/components/api-keys/api";
 import { CreateApiKeyDialog } from "@/components/api-keys/create-api-key-dialog";
+import { OtlpEndpointCard } from "@/components/api-keys/otlp-endpoint-card";
 import { ConfirmDialog } from "@/components/shell/confirm-dialog";
 import { DataTable } from "@/components/shell/data-table";
 import { PageHeader } from "@/components/shell/page-header";
@@ -69,7 +71,11 @@ const SECTIONS: Section[] = [
     title: "API keys",
     description: "Your apps authenticate with these keys when they send traces. Broadcast can include or exclude traces per key; the management API names a key by its hash.",
     purpose: "Your apps send traces with this key. Name it after where it will be used.",
-    usage: <>Use it as {bearer} when sending traces.</>,
+    usage: (
+      <>
+        Use it as {bearer} when sending traces (OpenTelemetry exporters may also send it as <code className="font-mono text-xs">x-api-key</code>).
+      </>
+    ),
     placeholder: "Production backend",
     emptyTitle: "No API keys yet",
     emptyHint: "Create a key for each app or environment that sends traces.",
@@ -182,7 +188,11 @@ export function ApiKeysScreen() {
   return (
     <div className="grid gap-10">
       {SECTIONS.map((section, i) => (
-        <KeysSection key={section.title} section={section} primary={i === 0} />
+        <Fragment key={section.title}>
+          <KeysSection section={section} primary={i === 0} />
+          {/* Where ingest keys are used besides the JSON API. */}
+          {i === 0 && <OtlpEndpointCard />}
+        </Fragment>
       ))}
     </div>
   );

@@ -26,8 +26,11 @@ type Auth =
   | { kind: "workspace"; permission: Permission }
   /** A signed-in user, no workspace (creating an organization, accepting an invite). */
   | { kind: "user" }
-  /** A workspace API key in `Authorization: Bearer …` (ingestion, proxy). */
-  | { kind: "apiKey" }
+  /**
+   * A workspace API key in `Authorization: Bearer …` (ingestion, proxy); with `xApiKeyHeader`, an
+   * `x-api-key` header is taken too (what OTLP exporters are often configured with).
+   */
+  | { kind: "apiKey"; xApiKeyHeader?: boolean }
   /**
    * A management key in `Authorization: Bearer …` (the OpenRouter-compatible management API): acts
    * as the key's creator with their current role. Errors come out in OpenRouter's shape.
@@ -102,10 +105,7 @@ export async function readJsonBody(req: RouteRequest, maxBytes: number): Promise
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type))
     throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = req.readBody ? await req.readBody(maxBytes) : await readStreamedBody(req.body, maxBytes);
-  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readBodyBytes(req, maxBytes);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   if (!text.trim()) throw new ApiError(400, "invalid_request", "Request body is required");
   let value: unknown;
@@ -124,6 +124,15 @@ export async function readJsonBody(req: RouteRequest, maxBytes: number): Promise
     throw new ApiError(400, "invalid_request", `Invalid body: ${unstorable}: ${message}`, [{ path: unstorable, message }]);
   }
   return value;
+}
+
+/** The whole body, never more than `maxBytes` (413: Content-Length is checked first, never trusted alone). */
+export async function readBodyBytes(req: RouteRequest, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = req.readBody ? await req.readBody(maxBytes) : await readStreamedBody(req.body, maxBytes);
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return bytes;
 }
 
 async function readStreamedBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
@@ -199,8 +208,9 @@ async function authenticate(auth: Auth, req: RouteRequest, params: Record<string
         throw err;
       }
     }
-    if (!m) throw unauthorized("Missing API key: send Authorization: Bearer <key>");
-    const key = await verifyApiKey(m[1]);
+    const secret = m?.[1] ?? (auth.xApiKeyHeader ? req.headers.get("x-api-key")?.trim() || undefined : undefined);
+    if (!secret) throw unauthorized(`Missing API key: send Authorization: Bearer <key>${auth.xApiKeyHeader ? " or x-api-key: <key>" : ""}`);
+    const key = await verifyApiKey(secret);
     if (!key) {
       recordFailedApiKey(client);
       throw unauthorized("Invalid or revoked API key");

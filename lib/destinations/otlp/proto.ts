@@ -6,16 +6,24 @@ import protobuf from "protobufjs";
 /** Folder holding `opentelemetry/proto/...` (the import root the .proto files expect). */
 export const PROTO_ROOT = path.join(process.cwd(), "lib/destinations/otlp/proto");
 
-let cached: protobuf.Type | undefined;
+let cachedRoot: protobuf.Root | undefined;
 
-/** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest`. */
-export function exportTraceServiceRequestType(): protobuf.Type {
-  if (cached) return cached;
+/** The trace service's protos (and everything they import), resolved. */
+function traceServiceRoot(): protobuf.Root {
+  if (cachedRoot) return cachedRoot;
   const root = new protobuf.Root();
   // The protos import each other by their path from the repository root ("opentelemetry/proto/…").
   root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
   root.loadSync("opentelemetry/proto/collector/trace/v1/trace_service.proto", { keepCase: false });
   root.resolveAll();
-  cached = root.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest");
-  return cached;
+  cachedRoot = root;
+  return root;
 }
+
+/** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest`. */
+export const exportTraceServiceRequestType = (): protobuf.Type =>
+  traceServiceRoot().lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest");
+
+/** `opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse` (what an OTLP receiver answers). */
+export const exportTraceServiceResponseType = (): protobuf.Type =>
+  traceServiceRoot().lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse");
