@@ -111,11 +111,35 @@ type Prepared = {
   configError?: DeliveryError;
 };
 
+type DestinationState = {
+  id: string;
+  type: string;
+  version: number;
+  privacyMode: boolean;
+  enabled: boolean;
+  status: string;
+  deleted: boolean;
+  broadcastEnabled: boolean;
+  resumedAt: Date | null;
+  circuitOpenUntil: Date | null;
+  config: unknown;
+  secrets: string | null;
+};
+
+// Read before every claim, so on the driver like the batch's other statements. `AT TIME ZONE 'UTC'`:
+// the columns hold UTC wall-clock values, which node-postgres would read in the process's zone.
+const DESTINATION_STATE = `
+  SELECT d.id, d.type, d.version, d."privacyMode", d.enabled, d.status::text AS status, d."deletedAt" IS NOT NULL AS deleted,
+         w."broadcastEnabled", d."resumedAt" AT TIME ZONE 'UTC' AS "resumedAt",
+         d."circuitOpenUntil" AT TIME ZONE 'UTC' AS "circuitOpenUntil", d.config, d.secrets
+    FROM "Destination" d JOIN "Workspace" w ON w.id = d."workspaceId"
+   WHERE d.id = $1`;
+
 /** The destination ready to deliver to (config decrypted once per version), or why it is not deliverable. */
 async function prepare(destinationId: string, previous: Prepared | undefined): Promise<Prepared | string> {
-  const row = await prisma.destination.findUnique({ where: { id: destinationId }, include: { workspace: { select: { broadcastEnabled: true } } } });
-  if (!row || row.deletedAt) return "destination deleted";
-  if (!row.workspace.broadcastEnabled) return "broadcast is off for the workspace";
+  const [row] = await driver.query<DestinationState>(DESTINATION_STATE, [destinationId], "tracecast_destination_state");
+  if (!row || row.deleted) return "destination deleted";
+  if (!row.broadcastEnabled) return "broadcast is off for the workspace";
   if (!row.enabled) return "destination disabled";
   if (row.status !== "active") return `destination ${row.status}`;
   // resumedAt and the circuit are read anew: turning broadcast back on sets resumedAt, and the
