@@ -85,11 +85,47 @@ async function settleFailed(rows: ClaimedDelivery[], token: string, error: Deliv
 type Loaded = { row: ClaimedDelivery; trace: OutboundTrace; size: number };
 
 // Straight to the driver, prepared, like the outcome statements (outbox.ts).
-const LOAD_PAYLOADS = `SELECT id, data, "sizeBytes" FROM "TracePayload" WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`;
+export const LOAD_PAYLOADS = `SELECT id, data, "sizeBytes" FROM "TracePayload" WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`;
+
+type Payload = { id: string; data: unknown; sizeBytes: number };
+
+/**
+ * Payloads recently loaded by this process's drains, by trace id, at most PAYLOAD_CACHE_BYTES of
+ * stored size (the oldest go first). A trace routed to several destinations is drained by each at
+ * about the same time: the later ones take it from here instead of reading and parsing its JSON
+ * again. Stored payloads are never changed, and nothing here is modified: privacy mode and the
+ * encoders build new objects. A payload deleted meanwhile took its delivery rows with it, so a
+ * cached one is never sent for it.
+ */
+const PAYLOAD_CACHE_BYTES = 32 * 2 ** 20;
+const payloadCache = new Map<string, Payload>();
+let payloadCacheBytes = 0;
+
+function cachePayload(payload: Payload): void {
+  if (payloadCache.has(payload.id)) return;
+  payloadCache.set(payload.id, payload);
+  payloadCacheBytes += payload.sizeBytes;
+  for (const [id, oldest] of payloadCache) {
+    if (payloadCacheBytes <= PAYLOAD_CACHE_BYTES) break;
+    payloadCache.delete(id);
+    payloadCacheBytes -= oldest.sizeBytes;
+  }
+}
 
 async function loadTraces(rows: ClaimedDelivery[], privacyMode: boolean): Promise<Loaded[]> {
-  const payloads = await driver.query<{ id: string; data: unknown; sizeBytes: number }>(LOAD_PAYLOADS, [JSON.stringify(rows.map((r) => r.traceId))], "tracecast_load_payloads");
-  const byId = new Map(payloads.map((p) => [p.id, p]));
+  const byId = new Map<string, Payload>();
+  const missing: string[] = [];
+  for (const { traceId } of rows) {
+    const cached = payloadCache.get(traceId);
+    if (cached) byId.set(traceId, cached);
+    else missing.push(traceId);
+  }
+  if (missing.length > 0) {
+    for (const payload of await driver.query<Payload>(LOAD_PAYLOADS, [JSON.stringify(missing)], "tracecast_load_payloads")) {
+      byId.set(payload.id, payload);
+      cachePayload(payload);
+    }
+  }
   return rows.flatMap((row) => {
     const payload = byId.get(row.traceId);
     if (!payload) return []; // deleted by retention while queued: its delivery row went with it
