@@ -42,6 +42,8 @@ function allowServerOnlyImports(): void {
   };
 }
 
+const cpuMicros = ({ user, system }: NodeJS.CpuUsage) => user + system;
+
 /** The ingest benchmark's realistic trace, with its own id so the receiver can count it. */
 const traceInput = (i: number): unknown => JSON.parse(traceBody(i, `backlog-${i}`));
 
@@ -123,12 +125,14 @@ export default async function backlogBenchmark() {
   // ── receiver down: traces arrive and pile up as pending deliveries ──
   console.log(`[backlog] ingesting ${TRACES} traces in batches of ${BATCH} with the receiver answering 503 …`);
   const ingestStarted = performance.now();
+  const ingestCpu = process.cpuUsage();
   for (let i = 0; i < TRACES; i += BATCH) {
     const inputs = Array.from({ length: Math.min(BATCH, TRACES - i) }, (_, j) => traceInputSchema.parse(traceInput(i + j)));
     await acceptTraces(ctx, inputs);
     if ((i / BATCH) % 50 === 0) console.log(`[backlog]   ${i} traces, rss ${memory.now().rssMiB} MiB`);
   }
   const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+  const ingestCpuUs = cpuMicros(process.cpuUsage(ingestCpu));
   // A drain while the receiver is down: the first batch gets 503 and goes to backoff, nothing is lost.
   const downDrain = await drainDestination(destinationIds[0]);
   const peakIngest = memory.peak();
@@ -143,6 +147,7 @@ export default async function backlogBenchmark() {
   await prisma.destination.updateMany({ where: { id: { in: destinationIds }, circuitOpenUntil: { not: null } }, data: { circuitOpenUntil: new Date() } });
   memory.reset();
   const drainStarted = performance.now();
+  const drainCpu = process.cpuUsage();
   let drained = 0;
   let drains = 0;
   await Promise.all(
@@ -157,6 +162,7 @@ export default async function backlogBenchmark() {
     }),
   );
   const drainSeconds = (performance.now() - drainStarted) / 1000;
+  const drainCpuUs = cpuMicros(process.cpuUsage(drainCpu));
   const peakDrain = memory.peak();
   const afterDrain = memory.settled();
   memory.stop();
@@ -184,6 +190,8 @@ export default async function backlogBenchmark() {
     ingest: {
       seconds: round2(ingestSeconds),
       tracesPerSec: Math.round(TRACES / ingestSeconds),
+      /** CPU of the whole process (every thread: the database's and the receiver's too) per accepted trace. */
+      cpuUsPerTrace: Math.round(ingestCpuUs / TRACES),
       backlog: queued,
       drainWhileDown: downDrain,
       memory: { before: beforeIngest, after: afterIngest, peak: peakIngest },
@@ -193,6 +201,8 @@ export default async function backlogBenchmark() {
       /** Traces delivered to every destination per second (deliveries per second / destinations). */
       tracesPerSec: Math.round(drained / DESTINATIONS / drainSeconds),
       ratioToIngest: round2(drained / DESTINATIONS / drainSeconds / (TRACES / ingestSeconds)),
+      /** CPU of the whole process per delivery (one trace to one destination): less sensitive than rates to a shared machine's load. */
+      cpuUsPerDelivery: Math.round(drainCpuUs / drained),
       delivered: drained,
       drainCalls: drains,
       memory: { after: afterDrain, peak: peakDrain },
