@@ -97,7 +97,7 @@ type Payload = { id: string; data: unknown; sizeBytes: number };
  * encoders build new objects. A payload deleted meanwhile took its delivery rows with it, so a
  * cached one is never sent for it.
  */
-const PAYLOAD_CACHE_BYTES = 32 * 2 ** 20;
+const PAYLOAD_CACHE_BYTES = 8 * 2 ** 20;
 const payloadCache = new Map<string, Payload>();
 let payloadCacheBytes = 0;
 
