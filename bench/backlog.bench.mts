@@ -9,7 +9,9 @@
 //
 // Runs in this process (no Next server) on a fresh embedded PGlite directory on disk, like a
 // default install. TRACECAST_DISPATCHER=none: nothing drains behind the benchmark's back.
-// Env: BACKLOG_TRACES (default 100 000), BACKLOG_BATCH (traces per acceptTraces call, default 100).
+// Env: BACKLOG_TRACES (default 100 000), BACKLOG_BATCH (traces per acceptTraces call, default 100),
+// BACKLOG_DESTINATIONS (webhook destinations, default 1: each trace is queued for every one, and
+// they drain at the same time, as the inline dispatcher drains them).
 // Run with NODE_OPTIONS=--expose-gc so the before/after figures are taken after a full collection.
 // Writes the "## Backlog" section of docs/benchmarks.md (runs of at least 10 000 traces).
 import crypto from "node:crypto";
@@ -23,6 +25,7 @@ import { traceBody } from "./ingest.bench.mjs";
 
 const TRACES = Number(process.env.BACKLOG_TRACES ?? 100_000);
 const BATCH = Number(process.env.BACKLOG_BATCH ?? 100);
+const DESTINATIONS = Number(process.env.BACKLOG_DESTINATIONS ?? 1);
 const SAMPLE_MS = 100;
 /** Smaller runs are smoke tests of the benchmark itself: they do not replace the documented figures. */
 const MIN_DOCUMENTED_TRACES = 10_000;
@@ -38,6 +41,8 @@ function allowServerOnlyImports(): void {
     return resolve.call(this, request === "server-only" ? "next/dist/compiled/server-only/empty.js" : request, ...rest);
   };
 }
+
+const cpuMicros = ({ user, system }: NodeJS.CpuUsage) => user + system;
 
 /** The ingest benchmark's realistic trace, with its own id so the receiver can count it. */
 const traceInput = (i: number): unknown => JSON.parse(traceBody(i, `backlog-${i}`));
@@ -99,12 +104,17 @@ export default async function backlogBenchmark() {
   receiver.setUp(false);
   const webhook = getDefinition("webhook")!;
   const { plain, secrets } = splitSecrets(webhook, { url: `${receiver.url}/hooks/traces`, secret: `whsec_${crypto.randomBytes(32).toString("base64")}` });
-  const created = await prisma.destination.create({ data: { workspaceId, type: "webhook", name: "Backlog receiver", config: plain as Prisma.InputJsonObject } });
-  const destination = await prisma.destination.update({ where: { id: created.id }, data: { secrets: sealSecrets(created.id, secrets) } });
+  const destinations = [];
+  for (let d = 0; d < DESTINATIONS; d++) {
+    const created = await prisma.destination.create({ data: { workspaceId, type: "webhook", name: `Backlog receiver ${d + 1}`, config: plain as Prisma.InputJsonObject } });
+    destinations.push(await prisma.destination.update({ where: { id: created.id }, data: { secrets: sealSecrets(created.id, secrets) } }));
+  }
+  const destinationIds = destinations.map((d) => d.id);
   const apiKey = await prisma.apiKey.findFirstOrThrow({ where: { workspaceId } });
   const workspace = await prisma.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
   const ctx = { apiKey: { id: apiKey.id, name: apiKey.name, workspaceId }, workspace };
-  const backlog = () => prisma.delivery.count({ where: { destinationId: destination.id, status: { in: ["pending", "in_flight"] } } });
+  const backlog = (destinationId?: string) =>
+    prisma.delivery.count({ where: { destinationId: destinationId ?? { in: destinationIds }, status: { in: ["pending", "in_flight"] } } });
 
   const memory = memorySampler();
   // One accepted trace first, so module loading and the first queries are not counted as backlog growth.
@@ -115,14 +125,16 @@ export default async function backlogBenchmark() {
   // ── receiver down: traces arrive and pile up as pending deliveries ──
   console.log(`[backlog] ingesting ${TRACES} traces in batches of ${BATCH} with the receiver answering 503 …`);
   const ingestStarted = performance.now();
+  const ingestCpu = process.cpuUsage();
   for (let i = 0; i < TRACES; i += BATCH) {
     const inputs = Array.from({ length: Math.min(BATCH, TRACES - i) }, (_, j) => traceInputSchema.parse(traceInput(i + j)));
     await acceptTraces(ctx, inputs);
     if ((i / BATCH) % 50 === 0) console.log(`[backlog]   ${i} traces, rss ${memory.now().rssMiB} MiB`);
   }
   const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+  const ingestCpuUs = cpuMicros(process.cpuUsage(ingestCpu));
   // A drain while the receiver is down: the first batch gets 503 and goes to backoff, nothing is lost.
-  const downDrain = await drainDestination(destination.id);
+  const downDrain = await drainDestination(destinationIds[0]);
   const peakIngest = memory.peak();
   const afterIngest = memory.settled();
   const queued = await backlog();
@@ -132,19 +144,25 @@ export default async function backlogBenchmark() {
   receiver.setUp(true);
   // The 503 opened the destination's circuit (a second or two): let it half-open now, as the next
   // sweep after that delay would; the probe's success makes the backed-off rows due.
-  await prisma.destination.update({ where: { id: destination.id }, data: { circuitOpenUntil: new Date() } });
+  await prisma.destination.updateMany({ where: { id: { in: destinationIds }, circuitOpenUntil: { not: null } }, data: { circuitOpenUntil: new Date() } });
   memory.reset();
   const drainStarted = performance.now();
+  const drainCpu = process.cpuUsage();
   let drained = 0;
   let drains = 0;
-  for (let remaining = queued; remaining > 0; remaining = await backlog()) {
-    const result = await drainDestination(destination.id);
-    drains++;
-    drained += result.delivered;
-    if (result.stopped) throw new Error(`drain stopped: ${result.stopped}`);
-    console.log(`[backlog]   delivered ${drained}, rss ${memory.now().rssMiB} MiB`);
-  }
+  await Promise.all(
+    destinationIds.map(async (destinationId) => {
+      for (let remaining = await backlog(destinationId); remaining > 0; remaining = await backlog(destinationId)) {
+        const result = await drainDestination(destinationId);
+        drains++;
+        drained += result.delivered;
+        if (result.stopped) throw new Error(`drain stopped: ${result.stopped}`);
+        console.log(`[backlog]   delivered ${drained}, rss ${memory.now().rssMiB} MiB`);
+      }
+    }),
+  );
   const drainSeconds = (performance.now() - drainStarted) / 1000;
+  const drainCpuUs = cpuMicros(process.cpuUsage(drainCpu));
   const peakDrain = memory.peak();
   const afterDrain = memory.settled();
   memory.stop();
@@ -153,10 +171,11 @@ export default async function backlogBenchmark() {
   // The receiver sees each trace's own id (the caller's `id`), so compare against those.
   const sent = new Set(Array.from({ length: TRACES + 1 }, (_, i) => `backlog-${i - 1}`));
   const stored = await prisma.tracePayload.count({ where: { workspaceId } });
-  const duplicates = [...receiver.received.values()].reduce((n, c) => n + (c - 1), 0);
+  // Each trace is expected once per destination (they all point at this receiver).
+  const duplicates = [...receiver.received.values()].reduce((n, c) => n + Math.max(0, c - DESTINATIONS), 0);
   const missing = [...sent].filter((id) => !receiver.received.has(id)).length;
   const unexpected = [...receiver.received.keys()].filter((id) => !sent.has(id)).length;
-  const statuses = await prisma.delivery.groupBy({ by: ["status"], where: { destinationId: destination.id }, _count: true });
+  const statuses = await prisma.delivery.groupBy({ by: ["status"], where: { destinationId: { in: destinationIds } }, _count: true });
   await receiver.close();
   await prisma.$disconnect();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -166,18 +185,24 @@ export default async function backlogBenchmark() {
       traces: TRACES,
       batch: BATCH,
       heapAfterGc: typeof (globalThis as { gc?: unknown }).gc === "function",       database: `embedded PGlite ${pgliteVersion()} (on disk)`,
-      destination: "webhook (Standard Webhooks signed, 100 traces per request)",
+      destination: `${DESTINATIONS} webhook destination(s) (Standard Webhooks signed, 100 traces per request)`,
     },
     ingest: {
       seconds: round2(ingestSeconds),
       tracesPerSec: Math.round(TRACES / ingestSeconds),
+      /** CPU of the whole process (every thread: the database's and the receiver's too) per accepted trace. */
+      cpuUsPerTrace: Math.round(ingestCpuUs / TRACES),
       backlog: queued,
       drainWhileDown: downDrain,
       memory: { before: beforeIngest, after: afterIngest, peak: peakIngest },
     },
     drain: {
       seconds: round2(drainSeconds),
-      tracesPerSec: Math.round(drained / drainSeconds),
+      /** Traces delivered to every destination per second (deliveries per second / destinations). */
+      tracesPerSec: Math.round(drained / DESTINATIONS / drainSeconds),
+      ratioToIngest: round2(drained / DESTINATIONS / drainSeconds / (TRACES / ingestSeconds)),
+      /** CPU of the whole process per delivery (one trace to one destination): less sensitive than rates to a shared machine's load. */
+      cpuUsPerDelivery: Math.round(drainCpuUs / drained),
       delivered: drained,
       drainCalls: drains,
       memory: { after: afterDrain, peak: peakDrain },
@@ -193,7 +218,7 @@ export default async function backlogBenchmark() {
   };
   console.log(JSON.stringify(result, null, 2));
   if (stored !== sent.size || missing || unexpected) throw new Error(`lost or stray traces (stored ${stored}): ${JSON.stringify(result.receiver)}`);
-  if (TRACES >= MIN_DOCUMENTED_TRACES) writeDocs(result);
+  if (TRACES >= MIN_DOCUMENTED_TRACES && DESTINATIONS === 1) writeDocs(result);
   return result;
 }
 

@@ -1,6 +1,6 @@
 // drainDestination: deliver a destination's due rows, batch by batch, and record each outcome.
 // The only place credentials are decrypted for delivery. Inline and Inngest dispatchers both call it.
-import { prisma } from "@/lib/db";
+import { driver, prisma } from "@/lib/db";
 import { DeliveryError } from "@/lib/destinations/errors";
 import { deliverTraces } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
@@ -84,9 +84,48 @@ async function settleFailed(rows: ClaimedDelivery[], token: string, error: Deliv
 
 type Loaded = { row: ClaimedDelivery; trace: OutboundTrace; size: number };
 
+// Straight to the driver, prepared, like the outcome statements (outbox.ts).
+export const LOAD_PAYLOADS = `SELECT id, data, "sizeBytes" FROM "TracePayload" WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`;
+
+type Payload = { id: string; data: unknown; sizeBytes: number };
+
+/**
+ * Payloads recently loaded by this process's drains, by trace id, at most PAYLOAD_CACHE_BYTES of
+ * stored size (the oldest go first). A trace routed to several destinations is drained by each at
+ * about the same time: the later ones take it from here instead of reading and parsing its JSON
+ * again. Stored payloads are never changed, and nothing here is modified: privacy mode and the
+ * encoders build new objects. A payload deleted meanwhile took its delivery rows with it, so a
+ * cached one is never sent for it.
+ */
+const PAYLOAD_CACHE_BYTES = 8 * 2 ** 20;
+const payloadCache = new Map<string, Payload>();
+let payloadCacheBytes = 0;
+
+function cachePayload(payload: Payload): void {
+  if (payloadCache.has(payload.id)) return;
+  payloadCache.set(payload.id, payload);
+  payloadCacheBytes += payload.sizeBytes;
+  for (const [id, oldest] of payloadCache) {
+    if (payloadCacheBytes <= PAYLOAD_CACHE_BYTES) break;
+    payloadCache.delete(id);
+    payloadCacheBytes -= oldest.sizeBytes;
+  }
+}
+
 async function loadTraces(rows: ClaimedDelivery[], privacyMode: boolean): Promise<Loaded[]> {
-  const payloads = await prisma.tracePayload.findMany({ where: { id: { in: rows.map((r) => r.traceId) } }, select: { id: true, data: true, sizeBytes: true } });
-  const byId = new Map(payloads.map((p) => [p.id, p]));
+  const byId = new Map<string, Payload>();
+  const missing: string[] = [];
+  for (const { traceId } of rows) {
+    const cached = payloadCache.get(traceId);
+    if (cached) byId.set(traceId, cached);
+    else missing.push(traceId);
+  }
+  if (missing.length > 0) {
+    for (const payload of await driver.query<Payload>(LOAD_PAYLOADS, [JSON.stringify(missing)], "tracecast_load_payloads")) {
+      byId.set(payload.id, payload);
+      cachePayload(payload);
+    }
+  }
   return rows.flatMap((row) => {
     const payload = byId.get(row.traceId);
     if (!payload) return []; // deleted by retention while queued: its delivery row went with it
@@ -108,11 +147,35 @@ type Prepared = {
   configError?: DeliveryError;
 };
 
+type DestinationState = {
+  id: string;
+  type: string;
+  version: number;
+  privacyMode: boolean;
+  enabled: boolean;
+  status: string;
+  deleted: boolean;
+  broadcastEnabled: boolean;
+  resumedAt: Date | null;
+  circuitOpenUntil: Date | null;
+  config: unknown;
+  secrets: string | null;
+};
+
+// Read before every claim, so on the driver like the batch's other statements. `AT TIME ZONE 'UTC'`:
+// the columns hold UTC wall-clock values, which node-postgres would read in the process's zone.
+const DESTINATION_STATE = `
+  SELECT d.id, d.type, d.version, d."privacyMode", d.enabled, d.status::text AS status, d."deletedAt" IS NOT NULL AS deleted,
+         w."broadcastEnabled", d."resumedAt" AT TIME ZONE 'UTC' AS "resumedAt",
+         d."circuitOpenUntil" AT TIME ZONE 'UTC' AS "circuitOpenUntil", d.config, d.secrets
+    FROM "Destination" d JOIN "Workspace" w ON w.id = d."workspaceId"
+   WHERE d.id = $1`;
+
 /** The destination ready to deliver to (config decrypted once per version), or why it is not deliverable. */
 async function prepare(destinationId: string, previous: Prepared | undefined): Promise<Prepared | string> {
-  const row = await prisma.destination.findUnique({ where: { id: destinationId }, include: { workspace: { select: { broadcastEnabled: true } } } });
-  if (!row || row.deletedAt) return "destination deleted";
-  if (!row.workspace.broadcastEnabled) return "broadcast is off for the workspace";
+  const [row] = await driver.query<DestinationState>(DESTINATION_STATE, [destinationId], "tracecast_destination_state");
+  if (!row || row.deleted) return "destination deleted";
+  if (!row.broadcastEnabled) return "broadcast is off for the workspace";
   if (!row.enabled) return "destination disabled";
   if (row.status !== "active") return `destination ${row.status}`;
   // resumedAt and the circuit are read anew: turning broadcast back on sets resumedAt, and the
@@ -131,12 +194,33 @@ async function prepare(destinationId: string, previous: Prepared | undefined): P
   }
 }
 
+/** One drainDestination call: what its lanes share. */
+type DrainRun = {
+  destinationId: string;
+  clock: () => Date;
+  leaseMs: number;
+  signal?: AbortSignal;
+  result: DrainResult;
+  /** Claims made so far, across lanes, and the most allowed. */
+  batches: number;
+  maxBatches: number;
+  /** The destination as last read (config decrypted once per version), shared by the lanes. */
+  destination?: Prepared;
+  /** Set by the first lane that must stop: the others claim nothing more. */
+  stopped?: string;
+};
+
 /**
  * Delivers due rows of one destination, up to `maxBatches` claims (default: until a claim comes
  * back short of the destination's maxBatch, i.e. it took every row that was due). Rows stored while
  * it delivers are not chased one claim at a time: each comes with its own kick (and an Inngest
  * debounce or the inline dispatcher's KICK_COALESCE_MS batches them). Chasing them gave requests of
  * 5–8 traces at 100 traces/s, each paying a claim and its bookkeeping (bench/load.bench.mts).
+ * Once a claim comes back full (a backlog), up to TRACECAST_DRAIN_LANES claims are in progress at
+ * once: one lane's rows are being encoded and sent while another's are claimed, loaded and
+ * recorded, so the database and the platform are not waited on in turn. The claims are disjoint
+ * (FOR UPDATE SKIP LOCKED), each under its own lease. The first claim goes alone: it is the
+ * circuit's probe when the circuit is half-open.
  * Stops early when the destination is not deliverable (deleted, disabled, paused, broadcast off),
  * while its circuit is open, or after a retryable failure (which opens the circuit: circuit.ts).
  * `now` is the clock (tests move it instead of waiting).
@@ -145,47 +229,75 @@ export async function drainDestination(
   destinationId: string,
   opts: { maxBatches?: number; signal?: AbortSignal; now?: () => Date } = {},
 ): Promise<DrainResult> {
-  const clock = opts.now ?? (() => new Date());
-  const result: DrainResult = { delivered: 0, retrying: 0, failed: 0, more: false };
-  let destination: Prepared | undefined;
-  const maxBatches = opts.maxBatches ?? Number.POSITIVE_INFINITY;
-  const leaseMs = deliverySettings.leaseMs();
-  for (let batch = 0; batch < maxBatches; batch++) {
-    if (opts.signal?.aborted) return { ...result, stopped: "cancelled" };
-    // Re-read before every claim: a pause, a disable or a config change made during a long drain
-    // takes effect at the next batch.
-    const state = await prepare(destinationId, destination);
-    if (typeof state === "string") return { ...result, stopped: state };
-    destination = state;
-    const { def, config, configError, circuitOpenUntil } = destination;
-    const now = clock();
-    let probing = false;
-    if (circuitOpenUntil) {
-      if (circuitOpenUntil > now) return { ...result, stopped: `circuit open until ${circuitOpenUntil.toISOString()}` };
-      if (!(await takeProbe(destinationId, now, new Date(now.getTime() + leaseMs)))) return { ...result, stopped: "another drain is probing the destination" };
-      probing = true;
+  const run: DrainRun = {
+    destinationId,
+    clock: opts.now ?? (() => new Date()),
+    leaseMs: deliverySettings.leaseMs(),
+    signal: opts.signal,
+    result: { delivered: 0, retrying: 0, failed: 0, more: false },
+    batches: 0,
+    maxBatches: opts.maxBatches ?? Number.POSITIVE_INFINITY,
+  };
+  const width = deliverySettings.drainLanes();
+  const lanes: Promise<void>[] = [];
+  const lane = async () => {
+    while (!run.stopped) {
+      if (run.batches >= run.maxBatches) {
+        run.result.more = true;
+        return;
+      }
+      run.batches++;
+      if (!(await drainBatch(run))) return;
+      // A full claim: there is a backlog, open the other lanes.
+      while (lanes.length < width) lanes.push(lane());
     }
-    const claim = await claimDue(destinationId, def.maxBatch, now, leaseMs, { backedOff: probing });
-    if (claim.rows.length === 0) {
-      // Nothing to probe with: the next trace goes out as usual and tells.
-      if (probing) await closeCircuit(destinationId, now);
-      return result;
-    }
-    // Renewed while the batch is being sent, so a short lease only expires when the drain is gone.
-    const renewal = setInterval(() => {
-      renewClaim(claim, clock(), leaseMs).catch((err: unknown) => console.error(`[delivery] could not renew the lease of destination ${destinationId}`, err));
-    }, leaseMs / 3);
-    let stop: string | undefined;
-    try {
-      stop = await deliverClaim(destinationId, destination, claim, result, clock, opts.signal);
-    } finally {
-      clearInterval(renewal);
-    }
-    if (probing && !stop) await closeCircuit(destinationId, clock());
-    if (stop) return { ...result, stopped: stop };
-    if (claim.rows.length < def.maxBatch) return result;
+  };
+  lanes.push(lane());
+  // Lanes are added while the first ones run.
+  for (let i = 0; i < lanes.length; i++) await lanes[i];
+  return run.stopped ? { ...run.result, more: false, stopped: run.stopped } : run.result;
+}
+
+/** Claims, sends and records one batch; true when the claim was full (more rows may be due). */
+async function drainBatch(run: DrainRun): Promise<boolean> {
+  const { destinationId, clock, leaseMs, result } = run;
+  const stop = (reason: string) => {
+    run.stopped ??= reason;
+    return false;
+  };
+  if (run.signal?.aborted) return stop("cancelled");
+  // Re-read before every claim: a pause, a disable or a config change made during a long drain
+  // takes effect at the next batch.
+  const state = await prepare(destinationId, run.destination);
+  if (typeof state === "string") return stop(state);
+  run.destination = state;
+  const { def, circuitOpenUntil } = state;
+  const now = clock();
+  let probing = false;
+  if (circuitOpenUntil) {
+    if (circuitOpenUntil > now) return stop(`circuit open until ${circuitOpenUntil.toISOString()}`);
+    if (!(await takeProbe(destinationId, now, new Date(now.getTime() + leaseMs)))) return stop("another drain is probing the destination");
+    probing = true;
   }
-  return { ...result, more: true };
+  const claim = await claimDue(destinationId, def.maxBatch, now, leaseMs, { backedOff: probing });
+  if (claim.rows.length === 0) {
+    // Nothing to probe with: the next trace goes out as usual and tells.
+    if (probing) await closeCircuit(destinationId, now);
+    return false;
+  }
+  // Renewed while the batch is being sent, so a short lease only expires when the drain is gone.
+  const renewal = setInterval(() => {
+    renewClaim(claim, clock(), leaseMs).catch((err: unknown) => console.error(`[delivery] could not renew the lease of destination ${destinationId}`, err));
+  }, leaseMs / 3);
+  let stopped: string | undefined;
+  try {
+    stopped = await deliverClaim(destinationId, state, claim, result, clock, run.signal, () => run.stopped !== undefined);
+  } finally {
+    clearInterval(renewal);
+  }
+  if (stopped) return stop(stopped);
+  if (probing) await closeCircuit(destinationId, clock());
+  return claim.rows.length >= def.maxBatch;
 }
 
 /** Sends a claim's rows, group by group, and records each outcome; returns why the drain must stop, if it must. */
@@ -196,11 +308,13 @@ async function deliverClaim(
   result: DrainResult,
   clock: () => Date,
   signal: AbortSignal | undefined,
+  /** True when another lane of the drain stopped it. */
+  halted: () => boolean,
 ): Promise<string | undefined> {
   const loaded = await loadTraces(claim.rows, privacyMode);
   let stop: string | undefined;
   for (const group of splitByBytes(loaded, def.maxBatchBytes)) {
-    if (stop || signal?.aborted) {
+    if (stop || signal?.aborted || halted()) {
       // Not attempted: give the rows back as they were.
       await releaseClaim(group.map((g) => g.row.id), claim.token);
       continue;

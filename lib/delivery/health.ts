@@ -2,16 +2,18 @@
 // since when), the last success and the last error; and the circuit breaker that pauses a
 // destination that has failed without a single success for TRACECAST_AUTO_PAUSE_AFTER_MINUTES.
 // Auto-paused destinations keep their pending deliveries; resuming delivers them.
-import { prisma } from "@/lib/db";
+import { driver, prisma } from "@/lib/db";
 import { recordAudit } from "@/lib/audit";
 import { invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { deliverySettings } from "./settings";
 
+// After every delivered batch: on the driver, past Prisma's per-call query compilation (drain.ts).
+const RECORD_SUCCESS = `
+  UPDATE "Destination" SET "consecutiveFailures" = 0, "failingSince" = NULL, "lastSuccessAt" = $2::timestamp(3), "updatedAt" = $2::timestamp(3)
+   WHERE id = $1`;
+
 export async function recordSuccess(destinationId: string, at: Date): Promise<void> {
-  await prisma.destination.update({
-    where: { id: destinationId },
-    data: { consecutiveFailures: 0, failingSince: null, lastSuccessAt: at },
-  });
+  await driver.query(RECORD_SUCCESS, [destinationId, at.toISOString()], "tracecast_record_success");
 }
 
 /** Records a failed attempt and pauses the destination when its streak has lasted too long. */

@@ -24,6 +24,11 @@ export const deliverySettings = {
    * lease runs out.
    */
   leaseMs: () => positiveNumber("TRACECAST_DELIVERY_LEASE_SECONDS", 30) * 1000,
+  /**
+   * Claims of one destination a drain has in progress at once while it works through a backlog
+   * (lib/delivery/drain.ts): one is sent while the next is claimed and loaded.
+   */
+  drainLanes: () => Math.floor(positiveNumber("TRACECAST_DRAIN_LANES", 2)),
   dispatcher(): DispatcherMode {
     const mode = process.env.TRACECAST_DISPATCHER ?? "inline";
     if (mode !== "inline" && mode !== "inngest" && mode !== "none") {

@@ -1,9 +1,9 @@
 // The delivery engine against the real database and real HTTP receivers on 127.0.0.1.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { prisma } from "@/lib/db";
+import { driver, prisma } from "@/lib/db";
 import { acceptTraces } from "@/lib/ingest";
-import { drainDestination } from "@/lib/delivery/drain";
+import { drainDestination, LOAD_PAYLOADS } from "@/lib/delivery/drain";
 import { CIRCUIT_CAP_MS } from "@/lib/delivery/circuit";
 import { claimDue } from "@/lib/delivery/outbox";
 import { sweep } from "@/lib/delivery/sweep";
@@ -81,6 +81,25 @@ describe("end to end: acceptTraces → drain → receiver", () => {
       expect(body("/private")).not.toContain(text);
     }
     expect(body("/private")).toContain("gen_ai.usage.input_tokens");
+  });
+
+  it("reads a trace routed to several destinations once, and privacy mode for one leaves the others' copy whole", async () => {
+    const private_ = await createDestinationRow(workspaceId, "webhook", { url: `${receiver.url}/private` }, { privacyMode: true });
+    const open = await createDestinationRow(workspaceId, "webhook", { url: `${receiver.url}/open` });
+    await enqueue(workspaceId, [private_.id, open.id], 2);
+    const queries = vi.spyOn(driver, "query");
+    const payloadReads = () => queries.mock.calls.filter(([sql]) => sql === LOAD_PAYLOADS).length;
+
+    expect(await drainDestination(private_.id)).toMatchObject({ delivered: 2 });
+    expect(payloadReads()).toBe(1);
+    expect(await drainDestination(open.id)).toMatchObject({ delivered: 2 });
+    expect(payloadReads()).toBe(1);
+    queries.mockRestore();
+
+    const body = (path: string) => receiver.requests.find((r) => r.url === path)!.body;
+    expect(body("/private")).not.toContain("What's the weather in Paris?");
+    expect(body("/open")).toContain("What's the weather in Paris?");
+    expect(body("/open")).toContain("18 °C and sunny");
   });
 });
 

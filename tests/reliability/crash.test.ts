@@ -19,8 +19,10 @@ import { sweep } from "@/lib/delivery/sweep";
 import { createDestinationRow, createWorkspace, enqueue } from "../delivery/helpers";
 import { startOtlpReceiver, type OtlpReceiver } from "../receivers/otlp";
 
-/** The webhook destination claims 100 rows at a time: one batch delivered, one in flight at the kill, 50 pending. */
-const TRACES = 250;
+/** The drain's lanes (TRACECAST_DRAIN_LANES): after the first batch, this many claims are in flight at once. */
+const LANES = 2;
+/** The webhook destination claims 100 rows at a time: one batch delivered, one per lane in flight at the kill, 50 pending. */
+const TRACES = 100 + LANES * 100 + 50;
 /** Short, so the test waits seconds for the expiry; long enough that reopening the database fits inside it. */
 const LEASE_SECONDS = 8;
 
@@ -31,7 +33,7 @@ const traceIdsOf = (request: OtlpReceiver["requests"][number]) =>
   request.spans.map((s) => s.attributes["tracecast.generation.id"]).filter((id): id is string => typeof id === "string");
 
 function startWorker(destinationId: string): { child: ChildProcess; output: () => string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, TRACECAST_DISPATCHER: "inline", TRACECAST_DELIVERY_LEASE_SECONDS: String(LEASE_SECONDS) };
+  const env: NodeJS.ProcessEnv = { ...process.env, TRACECAST_DISPATCHER: "inline", TRACECAST_DELIVERY_LEASE_SECONDS: String(LEASE_SECONDS), TRACECAST_DRAIN_LANES: String(LANES) };
   const child = spawn(
     process.execPath,
     ["--require", "./scripts/server-only-outside-next.cjs", "--import", "tsx", "tests/reliability/crash-worker.mts", destinationId],
@@ -91,16 +93,16 @@ describe("crash: a delivery worker killed with SIGKILL while its rows are leased
     );
     expect(traceIds).toHaveLength(TRACES);
 
-    // The first request is answered, the second is held open for longer than the worker lives.
-    receiver.respondWith({}, { delayMs: 30_000 });
+    // The first request is answered, the next ones (one per lane) are held open for longer than the worker lives.
+    receiver.respondWith({}, ...Array.from({ length: LANES }, () => ({ delayMs: 30_000 })));
     await closeDatabase(); // hand the database over (a PGlite directory admits one process)
     worker = startWorker(destination.id);
     const started = performance.now();
     const running = worker;
     await until(
-      () => receiver.requests.length >= 2 || running.child.exitCode !== null,
+      () => receiver.requests.length >= 1 + LANES || running.child.exitCode !== null,
       30_000,
-      () => `the worker's second request (worker output: ${running.output()})`,
+      () => `the worker's held requests (worker output: ${running.output()})`,
     );
     expect(running.child.exitCode, running.output()).toBeNull();
     const workerReachedHeldRequestMs = performance.now() - started;
@@ -109,16 +111,17 @@ describe("crash: a delivery worker killed with SIGKILL while its rows are leased
     running.child.kill("SIGKILL");
     const killedAt = Date.now();
     expect(await exited).toBe("SIGKILL");
-    expect(receiver.requests).toHaveLength(2);
-    const [answered, held] = receiver.requests.map(traceIdsOf);
+    expect(receiver.requests).toHaveLength(1 + LANES);
+    const [answered, ...heldRequests] = receiver.requests.map(traceIdsOf);
     expect(answered).toHaveLength(100);
-    expect(held).toHaveLength(100);
+    expect(heldRequests.map((ids) => ids.length)).toEqual(heldRequests.map(() => 100));
+    const held = heldRequests.flat();
 
-    // Reopened after the kill: the answered batch is delivered, the held one leased, the rest pending.
+    // Reopened after the kill: the answered batch is delivered, the held ones leased, the rest pending.
     const reopenStarted = performance.now();
     const afterKill = await statusCounts(destination.id);
     const reopenMs = performance.now() - reopenStarted;
-    expect(afterKill).toEqual({ delivered: 100, in_flight: 100, pending: TRACES - 200 });
+    expect(afterKill).toEqual({ delivered: 100, in_flight: held.length, pending: TRACES - 100 - held.length });
     const leased = await prisma.delivery.findMany({ where: { destinationId: destination.id, status: "in_flight" } });
     const leaseEnd = Math.max(...leased.map((r) => r.claimedUntil!.getTime()));
     expect(Math.min(...leased.map((r) => r.claimedUntil!.getTime()))).toBeGreaterThan(killedAt);
@@ -126,8 +129,8 @@ describe("crash: a delivery worker killed with SIGKILL while its rows are leased
     // A restarted app's sweeper, before the lease expires: the pending rows go, the leased ones stay.
     expect(Date.now(), "reopening took longer than the lease: the machine is too slow for this test's timing").toBeLessThan(leaseEnd - 1000);
     expect((await sweep({ retention: false })).due).toEqual([destination.id]);
-    expect(await drainDestination(destination.id)).toMatchObject({ delivered: TRACES - 200, failed: 0 });
-    expect(await statusCounts(destination.id)).toEqual({ delivered: TRACES - 100, in_flight: 100 });
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: TRACES - 100 - held.length, failed: 0 });
+    expect(await statusCounts(destination.id)).toEqual({ delivered: TRACES - held.length, in_flight: held.length });
     expect(Date.now()).toBeLessThan(leaseEnd);
 
     // After the lease: the sweeper finds the expired lease and the drain delivers the rows.
