@@ -1,0 +1,122 @@
+// Replays and retry-failed on the embedded database's one connection (lib/db-client.ts) run as
+// short statements, so ingestion and the dashboard's reads get the connection between them. What
+// is measured is structural, not a duration: every row a transaction writes carries its id (xmin),
+// so the rows per transaction and how ingestion's transactions interleave are read off the table.
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import * as list from "@/app/api/workspaces/[workspaceId]/destinations/route";
+import * as deliveries from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/deliveries/route";
+import * as health from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/health/route";
+import * as replay from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/replay/route";
+import * as retryFailed from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/retry-failed/route";
+import { prisma } from "@/lib/db";
+import { REQUEUE_CHUNK } from "@/lib/delivery/requeue";
+import { acceptTraces } from "@/lib/ingest";
+import { sampleTrace } from "@/lib/traces/fixtures";
+import { traceInput } from "@/lib/traces/schema";
+import { actAs } from "../accounts/session-mock";
+import { call, createUser } from "../accounts/fixtures";
+import { apiKeyContext, createDestinationRow, createWorkspace } from "./helpers";
+
+vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+
+const TRACES = 10 * REQUEUE_CHUNK;
+const input = traceInput.parse({
+  model: "m",
+  request: { messages: [{ role: "user", content: "hi" }] },
+  timing: { start: "2026-11-26T12:00:00Z", end: "2026-11-26T12:00:01Z" },
+});
+
+let workspaceId: string;
+let destinationId: string;
+let ingestWorkspaceId: string;
+
+beforeAll(async () => {
+  const owner = await createUser("owner");
+  actAs(owner);
+  workspaceId = owner.personalWorkspaceId;
+  destinationId = (await createDestinationRow(workspaceId, "webhook", { url: "http://127.0.0.1:9/hook" }, { status: "paused" })).id;
+  // Stored in bulk: TRACES traces received half an hour ago, a quarter each delivered, failed,
+  // dropped and never routed to the destination.
+  const receivedAt = new Date(Date.now() - 30 * 60_000);
+  await prisma.$executeRaw`
+    INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", "receivedAt")
+    SELECT 'bulk-' || lpad(i::text, 6, '0'), ${workspaceId}, ${JSON.stringify(sampleTrace())}::jsonb, 1000, ${receivedAt}
+      FROM generate_series(1, ${TRACES}::int) AS i`;
+  await prisma.$executeRaw`
+    INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, attempts, "createdAt", "updatedAt")
+    SELECT 'd-' || t.id, t.id, ${destinationId}, ${workspaceId},
+           (CASE i % 4 WHEN 0 THEN 'delivered' WHEN 1 THEN 'failed' ELSE 'dropped' END)::"DeliveryStatus", 1, ${receivedAt}, ${receivedAt}
+      FROM (SELECT id, row_number() OVER (ORDER BY id) AS i FROM "TracePayload" WHERE "workspaceId" = ${workspaceId}) AS t
+     WHERE i % 4 <> 3`;
+  ingestWorkspaceId = (await createWorkspace("personal", "Ingest")).id;
+  await createDestinationRow(ingestWorkspaceId, "webhook", { url: "http://127.0.0.1:9/hook" }, { status: "paused" });
+});
+
+/** Transaction ids (xmin) of the destination's delivery rows, with the rows each wrote. */
+async function rowsPerTransaction(): Promise<Map<bigint, number>> {
+  const rows = await prisma.$queryRaw<{ xid: bigint; rows: number }[]>`
+    SELECT xmin::text::bigint AS xid, count(*)::int AS rows FROM "Delivery" WHERE "destinationId" = ${destinationId} GROUP BY 1`;
+  return new Map(rows.map((r) => [BigInt(r.xid), r.rows]));
+}
+
+/** Runs `job`, ingesting one trace at a time in another workspace and polling the dashboard until it ends. */
+async function alongsideIngestAndDashboard<T>(job: () => Promise<T>): Promise<{ result: T; ingestXids: bigint[]; dashboardReads: number }> {
+  const ctx = await apiKeyContext(ingestWorkspaceId);
+  let done = false;
+  const ingesting = (async () => {
+    while (!done) await acceptTraces(ctx, [input]);
+  })();
+  let dashboardReads = 0;
+  const polling = (async () => {
+    const params = { workspaceId, destinationId };
+    while (!done) {
+      for (const [handler, search] of [[list.GET, {}], [health.GET, { window: "24h" }], [deliveries.GET, {}]] as const) {
+        expect((await call(handler, { params, search })).status).toBe(200);
+        dashboardReads++;
+      }
+    }
+  })();
+  // Ingestion is under way before the job asks for the connection.
+  while ((await prisma.tracePayload.count({ where: { workspaceId: ingestWorkspaceId } })) < 3) await new Promise((r) => setTimeout(r, 5));
+  const result = await job().finally(() => (done = true));
+  await Promise.all([ingesting, polling]);
+  const ingested = await prisma.$queryRaw<{ xid: bigint }[]>`SELECT xmin::text::bigint AS xid FROM "TracePayload" WHERE "workspaceId" = ${ingestWorkspaceId}`;
+  return { result, ingestXids: ingested.map((r) => BigInt(r.xid)), dashboardReads };
+}
+
+describe("requeues on the one embedded connection", () => {
+  it("a replay requeues every routed trace in transactions of at most REQUEUE_CHUNK rows, with ingestion committing between them", async () => {
+    const before = await rowsPerTransaction();
+    const { result, ingestXids, dashboardReads } = await alongsideIngestAndDashboard(() =>
+      call(replay.POST, { method: "POST", params: { workspaceId, destinationId }, body: { since: new Date(Date.now() - 3_600_000).toISOString() } }),
+    );
+    // The promise is kept in full: every settled row reset, every trace without one queued.
+    expect(result.status).toBe(200);
+    expect(result.json).toEqual({ dryRun: false, count: TRACES, created: TRACES / 4, reset: (3 * TRACES) / 4 });
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending" } })).toBe(TRACES);
+
+    const replayed = [...(await rowsPerTransaction())].filter(([xid]) => !before.has(xid));
+    expect(replayed.reduce((n, [, rows]) => n + rows, 0)).toBe(TRACES);
+    expect(Math.max(...replayed.map(([, rows]) => rows))).toBeLessThanOrEqual(REQUEUE_CHUNK);
+    // Ingestion was not queued behind the whole replay: it committed between its first and last writes.
+    const [first, last] = [replayed.reduce((m, [x]) => (x < m ? x : m), replayed[0][0]), replayed.reduce((m, [x]) => (x > m ? x : m), replayed[0][0])];
+    expect(ingestXids.filter((x) => x > first && x < last).length).toBeGreaterThan(0);
+    expect(dashboardReads).toBeGreaterThan(0);
+  });
+
+  it("retry failed requeues every failed row in transactions of at most REQUEUE_CHUNK rows, with ingestion committing between them", async () => {
+    await prisma.delivery.updateMany({ where: { destinationId }, data: { status: "failed" } });
+    const before = await rowsPerTransaction();
+    const { result, ingestXids } = await alongsideIngestAndDashboard(() =>
+      call(retryFailed.POST, { method: "POST", params: { workspaceId, destinationId }, body: {} }),
+    );
+    expect(result.json).toEqual({ dryRun: false, count: TRACES });
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending", attempts: 0 } })).toBe(TRACES);
+    const requeued = [...(await rowsPerTransaction())].filter(([xid]) => !before.has(xid));
+    expect(requeued.reduce((n, [, rows]) => n + rows, 0)).toBe(TRACES);
+    expect(Math.max(...requeued.map(([, rows]) => rows))).toBeLessThanOrEqual(REQUEUE_CHUNK);
+    const xids = requeued.map(([x]) => x);
+    const [first, last] = [xids.reduce((a, b) => (a < b ? a : b)), xids.reduce((a, b) => (a > b ? a : b))];
+    expect(ingestXids.filter((x) => x > first && x < last).length).toBeGreaterThan(0);
+  });
+});
