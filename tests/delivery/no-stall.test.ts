@@ -2,13 +2,15 @@
 // short statements, so ingestion and the dashboard's reads get the connection between them. What
 // is measured is structural, not a duration: every row a transaction writes carries its id (xmin),
 // so the rows per transaction and how ingestion's transactions interleave are read off the table.
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as list from "@/app/api/workspaces/[workspaceId]/destinations/route";
 import * as deliveries from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/deliveries/route";
 import * as health from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/health/route";
 import * as replay from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/replay/route";
 import * as retryFailed from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/retry-failed/route";
 import { prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { destinationHealth, healthSummaries } from "@/lib/delivery/stats";
 import { REQUEUE_CHUNK } from "@/lib/delivery/requeue";
 import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
@@ -83,6 +85,40 @@ async function alongsideIngestAndDashboard<T>(job: () => Promise<T>): Promise<{ 
   const ingested = await prisma.$queryRaw<{ xid: bigint }[]>`SELECT xmin::text::bigint AS xid FROM "TracePayload" WHERE "workspaceId" = ${ingestWorkspaceId}`;
   return { result, ingestXids: ingested.map((r) => BigInt(r.xid)), dashboardReads };
 }
+
+type PlanNode = { "Actual Rows": number; "Actual Loops": number; Plans?: PlanNode[] };
+/** Rows the executor handled in all the plan's nodes, each counted once per loop. */
+const rowsHandled = (node: PlanNode): number =>
+  node["Actual Rows"] * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsHandled(child), 0);
+
+describe("the dashboard's reads on the one embedded connection", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("handle each delivery row of the window a bounded number of times, not once per bucket", async () => {
+    const statements: Prisma.Sql[] = [];
+    const queryRaw = prisma.$queryRaw.bind(prisma);
+    vi.spyOn(prisma, "$queryRaw").mockImplementation(((strings: TemplateStringsArray, ...values: unknown[]) => {
+      statements.push(Prisma.sql(strings, ...values));
+      return queryRaw(strings, ...values);
+    }) as typeof prisma.$queryRaw);
+    const destination = await prisma.destination.findUniqueOrThrow({ where: { id: destinationId } });
+    await healthSummaries(workspaceId, [destinationId]);
+    await destinationHealth(workspaceId, destination, "24h");
+    await destinationHealth(workspaceId, destination, "7d");
+    vi.restoreAllMocks();
+    expect(statements.length).toBeGreaterThanOrEqual(9);
+    const handled: number[] = [];
+    for (const statement of statements) {
+      const [{ "QUERY PLAN": plan }] = await prisma.$queryRaw<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
+        Prisma.sql([`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.strings[0]}`, ...statement.strings.slice(1)], ...statement.values),
+      );
+      handled.push(rowsHandled(plan[0].Plan));
+    }
+    // Each statement reads the destination's rows of the window (and their traces) a few times at
+    // most: scan, join, sort, aggregate. Joined with the 28 buckets of 7 days it was 28 times.
+    expect(Math.max(...handled)).toBeLessThanOrEqual(8 * TRACES);
+  });
+});
 
 describe("requeues on the one embedded connection", () => {
   it("a replay requeues every routed trace in transactions of at most REQUEUE_CHUNK rows, with ingestion committing between them", async () => {
