@@ -8,6 +8,7 @@ import * as deliveries from "@/app/api/workspaces/[workspaceId]/destinations/[de
 import * as health from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/health/route";
 import * as replay from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/replay/route";
 import * as retryFailed from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/retry-failed/route";
+import * as approve from "@/app/api/workspaces/[workspaceId]/change-requests/[changeRequestId]/approve/route";
 import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { destinationHealth, healthSummaries } from "@/lib/delivery/stats";
@@ -16,7 +17,7 @@ import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import { traceInput } from "@/lib/traces/schema";
 import { actAs } from "../accounts/session-mock";
-import { call, createUser } from "../accounts/fixtures";
+import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
 import { apiKeyContext, createDestinationRow, createWorkspace } from "./helpers";
 
 vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
@@ -28,14 +29,19 @@ const input = traceInput.parse({
   timing: { start: "2026-11-26T12:00:00Z", end: "2026-11-26T12:00:01Z" },
 });
 
+type User = Awaited<ReturnType<typeof createUser>>;
+let owner: User;
+let member: User;
 let workspaceId: string;
 let destinationId: string;
 let ingestWorkspaceId: string;
 
 beforeAll(async () => {
-  const owner = await createUser("owner");
+  owner = await createUser("owner");
+  member = await createUser("member");
+  workspaceId = (await createOrganization(owner)).id;
+  await addMembership(workspaceId, member, "member");
   actAs(owner);
-  workspaceId = owner.personalWorkspaceId;
   destinationId = (await createDestinationRow(workspaceId, "webhook", { url: "http://127.0.0.1:9/hook" }, { status: "paused" })).id;
   // Stored in bulk: TRACES traces received half an hour ago, a quarter each delivered, failed,
   // dropped and never routed to the destination.
@@ -73,7 +79,8 @@ async function alongsideIngestAndDashboard<T>(job: () => Promise<T>): Promise<{ 
     const params = { workspaceId, destinationId };
     while (!done) {
       for (const [handler, search] of [[list.GET, {}], [health.GET, { window: "24h" }], [deliveries.GET, {}]] as const) {
-        expect((await call(handler, { params, search })).status).toBe(200);
+        const res = await call(handler, { params, search });
+        expect(res.status, JSON.stringify(res.json)).toBe(200);
         dashboardReads++;
       }
     }
@@ -90,35 +97,6 @@ type PlanNode = { "Actual Rows": number; "Actual Loops": number; Plans?: PlanNod
 /** Rows the executor handled in all the plan's nodes, each counted once per loop. */
 const rowsHandled = (node: PlanNode): number =>
   node["Actual Rows"] * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsHandled(child), 0);
-
-describe("the dashboard's reads on the one embedded connection", () => {
-  afterEach(() => vi.restoreAllMocks());
-
-  it("handle each delivery row of the window a bounded number of times, not once per bucket", async () => {
-    const statements: Prisma.Sql[] = [];
-    const queryRaw = prisma.$queryRaw.bind(prisma);
-    vi.spyOn(prisma, "$queryRaw").mockImplementation(((strings: TemplateStringsArray, ...values: unknown[]) => {
-      statements.push(Prisma.sql(strings, ...values));
-      return queryRaw(strings, ...values);
-    }) as typeof prisma.$queryRaw);
-    const destination = await prisma.destination.findUniqueOrThrow({ where: { id: destinationId } });
-    await healthSummaries(workspaceId, [destinationId]);
-    await destinationHealth(workspaceId, destination, "24h");
-    await destinationHealth(workspaceId, destination, "7d");
-    vi.restoreAllMocks();
-    expect(statements.length).toBeGreaterThanOrEqual(9);
-    const handled: number[] = [];
-    for (const statement of statements) {
-      const [{ "QUERY PLAN": plan }] = await prisma.$queryRaw<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
-        Prisma.sql([`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.strings[0]}`, ...statement.strings.slice(1)], ...statement.values),
-      );
-      handled.push(rowsHandled(plan[0].Plan));
-    }
-    // Each statement reads the destination's rows of the window (and their traces) a few times at
-    // most: scan, join, sort, aggregate. Joined with the 28 buckets of 7 days it was 28 times.
-    expect(Math.max(...handled)).toBeLessThanOrEqual(8 * TRACES);
-  });
-});
 
 describe("requeues on the one embedded connection", () => {
   it("a replay requeues every routed trace in transactions of at most REQUEUE_CHUNK rows, with ingestion committing between them", async () => {
@@ -154,5 +132,59 @@ describe("requeues on the one embedded connection", () => {
     const xids = requeued.map(([x]) => x);
     const [first, last] = [xids.reduce((a, b) => (a < b ? a : b)), xids.reduce((a, b) => (a > b ? a : b))];
     expect(ingestXids.filter((x) => x > first && x < last).length).toBeGreaterThan(0);
+  });
+
+  it("a replay approved as a change request runs in the same short transactions after the approval commits", async () => {
+    await prisma.delivery.updateMany({ where: { destinationId }, data: { status: "delivered" } });
+    actAs(member);
+    const proposed = await call(replay.POST, { method: "POST", params: { workspaceId, destinationId }, body: { since: new Date(Date.now() - 3_600_000).toISOString() } });
+    expect(proposed.status).toBe(202);
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending" } })).toBe(0);
+    actAs(owner);
+    const before = await rowsPerTransaction();
+    const { result, ingestXids } = await alongsideIngestAndDashboard(() =>
+      call(approve.POST, { method: "POST", params: { workspaceId, changeRequestId: proposed.json.changeRequest.id } }),
+    );
+    expect(result.status).toBe(200);
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending" } })).toBe(TRACES);
+    const requeued = [...(await rowsPerTransaction())].filter(([xid]) => !before.has(xid));
+    expect(Math.max(...requeued.map(([, rows]) => rows))).toBeLessThanOrEqual(REQUEUE_CHUNK);
+    const xids = requeued.map(([x]) => x);
+    const [first, last] = [xids.reduce((a, b) => (a < b ? a : b)), xids.reduce((a, b) => (a > b ? a : b))];
+    expect(ingestXids.filter((x) => x > first && x < last).length).toBeGreaterThan(0);
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { workspaceId, action: "destination.replay" }, orderBy: { createdAt: "desc" } });
+    const { created, reset } = audit.after as { created: number; reset: number };
+    expect(created + reset).toBe(TRACES);
+  });
+});
+
+describe("the dashboard's reads on the one embedded connection", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("handle each delivery row of the window a bounded number of times, not once per bucket", async () => {
+    // Last in the file: a spy on the shared client leaves $queryRaw bound to it, and interactive
+    // transactions after it would run their raw statements outside the transaction.
+    const statements: Prisma.Sql[] = [];
+    const queryRaw = prisma.$queryRaw.bind(prisma);
+    vi.spyOn(prisma, "$queryRaw").mockImplementation(((strings: TemplateStringsArray, ...values: unknown[]) => {
+      statements.push(Prisma.sql(strings, ...values));
+      return queryRaw(strings, ...values);
+    }) as typeof prisma.$queryRaw);
+    const destination = await prisma.destination.findUniqueOrThrow({ where: { id: destinationId } });
+    await healthSummaries(workspaceId, [destinationId]);
+    await destinationHealth(workspaceId, destination, "24h");
+    await destinationHealth(workspaceId, destination, "7d");
+    vi.restoreAllMocks();
+    expect(statements.length).toBeGreaterThanOrEqual(9);
+    const handled: number[] = [];
+    for (const statement of statements) {
+      const [{ "QUERY PLAN": plan }] = await prisma.$queryRaw<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
+        Prisma.sql([`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.strings[0]}`, ...statement.strings.slice(1)], ...statement.values),
+      );
+      handled.push(rowsHandled(plan[0].Plan));
+    }
+    // Each statement reads the destination's rows of the window (and their traces) a few times at
+    // most: scan, join, sort, aggregate. Joined with the 28 buckets of 7 days it was 28 times.
+    expect(Math.max(...handled)).toBeLessThanOrEqual(8 * TRACES);
   });
 });
