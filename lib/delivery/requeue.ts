@@ -18,7 +18,7 @@ import type { Trace } from "@/lib/traces/schema";
 /** A replay larger than this must be split (narrow `since`). */
 export const MAX_REPLAY_TRACES = 50_000;
 /** Rows per statement of a requeue (exported for the test that counts rows per transaction). */
-export const REQUEUE_CHUNK = 500;
+export const REQUEUE_CHUNK = 200;
 
 /** What a requeue may reset: settled rows. Rows queued or in flight are left alone. */
 const SETTLED = ["delivered", "failed", "dropped"] as const;

@@ -1,6 +1,7 @@
-// PGlite runs no autovacuum: the sweep vacuums the embedded database after retention, so space
-// freed by deleted traces and rewritten delivery rows is reused and the database stays the same
-// size over churn many times its retained volume. On PostgreSQL autovacuum does it.
+// PGlite runs no autovacuum and no checkpointer: the sweep vacuums the embedded database and
+// checkpoints after retention, so space freed by deleted traces and rewritten delivery rows is
+// reused, the log's segments are recycled, and the database stays the same size over churn many
+// times its retained volume. On PostgreSQL autovacuum and the checkpointer do it.
 import { describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { databaseUrl } from "@/lib/db-location";
@@ -16,6 +17,12 @@ const ROUNDS = 10;
 async function schemaBytes(): Promise<number> {
   const [row] = await prisma.$queryRaw<{ bytes: number }[]>`
     SELECT sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)))::float8 AS bytes FROM pg_tables WHERE schemaname = current_schema()`;
+  return row.bytes;
+}
+
+/** Bytes of the write-ahead log's segments. */
+async function walBytes(): Promise<number> {
+  const [row] = await prisma.$queryRaw<{ bytes: number }[]>`SELECT coalesce(sum(size), 0)::float8 AS bytes FROM pg_ls_waldir()`;
   return row.bytes;
 }
 
@@ -36,7 +43,7 @@ async function churn(workspaceId: string, destinationId: string, round: number) 
 }
 
 describe("maintenance of the embedded database", () => {
-  it("vacuums every table after retention, so the database stays the same size over many rounds of churn", async () => {
+  it("vacuums every table and checkpoints after retention, so the tables and the log stay the same size over many rounds of churn", async () => {
     const workspaceId = (await createWorkspace()).id;
     const destinationId = (await createDestinationRow(workspaceId, "webhook", { url: "http://127.0.0.1:9/hook" }, { status: "paused" })).id;
     if (databaseUrl()) {
@@ -49,9 +56,12 @@ describe("maintenance of the embedded database", () => {
     await churn(workspaceId, destinationId, 0);
     await churn(workspaceId, destinationId, 1);
     const warm = await schemaBytes();
+    const warmWal = await walBytes();
     for (let round = 2; round < ROUNDS; round++) await churn(workspaceId, destinationId, round);
     // Without vacuum each round adds its rows' size again; with it they reuse the same pages.
     expect(await schemaBytes()).toBeLessThanOrEqual(warm * 1.1);
+    // The checkpoint after the vacuum lets the log recycle its segments instead of adding more.
+    expect(await walBytes()).toBeLessThanOrEqual(warmWal);
     const [analyzed] = await prisma.$queryRaw<{ analyzed: boolean }[]>`
       SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'Delivery'`;
     expect(analyzed?.analyzed).toBe(true);
