@@ -57,6 +57,18 @@ export async function requeueFailed(db: Db, destinationId: string, opts: { dryRu
   }
 }
 
+const replayedTraces = (workspaceId: string, since: Date) => ({ workspaceId, receivedAt: { gte: since }, isTest: false });
+
+/** 400 when more than MAX_REPLAY_TRACES traces were received since `since` (counted no further than that). */
+export async function assertReplayWithinLimit(db: Db, workspaceId: string, since: Date): Promise<void> {
+  const total = await db.tracePayload.count({ where: replayedTraces(workspaceId, since), take: MAX_REPLAY_TRACES + 1 });
+  if (total > MAX_REPLAY_TRACES) {
+    throw new ApiError(400, "invalid_request", `More than ${MAX_REPLAY_TRACES} traces were received since then; replay at most ${MAX_REPLAY_TRACES} at a time`, [
+      { path: "since", message: "Choose a later time" },
+    ]);
+  }
+}
+
 /**
  * Re-sends the traces received since `since` to one destination, as its routing stands now
  * (API-key include/exclude, filter rules, sampling; privacy mode applies at delivery): routed
@@ -69,14 +81,8 @@ export async function replayCandidates(
   destination: Destination,
   opts: { since: Date; dryRun: boolean },
 ): Promise<{ created: number; reset: number }> {
-  const where = { workspaceId: destination.workspaceId, receivedAt: { gte: opts.since }, isTest: false };
-  // Counts no further than the limit: the answer is the same and the scan bounded.
-  const total = await db.tracePayload.count({ where, take: MAX_REPLAY_TRACES + 1 });
-  if (total > MAX_REPLAY_TRACES) {
-    throw new ApiError(400, "invalid_request", `More than ${MAX_REPLAY_TRACES} traces were received since then; replay at most ${MAX_REPLAY_TRACES} at a time`, [
-      { path: "since", message: "Choose a later time" },
-    ]);
-  }
+  const where = replayedTraces(destination.workspaceId, opts.since);
+  await assertReplayWithinLimit(db, destination.workspaceId, opts.since);
   // Routing as if the destination were active: replay is an explicit request for this destination.
   const route = createRouter([{ ...destination, enabled: true, status: "active" }]);
   const now = new Date();

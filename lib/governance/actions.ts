@@ -27,6 +27,7 @@ import {
 import type { SecretValue } from "@/lib/destinations/masking";
 import { splitSecrets, storedConfigOf } from "@/lib/destinations/stored-config";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
+import { assertReplayWithinLimit } from "@/lib/delivery/requeue";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";
 import type { GovernedActionName } from "./vocabulary";
 import { broadcastDiff, destinationDiff, replayDiff, retryDiff, type DestinationSnapshot, type DiffEntry } from "./diff";
@@ -222,7 +223,11 @@ export const ACTIONS: Record<GovernedActionName, GovernedAction> = {
   "destination.replay": {
     target: "destination",
     payload: replayPayload,
-    apply: (tx, actor, targetId) => assertDestinationExists(tx, actor, targetId!),
+    // The checks that can refuse it run here, so a refusal marks the request a conflict.
+    async apply(tx, actor, targetId, payload: Payload<typeof replayPayload>) {
+      await assertDestinationExists(tx, actor, targetId!);
+      await assertReplayWithinLimit(tx, actor.workspaceId, payload.since);
+    },
     previewReadsOnly: true,
     async preview(_client, actor, targetId, payload: Payload<typeof replayPayload>) {
       const { count } = await applyReplay(prisma, actor, { destinationId: targetId!, since: payload.since, dryRun: true });
