@@ -44,6 +44,27 @@ function allowServerOnlyImports(): void {
 
 const cpuMicros = ({ user, system }: NodeJS.CpuUsage) => user + system;
 
+/**
+ * A fresh migrated PGlite directory with one workspace and API key (seedDatabase), made this
+ * process's database, with nothing draining behind the benchmark's back and loopback receivers
+ * allowed. Import lib modules only after this.
+ */
+export async function useFreshEmbeddedDatabase(prefix: string): Promise<{ dir: string; workspaceId: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  let workspaceId = "";
+  await seedDatabase(dir, async (_db, id) => void (workspaceId = id));
+  Object.assign(process.env, {
+    DATABASE_URL: "",
+    PGLITE_DIR: dir,
+    TRACECAST_DISPATCHER: "none",
+    // The receiver is on loopback.
+    TRACECAST_ALLOW_PRIVATE_TARGETS: "true",
+    TRACECAST_KEYS: `bench:${crypto.randomBytes(32).toString("base64")}`,
+  });
+  allowServerOnlyImports();
+  return { dir, workspaceId };
+}
+
 /** The ingest benchmark's realistic trace, with its own id so the receiver can count it. */
 const traceInput = (i: number): unknown => JSON.parse(traceBody(i, `backlog-${i}`));
 
@@ -81,18 +102,7 @@ function memorySampler() {
 }
 
 export default async function backlogBenchmark() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tracecast-backlog-"));
-  let workspaceId = "";
-  await seedDatabase(dir, async (_db, id) => void (workspaceId = id));
-  Object.assign(process.env, {
-    DATABASE_URL: "",
-    PGLITE_DIR: dir,
-    TRACECAST_DISPATCHER: "none",
-    // The receiver is on loopback.
-    TRACECAST_ALLOW_PRIVATE_TARGETS: "true",
-    TRACECAST_KEYS: `bench:${crypto.randomBytes(32).toString("base64")}`,
-  });
-  allowServerOnlyImports();
+  const { dir, workspaceId } = await useFreshEmbeddedDatabase("tracecast-backlog-");
   const { prisma } = await import("../lib/db");
   const { acceptTraces } = await import("../lib/ingest/index");
   const { drainDestination } = await import("../lib/delivery/drain");

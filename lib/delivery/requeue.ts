@@ -1,15 +1,27 @@
 // "Retry failed" and "Replay since T": put deliveries back in the outbox. Both reset the row's
 // retry window (createdAt = when it was queued again) so a requeued row gets the full window.
+//
+// Both run as a series of short statements of at most REQUEUE_CHUNK rows each, never one
+// transaction: on the embedded database (one connection, lib/db-client.ts) a replay of
+// MAX_REPLAY_TRACES rows in one transaction held ingestion for seconds. Each statement is atomic on
+// its own and re-checks the row's state, so ingestion and drains interleave between chunks. A crash
+// midway leaves the chunks done requeued and the rest as they were; running the same request again
+// finishes it (rows already queued again are left alone; a row the first run requeued and that has
+// been delivered since is sent once more: at least once, like every delivery).
+import { setImmediate as yieldToOthers } from "node:timers/promises";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";
+import type { Db } from "@/lib/db-client";
 import { ApiError } from "@/lib/api/errors";
 import { createRouter } from "@/lib/routing/route";
 import type { Trace } from "@/lib/traces/schema";
 
-type Tx = Prisma.TransactionClient;
-
-/** A replay larger than this must be split (narrow `since`): it runs in one transaction. */
+/** A replay larger than this must be split (narrow `since`). */
 export const MAX_REPLAY_TRACES = 50_000;
-const CHUNK = 500;
+/** Rows per statement of a requeue (exported for the test that counts rows per transaction). */
+export const REQUEUE_CHUNK = 200;
+
+/** What a requeue may reset: settled rows. Rows queued or in flight are left alone. */
+const SETTLED = ["delivered", "failed", "dropped"] as const;
 
 function requeued(now: Date) {
   return {
@@ -27,10 +39,34 @@ function requeued(now: Date) {
 }
 
 /** Failed deliveries of the destination back to pending (count only when dryRun). */
-export async function requeueFailed(tx: Tx, destinationId: string, opts: { dryRun: boolean }): Promise<number> {
+export async function requeueFailed(db: Db, destinationId: string, opts: { dryRun: boolean }): Promise<number> {
   const where = { destinationId, status: "failed" as const };
-  if (opts.dryRun) return tx.delivery.count({ where });
-  return (await tx.delivery.updateMany({ where, data: requeued(new Date()) })).count;
+  if (opts.dryRun) return db.delivery.count({ where });
+  const now = new Date();
+  let count = 0;
+  // By id, so every row is visited once even if some fail again while this runs.
+  let after: string | undefined;
+  for (;;) {
+    const ids = (
+      await db.delivery.findMany({ where: { ...where, ...(after ? { id: { gt: after } } : {}) }, select: { id: true }, orderBy: { id: "asc" }, take: REQUEUE_CHUNK })
+    ).map((d) => d.id);
+    if (ids.length === 0) return count;
+    after = ids.at(-1);
+    count += (await db.delivery.updateMany({ where: { id: { in: ids }, status: "failed" }, data: requeued(now) })).count;
+    await yieldToOthers();
+  }
+}
+
+const replayedTraces = (workspaceId: string, since: Date) => ({ workspaceId, receivedAt: { gte: since }, isTest: false });
+
+/** 400 when more than MAX_REPLAY_TRACES traces were received since `since` (counted no further than that). */
+export async function assertReplayWithinLimit(db: Db, workspaceId: string, since: Date): Promise<void> {
+  const total = await db.tracePayload.count({ where: replayedTraces(workspaceId, since), take: MAX_REPLAY_TRACES + 1 });
+  if (total > MAX_REPLAY_TRACES) {
+    throw new ApiError(400, "invalid_request", `More than ${MAX_REPLAY_TRACES} traces were received since then; replay at most ${MAX_REPLAY_TRACES} at a time`, [
+      { path: "since", message: "Choose a later time" },
+    ]);
+  }
 }
 
 /**
@@ -41,17 +77,12 @@ export async function requeueFailed(tx: Tx, destinationId: string, opts: { dryRu
  * A paused destination's replayed rows wait for it to be resumed.
  */
 export async function replayCandidates(
-  tx: Tx,
+  db: Db,
   destination: Destination,
   opts: { since: Date; dryRun: boolean },
 ): Promise<{ created: number; reset: number }> {
-  const where = { workspaceId: destination.workspaceId, receivedAt: { gte: opts.since }, isTest: false };
-  const total = await tx.tracePayload.count({ where });
-  if (total > MAX_REPLAY_TRACES) {
-    throw new ApiError(400, "invalid_request", `${total} traces were received since then; replay at most ${MAX_REPLAY_TRACES} at a time`, [
-      { path: "since", message: "Choose a later time" },
-    ]);
-  }
+  const where = replayedTraces(destination.workspaceId, opts.since);
+  await assertReplayWithinLimit(db, destination.workspaceId, opts.since);
   // Routing as if the destination were active: replay is an explicit request for this destination.
   const route = createRouter([{ ...destination, enabled: true, status: "active" }]);
   const now = new Date();
@@ -59,17 +90,17 @@ export async function replayCandidates(
   let reset = 0;
   let cursor: { receivedAt: Date; id: string } | undefined;
   for (;;) {
-    const traces = await tx.tracePayload.findMany({
+    const traces = await db.tracePayload.findMany({
       where: cursor
         ? { ...where, OR: [{ receivedAt: { gt: cursor.receivedAt } }, { receivedAt: cursor.receivedAt, id: { gt: cursor.id } }] }
         : where,
       select: { id: true, data: true, apiKeyId: true, receivedAt: true },
       orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
-      take: CHUNK,
+      take: REQUEUE_CHUNK,
     });
     if (traces.length === 0) break;
     cursor = traces.at(-1)!;
-    const existing = await tx.delivery.findMany({
+    const existing = await db.delivery.findMany({
       where: { destinationId: destination.id, traceId: { in: traces.map((t) => t.id) } },
       select: { id: true, traceId: true, status: true },
     });
@@ -81,14 +112,18 @@ export async function replayCandidates(
       if (!decision) continue;
       const row = byTrace.get(trace.id);
       if (!row) toCreate.push({ traceId: trace.id, destinationId: destination.id, workspaceId: destination.workspaceId, samplingRate: decision.samplingRate, ...requeued(now) });
-      else if (row.status === "delivered" || row.status === "failed" || row.status === "dropped") toReset.push(row.id);
+      else if ((SETTLED as readonly string[]).includes(row.status)) toReset.push(row.id);
     }
-    created += toCreate.length;
-    reset += toReset.length;
-    if (!opts.dryRun) {
-      if (toCreate.length) await tx.delivery.createMany({ data: toCreate });
-      if (toReset.length) await tx.delivery.updateMany({ where: { id: { in: toReset } }, data: requeued(now) });
+    if (opts.dryRun) {
+      created += toCreate.length;
+      reset += toReset.length;
+    } else {
+      // Each statement re-checks what it found: a row that ingestion created or a drain claimed
+      // meanwhile is left alone (and not counted).
+      if (toCreate.length) created += (await db.delivery.createMany({ data: toCreate, skipDuplicates: true })).count;
+      if (toReset.length) reset += (await db.delivery.updateMany({ where: { id: { in: toReset }, status: { in: [...SETTLED] } }, data: requeued(now) })).count;
     }
+    await yieldToOthers();
   }
   return { created, reset };
 }

@@ -26,13 +26,15 @@ function bucketRange(window: HealthWindow, now: Date) {
   return { start: end - span, bucket, count: span / bucket };
 }
 
+// Epoch arithmetic in float8 (date_part), not extract()'s numeric: several times cheaper per row.
+
 /** Counts per time bucket of deliveries queued in the window, for each destination. */
 async function bucketsFor(workspaceId: string, destinationIds: string[], window: HealthWindow, now: Date): Promise<Map<string, Bucket[]>> {
   const { start, bucket, count } = bucketRange(window, now);
   const rows = destinationIds.length
     ? await prisma.$queryRaw<BucketRow[]>`
         SELECT "destinationId",
-               floor((extract(epoch from "createdAt") * 1000 - ${start}) / ${bucket})::int AS bucket,
+               floor((date_part('epoch', "createdAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int AS bucket,
                (count(*) FILTER (WHERE status = 'delivered'))::int AS delivered,
                (count(*) FILTER (WHERE status = 'failed'))::int AS failed,
                (count(*) FILTER (WHERE status IN ('pending', 'in_flight')))::int AS pending
@@ -119,8 +121,8 @@ async function deliveryLatencies(workspaceId: string, destinationId: string, win
            GROUPING(bucket) = 1 AS overall,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency)::float8 AS p50,
            percentile_cont(0.95) WITHIN GROUP (ORDER BY latency)::float8 AS p95
-      FROM (SELECT floor((extract(epoch from d."deliveredAt") * 1000 - ${start}) / ${bucket})::int AS bucket,
-                   extract(epoch from (d."deliveredAt" - t."receivedAt")) * 1000 AS latency
+      FROM (SELECT floor((date_part('epoch', d."deliveredAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int AS bucket,
+                   date_part('epoch', d."deliveredAt" - t."receivedAt") * 1000 AS latency
               FROM "Delivery" d JOIN "TracePayload" t ON t.id = d."traceId"
              WHERE d."workspaceId" = ${workspaceId} AND d."destinationId" = ${destinationId}
                AND d.status = 'delivered' AND d."deliveredAt" >= ${since}) AS completed
@@ -145,24 +147,27 @@ async function backlogByBucket(workspaceId: string, destinationId: string, windo
   // on destination delete; only a requeue writes a settled row again, and it makes it pending), so
   // its updatedAt is when they ended. Waiting rows have none. Rows that ended before the window
   // starts cannot be waiting at any bucket's end.
-  const rows = await prisma.$queryRaw<{ bucket: number; backlog: number }[]>`
-    SELECT ends.i AS bucket, count(*)::int AS backlog
-      FROM generate_series(0, ${count - 1}::int) AS ends(i)
-      JOIN (SELECT extract(epoch from "createdAt") * 1000 AS created,
-                   extract(epoch from CASE status WHEN 'delivered' THEN "deliveredAt"
-                                                  WHEN 'failed' THEN "updatedAt"
-                                                  WHEN 'dropped' THEN "updatedAt" END) * 1000 AS ended
-              FROM "Delivery"
-             WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ${destinationId}
-               AND "createdAt" <= ${new Date(start + count * bucket)}
-               AND (status IN ('pending', 'in_flight')
-                    OR (status = 'delivered' AND "deliveredAt" > ${new Date(start)})
-                    OR (status IN ('failed', 'dropped') AND "updatedAt" > ${new Date(start)}))) AS queued
-        ON queued.created <= ${start}::float8 + (ends.i + 1) * ${bucket}::float8
-       AND (queued.ended IS NULL OR queued.ended > ${start}::float8 + (ends.i + 1) * ${bucket}::float8)
-     GROUP BY ends.i`;
+  // Each row is read once, as the range of bucket ends it was waiting at (first..last), instead of
+  // once per bucket: joined with the buckets this read every row of the window per bucket (seconds
+  // for a busy destination on the embedded database, holding its one connection).
+  // Waiting at the end E(i) = start + (i + 1) * bucket: created ≤ E(i) < ended.
+  const rows = await prisma.$queryRaw<{ first: number; last: number; rows: number }[]>`
+    SELECT first, last, count(*)::int AS rows
+      FROM (SELECT greatest(0, ceil((date_part('epoch', "createdAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int - 1) AS first,
+                   CASE WHEN ended IS NULL THEN ${count - 1}::int
+                        ELSE least(${count - 1}::int, ceil((date_part('epoch', ended) * 1000 - ${start}::float8) / ${bucket}::float8)::int - 2) END AS last
+              FROM (SELECT "createdAt",
+                           CASE status WHEN 'delivered' THEN "deliveredAt" WHEN 'failed' THEN "updatedAt" WHEN 'dropped' THEN "updatedAt" END AS ended
+                      FROM "Delivery"
+                     WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ${destinationId}
+                       AND "createdAt" <= ${new Date(start + count * bucket)}
+                       AND (status IN ('pending', 'in_flight')
+                            OR (status = 'delivered' AND "deliveredAt" > ${new Date(start)})
+                            OR (status IN ('failed', 'dropped') AND "updatedAt" > ${new Date(start)}))) AS queued) AS ranges
+     WHERE first <= last
+     GROUP BY first, last`;
   const backlog = Array.from({ length: count }, () => 0);
-  for (const row of rows) backlog[row.bucket] = row.backlog;
+  for (const row of rows) for (let i = row.first; i <= row.last; i++) backlog[i] += row.rows;
   return backlog;
 }
 

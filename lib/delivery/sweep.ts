@@ -1,7 +1,8 @@
 // The periodic sweep, shared by the inline sweeper and the Inngest cron: pause destinations that
-// have failed for too long, apply retention, and find destinations with due work (retries whose
-// time has come, expired leases) for the dispatcher to drain.
+// have failed for too long, apply retention (and vacuum the embedded database after it), and find
+// destinations with due work (retries whose time has come, expired leases) for the dispatcher to drain.
 import { autoPauseIfFailingSince } from "./health";
+import { vacuumEmbeddedDatabase } from "./maintenance";
 import { destinationsWithDueWork } from "./outbox";
 import { deleteExpiredIdempotencyKeys, deleteExpiredTraces } from "./retention";
 
@@ -11,6 +12,9 @@ export async function sweep(opts: { now?: Date; retention?: boolean } = {}): Pro
   const now = opts.now ?? new Date();
   const autoPaused = await autoPauseIfFailingSince(undefined, now);
   const expiredTraces = opts.retention === false ? 0 : await deleteExpiredTraces(now);
-  if (opts.retention !== false) await deleteExpiredIdempotencyKeys(now);
+  if (opts.retention !== false) {
+    await deleteExpiredIdempotencyKeys(now);
+    await vacuumEmbeddedDatabase();
+  }
   return { autoPaused, expiredTraces, due: await destinationsWithDueWork(now) };
 }

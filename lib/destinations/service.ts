@@ -483,22 +483,32 @@ export async function applyResumeDestination(tx: Tx, actor: ChangeActor, input: 
 
 export type RequeueResult = { dryRun: boolean; count: number; created?: number; reset?: number };
 
-export async function applyRetryFailed(tx: Tx, actor: ChangeActor, input: { destinationId: string; dryRun: boolean }): Promise<RequeueResult> {
-  const row = await findDestination(tx, actor.workspaceId, input.destinationId);
-  const count = await requeueFailed(tx, row.id, { dryRun: input.dryRun });
+/**
+ * Retry failed and replay run outside any transaction, as short statements of bounded rows each
+ * (lib/delivery/requeue.ts): on the embedded database one long transaction would hold the one
+ * connection, and ingestion with it. `db` is the client, never an interactive transaction.
+ */
+export async function applyRetryFailed(db: typeof prisma, actor: ChangeActor, input: { destinationId: string; dryRun: boolean }): Promise<RequeueResult> {
+  const row = await findDestination(db, actor.workspaceId, input.destinationId);
+  const count = await requeueFailed(db, row.id, { dryRun: input.dryRun });
   if (!input.dryRun && count > 0) {
-    await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.retry_failed", targetType: "destination", targetId: row.id, after: { requeued: count } });
+    await recordAudit(db, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.retry_failed", targetType: "destination", targetId: row.id, after: { requeued: count } });
   }
   return { dryRun: input.dryRun, count };
 }
 
-export async function applyReplay(tx: Tx, actor: ChangeActor, input: { destinationId: string; since: Date; dryRun: boolean }): Promise<RequeueResult> {
-  const row = await findDestination(tx, actor.workspaceId, input.destinationId);
-  const { created, reset } = await replayCandidates(tx, row, { since: input.since, dryRun: input.dryRun });
+export async function applyReplay(db: typeof prisma, actor: ChangeActor, input: { destinationId: string; since: Date; dryRun: boolean }): Promise<RequeueResult> {
+  const row = await findDestination(db, actor.workspaceId, input.destinationId);
+  const { created, reset } = await replayCandidates(db, row, { since: input.since, dryRun: input.dryRun });
   if (!input.dryRun && created + reset > 0) {
-    await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.replay", targetType: "destination", targetId: row.id, after: { since: input.since.toISOString(), created, reset } });
+    await recordAudit(db, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.replay", targetType: "destination", targetId: row.id, after: { since: input.since.toISOString(), created, reset } });
   }
   return { dryRun: input.dryRun, count: created + reset, created, reset };
+}
+
+/** The governed path checks the target inside its approval transaction, then requeues after commit. */
+export async function assertDestinationExists(tx: Tx, actor: ChangeActor, destinationId: string): Promise<void> {
+  await findDestination(tx, actor.workspaceId, destinationId);
 }
 
 // ───────────── entry points for routes (guard, transaction, kick) ─────────────
@@ -551,7 +561,7 @@ export async function resumeDestination(ctx: WorkspaceContext, destinationId: st
 export async function retryFailed(ctx: WorkspaceContext, destinationId: string, input: z.input<typeof retryFailedSchema>) {
   const { dryRun } = parseInput(retryFailedSchema, input);
   const actor = dryRun ? { workspaceId: ctx.workspace.id, user: ctx.user } : assertDirectChange(ctx);
-  const result = await prisma.$transaction((tx) => applyRetryFailed(tx, actor, { destinationId, dryRun }));
+  const result = await applyRetryFailed(prisma, actor, { destinationId, dryRun });
   if (!dryRun && result.count) await kickDestinations([destinationId]);
   return result;
 }
@@ -559,7 +569,7 @@ export async function retryFailed(ctx: WorkspaceContext, destinationId: string, 
 export async function replay(ctx: WorkspaceContext, destinationId: string, input: z.input<typeof replaySchema>) {
   const { since, dryRun } = parseInput(replaySchema, input);
   const actor = dryRun ? { workspaceId: ctx.workspace.id, user: ctx.user } : assertDirectChange(ctx);
-  const result = await prisma.$transaction((tx) => applyReplay(tx, actor, { destinationId, since, dryRun }), { timeout: 60_000 });
+  const result = await applyReplay(prisma, actor, { destinationId, since, dryRun });
   if (!dryRun && result.count) await kickDestinations([destinationId]);
   return result;
 }

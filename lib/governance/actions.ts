@@ -17,6 +17,7 @@ import {
   applyRetryFailed,
   applySetBroadcast,
   applyUpdateDestination,
+  assertDestinationExists,
   broadcastSchema,
   createDestinationSchema,
   replaySchema,
@@ -26,6 +27,7 @@ import {
 import type { SecretValue } from "@/lib/destinations/masking";
 import { splitSecrets, storedConfigOf } from "@/lib/destinations/stored-config";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
+import { assertReplayWithinLimit } from "@/lib/delivery/requeue";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";
 import type { GovernedActionName } from "./vocabulary";
 import { broadcastDiff, destinationDiff, replayDiff, retryDiff, type DestinationSnapshot, type DiffEntry } from "./diff";
@@ -43,8 +45,18 @@ type GovernedAction = {
   apply(tx: Tx, actor: ChangeActor, targetId: string | null, payload: never): Promise<unknown>;
   /** What the change would do right now; runs inside a transaction that is rolled back. */
   preview(tx: Tx, actor: ChangeActor, targetId: string | null, payload: never): Promise<DiffEntry[]>;
-  /** After commit: deliveries that the change lets through are kicked. */
-  afterCommit?(tx: { workspaceId: string; targetId: string | null; result: unknown }): Promise<void>;
+  /**
+   * The preview only reads, in short statements of its own (a replay's dry run reads up to
+   * MAX_REPLAY_TRACES traces): it gets the client, not a transaction that would hold the embedded
+   * database's one connection throughout.
+   */
+  previewReadsOnly?: true;
+  /**
+   * After commit: deliveries that the change lets through are kicked. A requeue (retry failed,
+   * replay) is too large for the approval's transaction: `apply` only checks its target there, and
+   * this performs it in short statements (lib/delivery/requeue.ts).
+   */
+  afterCommit?(committed: { workspaceId: string; targetId: string | null; result: unknown; actor: ChangeActor; payload: never }): Promise<void>;
   /** The request's title, e.g. `Update "Prod Langfuse"`. */
   title(targetName: string | null, payload: never): string;
 };
@@ -200,24 +212,35 @@ export const ACTIONS: Record<GovernedActionName, GovernedAction> = {
   "destination.retry_failed": {
     target: "destination",
     payload: noPayload,
-    apply: (tx, actor, targetId) => applyRetryFailed(tx, actor, { destinationId: targetId!, dryRun: false }),
-    async preview(tx, actor, targetId) {
-      const { count } = await applyRetryFailed(tx, actor, { destinationId: targetId!, dryRun: true });
+    apply: (tx, actor, targetId) => assertDestinationExists(tx, actor, targetId!),
+    previewReadsOnly: true,
+    async preview(_client, actor, targetId) {
+      const { count } = await applyRetryFailed(prisma, actor, { destinationId: targetId!, dryRun: true });
       return retryDiff(count);
     },
-    afterCommit: kickTarget,
+    async afterCommit({ actor, targetId }) {
+      await applyRetryFailed(prisma, actor, { destinationId: targetId!, dryRun: false });
+      await kickTarget({ targetId });
+    },
     title: (name) => `Retry failed deliveries of ${quoted(name)}`,
   },
   "destination.replay": {
     target: "destination",
     payload: replayPayload,
-    apply: (tx, actor, targetId, payload: Payload<typeof replayPayload>) =>
-      applyReplay(tx, actor, { destinationId: targetId!, since: payload.since, dryRun: false }),
-    async preview(tx, actor, targetId, payload: Payload<typeof replayPayload>) {
-      const { count } = await applyReplay(tx, actor, { destinationId: targetId!, since: payload.since, dryRun: true });
+    // The checks that can refuse it run here, so a refusal marks the request a conflict.
+    async apply(tx, actor, targetId, payload: Payload<typeof replayPayload>) {
+      await assertDestinationExists(tx, actor, targetId!);
+      await assertReplayWithinLimit(tx, actor.workspaceId, payload.since);
+    },
+    previewReadsOnly: true,
+    async preview(_client, actor, targetId, payload: Payload<typeof replayPayload>) {
+      const { count } = await applyReplay(prisma, actor, { destinationId: targetId!, since: payload.since, dryRun: true });
       return replayDiff(payload.since, count);
     },
-    afterCommit: kickTarget,
+    async afterCommit({ actor, targetId, payload }: { actor: ChangeActor; targetId: string | null; payload: Payload<typeof replayPayload> }) {
+      await applyReplay(prisma, actor, { destinationId: targetId!, since: payload.since, dryRun: false });
+      await kickTarget({ targetId });
+    },
     title: (name) => `Replay traces to ${quoted(name)}`,
   },
 };

@@ -71,11 +71,13 @@ const ROLLBACK = Symbol("preview rollback");
  * per-type limit, the target's existence), and the diff is read from the result.
  */
 async function previewChange(action: GovernedActionName, actor: ChangeActor, targetId: string | null, payload: unknown): Promise<DiffEntry[]> {
+  const spec = ACTIONS[action];
+  if (spec.previewReadsOnly) return spec.preview(prisma, actor, targetId, payload as never);
   let diff: DiffEntry[] = [];
   try {
     await prisma.$transaction(
       async (tx) => {
-        diff = await ACTIONS[action].preview(tx, actor, targetId, payload as never);
+        diff = await spec.preview(tx, actor, targetId, payload as never);
         throw ROLLBACK;
       },
       { timeout: 60_000 },
@@ -313,7 +315,7 @@ export async function approveChange(ctx: WorkspaceContext, id: string): Promise<
     throw new ApiError(409, "change_conflict", e.reason);
   }
   const view = await getChangeRequest(ctx, id);
-  await spec.afterCommit?.({ workspaceId: ctx.workspace.id, targetId: view.targetId, result });
+  await spec.afterCommit?.({ workspaceId: ctx.workspace.id, targetId: view.targetId, result, actor, payload: restorePayload(request) as never });
   return view;
 }
 

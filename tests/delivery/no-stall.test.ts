@@ -1,0 +1,210 @@
+// Replays and retry-failed on the embedded database's one connection (lib/db-client.ts) run as
+// short statements, so ingestion and the dashboard's reads get the connection between them. What
+// is measured is structural, not a duration: every row a transaction writes carries its id (xmin),
+// so the rows per transaction and how ingestion's transactions interleave are read off the table.
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import * as list from "@/app/api/workspaces/[workspaceId]/destinations/route";
+import * as deliveries from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/deliveries/route";
+import * as health from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/health/route";
+import * as replay from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/replay/route";
+import * as retryFailed from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/retry-failed/route";
+import * as approve from "@/app/api/workspaces/[workspaceId]/change-requests/[changeRequestId]/approve/route";
+import { prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { destinationHealth, healthSummaries } from "@/lib/delivery/stats";
+import { MAX_REPLAY_TRACES, REQUEUE_CHUNK } from "@/lib/delivery/requeue";
+import { acceptTraces } from "@/lib/ingest";
+import { sampleTrace } from "@/lib/traces/fixtures";
+import { traceInput } from "@/lib/traces/schema";
+import { actAs } from "../accounts/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
+import { apiKeyContext, createDestinationRow, createWorkspace } from "./helpers";
+
+vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+
+const TRACES = 10 * REQUEUE_CHUNK;
+const input = traceInput.parse({
+  model: "m",
+  request: { messages: [{ role: "user", content: "hi" }] },
+  timing: { start: "2026-11-26T12:00:00Z", end: "2026-11-26T12:00:01Z" },
+});
+
+type User = Awaited<ReturnType<typeof createUser>>;
+let owner: User;
+let member: User;
+let workspaceId: string;
+let destinationId: string;
+let ingestWorkspaceId: string;
+
+beforeAll(async () => {
+  owner = await createUser("owner");
+  member = await createUser("member");
+  workspaceId = (await createOrganization(owner)).id;
+  await addMembership(workspaceId, member, "member");
+  actAs(owner);
+  destinationId = (await createDestinationRow(workspaceId, "webhook", { url: "http://127.0.0.1:9/hook" }, { status: "paused" })).id;
+  // Stored in bulk: TRACES traces received half an hour ago, a quarter each delivered, failed,
+  // dropped and never routed to the destination.
+  const receivedAt = new Date(Date.now() - 30 * 60_000);
+  await prisma.$executeRaw`
+    INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", "receivedAt")
+    SELECT 'bulk-' || lpad(i::text, 6, '0'), ${workspaceId}, ${JSON.stringify(sampleTrace())}::jsonb, 1000, ${receivedAt}
+      FROM generate_series(1, ${TRACES}::int) AS i`;
+  await prisma.$executeRaw`
+    INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, attempts, "createdAt", "updatedAt")
+    SELECT 'd-' || t.id, t.id, ${destinationId}, ${workspaceId},
+           (CASE i % 4 WHEN 0 THEN 'delivered' WHEN 1 THEN 'failed' ELSE 'dropped' END)::"DeliveryStatus", 1, ${receivedAt}, ${receivedAt}
+      FROM (SELECT id, row_number() OVER (ORDER BY id) AS i FROM "TracePayload" WHERE "workspaceId" = ${workspaceId}) AS t
+     WHERE i % 4 <> 3`;
+  ingestWorkspaceId = (await createWorkspace("personal", "Ingest")).id;
+  await createDestinationRow(ingestWorkspaceId, "webhook", { url: "http://127.0.0.1:9/hook" }, { status: "paused" });
+});
+
+/** Transaction ids (xmin) of the destination's delivery rows, with the rows each wrote. */
+async function rowsPerTransaction(): Promise<Map<bigint, number>> {
+  const rows = await prisma.$queryRaw<{ xid: bigint; rows: number }[]>`
+    SELECT xmin::text::bigint AS xid, count(*)::int AS rows FROM "Delivery" WHERE "destinationId" = ${destinationId} GROUP BY 1`;
+  return new Map(rows.map((r) => [BigInt(r.xid), r.rows]));
+}
+
+/** Runs `job`, ingesting one trace at a time in another workspace and polling the dashboard until it ends. */
+async function alongsideIngestAndDashboard<T>(job: () => Promise<T>): Promise<{ result: T; ingestXids: bigint[]; dashboardReads: number }> {
+  const ctx = await apiKeyContext(ingestWorkspaceId);
+  let done = false;
+  const ingesting = (async () => {
+    while (!done) await acceptTraces(ctx, [input]);
+  })();
+  let dashboardReads = 0;
+  const polling = (async () => {
+    const params = { workspaceId, destinationId };
+    while (!done) {
+      for (const [handler, search] of [[list.GET, {}], [health.GET, { window: "24h" }], [deliveries.GET, {}]] as const) {
+        const res = await call(handler, { params, search });
+        expect(res.status, JSON.stringify(res.json)).toBe(200);
+        dashboardReads++;
+      }
+    }
+  })();
+  // Ingestion is under way before the job asks for the connection.
+  while ((await prisma.tracePayload.count({ where: { workspaceId: ingestWorkspaceId } })) < 3) await new Promise((r) => setTimeout(r, 5));
+  const result = await job().finally(() => (done = true));
+  await Promise.all([ingesting, polling]);
+  const ingested = await prisma.$queryRaw<{ xid: bigint }[]>`SELECT xmin::text::bigint AS xid FROM "TracePayload" WHERE "workspaceId" = ${ingestWorkspaceId}`;
+  return { result, ingestXids: ingested.map((r) => BigInt(r.xid)), dashboardReads };
+}
+
+describe("replay limit of a governed replay", () => {
+  it("more traces than MAX_REPLAY_TRACES by the time of approval: a conflict, nothing requeued", async () => {
+    await prisma.delivery.updateMany({ where: { destinationId }, data: { status: "delivered" } });
+    actAs(member);
+    const proposed = await call(replay.POST, { method: "POST", params: { workspaceId, destinationId }, body: { since: new Date(Date.now() - 3_600_000).toISOString() } });
+    expect(proposed.status).toBe(202);
+    await prisma.$executeRaw`
+      INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", "receivedAt")
+      SELECT 'late-' || i, ${workspaceId}, '{}'::jsonb, 2, now() FROM generate_series(1, ${MAX_REPLAY_TRACES}::int) AS i`;
+    actAs(owner);
+    const res = await call(approve.POST, { method: "POST", params: { workspaceId, changeRequestId: proposed.json.changeRequest.id } });
+    expect(res.status).toBe(409);
+    expect(res.json.error.message).toContain(`replay at most ${MAX_REPLAY_TRACES}`);
+    expect((await prisma.changeRequest.findUniqueOrThrow({ where: { id: proposed.json.changeRequest.id } })).status).toBe("conflict");
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending" } })).toBe(0);
+    await prisma.tracePayload.deleteMany({ where: { id: { startsWith: "late-" } } });
+  });
+});
+
+type PlanNode = { "Actual Rows": number; "Actual Loops": number; Plans?: PlanNode[] };
+/** Rows the executor handled in all the plan's nodes, each counted once per loop. */
+const rowsHandled = (node: PlanNode): number =>
+  node["Actual Rows"] * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsHandled(child), 0);
+
+describe("requeues on the one embedded connection", () => {
+  it("a replay requeues every routed trace in transactions of at most REQUEUE_CHUNK rows, with ingestion committing between them", async () => {
+    const before = await rowsPerTransaction();
+    const { result, ingestXids, dashboardReads } = await alongsideIngestAndDashboard(() =>
+      call(replay.POST, { method: "POST", params: { workspaceId, destinationId }, body: { since: new Date(Date.now() - 3_600_000).toISOString() } }),
+    );
+    // The promise is kept in full: every settled row reset, every trace without one queued.
+    expect(result.status).toBe(200);
+    expect(result.json).toEqual({ dryRun: false, count: TRACES, created: TRACES / 4, reset: (3 * TRACES) / 4 });
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending" } })).toBe(TRACES);
+
+    const replayed = [...(await rowsPerTransaction())].filter(([xid]) => !before.has(xid));
+    expect(replayed.reduce((n, [, rows]) => n + rows, 0)).toBe(TRACES);
+    expect(Math.max(...replayed.map(([, rows]) => rows))).toBeLessThanOrEqual(REQUEUE_CHUNK);
+    // Ingestion was not queued behind the whole replay: it committed between its first and last writes.
+    const [first, last] = [replayed.reduce((m, [x]) => (x < m ? x : m), replayed[0][0]), replayed.reduce((m, [x]) => (x > m ? x : m), replayed[0][0])];
+    expect(ingestXids.filter((x) => x > first && x < last).length).toBeGreaterThan(0);
+    expect(dashboardReads).toBeGreaterThan(0);
+  });
+
+  it("retry failed requeues every failed row in transactions of at most REQUEUE_CHUNK rows, with ingestion committing between them", async () => {
+    await prisma.delivery.updateMany({ where: { destinationId }, data: { status: "failed" } });
+    const before = await rowsPerTransaction();
+    const { result, ingestXids } = await alongsideIngestAndDashboard(() =>
+      call(retryFailed.POST, { method: "POST", params: { workspaceId, destinationId }, body: {} }),
+    );
+    expect(result.json).toEqual({ dryRun: false, count: TRACES });
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending", attempts: 0 } })).toBe(TRACES);
+    const requeued = [...(await rowsPerTransaction())].filter(([xid]) => !before.has(xid));
+    expect(requeued.reduce((n, [, rows]) => n + rows, 0)).toBe(TRACES);
+    expect(Math.max(...requeued.map(([, rows]) => rows))).toBeLessThanOrEqual(REQUEUE_CHUNK);
+    const xids = requeued.map(([x]) => x);
+    const [first, last] = [xids.reduce((a, b) => (a < b ? a : b)), xids.reduce((a, b) => (a > b ? a : b))];
+    expect(ingestXids.filter((x) => x > first && x < last).length).toBeGreaterThan(0);
+  });
+
+  it("a replay approved as a change request runs in the same short transactions after the approval commits", async () => {
+    await prisma.delivery.updateMany({ where: { destinationId }, data: { status: "delivered" } });
+    actAs(member);
+    const proposed = await call(replay.POST, { method: "POST", params: { workspaceId, destinationId }, body: { since: new Date(Date.now() - 3_600_000).toISOString() } });
+    expect(proposed.status).toBe(202);
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending" } })).toBe(0);
+    actAs(owner);
+    const before = await rowsPerTransaction();
+    const { result, ingestXids } = await alongsideIngestAndDashboard(() =>
+      call(approve.POST, { method: "POST", params: { workspaceId, changeRequestId: proposed.json.changeRequest.id } }),
+    );
+    expect(result.status).toBe(200);
+    expect(await prisma.delivery.count({ where: { destinationId, status: "pending" } })).toBe(TRACES);
+    const requeued = [...(await rowsPerTransaction())].filter(([xid]) => !before.has(xid));
+    expect(Math.max(...requeued.map(([, rows]) => rows))).toBeLessThanOrEqual(REQUEUE_CHUNK);
+    const xids = requeued.map(([x]) => x);
+    const [first, last] = [xids.reduce((a, b) => (a < b ? a : b)), xids.reduce((a, b) => (a > b ? a : b))];
+    expect(ingestXids.filter((x) => x > first && x < last).length).toBeGreaterThan(0);
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { workspaceId, action: "destination.replay" }, orderBy: { createdAt: "desc" } });
+    const { created, reset } = audit.after as { created: number; reset: number };
+    expect(created + reset).toBe(TRACES);
+  });
+});
+
+describe("the dashboard's reads on the one embedded connection", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("handle each delivery row of the window a bounded number of times, not once per bucket", async () => {
+    // Last in the file: a spy on the shared client leaves $queryRaw bound to it, and interactive
+    // transactions after it would run their raw statements outside the transaction.
+    const statements: Prisma.Sql[] = [];
+    const queryRaw = prisma.$queryRaw.bind(prisma);
+    vi.spyOn(prisma, "$queryRaw").mockImplementation(((strings: TemplateStringsArray, ...values: unknown[]) => {
+      statements.push(Prisma.sql(strings, ...values));
+      return queryRaw(strings, ...values);
+    }) as typeof prisma.$queryRaw);
+    const destination = await prisma.destination.findUniqueOrThrow({ where: { id: destinationId } });
+    await healthSummaries(workspaceId, [destinationId]);
+    await destinationHealth(workspaceId, destination, "24h");
+    await destinationHealth(workspaceId, destination, "7d");
+    vi.restoreAllMocks();
+    expect(statements.length).toBeGreaterThanOrEqual(9);
+    const handled: number[] = [];
+    for (const statement of statements) {
+      const [{ "QUERY PLAN": plan }] = await prisma.$queryRaw<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
+        Prisma.sql([`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.strings[0]}`, ...statement.strings.slice(1)], ...statement.values),
+      );
+      handled.push(rowsHandled(plan[0].Plan));
+    }
+    // Each statement reads the rows of the window (and their traces) a few times at most: scan,
+    // join, sort, aggregate. Joined with the buckets (24 or 28) it was once per bucket.
+    const tableRows = (await prisma.delivery.count()) + (await prisma.tracePayload.count());
+    expect(Math.max(...handled)).toBeLessThanOrEqual(6 * tableRows);
+  });
+});
