@@ -193,6 +193,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   newrelic: { licenseKey: "nr" },
   "otel-collector": { endpoint: "https://collector.example.com/v1/traces" },
   posthog: { apiKey: "phc" },
+  ramp: { apiKey: "rk" },
   s3: { bucketName: "traces-bucket", accessKeyId: "a", secretAccessKey: "s" },
   sentry: { otlpEndpoint: "https://o1.ingest.sentry.io/api/1/integration/otlp/v1/traces", dsn: "https://pk@o1.ingest.sentry.io/1" },
   snowflake: { account: "acme-prod", token: "t" },

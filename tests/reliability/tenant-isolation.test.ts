@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createApiKey } from "@/lib/api-keys";
+import { createManagementKey } from "@/lib/api-keys/management";
 import { findMembership } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { createDestination } from "@/lib/destinations/service";
@@ -24,12 +25,13 @@ const ROUTES_ROOT = path.resolve("app/api/workspaces/[workspaceId]");
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /** Every [param] a workspace route may have, and which of a tenant's objects fills it. */
-type ObjectIds = { destinationId: string; changeRequestId: string; upstreamId: string; apiKeyId: string; membershipId: string; inviteId: string };
+type ObjectIds = { destinationId: string; changeRequestId: string; upstreamId: string; apiKeyId: string; managementKeyId: string; membershipId: string; inviteId: string };
 
 /** Valid bodies per "METHOD route" (route relative to [workspaceId]), so (b) reaches the object lookup instead of stopping at validation. */
 const BODIES: Record<string, (ids: ObjectIds) => unknown> = {
   "PUT broadcast": () => ({ enabled: false }),
   "POST api-keys": () => ({ name: "stolen" }),
+  "POST management-keys": () => ({ name: "stolen" }),
   "POST invites": () => ({ role: "member" }),
   "POST members": () => ({ email: "nobody@example.com", role: "member" }),
   "PATCH members/[membershipId]": () => ({ role: "admin" }),
@@ -60,7 +62,7 @@ type Tenant = { workspaceId: string; ids: ObjectIds };
 let a: Tenant, b: Tenant;
 let actorA: Awaited<ReturnType<typeof createUser>>;
 let routes: DiscoveredRoute[];
-const KNOWN_PARAMS: (keyof ObjectIds)[] = ["destinationId", "changeRequestId", "upstreamId", "apiKeyId", "membershipId", "inviteId"];
+const KNOWN_PARAMS: (keyof ObjectIds)[] = ["destinationId", "changeRequestId", "upstreamId", "apiKeyId", "managementKeyId", "membershipId", "inviteId"];
 
 async function tenant(label: string): Promise<{ owner: Awaited<ReturnType<typeof createUser>>; t: Tenant }> {
   const owner = await createUser(`${label}-owner`);
@@ -70,6 +72,7 @@ async function tenant(label: string): Promise<{ owner: Awaited<ReturnType<typeof
   const ctx = (await findMembership(owner, org.id))!;
   const { invite } = await createInvite(ctx, { role: "member" });
   const { apiKey } = await createApiKey(ctx, { name: `${label} key` });
+  const { managementKey } = await createManagementKey(ctx, { name: `${label} automation` });
   // ClickHouse: a type with setup SQL, so every destination route has something to return for A's own id.
   const destination = await createDestination(ctx, { type: "clickhouse", name: `${label} clickhouse`, config: { host: "http://127.0.0.1:9", password: `pw-${label}` } });
   const upstream = await createUpstream(ctx, { name: `${label} upstream`, baseUrl: "http://127.0.0.1:9/v1", apiKey: `sk-${label}-upstream` });
@@ -82,7 +85,7 @@ async function tenant(label: string): Promise<{ owner: Awaited<ReturnType<typeof
     owner,
     t: {
       workspaceId: org.id,
-      ids: { destinationId: destination.id, changeRequestId: changeRequest.id, upstreamId: upstream.id, apiKeyId: apiKey.id, membershipId: member.id, inviteId: invite.id },
+      ids: { destinationId: destination.id, changeRequestId: changeRequest.id, upstreamId: upstream.id, apiKeyId: apiKey.id, managementKeyId: managementKey.id, membershipId: member.id, inviteId: invite.id },
     },
   };
 }
@@ -96,6 +99,7 @@ async function snapshot(workspaceId: string) {
     memberships: await prisma.membership.findMany({ where, orderBy }),
     invites: await prisma.invite.findMany({ where, orderBy }),
     apiKeys: await prisma.apiKey.findMany({ where, orderBy }),
+    managementKeys: await prisma.managementKey.findMany({ where, orderBy }),
     destinations: await prisma.destination.findMany({ where, orderBy }),
     changeRequests: await prisma.changeRequest.findMany({ where, orderBy }),
     upstreams: await prisma.proxyUpstream.findMany({ where, orderBy }),
