@@ -55,7 +55,7 @@ async function addWebhook(page: Page, name: string, url: string) {
   await catalog.getByLabel("Search platforms").fill("webhook");
   await catalog.getByRole("link", { name: /Webhook/ }).click();
   await expect(page.getByRole("heading", { name: "Add Webhook", level: 1 })).toBeVisible();
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel(/^URL/).fill(url);
 }
 
@@ -273,7 +273,7 @@ test("a failing destination shows the platform's answer in the test and in the d
   await expect(page.getByRole("status", { name: "Connection test failed" })).toBeVisible({ timeout: 20_000 });
 
   // A destination that passes its test, then starts failing: the log shows the 500.
-  await page.getByLabel("Name").fill("Flaky receiver");
+  await page.getByLabel("Name", { exact: true }).fill("Flaky receiver");
   await page.getByLabel(/^URL/).fill(receiver.url("/flaky"));
   await page.getByRole("button", { name: "Test & save" }).click();
   await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
