@@ -39,7 +39,7 @@ export function BroadcastToggle() {
         </h2>
         <p id="broadcast-description" className="text-muted-foreground max-w-2xl text-sm">
           When on, a trace of every LLM request made with this workspace&apos;s API keys is sent to each active destination
-          below (a paused one queues it until resumed). When off, nothing is sent to any destination: {TRACES_WHEN.broadcastOff}{" "}
+          below (a paused one queues it until resumed). When off, nothing is sent to any destination. {TRACES_WHEN.broadcastOff}{" "}
           Destinations and their settings are kept.
         </p>
         {broadcast.isError && <p className="text-destructive text-sm">Could not load the broadcast setting: {errorMessage(broadcast.error)}</p>}
