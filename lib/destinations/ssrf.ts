@@ -232,24 +232,20 @@ export function guardedAgents(options: GuardOptions & { keepAlive?: boolean } = 
     request.once("close", () => socket.destroy());
     return true;
   };
-  class GuardedHttpAgent extends http.Agent {
-    createConnection(opts: http.ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
-      const refused = blockedLiteral(opts.host ?? opts.hostname, guard);
-      return refused ? refuse(refused, callback) : super.createConnection(opts, callback);
-    }
-    reuseSocket(socket: Duplex, request: http.ClientRequest): void {
-      if (!dropBlockedPeer(socket, request)) super.reuseSocket(socket, request);
-    }
-  }
-  class GuardedHttpsAgent extends https.Agent {
-    createConnection(opts: https.RequestOptions, callback?: ConnectionCallback): Duplex | null | undefined {
-      const refused = blockedLiteral(opts.host ?? opts.hostname, guard);
-      return refused ? refuse(refused, callback) : super.createConnection(opts, callback);
-    }
-    reuseSocket(socket: Duplex, request: http.ClientRequest): void {
-      if (!dropBlockedPeer(socket, request)) super.reuseSocket(socket, request);
-    }
-  }
+  // One subclass for both protocols: https.Agent is an http.Agent with TLS, and the checks are the same.
+  // any[]: TypeScript requires a mixin's base constructor to take any[].
+  const guarded = <C extends new (...args: any[]) => http.Agent>(Base: C) =>
+    class extends Base {
+      createConnection(opts: http.ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
+        const refused = blockedLiteral(opts.host ?? opts.hostname, guard);
+        return refused ? refuse(refused, callback) : super.createConnection(opts, callback);
+      }
+      reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+        if (!dropBlockedPeer(socket, request)) super.reuseSocket(socket, request);
+      }
+    };
+  const GuardedHttpAgent = guarded(http.Agent);
+  const GuardedHttpsAgent = guarded(https.Agent);
   return { "http:": new GuardedHttpAgent({ keepAlive, lookup }), "https:": new GuardedHttpsAgent({ keepAlive, lookup }) };
 }
 
