@@ -1,7 +1,9 @@
 // Where the database lives. PostgreSQL when DATABASE_URL is set; otherwise the embedded PGlite
-// database in PGLITE_DIR (default ./.data/pglite, "memory://" for a throwaway in-memory one).
+// database in PGLITE_DIR (default ./.data/pglite, relative to the project directory; "memory://" for a
+// throwaway in-memory one).
 import fs from "node:fs";
 import path from "node:path";
+import { inProject } from "@/lib/project-dir";
 
 export function databaseUrl(): string | undefined {
   const url = process.env.DATABASE_URL?.trim();
@@ -12,7 +14,7 @@ export function databaseUrl(): string | undefined {
 export function pgliteDir(): string {
   const dir = process.env.PGLITE_DIR?.trim() || "./.data/pglite";
   if (dir.startsWith("memory://")) return dir;
-  const abs = path.resolve(/*turbopackIgnore: true*/ dir);
+  const abs = inProject(dir);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   return abs;
 }

@@ -118,16 +118,20 @@ function failToStart(reason) {
   process.exit(1);
 }
 
+const projectDirectory = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
+
 /** lib/api/client-address.ts reads it (this file is plain JavaScript and cannot import it). */
 const PEER_ADDRESS_HEADER = "x-tracecast-peer-address";
 
 /** One server process: Next.js behind the node:http listener of the direct routes. */
 async function runServer() {
   process.env.NODE_ENV = "production";
+  // Files the app reads at run time are found from here, whatever the working directory (lib/project-dir.ts).
+  process.env.TRACECAST_PROJECT_DIR ??= projectDirectory;
   // Routes served by Next.js read the connection's peer from PEER_ADDRESS_HEADER, which this server
   // sets on every request it hands over (lib/api/client-address.ts).
   process.env.TRACECAST_FRONT_SERVER = "1";
-  const app = next({ dev: false, dir: path.join(path.dirname(fileURLToPath(import.meta.url)), ".."), hostname, port });
+  const app = next({ dev: false, dir: projectDirectory, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
   // Instrumentation registers the direct routes shortly after prepare() resolves. Without them every

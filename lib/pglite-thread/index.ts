@@ -8,8 +8,8 @@
 // docs/benchmarks.md). Here the server's thread only encodes and parses protocol messages, as
 // with PostgreSQL, and both databases share one client path (pg, adapter-pg, prepared statements).
 import { Duplex } from "node:stream";
-import path from "node:path";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { inProject } from "@/lib/project-dir";
 
 export type PgliteThreadOptions = {
   /** PGlite's data directory, or "memory://" for an in-memory database. */
@@ -25,9 +25,8 @@ export type PgliteThread = {
   close(): Promise<void>;
 };
 
-// A file loaded at run time, so found from the project directory, like the default data directory
-// (Next.js bundles this module; a path relative to it would point into .next).
-const THREAD_FILE = path.resolve(/*turbopackIgnore: true*/ "lib/pglite-thread/thread.mjs");
+// Loaded at run time, so found in the project directory (lib/project-dir.ts).
+const threadFile = () => inProject("lib/pglite-thread/thread.mjs");
 
 /**
  * Starts the thread on first connect(). If the thread dies (PGlite failed), the open connection
@@ -41,7 +40,7 @@ export function startPgliteThread(options: PgliteThreadOptions): PgliteThread {
 
   function running(): Worker {
     if (worker) return worker;
-    const started = new Worker(THREAD_FILE, { workerData: options });
+    const started = new Worker(threadFile(), { workerData: options });
     // The thread alone does not keep the process alive: its open connections do (see ThreadConnection.ref).
     started.unref();
     started.on("error", (err) => {

@@ -66,8 +66,3 @@ export function createRouter(destinations: RoutableDestination[]): Router {
     return decisions;
   };
 }
-
-/** Routes one trace. For many traces to the same destinations, reuse one createRouter(). */
-export function routeTrace(trace: Trace, apiKeyId: string | null, destinations: RoutableDestination[]): RouteDecision[] {
-  return createRouter(destinations)(trace, apiKeyId);
-}

@@ -1,9 +1,11 @@
 // lib/pglite-thread: the embedded database on its own thread, reached by node-postgres over the
 // wire protocol. Each test starts its own thread (independent of the database this run uses).
 import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -114,5 +116,17 @@ describe("the embedded database's thread", () => {
     const db = await client(start(dataDir));
     expect((await db.query("SELECT count(*)::int AS runs FROM runs")).rows).toEqual([{ runs: 2 }]);
     await db.end();
+  });
+
+  it("comes up when the process was started from another directory (TRACECAST_PROJECT_DIR, set by scripts/server.mjs)", async () => {
+    const project = path.resolve(import.meta.dirname, "../..");
+    const script = path.join(import.meta.dirname, "fixtures", "query-and-close.mts");
+    const elsewhere = tempDir();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href, script, path.join(elsewhere, "db")],
+      { cwd: elsewhere, env: { ...process.env, TRACECAST_PROJECT_DIR: project, TSX_TSCONFIG_PATH: path.join(project, "tsconfig.json") } },
+    );
+    expect(stdout.trim()).toBe("closed");
   });
 });

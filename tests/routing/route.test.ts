@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createRouter, routeTrace, type RoutableDestination } from "@/lib/routing/route";
+import { createRouter, type RoutableDestination, type RouteDecision } from "@/lib/routing/route";
+import type { Trace } from "@/lib/traces/schema";
 import { samplingKey, samplingPoint } from "@/lib/routing/sampling";
 import { sampleTrace } from "@/lib/traces/fixtures";
+
+/** One trace through a router made for it (the app makes one router per workspace and reuses it). */
+const routeTrace = (trace: Trace, apiKeyId: string | null, destinations: RoutableDestination[]): RouteDecision[] => createRouter(destinations)(trace, apiKeyId);
 
 function destination(id: string, overrides: Partial<RoutableDestination> = {}): RoutableDestination {
   return { id, enabled: true, status: "active", apiKeyInclude: [], apiKeyExclude: [], filterRules: null, samplingRate: 1, ...overrides };
@@ -9,7 +13,7 @@ function destination(id: string, overrides: Partial<RoutableDestination> = {}): 
 
 const ids = (decisions: { destinationId: string }[]) => decisions.map((d) => d.destinationId);
 
-describe("routeTrace", () => {
+describe("createRouter", () => {
   const trace = sampleTrace();
 
   it("routes to every enabled destination with its sampling rate", () => {

@@ -2,9 +2,10 @@
 // protobuf encoder and by the test receiver's decoder, so both sides read the same schema.
 import path from "node:path";
 import protobuf from "protobufjs";
+import { inProject } from "@/lib/project-dir";
 
 /** Folder holding `opentelemetry/proto/...` (the import root the .proto files expect). */
-export const PROTO_ROOT = path.join(process.cwd(), "lib/destinations/otlp/proto");
+export const PROTO_ROOT = inProject("lib/destinations/otlp/proto");
 
 let cachedRoot: protobuf.Root | undefined;
 
