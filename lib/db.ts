@@ -3,12 +3,13 @@
 import "server-only";
 import { connectDatabase, type DatabaseConnection, type SqlParameter } from "@/lib/db-client";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { processSingleton, takeProcessSingleton } from "@/lib/process/singleton";
 
 // One connection per process, also across Next.js dev reloads (a PGlite dir admits one opener).
 // Opened on first use, not on import: `next build` imports route modules in several worker
 // processes to collect page data, and each opening the same PGlite directory corrupts it.
-const globalDb = globalThis as unknown as { __tracecastDb?: DatabaseConnection };
-const connection = (): DatabaseConnection => (globalDb.__tracecastDb ??= connectDatabase());
+const DB = "database";
+const connection = (): DatabaseConnection => processSingleton(DB, connectDatabase);
 
 const client = () => connection().prisma;
 
@@ -23,10 +24,7 @@ export const driver = {
  * database to a worker process this way and reopens it after killing the worker.
  */
 export async function closeDatabase(): Promise<void> {
-  const open = globalDb.__tracecastDb;
-  if (!open) return;
-  globalDb.__tracecastDb = undefined;
-  await open.close();
+  await takeProcessSingleton<DatabaseConnection>(DB)?.close();
 }
 
 // Forwards every operation (including vi.spyOn's defineProperty) to the real client once opened.

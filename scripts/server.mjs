@@ -18,6 +18,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import next from "next";
 
+const projectDirectory = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
+
 // A log reader that goes away (the parent holding our stdout/stderr pipe dies) makes every later
 // write fail with EPIPE. Unhandled, each failure is an uncaught exception that Next.js logs, to the
 // same broken pipe, so the process would spin on its own error logging and never get to a signal
@@ -118,8 +120,6 @@ function failToStart(reason) {
   process.exit(1);
 }
 
-const projectDirectory = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
-
 /** lib/api/client-address.ts reads it (this file is plain JavaScript and cannot import it). */
 const PEER_ADDRESS_HEADER = "x-tracecast-peer-address";
 
@@ -133,21 +133,25 @@ async function runServer() {
   process.env.TRACECAST_FRONT_SERVER = "1";
   const app = next({ dev: false, dir: projectDirectory, hostname, port });
   const handle = app.getRequestHandler();
+  // Instrumentation passes the direct routes here shortly after prepare() resolves (lib/process/front-server.ts).
+  // Without them every request would still be served, only slower, and that should not pass
+  // unnoticed. If startup failed (TRACECAST_KEYS missing…), Next.js has logged why and would serve on: stop instead.
+  const handedOver = new Promise((resolve) => {
+    globalThis[Symbol.for("tracecast.front-server")] = {
+      accept: resolve,
+      fail: (err) => failToStart(`startup failed: ${err instanceof Error ? err.message : String(err)}`),
+    };
+  });
   await app.prepare();
-  // Instrumentation registers the direct routes shortly after prepare() resolves. Without them every
-  // request would still be served, only slower, and that should not pass unnoticed. If it failed
-  // (TRACECAST_KEYS missing…), Next.js has logged why and would serve on: stop instead.
-  const registeredBy = Date.now() + 60_000;
-  while (!globalThis.__tracecastDirectRoutes) {
-    if (globalThis.__tracecastStartupError) failToStart(`startup failed: ${globalThis.__tracecastStartupError.message}`);
-    if (Date.now() > registeredBy) failToStart("instrumentation.ts did not register the direct routes within 60 s");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const directRoutes = await Promise.race([
+    handedOver,
+    new Promise((resolve) => setTimeout(resolve, 60_000).unref()).then(() => failToStart("instrumentation.ts did not pass the direct routes within 60 s")),
+  ]);
 
   // Node checks the two timeouts every connectionsCheckingInterval (30 s by default): often enough
   // that a request past its bound is answered within about a second of it.
   const server = http.createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: 1000 }, (req, res) => {
-    if (globalThis.__tracecastDirectRoutes?.serve(req, res)) return;
+    if (directRoutes.serve(req, res)) return;
     // Replaces whatever a client sent under this name: the limits on failed sign-ins count by it.
     req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
     void handle(req, res);
@@ -167,8 +171,8 @@ async function runServer() {
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       await within(5_000, closed);
-      await within(5_000, globalThis.__tracecastDirectRoutes.settle());
-      await within(5_000, globalThis.__tracecastDirectRoutes.closeDatabase());
+      await within(5_000, directRoutes.settle());
+      await within(5_000, directRoutes.closeDatabase());
       process.exit(0);
     });
   }

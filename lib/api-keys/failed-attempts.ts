@@ -6,6 +6,7 @@
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
+import { processSingleton } from "@/lib/process/singleton";
 
 export type FailedAttemptConfig = { maxFailures: number; windowMs: number; firstBlockMs: number; maxBlockMs: number };
 
@@ -79,12 +80,9 @@ export class FailedAttemptLimiter {
   }
 }
 
-// On globalThis, for the reason given in lib/ingest/config-cache.ts: one count per address per process.
-const holder = globalThis as unknown as { __tracecastFailedApiKeyAttempts?: FailedAttemptLimiter };
-
 /** The process-wide limiter of failed API-key attempts (configured from the environment on first use). */
 export function failedApiKeyAttempts(): FailedAttemptLimiter {
-  return (holder.__tracecastFailedApiKeyAttempts ??= new FailedAttemptLimiter(failedAttemptConfigFromEnv()));
+  return processSingleton("failedApiKeyAttempts", () => new FailedAttemptLimiter(failedAttemptConfigFromEnv()));
 }
 
 /** Throws the 429 for an address blocked after too many invalid keys (before its key is even hashed). */

@@ -5,18 +5,17 @@
 // (settleAfterResponseWork); outside both (scripts, tests calling lib code) the task runs detached.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { after } from "next/server";
+import { processSingleton } from "@/lib/process/singleton";
 
 type Shared = {
   scopes: AsyncLocalStorage<ResponseScope>;
   /** Work of direct-route requests that is still running after their response. */
   outstanding: Set<Promise<unknown>>;
 };
-// On globalThis: Next.js bundles instrumentation (which registers the direct routes) and the app's
-// routes separately, so this module can be loaded more than once in a process.
-const shared: Shared = ((globalThis as unknown as { __tracecastAfterResponse?: Shared }).__tracecastAfterResponse ??= {
+const shared: Shared = processSingleton("afterResponse", () => ({
   scopes: new AsyncLocalStorage<ResponseScope>(),
-  outstanding: new Set(),
-});
+  outstanding: new Set<Promise<unknown>>(),
+}));
 
 /** The after-response tasks of one direct-route request. */
 export class ResponseScope {

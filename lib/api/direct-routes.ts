@@ -6,10 +6,10 @@
 // pipeline was most of the work. These routes need none of it: no pages, cookies, sessions or
 // middleware, just a Request in and a Response out.
 //
-// How: instrumentation.ts registers the routes' own handlers here, the same functions the app
+// How: instrumentation.ts builds these from the routes' own handlers, the same functions the app
 // router serves (built with defineRoute, so authentication, validation and the error shape are
-// unchanged). scripts/server.mjs, the production server, puts a node:http listener in front of
-// Next.js and hands a request to Next.js only when no direct route takes it. Under `next dev` or
+// unchanged), and passes them to scripts/server.mjs (lib/process/front-server.ts), which puts a
+// node:http listener in front of Next.js and hands a request to Next.js only when no direct route takes it. Under `next dev` or
 // `next start` nothing changes: Next.js serves the same handlers.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
@@ -21,7 +21,7 @@ import { tooLarge, routeAnswer, type RouteAnswer, type RouteRequest } from "@/li
 
 export type RouteHandler = (req: RouteRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-/** What scripts/server.mjs finds on globalThis once instrumentation has run. */
+/** What instrumentation.ts passes to scripts/server.mjs (lib/process/front-server.ts). */
 export type DirectRoutes = {
   /** Serves the request and returns true, or returns false (without touching it) for Next.js to serve. */
   serve(req: IncomingMessage, res: ServerResponse): boolean;
@@ -30,8 +30,6 @@ export type DirectRoutes = {
   /** Closes the database (last, before exiting: the embedded one finishes the statement it is running instead of being cut off). */
   closeDatabase(): Promise<void>;
 };
-
-const GLOBAL_KEY = "__tracecastDirectRoutes";
 
 /**
  * Serves POST handlers by exact path (no dynamic segments: none of the hot routes has one). Only
@@ -59,11 +57,6 @@ export function createDirectRoutes(postRoutes: Record<string, RouteHandler>): Di
     settle: settleAfterResponseWork,
     closeDatabase,
   };
-}
-
-/** Makes the routes available to scripts/server.mjs (called from instrumentation.ts). */
-export function registerDirectRoutes(postRoutes: Record<string, RouteHandler>): void {
-  (globalThis as Record<string, unknown>)[GLOBAL_KEY] = createDirectRoutes(postRoutes);
 }
 
 const NO_PARAMS = { params: Promise.resolve({}) };

@@ -20,6 +20,7 @@ import { recordFailedApiKey, refuseBlockedAddress } from "@/lib/api-keys/failed-
 import { clientAddressOf } from "@/lib/api/client-address";
 import { verifyManagementKey, type ManagementKeyContext } from "@/lib/api-keys/management";
 import { isDatabaseUnavailable } from "@/lib/db-client";
+import { processSingleton } from "@/lib/process/singleton";
 
 type Auth =
   /** A signed-in user acting in the workspace named by the `workspaceId` route param. */
@@ -235,10 +236,12 @@ function lastLine(err: unknown): string {
   return text.trim().split("\n").at(-1) ?? text;
 }
 
-/** Marks handlers built by defineRoute with their auth, so a test can prove every route declares one. */
-const ROUTE_AUTH = Symbol.for("tracecast.defineRoute.auth");
-/** Marks them with the function that answers without building a Response (lib/api/direct-routes.ts). */
-const ROUTE_ANSWER = Symbol.for("tracecast.defineRoute.answer");
+/**
+ * What defineRoute built each handler from: its auth (so a test can prove every route declares one)
+ * and the function that answers without building a Response (lib/api/direct-routes.ts). One table
+ * per process: the front server's copy of a route module and the app router's are bundled apart.
+ */
+const definitions = () => processSingleton("routeDefinitions", () => new WeakMap<object, { auth: Auth; answer: RouteAnswer }>());
 
 type Segment = { params: Promise<Record<string, string>> };
 /** A route's answer before a JsonReply is built into a Response (what the direct routes serve). */
@@ -246,12 +249,12 @@ export type RouteAnswer = (req: RouteRequest, segment: Segment) => Promise<Respo
 
 /** The auth of a handler built by defineRoute; undefined for anything else. */
 export function routeAuth(handler: unknown): Auth | undefined {
-  return typeof handler === "function" ? (handler as { [ROUTE_AUTH]?: Auth })[ROUTE_AUTH] : undefined;
+  return typeof handler === "function" ? definitions().get(handler)?.auth : undefined;
 }
 
 /** The answer function of a handler built by defineRoute (a JsonReply stays unbuilt); undefined for anything else. */
 export function routeAnswer(handler: unknown): RouteAnswer | undefined {
-  return typeof handler === "function" ? (handler as { [ROUTE_ANSWER]?: RouteAnswer })[ROUTE_ANSWER] : undefined;
+  return typeof handler === "function" ? definitions().get(handler)?.answer : undefined;
 }
 
 export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOptions<A, S>, handler: Handler<A, S>) {
@@ -287,5 +290,6 @@ export function defineRoute<A extends Auth, S extends Schemas>(options: RouteOpt
     const answered = await answer(req, segment);
     return answered instanceof JsonReply ? answered.toResponse() : answered;
   };
-  return Object.assign(route, { [ROUTE_AUTH]: options.auth, [ROUTE_ANSWER]: answer });
+  definitions().set(route, { auth: options.auth, answer });
+  return route;
 }

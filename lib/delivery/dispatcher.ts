@@ -10,6 +10,7 @@
 // The Delivery rows are the durable state either way: a lost kick only delays delivery until the
 // next sweep.
 import { DESTINATION_PENDING_EVENT, inngest } from "@/lib/inngest/client";
+import { processSingleton } from "@/lib/process/singleton";
 import { drainDestination } from "./drain";
 import { deliverySettings } from "./settings";
 import { sweep } from "./sweep";
@@ -33,11 +34,8 @@ type InlineState = {
   sweeper?: NodeJS.Timeout;
   lastRetentionAt: number;
 };
-// On globalThis so Next.js dev reloads keep one lock table and one sweeper per process.
-const inline: InlineState = ((globalThis as unknown as { __tracecastInline?: InlineState }).__tracecastInline ??= {
-  running: new Map(),
-  lastRetentionAt: 0,
-});
+// One lock table and one sweeper per process, also across Next.js dev reloads.
+const inline: InlineState = processSingleton("inlineDispatcher", () => ({ running: new Map(), lastRetentionAt: 0 }));
 
 function drainInline(destinationId: string): void {
   const current = inline.running.get(destinationId);

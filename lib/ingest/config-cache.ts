@@ -14,6 +14,7 @@ import { LRUCache } from "lru-cache";
 import type { ApiKeyContext } from "@/lib/api-keys";
 import type { ProxyUpstream } from "@/lib/generated/prisma/client";
 import type { Router } from "@/lib/routing/route";
+import { processSingleton } from "@/lib/process/singleton";
 
 /** The oldest a cached key, router or upstream list may be when it is used. */
 export const CONFIG_TTL_MS = 1000;
@@ -101,14 +102,13 @@ type Caches = {
   /** Proxy upstream rows (secrets encrypted) by workspace id. */
   upstreams: ConfigCache<ProxyUpstream[]>;
 };
-// On globalThis: Next.js bundles instrumentation (which registers the direct routes that read these,
-// lib/api/direct-routes.ts) apart from the app routes that invalidate them, so this module can be
-// loaded more than once in a process, and every copy must see one cache.
-const caches = ((globalThis as unknown as { __tracecastConfigCache?: Caches }).__tracecastConfigCache ??= {
+// One per process: the direct routes that read these and the app routes that invalidate them are
+// bundled apart (lib/process/singleton.ts).
+const caches: Caches = processSingleton("ingestConfigCache", () => ({
   apiKeys: new ConfigCache(CONFIG_TTL_MS),
   routers: new ConfigCache(CONFIG_TTL_MS),
   upstreams: new ConfigCache(CONFIG_TTL_MS),
-});
+}));
 
 export const cachedApiKeys: ConfigCache<ApiKeyContext> = caches.apiKeys;
 export const cachedRouters: ConfigCache<Router> = caches.routers;

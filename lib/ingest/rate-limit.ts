@@ -10,6 +10,7 @@
 // balancer allows up to N × the configured rate per key. That is the intended trade-off for a
 // limiter whose job is to protect each instance, not to meter customers exactly.
 import { z } from "zod";
+import { processSingleton } from "@/lib/process/singleton";
 
 export type RateLimitConfig = { ratePerSec: number; burst: number };
 
@@ -71,10 +72,7 @@ export class TokenBucketLimiter {
   }
 }
 
-// On globalThis, for the reason given in lib/ingest/config-cache.ts: one limit per key per process.
-const limiters = globalThis as unknown as { __tracecastIngestLimiter?: TokenBucketLimiter };
-
 /** The process-wide limiter of POST /api/v1/traces (configured from the environment on first use). */
 export function ingestRateLimiter(): TokenBucketLimiter {
-  return (limiters.__tracecastIngestLimiter ??= new TokenBucketLimiter(rateLimitConfigFromEnv()));
+  return processSingleton("ingestRateLimiter", () => new TokenBucketLimiter(rateLimitConfigFromEnv()));
 }
