@@ -3,7 +3,7 @@
 // with secrets already masked; this module stores them as given.
 import type { Db } from "@/lib/db-client";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 
 export type AuditInput = {
   workspaceId: string;

@@ -2,7 +2,7 @@
 
 import * as React from "react";
 import { Loader2Icon } from "lucide-react";
-import { acceptInviteAction } from "@/app/(auth)/actions";
+import { acceptInviteAction } from "@/lib/auth/form-actions";
 import { Button } from "@/components/ui/button";
 import { FormError } from "@/components/ui/form-field";
 

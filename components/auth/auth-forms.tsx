@@ -3,7 +3,7 @@
 import * as React from "react";
 import Link from "next/link";
 import { Loader2Icon } from "lucide-react";
-import { signInAction, signUpAction, type AuthFormState } from "@/app/(auth)/actions";
+import { signInAction, signUpAction, type AuthFormState } from "@/lib/auth/form-actions";
 import { Button } from "@/components/ui/button";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";

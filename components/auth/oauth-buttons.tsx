@@ -1,4 +1,4 @@
-import { signInWithProviderAction } from "@/app/(auth)/actions";
+import { signInWithProviderAction } from "@/lib/auth/form-actions";
 import { Button } from "@/components/ui/button";
 import type { OAuthProvider } from "@/lib/auth/config";
 

@@ -1,5 +1,5 @@
 import { LogOutIcon } from "lucide-react";
-import { signOutAction } from "@/app/(auth)/actions";
+import { signOutAction } from "@/lib/auth/form-actions";
 import { Button } from "@/components/ui/button";
 
 export function SignOutButton() {

@@ -1,34 +1,12 @@
 "use client";
 
 import * as React from "react";
-import { useQuery } from "@tanstack/react-query";
 import { PlusIcon } from "lucide-react";
 import { lazyComponent } from "@/components/shell/lazy";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
-import { observabilityApi, observabilityKeys } from "./api";
-import { useBroadcastAccess } from "./status";
-
-export function useDestinationTypes() {
-  const { workspaceId } = useBroadcastAccess();
-  return useQuery({
-    queryKey: observabilityKeys.types(workspaceId),
-    queryFn: () => observabilityApi.types(workspaceId),
-    staleTime: Infinity, // the catalog only changes with a new release
-  });
-}
-
-/** The platforms while they (or the code that lists them) load. */
-export function CatalogSkeleton() {
-  return (
-    <div role="status" aria-label="Loading platforms" className="grid gap-2 sm:grid-cols-2">
-      {Array.from({ length: 8 }, (_, i) => (
-        <Skeleton key={i} className="h-[4.5rem]" />
-      ))}
-    </div>
-  );
-}
+import { CatalogSkeleton } from "./catalog-skeleton";
 
 const CatalogBrowser = lazyComponent(
   () => import("./catalog-browser").then((m) => m.CatalogBrowser),

@@ -16,7 +16,7 @@ import { errorMessage, isChangeProposed } from "@/lib/api/client";
 import { toast } from "@/lib/toast";
 import { workspacePath } from "@/lib/workspace-paths";
 import { observabilityApi, observabilityKeys, type Destination, type DestinationType } from "./api";
-import { useDestinationTypes } from "./catalog-dialog";
+import { useDestinationTypes } from "./destination-types";
 import { DeliveryLog } from "./delivery-log";
 import { DestinationEditor } from "./destination-editor";
 import { DeleteDestinationDialog, preloadDestinationDialogs, SavedTestDialog, TestTraceDialog } from "./dialogs";

@@ -8,6 +8,7 @@ import {
   FILTER_FIELDS,
   FILTER_OPERATORS,
   NUMBER_FIELDS,
+  OPERATOR_LABELS,
   PRESENCE_OPERATORS,
   TEXT_OPERATORS,
   type FilterField,
@@ -44,21 +45,6 @@ export const FIELD_LABELS: Record<FilterField, string> = {
   completion_tokens: "Completion tokens",
 };
 
-export const OPERATOR_LABELS: Record<FilterOperator, string> = {
-  equals: "equals",
-  not_equals: "does not equal",
-  contains: "contains",
-  not_contains: "does not contain",
-  regex: "matches regex",
-  starts_with: "starts with",
-  ends_with: "ends with",
-  gt: ">",
-  lt: "<",
-  gte: "≥",
-  lte: "≤",
-  exists: "is set",
-  not_exists: "is not set",
-};
 
 export function isNumberField(field: FilterField): boolean {
   return NUMBER_FIELD_SET.has(field);

@@ -7,7 +7,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { ErrorState } from "@/components/ui/error-state";
 import { errorMessage } from "@/lib/api/client";
 import { workspacePath } from "@/lib/workspace-paths";
-import { useDestinationTypes } from "./catalog-dialog";
+import { useDestinationTypes } from "./destination-types";
 import { DestinationEditor } from "./destination-editor";
 import { PlatformIcon } from "./platform-icon";
 import { useBroadcastAccess } from "./status";

@@ -14,14 +14,13 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Skeleton } from "@/components/ui/skeleton";
 import { Slider } from "@/components/ui/slider";
 import { Switch } from "@/components/ui/switch";
-import { FILTER_FIELDS, type FilterField, type FilterOperator } from "@/lib/routing/filter-vocabulary";
+import { FILTER_FIELDS, OPERATOR_LABELS, type FilterField, type FilterOperator } from "@/lib/routing/filter-vocabulary";
 import { errorMessage } from "@/lib/api/client";
 import {
   addGroup,
   addRule,
   FIELD_LABELS,
   isNumberField,
-  OPERATOR_LABELS,
   operatorsFor,
   removeGroup,
   removeRule,

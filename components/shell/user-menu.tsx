@@ -3,7 +3,7 @@
 import * as React from "react";
 import { ChevronsUpDownIcon, LogOutIcon, MonitorXIcon } from "lucide-react";
 import * as z from "zod/mini";
-import { signOutAction } from "@/app/(auth)/actions";
+import { signOutAction } from "@/lib/auth/form-actions";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
 import {
   DropdownMenu,

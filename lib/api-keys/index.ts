@@ -7,12 +7,12 @@ import { recordAudit } from "@/lib/audit";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import type { ApiKey, Workspace } from "@/lib/generated/prisma/client";
+import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { hashApiKey, issueApiKey, looksLikeApiKey } from "@/lib/api-keys/keys";
 import { cachedApiKeys, invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { peopleById, type Person } from "@/lib/workspaces/people";
 import { nameSchema } from "@/lib/workspaces/provision";
 
-export type ApiKeyContext = { apiKey: { id: string; name: string; workspaceId: string }; workspace: Workspace };
 
 export type ApiKeySummary = {
   id: string;

@@ -2,7 +2,7 @@
 // key and its first characters are stored (see lib/tokens.ts), so one indexed lookup verifies a
 // key. No "server-only" here so the seed script can issue keys with the same code.
 import { recordAudit } from "@/lib/audit";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import type { ApiKey, Prisma } from "@/lib/generated/prisma/client";
 import { sha256Hex } from "@/lib/hash";
 import { randomToken } from "@/lib/tokens";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { clientAddressOf } from "@/lib/api/client-address";
 import { parseInput } from "@/lib/api/errors";
 import { hashPassword, verifyDecoyPassword, verifyPassword } from "@/lib/auth/password";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { chargeSignInAttempt, signInSucceeded } from "@/lib/auth/sign-in-throttle";
 import { prisma } from "@/lib/db";
 import { createUserWithPersonalWorkspace, emailSchema, emailTaken, nameSchema } from "@/lib/workspaces/provision";

@@ -5,8 +5,8 @@ import { redirect } from "next/navigation";
 import { auth } from "@/lib/auth/config";
 import { SIGN_IN_PATH } from "@/lib/auth/base-config";
 import { liveSessionUser } from "@/lib/auth/sessions";
+import type { SessionUser } from "@/lib/auth/session-user";
 
-export type SessionUser = { id: string; email: string; name: string | null };
 
 /**
  * The user behind the session cookie, read from the database with the JWT's Session row (one query

@@ -5,7 +5,8 @@ import "server-only";
 import { cache } from "react";
 import { forbidden, notFound } from "next/navigation";
 import { can, type Permission } from "@/lib/auth/permissions";
-import { requireUser, type SessionUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Membership, Role, Workspace, WorkspaceKind } from "@/lib/generated/prisma/client";
 

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { ApiError, notFound, parseInput, validationError, type FieldIssue } from "@/lib/api/errors";
 import { recordAudit } from "@/lib/audit";
 import { broadcastChangeMode } from "@/lib/auth/permissions";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { lockWorkspace } from "@/lib/db-client";
 import { prisma } from "@/lib/db";

@@ -6,9 +6,8 @@
 // and the diff says "set", "changed" or "removed". Custom header values are secrets too: the
 // snapshot carries a fingerprint per header, and the diff shows the names only.
 // The rule editor's operator wording, so a rule reads the same in the diff as in the form.
-import { OPERATOR_LABELS } from "@/components/observability/filter-builder-state";
 import type { FieldDescriptor } from "@/lib/destinations/define";
-import type { FilterOperator } from "@/lib/routing/filter-vocabulary";
+import { OPERATOR_LABELS, type FilterOperator } from "@/lib/routing/filter-vocabulary";
 
 export type DiffEntry = {
   /** Stable key: a config key ("config.baseUrl") or a setting ("samplingRate"). */

@@ -11,7 +11,7 @@
 // then (ConfigCache). Only hits are cached: a key created a moment ago, or in another process, is
 // found on its first use.
 import { LRUCache } from "lru-cache";
-import type { ApiKeyContext } from "@/lib/api-keys";
+import type { ApiKeyContext } from "@/lib/api-keys/context";
 import type { ProxyUpstream } from "@/lib/generated/prisma/client";
 import type { Router } from "@/lib/routing/route";
 import { processSingleton } from "@/lib/process/singleton";

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ApiError, validationError } from "@/lib/api/errors";
 import { JsonReply } from "@/lib/api/reply";
 import type { RouteRequest } from "@/lib/api/route";
-import type { ApiKeyContext } from "@/lib/api-keys";
+import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { prisma } from "@/lib/db";
 import { IDEMPOTENCY_KEY_RETENTION_MS } from "@/lib/delivery/retention";
 import { sha256Hex } from "@/lib/hash";

@@ -4,7 +4,7 @@
 // Shared by POST /api/v1/traces and the capture proxy.
 import { randomUUID } from "node:crypto";
 import { afterResponse } from "@/lib/api/after-response";
-import type { ApiKeyContext } from "@/lib/api-keys";
+import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { driver } from "@/lib/db";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { cachedRouters } from "@/lib/ingest/config-cache";

@@ -7,7 +7,7 @@ import protobuf from "protobufjs";
 import { ApiError, databaseUnavailable } from "@/lib/api/errors";
 import { JsonReply } from "@/lib/api/reply";
 import { readBodyBytes, type RouteRequest } from "@/lib/api/route";
-import type { ApiKeyContext } from "@/lib/api-keys";
+import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { isDatabaseUnavailable } from "@/lib/db-client";
 import { exportTraceServiceResponseType } from "@/lib/destinations/otlp/proto";
 import { sha256Hex } from "@/lib/hash";

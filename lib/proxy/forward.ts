@@ -14,7 +14,7 @@ import { AsyncResource } from "node:async_hooks";
 import type http from "node:http";
 import { afterResponse } from "@/lib/api/after-response";
 import type { RouteRequest } from "@/lib/api/route";
-import type { ApiKeyContext } from "@/lib/api-keys";
+import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { sessionIdHeader } from "@/lib/traces/normalize";
 import { closeTruncatedJson, upstreamErrorOf, type RecordedResponse, type StreamAssembler } from "./answer";
 import { invalidRequest, openAiErrorResponse, ProxyError } from "./openai-error";

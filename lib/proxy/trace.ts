@@ -1,7 +1,7 @@
 // The trace of one proxied call, handed to ingestion once the answer is complete. The caller
 // never waits for it: recording starts after the last byte was sent, and a recording failure is
 // logged, never surfaced to the caller (their LLM call succeeded).
-import type { ApiKeyContext } from "@/lib/api-keys";
+import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { acceptTraces } from "@/lib/ingest";
 import { traceInput, type TraceInput } from "@/lib/traces/schema";
 import type { ProxiedRequest } from "./request";

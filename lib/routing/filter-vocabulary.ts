@@ -12,3 +12,21 @@ export const FILTER_OPERATORS = ["equals", "not_equals", ...TEXT_OPERATORS, ...C
 
 export type FilterField = (typeof FILTER_FIELDS)[number];
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+/** How each operator reads in a sentence (the rule builder, change-request diffs, audit entries). */
+/** How each operator reads in a sentence: the rule builder, change-request diffs, audit entries. */
+export const OPERATOR_LABELS: Record<FilterOperator, string> = {
+  equals: "equals",
+  not_equals: "does not equal",
+  contains: "contains",
+  not_contains: "does not contain",
+  regex: "matches regex",
+  starts_with: "starts with",
+  ends_with: "ends with",
+  gt: ">",
+  lt: "<",
+  gte: "≥",
+  lte: "≤",
+  exists: "is set",
+  not_exists: "is not set",
+};

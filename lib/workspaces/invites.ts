@@ -4,7 +4,7 @@ import "server-only";
 import { z } from "zod";
 import { ApiError, notFound, parseInput } from "@/lib/api/errors";
 import { recordAudit } from "@/lib/audit";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { lockWorkspace } from "@/lib/db-client";
 import { prisma } from "@/lib/db";

@@ -2,7 +2,7 @@
 import "server-only";
 import { z } from "zod";
 import { parseInput } from "@/lib/api/errors";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import type { WorkspaceSummary } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { createOrganizationWorkspace, nameSchema } from "@/lib/workspaces/provision";

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as apiKey from "@/app/api/workspaces/[workspaceId]/api-keys/[apiKeyId]/route";
 import * as apiKeys from "@/app/api/workspaces/[workspaceId]/api-keys/route";
 import { LAST_USED_RESOLUTION_MS, verifyApiKey } from "@/lib/api-keys";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
 import { sha256Hex } from "@/lib/hash";

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as audit from "@/app/api/workspaces/[workspaceId]/audit/route";
 import { recordAudit } from "@/lib/audit";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
 import { actAs } from "./session-mock";

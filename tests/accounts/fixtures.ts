@@ -1,7 +1,7 @@
 // Accounts and workspaces for tests, made with the same provisioning code as sign-up, plus a way
 // to call route handlers the way Next does.
 import { NextRequest } from "next/server";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Role, Workspace } from "@/lib/generated/prisma/client";
 import { createOrganizationWorkspace, createUserWithPersonalWorkspace } from "@/lib/workspaces/provision";

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as accept from "@/app/api/invites/accept/route";
 import * as invite from "@/app/api/workspaces/[workspaceId]/invites/[inviteId]/route";
 import * as invites from "@/app/api/workspaces/[workspaceId]/invites/route";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
 import { sha256Hex } from "@/lib/hash";

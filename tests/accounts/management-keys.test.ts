@@ -6,7 +6,7 @@ import * as managementKeys from "@/app/api/workspaces/[workspaceId]/management-k
 import * as apiKeys from "@/app/api/workspaces/[workspaceId]/api-keys/route";
 import * as approve from "@/app/api/workspaces/[workspaceId]/change-requests/[changeRequestId]/approve/route";
 import { AUDIT_TARGET_TYPES, auditActionLabel } from "@/components/audit/actions";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
 import { sha256Hex } from "@/lib/hash";

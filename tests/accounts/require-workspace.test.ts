@@ -1,6 +1,6 @@
 // requireWorkspace: the page/server-action twin of defineRoute's workspace auth.
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { requireWorkspace } from "@/lib/auth/workspace";
 import type { Workspace } from "@/lib/generated/prisma/client";
 import { actAs } from "./session-mock";

@@ -4,7 +4,7 @@ import * as leave from "@/app/api/workspaces/[workspaceId]/leave/route";
 import * as member from "@/app/api/workspaces/[workspaceId]/members/[membershipId]/route";
 import * as members from "@/app/api/workspaces/[workspaceId]/members/route";
 import * as workspaces from "@/app/api/workspaces/route";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
 import { actAs, runAs } from "./session-mock";

@@ -3,7 +3,7 @@
 //   vi.mock("@/lib/auth/session", () => import("./session-mock"));
 // so everything else (defineRoute, memberships, permissions, the database) is the real code.
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 
 let current: SessionUser | null = null;
 const scoped = new AsyncLocalStorage<SessionUser | null>();

@@ -8,7 +8,7 @@ import * as traces from "@/app/api/v1/traces/route";
 import { prisma } from "@/lib/db";
 import { createManagementKey } from "@/lib/api-keys/management";
 import { findMembership } from "@/lib/auth/workspace";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/lib/auth/session-user";
 
 type Handler = (req: Request, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
 

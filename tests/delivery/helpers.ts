@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { prisma } from "@/lib/db";
 import { issueApiKey } from "@/lib/api-keys/keys";
-import type { ApiKeyContext } from "@/lib/api-keys";
+import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { getDefinition } from "@/lib/destinations/registry";
 import { sealSecrets, splitSecrets } from "@/lib/destinations/stored-config";
 import type { DestinationDefinition } from "@/lib/destinations/types";
