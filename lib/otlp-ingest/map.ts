@@ -449,15 +449,19 @@ function traceOf(span: IncomingSpan, ancestors: IncomingSpan[]): TraceInput {
     total: first(a, ["gen_ai.usage.total_cost", "gen_ai.usage.cost", "llm.cost.total"], amount),
   });
   const finishReason = finishReasonOf(a);
+  // OpenInference puts the model asked for in its invocation parameters and the one that answered
+  // (e.g. a dated snapshot) in llm.model_name: the first is the trace's model, as gen_ai.request.model is.
+  const invocation = structured(a["llm.invocation_parameters"]);
+  const invokedModel = isRecord(invocation) ? text(invocation.model) : undefined;
   return defined({
     // Tracecast's own OTLP output carries the original ids: kept, a trace forwarded twice stays the same trace.
     id: str(a["tracecast.generation.id"])?.slice(0, LIMITS.idLength) ?? span.spanId,
-    model: clip(first(a, ["gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "ai.model.id", "langfuse.observation.model.name"], str), LIMITS.modelLength) ?? "",
+    model: clip(str(a["gen_ai.request.model"]) ?? invokedModel ?? first(a, ["gen_ai.response.model", "llm.model_name", "ai.model.id", "langfuse.observation.model.name"], str), LIMITS.modelLength) ?? "",
     provider: clip(providerOf(a), LIMITS.nameLength),
     request: defined({ messages: inputMessages(a), tools: toolsOf(a), parameters: parametersOf(a) }) as TraceInput["request"],
     response: defined({
       id: first(a, ["gen_ai.response.id", "ai.response.id"], str),
-      model: first(a, ["gen_ai.response.model", "ai.response.model"], str),
+      model: first(a, ["gen_ai.response.model", "ai.response.model"], str) ?? (invokedModel ? str(a["llm.model_name"]) : undefined),
       messages: outputMessages(a),
     }),
     usage: defined({

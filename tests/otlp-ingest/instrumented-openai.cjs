@@ -1,13 +1,13 @@
-// A separate process running the official OpenTelemetry instrumentation of the `openai` client
-// (@opentelemetry/instrumentation-openai), as an instrumented app would: the instrumentation
-// patches `openai` when it is required, a workflow span encloses one chat call, and the spans go
+// A separate process running an instrumentation of the `openai` client, as an instrumented app would:
+// OpenTelemetry's official one (@opentelemetry/instrumentation-openai, argv[3] "otel": it patches
+// `openai` when it is required) or Arize's OpenInference one (@arizeai/openinference-instrumentation-openai,
+// argv[3] "openinference": instrumented by hand, as its docs show). A workflow span encloses one chat call, and the spans go
 // (batched, as the SDK's default processor does) to Tracecast with the OTLP/protobuf exporter configured only by the standard environment
 // variables (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS).
-// argv: the OpenAI-compatible upstream's base URL. Prints the export result as JSON.
+// argv: the OpenAI-compatible upstream's base URL, the instrumentation. Prints the export result as JSON.
 const { context, trace } = require("@opentelemetry/api");
 const { AsyncLocalStorageContextManager } = require("@opentelemetry/context-async-hooks");
 const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-proto");
-const { OpenAIInstrumentation } = require("@opentelemetry/instrumentation-openai");
 const { resourceFromAttributes } = require("@opentelemetry/resources");
 const { BasicTracerProvider, BatchSpanProcessor } = require("@opentelemetry/sdk-trace-base");
 
@@ -27,12 +27,23 @@ const provider = new BasicTracerProvider({
 });
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 trace.setGlobalTracerProvider(provider);
-const instrumentation = new OpenAIInstrumentation({ captureMessageContent: true });
-instrumentation.setTracerProvider(provider);
-instrumentation.enable();
-
-// Required after enable(): the instrumentation patches the module as it loads.
-const { OpenAI } = require("openai");
+const which = process.argv[3] ?? "otel";
+let OpenAI;
+if (which === "otel") {
+  const { OpenAIInstrumentation } = require("@opentelemetry/instrumentation-openai");
+  const instrumentation = new OpenAIInstrumentation({ captureMessageContent: true });
+  instrumentation.setTracerProvider(provider);
+  instrumentation.enable();
+  // Required after enable(): the instrumentation patches the module as it loads.
+  OpenAI = require("openai").OpenAI;
+} else if (which === "openinference") {
+  const { OpenAIInstrumentation } = require("@arizeai/openinference-instrumentation-openai");
+  const instrumentation = new OpenAIInstrumentation({ tracerProvider: provider });
+  OpenAI = require("openai").OpenAI;
+  instrumentation.manuallyInstrument(OpenAI);
+} else {
+  throw new Error(`unknown instrumentation "${which}"`);
+}
 
 async function main() {
   const client = new OpenAI({ apiKey: "sk-upstream-test", baseURL: process.argv[2], maxRetries: 0 });

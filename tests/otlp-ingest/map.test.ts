@@ -172,12 +172,13 @@ describe("conventions", () => {
       ),
     ]);
     expect(input).toMatchObject({
-      model: "gpt-4o-2024-08-06",
+      // The model asked for (invocation parameters); the snapshot that answered is the response's.
+      model: "gpt-4o",
       provider: "openai",
       user: "oi-user",
       session_id: "oi-session",
       request: { messages: [{ role: "user", content: "Find flights" }], parameters: { temperature: 0.1 }, tools: [{ function: { name: "search" } }] },
-      response: { messages: [{ role: "assistant", tool_calls: [{ id: "call_9", function: { name: "search", arguments: '{"q":"LIS"}' } }] }] },
+      response: { model: "gpt-4o-2024-08-06", messages: [{ role: "assistant", tool_calls: [{ id: "call_9", function: { name: "search", arguments: '{"q":"LIS"}' } }] }] },
       usage: { input_tokens: 30, output_tokens: 8, total_tokens: 38, cached_tokens: 10 },
       cost: { total: 0.0004 },
       trace: { trace_name: "agent", tenant: "acme" },

@@ -171,21 +171,26 @@ describe("the OpenTelemetry JS SDK's exporters", () => {
   });
 });
 
+/** Runs tests/otlp-ingest/instrumented-openai.cjs (an app process of its own) with an instrumentation, exporting to the workspace. */
+function runInstrumentedApp(instrumentation: "otel" | "openinference", apiKey: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ["tests/otlp-ingest/instrumented-openai.cjs", upstream.url, instrumentation], {
+      env: { ...process.env, ...envOf(otlpSettings(server.url, apiKey).env) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c));
+    child.stderr.on("data", (c: Buffer) => (stderr += c));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`the instrumented app exited with ${code}: ${stderr}`))));
+  });
+}
+
 describe("the official OpenTelemetry instrumentation of the openai client", () => {
   it("turns an instrumented chat call into a trace named after its workflow span", async () => {
     const ws = await createTestWorkspace("instrumented");
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ["tests/otlp-ingest/instrumented-openai.cjs", upstream.url], {
-        env: { ...process.env, ...envOf(otlpSettings(server.url, ws.apiKey).env) },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => (stdout += c));
-      child.stderr.on("data", (c: Buffer) => (stderr += c));
-      child.on("error", reject);
-      child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`the instrumented app exited with ${code}: ${stderr}`))));
-    });
+    const output = await runInstrumentedApp("otel", ws.apiKey);
     // The chat call's span and the workflow's, in one successful export.
     expect(JSON.parse(output)).toEqual([{ code: 0, spans: 2 }]);
     expect(upstream.received.at(-1)?.body).toMatchObject({ model: "gpt-4o-mini" });
@@ -201,5 +206,35 @@ describe("the official OpenTelemetry instrumentation of the openai client", () =
       trace: { trace_name: "weather-workflow", generation_name: "chat gpt-4o-mini" },
       metadata: { "service.name": "weather-bot" },
     });
+  });
+});
+
+describe("Arize's OpenInference instrumentation of the openai client", () => {
+  it("records the messages on the span: the trace has them, and a webhook destination receives them", async () => {
+    const ws = await createTestWorkspace("openinference");
+    const destination = await createDestinationRow(ws.ctx.workspace.id, "webhook", { url: `${webhook.url}/openinference`, method: "POST", headers: {} });
+    const output = await runInstrumentedApp("openinference", ws.apiKey);
+    expect(JSON.parse(output)).toEqual([{ code: 0, spans: 2 }]);
+    const reply = upstream.received.at(-1);
+    expect(reply?.body).toMatchObject({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Weather in Paris?" }] });
+    const traces = await storedTraces(ws.ctx.workspace.id);
+    expect(traces).toHaveLength(1);
+    expect(traces[0]).toMatchObject({
+      // Asked for, from llm.invocation_parameters; the snapshot that answered is the response's model.
+      model: "gpt-4o-mini",
+      usage: { input_tokens: 21, output_tokens: 4 },
+      request: { messages: [{ role: "user", content: "Weather in Paris?" }], parameters: { temperature: 0.3 } },
+      response: { model: "gpt-4o-mini-2024-08-06", messages: [{ role: "assistant" }] },
+      user: "user_9",
+      trace: { trace_name: "weather-workflow" },
+    });
+    const answer = traces[0].response.messages[0].content;
+    expect(typeof answer === "string" && answer.length > 0).toBe(true);
+
+    webhook.requests.length = 0;
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 1 });
+    const generation = webhookSpans().find((s) => attr(s, "gen_ai.operation.name") === "chat")!;
+    expect(JSON.parse(String(attr(generation, "gen_ai.input.messages")))).toEqual([{ role: "user", parts: [{ type: "text", content: "Weather in Paris?" }] }]);
+    expect(JSON.parse(String(attr(generation, "gen_ai.output.messages")))).toMatchObject([{ role: "assistant", parts: [{ type: "text", content: answer }] }]);
   });
 });
