@@ -274,7 +274,7 @@ export const loadAgent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** One POST; `timeoutMs` bounds the whole exchange, including time spent waiting for a socket. */
-export function send(url: string, headers: Record<string, string>, body: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: string }> {
+export function send(url: string, headers: Record<string, string>, body: string | Uint8Array, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: "POST", agent: loadAgent, headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
@@ -302,8 +302,9 @@ export function record(sample: Sample, status: string, latencyMs: number) {
   sample.statuses[status] = (sample.statuses[status] ?? 0) + 1;
 }
 
+/** `accepted`: requests answered 2xx (202 from the JSON API, 200 from the OTLP receiver). */
 export function summarize(s: Sample) {
-  const accepted = s.statuses["202"] ?? 0;
+  const accepted = Object.entries(s.statuses).reduce((n, [status, count]) => (/^2\d\d$/.test(status) ? n + count : n), 0);
   return {
     requests: s.latenciesMs.length,
     accepted,
@@ -326,7 +327,7 @@ export async function fixedRate(
   opts: {
     ratePerSec: number;
     seconds: number;
-    body: (i: number) => string;
+    body: (i: number) => string | Uint8Array;
     onSend?: (i: number, at: number) => void;
     onAnswer?: (i: number, status: string) => void;
   },
