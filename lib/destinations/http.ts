@@ -20,17 +20,30 @@ import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
+/**
+ * An attempt (every request of one batch, split by the platform's limits) may take at most this
+ * many request timeouts in all: each request has its own timeout, and a batch split into many
+ * slow requests cannot hold its claim for many timeouts.
+ */
+export const ATTEMPT_TIMEOUTS = 3;
 /** Most response bytes read; the rest is discarded (we only keep an excerpt for logs and the UI). */
 const MAX_RESPONSE_BYTES = 8 * 1024;
 /** Request bodies shown by "Test connection" are cut here. */
 const MAX_SHOWN_REQUEST_BODY = 4 * 1024;
 
 export type SendOptions = {
+  /** This request's own deadline. */
   timeoutMs: number;
+  /** Aborted when the drain stops or the attempt runs out of time (its reason, when a DeliveryError, is the error). */
   signal?: AbortSignal;
   /** Resolver override (tests); the SSRF guard always wraps it. */
   lookup?: LookupFunction;
 };
+
+/** Why a request was aborted: the attempt's deadline (its DeliveryError), else the drain stopping. */
+function abortError(signal: AbortSignal): DeliveryError {
+  return signal.reason instanceof DeliveryError ? signal.reason : new DeliveryError("network", "The delivery was cancelled", { retryable: true });
+}
 
 function excerpt(bytes: Buffer, truncated: boolean): string {
   const text = bytes.toString("utf8");
@@ -56,7 +69,7 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new DeliveryError("config", `Only http and https URLs are supported (got ${url.protocol})`, { retryable: false });
   }
-  if (opts.signal?.aborted) throw new DeliveryError("network", "The delivery was cancelled", { retryable: true });
+  if (opts.signal?.aborted) throw abortError(opts.signal);
 
   const body = typeof req.body === "string" ? Buffer.from(req.body, "utf8") : Buffer.from(req.body);
   const headers: Record<string, string> = { ...req.headers };
@@ -82,7 +95,7 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
       () => finish(new DeliveryError("timeout", `${url.host} did not answer within ${opts.timeoutMs} ms`, { retryable: true })),
       opts.timeoutMs,
     );
-    const onAbort = () => finish(new DeliveryError("network", "The delivery was cancelled", { retryable: true }));
+    const onAbort = () => finish(abortError(opts.signal!));
     opts.signal?.addEventListener("abort", onAbort, { once: true });
 
     const request = transport.request(url, {
@@ -140,20 +153,30 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
 }
 
 export type DeliverContextOptions = {
+  /** Per request; the attempt as a whole gets ATTEMPT_TIMEOUTS of them. */
   timeoutMs: number;
   /** Aborted when the drain stops. */
   signal?: AbortSignal;
   lookup?: LookupFunction;
 };
 
-/** The context handed to a definition's `deliver`/`test`: send() and the guard, with this attempt's deadline. */
+/**
+ * The context handed to a definition's `deliver`/`test`: send() and the guard, each request with
+ * its own timeout, and the attempt's deadline over them all.
+ */
 export function createDeliverContext(opts: DeliverContextOptions): DeliverContext {
-  const attemptDeadline = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, attemptDeadline]) : attemptDeadline;
+  const attemptTimeoutMs = opts.timeoutMs * ATTEMPT_TIMEOUTS;
+  const attempt = new AbortController();
+  const deadline = new DeliveryError("timeout", `The delivery attempt did not complete within ${attemptTimeoutMs} ms`, { retryable: true });
+  // unref: an attempt that finished early must not keep the process alive until its deadline.
+  setTimeout(() => attempt.abort(deadline), attemptTimeoutMs).unref();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, attempt.signal]) : attempt.signal;
   return {
-    send: (req) => send(req, { timeoutMs: opts.timeoutMs, signal: opts.signal, lookup: opts.lookup }),
+    send: (req) => send(req, { timeoutMs: opts.timeoutMs, signal, lookup: opts.lookup }),
     timeoutMs: opts.timeoutMs,
+    attemptTimeoutMs,
     signal,
+    requestSignal: () => AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)]),
     agents: guardedAgents({ lookup: opts.lookup }),
     now: () => new Date(),
   };
@@ -163,7 +186,7 @@ export function createDeliverContext(opts: DeliverContextOptions): DeliverContex
 function classify(err: unknown, ctx: DeliverContext): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (ctx.signal.aborted) return new DeliveryError("timeout", `The delivery did not complete within ${ctx.timeoutMs} ms`, { retryable: true, cause: err });
+  if (ctx.signal.aborted) return new DeliveryError("timeout", `The delivery did not complete within ${ctx.attemptTimeoutMs} ms`, { retryable: true, cause: err });
   return new DeliveryError("network", message, { retryable: true, cause: err });
 }
 

@@ -164,7 +164,7 @@ export default defineDestination({
       await inParallel(s3Objects(traces, config), PUT_CONCURRENCY, async (object) => {
         try {
           await client.send(new PutObjectCommand({ Bucket: config.bucketName, Key: object.key, Body: object.body, ContentType: object.contentType }), {
-            abortSignal: ctx.signal,
+            abortSignal: ctx.requestSignal(),
           });
         } catch (err) {
           throw s3DeliveryError(err, ctx, config.bucketName);
