@@ -2,7 +2,7 @@
 // The only place credentials are decrypted for delivery. Inline and Inngest dispatchers both call it.
 import { driver, prisma } from "@/lib/db";
 import { limitsOf, packBatches } from "@/lib/destinations/batching";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { deliverTraces } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
 import { resolveConfig } from "@/lib/destinations/stored-config";

@@ -1,7 +1,7 @@
 // The one splitter of batches into request-sized groups, for the drain (stored sizes, before
 // encoding) and for the encoders (encoded sizes), so every request respects the destination's
 // declared maxBatch / maxBatchBytes whatever batch size the engine hands them.
-import { DeliveryError } from "./errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import type { DestinationDefinition } from "./types";
 
 /** Most items and most bytes per request; either may be absent (no limit). */

@@ -15,9 +15,9 @@
 import { PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { DeliveryError } from "./errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { sha256Hex } from "@/lib/hash";
-import { transportError } from "./sdk-errors";
+import { transportError } from "@/lib/outbound/sdk-errors";
 import { traceDocument } from "./trace-document";
 import type { OutboundTrace } from "./types";
 

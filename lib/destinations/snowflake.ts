@@ -31,7 +31,7 @@ import { SignJWT } from "jose";
 import { z } from "zod";
 import { jsonBytes, packBatches, refuseOversized } from "./batching";
 import { defineDestination, field } from "./define";
-import { DeliveryError } from "./errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { deterministicUuid } from "./ids";
 import { ROW_COLUMNS, SQL_IDENTIFIER, SQL_IDENTIFIER_MESSAGE, traceRows, type ColumnKind, type TraceRow } from "./rows";
 import type { OutboundRequest, OutboundTrace } from "./types";

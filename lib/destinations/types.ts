@@ -1,10 +1,10 @@
 // The shape of a destination. One file per platform exports one definition (see define.ts); the
 // settings form, API validation, secret masking, "Test connection" and delivery are all derived
 // from it. Retries, batching, timeouts and the SSRF guard are shared machinery (lib/delivery,
-// lib/destinations/http.ts), never per-destination code.
+// lib/destinations/http.ts on lib/outbound), never per-destination code.
 import type { z } from "zod";
 import type { Trace } from "@/lib/traces/schema";
-import type { GuardedAgents } from "./ssrf";
+import type { GuardedAgents } from "@/lib/outbound/ssrf";
 
 /** A trace as handed to an encoder for one destination: privacy mode already applied. */
 export type OutboundTrace = Trace & {

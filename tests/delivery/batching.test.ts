@@ -3,7 +3,7 @@
 // in a request of its own and is reported, never dropped.
 import { describe, expect, it } from "vitest";
 import { limitsOf, packBatches, refuseOversized } from "@/lib/destinations/batching";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { DESTINATIONS } from "@/lib/destinations/registry";
 
 const sized = (...sizes: number[]) => sizes.map((size, i) => ({ id: i, size }));

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineDestination, field } from "@/lib/destinations/define";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { ATTEMPT_TIMEOUTS, deliverBatch } from "@/lib/destinations/http";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import {
   encodeOtlpJson,
   encodeOtlpProtobuf,

@@ -5,7 +5,7 @@
 import { gzipSync } from "node:zlib";
 import pkg from "@/package.json";
 import type { Message } from "@/lib/traces/schema";
-import { DeliveryError } from "../errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { sha256Hex } from "@/lib/hash";
 import { hexTraceId } from "../ids";
 import { contentText, traceTree } from "../trace-document";
