@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { encodeOtlpJson, encodeOtlpProtobuf, tracesToOtlp } from "../lib/destinations/otlp";
+import { encodeOtlpJson, encodeOtlpProtobuf, otlpRequests, tracesToOtlp } from "../lib/destinations/otlp";
 import type { OutboundTrace } from "../lib/destinations/types";
 import { outbound, sampleTrace } from "../lib/traces/fixtures";
 
@@ -43,10 +43,18 @@ const batch: OutboundTrace[] = Array.from({ length: BATCH }, (_, i) => {
 });
 
 type Case = { name: string; encode: () => string | Uint8Array };
+const SPLIT_BYTES = 100_000;
+/** The requests' bodies, end to end (what goes on the wire). */
+const requestBytes = (requests: { body: string | Uint8Array }[]) => Buffer.concat(requests.map((r) => Buffer.from(r.body)));
 const cases: Case[] = [
   { name: "OTLP/JSON", encode: () => encodeOtlpJson(tracesToOtlp(batch)) },
   { name: "OTLP/protobuf", encode: () => encodeOtlpProtobuf(tracesToOtlp(batch)) },
   { name: "OTLP/protobuf + gzip", encode: () => gzipSync(encodeOtlpProtobuf(tracesToOtlp(batch))) },
+  // A batch larger than the platform's request limit: split into requests of at most SPLIT_BYTES.
+  {
+    name: `OTLP/protobuf + gzip, ${SPLIT_BYTES / 1000} KB requests`,
+    encode: () => requestBytes(otlpRequests(batch, { url: "http://127.0.0.1/v1/traces", encoding: "protobuf", gzip: true, headers: {}, serviceName: undefined, limits: { maxBytes: SPLIT_BYTES } })),
+  },
 ];
 
 const size = (body: string | Uint8Array) => (typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);

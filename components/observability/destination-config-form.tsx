@@ -8,7 +8,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Switch } from "@/components/ui/switch";
 import { Textarea } from "@/components/ui/textarea";
 import type { FieldDescriptor } from "@/lib/destinations/define";
-import { isMaskedValue } from "@/lib/destinations/masking";
+import { isMaskedValue } from "@/lib/outbound/masking";
 import { fieldError, headerRow, type ConfigValues, type FieldValue, type HeaderRow, type SecretValue } from "./config-form-state";
 
 function FieldLabel({ field }: { field: FieldDescriptor }) {

@@ -1,7 +1,8 @@
 // drainDestination: deliver a destination's due rows, batch by batch, and record each outcome.
 // The only place credentials are decrypted for delivery. Inline and Inngest dispatchers both call it.
 import { driver, prisma } from "@/lib/db";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { limitsOf, packBatches } from "@/lib/destinations/batching";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { deliverTraces } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
 import { resolveConfig } from "@/lib/destinations/stored-config";
@@ -33,25 +34,6 @@ function describe(error: DeliveryError): string {
 function asDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   return new DeliveryError("config", err instanceof Error ? err.message : String(err), { retryable: false, cause: err });
-}
-
-/** Splits a batch so that no request carries more than maxBatchBytes of traces (one trace always goes alone). */
-export function splitByBytes<T extends { size: number }>(items: T[], maxBytes: number | undefined): T[][] {
-  if (!maxBytes) return items.length ? [items] : [];
-  const batches: T[][] = [];
-  let current: T[] = [];
-  let size = 0;
-  for (const item of items) {
-    if (current.length && size + item.size > maxBytes) {
-      batches.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(item);
-    size += item.size;
-  }
-  if (current.length) batches.push(current);
-  return batches;
 }
 
 /**
@@ -313,7 +295,7 @@ async function deliverClaim(
 ): Promise<string | undefined> {
   const loaded = await loadTraces(claim.rows, privacyMode);
   let stop: string | undefined;
-  for (const group of splitByBytes(loaded, def.maxBatchBytes)) {
+  for (const group of packBatches(loaded, limitsOf(def), (g) => g.size).batches) {
     if (stop || signal?.aborted || halted()) {
       // Not attempted: give the rows back as they were.
       await releaseClaim(group.map((g) => g.row.id), claim.token);

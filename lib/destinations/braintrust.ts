@@ -14,7 +14,7 @@
 // generation (trace_name or trace_id); otherwise the LLM row is the root of its own trace. The
 // conversation is logged on the root and LLM rows, not repeated on the structural span row.
 import { z } from "zod";
-import { jsonBytes, packBatches } from "./batching";
+import { jsonBytes, packBatches, refuseOversized } from "./batching";
 import { defineDestination, field } from "./define";
 import { compact, inputMessages, outputMessages, tagsOf, traceTree } from "./trace-document";
 import type { OutboundTrace } from "./types";
@@ -129,7 +129,7 @@ export default defineDestination({
   maxBatchBytes: MAX_BATCH_BYTES,
   encode(traces, config) {
     const perTrace = traces.map(eventsFor);
-    const groups = packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, jsonBytes, jsonBytes({ events: [] }));
+    const groups = refuseOversized(packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, jsonBytes, { overheadBytes: jsonBytes({ events: [] }), separatorBytes: 1 }));
     return groups.map((group) => ({
       method: "POST" as const,
       url: `${config.baseUrl.replace(/\/+$/, "")}/v1/project_logs/${encodeURIComponent(config.projectId)}/insert`,

@@ -13,10 +13,10 @@
 import { ClickHouseError, ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { DeliveryError } from "./errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { ROW_COLUMNS, SQL_IDENTIFIER, SQL_IDENTIFIER_MESSAGE, traceRows, type ColumnKind, type TraceRow } from "./rows";
-import { transportError } from "./sdk-errors";
-import { guardedAgentFor } from "./ssrf";
+import { transportError } from "@/lib/outbound/sdk-errors";
+import { guardedAgentFor } from "@/lib/outbound/ssrf";
 import type { OutboundTrace } from "./types";
 
 const MAX_BATCH = 500;

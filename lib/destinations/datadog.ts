@@ -21,7 +21,7 @@
 // `start_ns`/`duration` are nanosecond integers; epochs in ns exceed 2^53, so they are spliced into
 // the JSON text from BigInt strings instead of going through JSON.stringify as Numbers.
 import { z } from "zod";
-import { packBatches } from "./batching";
+import { packBatches, refuseOversized } from "./batching";
 import { defineDestination, field } from "./define";
 import { decimalSpanId, hexTraceId } from "./ids";
 import { contentText, environmentOf, inputMessages, outputMessages, releaseOf, traceTree } from "./trace-document";
@@ -189,7 +189,11 @@ function encodeDatadog(traces: OutboundTrace[], config: DatadogConfig): Outbound
   const attributes = JSON.stringify({ ml_app: config.mlApp, tags: [`service:${config.mlApp}`, "source:tracecast"] });
   const open = `{"data":{"type":"span","attributes":${attributes.slice(0, -1)},"spans":[`;
   const close = "]}}}";
-  const groups = packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, (spans) => spans.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0), Buffer.byteLength(open + close));
+  const groups = refuseOversized(
+    packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, (spans) => spans.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0), {
+      overheadBytes: Buffer.byteLength(open + close),
+    }),
+  );
   return groups.map((group) => ({
     method: "POST",
     url: `${intakeBase(config)}/api/intake/llm-obs/v1/trace/spans`,

@@ -1,159 +1,52 @@
-// The one way Tracecast talks to a destination: send() with a deadline, the SSRF guard's agents
-// (lib/destinations/ssrf.ts) on the address actually connected to, a capped response read and uniform error classification;
-// deliverBatch() and runDestinationTest() on top of it so delivery and "Test connection" go
-// through exactly the same path.
-//
-// node:http/https rather than global fetch: fetch (undici) has no per-request `lookup` hook, and
-// checking the hostname before fetch resolves it again leaves a DNS-rebinding gap.
-// Redirects are never followed (a 3xx is a permanent failure): following one would let a public
-// endpoint bounce us to a private address.
-import http from "node:http";
-import https from "node:https";
+// Delivery to a destination and "Test connection" on top of the one outbound path
+// (lib/outbound/send.ts: deadline, SSRF guard, capped answer, error classification):
+// deliverTraces() and runDestinationTest() go through exactly the same path.
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import { DeliveryError, isRetryableStatus, parseRetryAfter } from "./errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { secretKeysOf } from "./define";
-import { credentialsInHeaders, maskHeaders, maskSecretsIn, secretForms, secretStrings } from "./masking";
-import { guardedAgentFor, guardedAgents, type LookupFunction } from "./ssrf";
+import { maskHeaders, maskSecretsIn, secretForms, secretStrings } from "@/lib/outbound/masking";
+import { send } from "@/lib/outbound/send";
+import { guardedAgents, type LookupFunction } from "@/lib/outbound/ssrf";
 import type { DeliverContext, DestinationDefinition, HttpResult, OutboundRequest, OutboundTrace, TestResult } from "./types";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
-/** Most response bytes read; the rest is discarded (we only keep an excerpt for logs and the UI). */
-const MAX_RESPONSE_BYTES = 8 * 1024;
+/**
+ * An attempt (every request of one batch, split by the platform's limits) may take at most this
+ * many request timeouts in all: each request has its own timeout, and a batch split into many
+ * slow requests cannot hold its claim for many timeouts.
+ */
+export const ATTEMPT_TIMEOUTS = 3;
 /** Request bodies shown by "Test connection" are cut here. */
 const MAX_SHOWN_REQUEST_BODY = 4 * 1024;
 
-export type SendOptions = {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Resolver override (tests); the SSRF guard always wraps it. */
-  lookup?: LookupFunction;
-};
-
-function excerpt(bytes: Buffer, truncated: boolean): string {
-  const text = bytes.toString("utf8");
-  return truncated ? `${text}…` : text;
-}
-
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
-}
-
-/** Sends one request. Resolves with the answer on 2xx; throws a classified DeliveryError otherwise. */
-export async function send(req: OutboundRequest, opts: SendOptions): Promise<HttpResult> {
-  let url: URL;
-  try {
-    url = new URL(req.url);
-  } catch {
-    throw new DeliveryError("config", `"${req.url}" is not a valid URL`, { retryable: false });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new DeliveryError("config", `Only http and https URLs are supported (got ${url.protocol})`, { retryable: false });
-  }
-  if (opts.signal?.aborted) throw new DeliveryError("network", "The delivery was cancelled", { retryable: true });
-
-  const body = typeof req.body === "string" ? Buffer.from(req.body, "utf8") : Buffer.from(req.body);
-  const headers: Record<string, string> = { ...req.headers };
-  if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-length")) headers["content-length"] = String(body.length);
-  if (!Object.keys(headers).some((h) => h.toLowerCase() === "user-agent")) headers["user-agent"] = "Tracecast";
-
-  const transport = url.protocol === "https:" ? https : http;
-  const started = performance.now();
-
-  return new Promise<HttpResult>((resolve, reject) => {
-    let settled = false;
-    const finish = (error: DeliveryError | null, result?: HttpResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      opts.signal?.removeEventListener("abort", onAbort);
-      // Also stops downloading a response body past the excerpt cap.
-      request.destroy();
-      if (error) reject(error);
-      else resolve(result!);
-    };
-    const deadline = setTimeout(
-      () => finish(new DeliveryError("timeout", `${url.host} did not answer within ${opts.timeoutMs} ms`, { retryable: true })),
-      opts.timeoutMs,
-    );
-    const onAbort = () => finish(new DeliveryError("network", "The delivery was cancelled", { retryable: true }));
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-
-    const request = transport.request(url, {
-      method: req.method,
-      headers,
-      // The guard's agent resolves and checks the address it connects to (IP literals included);
-      // not keep-alive: a connection per request, as every attempt is independent.
-      agent: guardedAgentFor(guardedAgents({ lookup: opts.lookup }), url),
-    });
-    request.on("error", (err: NodeJS.ErrnoException) => {
-      if (err instanceof DeliveryError) return finish(err);
-      finish(new DeliveryError("network", `Could not reach ${url.host}: ${err.code ?? err.message}`, { retryable: true, cause: err }));
-    });
-    request.on("response", (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      const complete = () => {
-        const status = res.statusCode ?? 0;
-        // A platform may quote the request (headers included) in its answer, which is kept in the
-        // delivery log and shown by Test connection.
-        const responseBody = maskSecretsIn(excerpt(Buffer.concat(chunks), truncated), credentialsInHeaders(headers));
-        const responseHeaders = flattenHeaders(res.headers);
-        const latencyMs = Math.round(performance.now() - started);
-        if (status >= 200 && status < 300) return finish(null, { status, body: responseBody, headers: responseHeaders, latencyMs });
-        finish(
-          new DeliveryError("http", `${url.host} answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ""}`, {
-            retryable: isRetryableStatus(status),
-            status,
-            retryAfterMs: parseRetryAfter(responseHeaders["retry-after"]),
-            responseBody,
-          }),
-        );
-      };
-      res.on("data", (chunk: Buffer) => {
-        if (truncated) return;
-        const room = MAX_RESPONSE_BYTES - size;
-        if (chunk.length > room) {
-          chunks.push(chunk.subarray(0, room));
-          truncated = true;
-          // Enough for the excerpt: stop downloading the rest.
-          complete();
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.on("end", complete);
-      res.on("error", (err) =>
-        finish(new DeliveryError("network", `Connection to ${url.host} broke while reading the answer: ${err.message}`, { retryable: true, cause: err })),
-      );
-    });
-    request.end(body);
-  });
-}
-
 export type DeliverContextOptions = {
+  /** Per request; the attempt as a whole gets ATTEMPT_TIMEOUTS of them. */
   timeoutMs: number;
   /** Aborted when the drain stops. */
   signal?: AbortSignal;
   lookup?: LookupFunction;
 };
 
-/** The context handed to a definition's `deliver`/`test`: send() and the guard, with this attempt's deadline. */
+/**
+ * The context handed to a definition's `deliver`/`test`: send() and the guard, each request with
+ * its own timeout, and the attempt's deadline over them all.
+ */
 export function createDeliverContext(opts: DeliverContextOptions): DeliverContext {
-  const attemptDeadline = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, attemptDeadline]) : attemptDeadline;
+  const attemptTimeoutMs = opts.timeoutMs * ATTEMPT_TIMEOUTS;
+  const attempt = new AbortController();
+  const deadline = new DeliveryError("timeout", `The delivery attempt did not complete within ${attemptTimeoutMs} ms`, { retryable: true });
+  // unref: an attempt that finished early must not keep the process alive until its deadline.
+  setTimeout(() => attempt.abort(deadline), attemptTimeoutMs).unref();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, attempt.signal]) : attempt.signal;
   return {
-    send: (req) => send(req, { timeoutMs: opts.timeoutMs, signal: opts.signal, lookup: opts.lookup }),
+    send: (req) => send(req, { timeoutMs: opts.timeoutMs, signal, lookup: opts.lookup }),
     timeoutMs: opts.timeoutMs,
+    attemptTimeoutMs,
     signal,
+    requestSignal: () => AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)]),
     agents: guardedAgents({ lookup: opts.lookup }),
     now: () => new Date(),
   };
@@ -163,7 +56,7 @@ export function createDeliverContext(opts: DeliverContextOptions): DeliverContex
 function classify(err: unknown, ctx: DeliverContext): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (ctx.signal.aborted) return new DeliveryError("timeout", `The delivery did not complete within ${ctx.timeoutMs} ms`, { retryable: true, cause: err });
+  if (ctx.signal.aborted) return new DeliveryError("timeout", `The delivery did not complete within ${ctx.attemptTimeoutMs} ms`, { retryable: true, cause: err });
   return new DeliveryError("network", message, { retryable: true, cause: err });
 }
 

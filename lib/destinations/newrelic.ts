@@ -4,6 +4,8 @@
 // values cut to fit before they leave. https://docs.newrelic.com/docs/opentelemetry/best-practices/opentelemetry-otlp/
 import { z } from "zod";
 import { defineDestination, field } from "./define";
+import { limitsOf } from "./batching";
+import type { OutboundRequest } from "./types";
 import { mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
 
 export const NEW_RELIC_ENDPOINTS = {
@@ -16,7 +18,7 @@ export const NEW_RELIC_MAX_BYTES = 1_000_000;
 
 export const newRelicProfile: OtlpProfile = { limits: { maxStringLength: 4095, maxArrayLength: 64 } };
 
-export default defineDestination({
+const newRelic = defineDestination({
   type: "newrelic",
   name: "New Relic",
   category: "APM & tracing",
@@ -30,14 +32,16 @@ export default defineDestination({
   }),
   maxBatch: 100,
   maxBatchBytes: NEW_RELIC_MAX_BYTES,
-  encode: (traces, config) =>
+  encode: (traces, config): OutboundRequest[] =>
     otlpRequests(traces, {
       serviceName: config.serviceName,
       url: NEW_RELIC_ENDPOINTS[config.region],
       encoding: "protobuf",
       gzip: true,
-      maxBytes: NEW_RELIC_MAX_BYTES,
+      limits: limitsOf(newRelic),
       profile: newRelicProfile,
       headers: mergeHeaders(config.headers, { "api-key": config.licenseKey }),
     }),
 });
+
+export default newRelic;

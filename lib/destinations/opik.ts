@@ -15,7 +15,7 @@
 //
 // `baseUrl` is an addition to OpenRouter's keys, for self-hosted Opik (e.g. http://opik.internal:5173/api).
 import { z } from "zod";
-import { jsonBytes, packBatches } from "./batching";
+import { jsonBytes, packBatches, refuseOversized } from "./batching";
 import { defineDestination, field } from "./define";
 import { deterministicUuidV7, validUuidV7 } from "./ids";
 import { compact, inputMessages, outputMessage, tagsOf, traceTree } from "./trace-document";
@@ -147,7 +147,9 @@ export default defineDestination({
     const headers = { ...config.headers, "content-type": "application/json", authorization: config.apiKey, "comet-workspace": config.workspace };
     const records = traces.map((t) => recordsFor(t, config.projectName));
     // The larger of the two requests (spans) bounds the group: size both halves per trace.
-    const groups = packBatches(records, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, (r) => Math.max(jsonBytes(r.trace), jsonBytes(r.spans)), 32);
+    const groups = refuseOversized(
+      packBatches(records, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, (r) => Math.max(jsonBytes(r.trace), jsonBytes(r.spans)), { overheadBytes: 32, separatorBytes: 1 }),
+    );
     return groups.flatMap((group): OutboundRequest[] => [
       {
         method: "POST",

@@ -18,7 +18,7 @@
 // gzipped (`Content-Encoding: gzip`, as posthog-node sends it).
 import { gzipSync } from "node:zlib";
 import { z } from "zod";
-import { packBatches, jsonBytes } from "./batching";
+import { jsonBytes, packBatches, refuseOversized } from "./batching";
 import { defineDestination, field } from "./define";
 import { deterministicUuidV7 } from "./ids";
 import { compact, contentText, inputMessages, outputMessages, traceTree } from "./trace-document";
@@ -145,7 +145,7 @@ export default defineDestination({
   encode(traces, config) {
     const perTrace = traces.map(eventsFor);
     const envelope = { api_key: config.apiKey, batch: [] };
-    const groups = packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, jsonBytes, jsonBytes(envelope));
+    const groups = refuseOversized(packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_BATCH_BYTES }, jsonBytes, { overheadBytes: jsonBytes(envelope), separatorBytes: 1 }));
     return groups.map(
       (group): OutboundRequest => ({
         method: "POST",

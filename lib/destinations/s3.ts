@@ -15,9 +15,9 @@
 import { PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { DeliveryError } from "./errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { sha256Hex } from "@/lib/hash";
-import { transportError } from "./sdk-errors";
+import { transportError } from "@/lib/outbound/sdk-errors";
 import { traceDocument } from "./trace-document";
 import type { OutboundTrace } from "./types";
 
@@ -164,7 +164,7 @@ export default defineDestination({
       await inParallel(s3Objects(traces, config), PUT_CONCURRENCY, async (object) => {
         try {
           await client.send(new PutObjectCommand({ Bucket: config.bucketName, Key: object.key, Body: object.body, ContentType: object.contentType }), {
-            abortSignal: ctx.signal,
+            abortSignal: ctx.requestSignal(),
           });
         } catch (err) {
           throw s3DeliveryError(err, ctx, config.bucketName);

@@ -26,7 +26,7 @@ import { Prisma, type Destination } from "@/lib/generated/prisma/client";
 import { filterRulesSchema } from "@/lib/routing/filters";
 import { fieldsOf, secretKeysOf, targetKeysOf } from "./define";
 import { runDestinationTest } from "./http";
-import { hasSecretValue, maskConfig, unmaskSecret } from "./masking";
+import { hasSecretValue, maskConfig, unmaskSecret } from "@/lib/outbound/masking";
 import { DESTINATIONS, getDefinition } from "./registry";
 import { holdsClearSecrets, resolveConfig, sealSecrets, splitSecrets, storedConfigOf } from "./stored-config";
 import type { DestinationDefinition, TestResult } from "./types";

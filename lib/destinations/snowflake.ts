@@ -29,9 +29,9 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
 import { z } from "zod";
-import { jsonBytes, packBatches } from "./batching";
+import { jsonBytes, packBatches, refuseOversized } from "./batching";
 import { defineDestination, field } from "./define";
-import { DeliveryError } from "./errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { deterministicUuid } from "./ids";
 import { ROW_COLUMNS, SQL_IDENTIFIER, SQL_IDENTIFIER_MESSAGE, traceRows, type ColumnKind, type TraceRow } from "./rows";
 import type { OutboundRequest, OutboundTrace } from "./types";
@@ -119,12 +119,9 @@ export function snowflakeRequests(traces: OutboundTrace[], config: SnowflakeConf
   // Statement text per row plus the bindings' JSON (`"n":{"type":…,"value":…}`, counted generously).
   const bytesOf = (p: (typeof perTrace)[number]) => p.rows.length * (ROW_TUPLE.length + 2) + jsonBytes(p.rows) + p.rows.length * ROW_COLUMNS.length * 8;
   const overhead = Buffer.byteLength(head) + 1024;
-  const fits = perTrace.filter((p) => bytesOf(p) + overhead <= SNOWFLAKE_STATEMENT_BYTES);
-  const alone = perTrace.filter((p) => bytesOf(p) + overhead > SNOWFLAKE_STATEMENT_BYTES);
-  const groups = [
-    ...packBatches(fits, { maxItems: MAX_BATCH, maxBytes: SNOWFLAKE_STATEMENT_BYTES }, bytesOf, overhead),
-    ...packBatches(alone, { maxItems: 1, maxBytes: MAX_TRACE_BYTES }, bytesOf, overhead),
-  ];
+  const packed = packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: SNOWFLAKE_STATEMENT_BYTES }, bytesOf, { overheadBytes: overhead, separatorBytes: 1 });
+  // The statement limit is advisory: a trace over it goes alone, refused only past MAX_TRACE_BYTES.
+  const groups = refuseOversized({ ...packed, oversized: packed.oversized.filter((o) => o.bytes > MAX_TRACE_BYTES), maxBytes: MAX_TRACE_BYTES });
   return groups.map((group) => {
     const rows = group.flatMap((p) => p.rows);
     const statement = `${head}${rows.map(() => ROW_TUPLE).join(",\n")}`;

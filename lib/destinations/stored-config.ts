@@ -10,7 +10,7 @@
 // `npm run keys:rotate` runs (lib/crypto/rotate.ts), whichever comes first.
 import type { DestinationDefinition } from "./types";
 import { secretKeysOf } from "./define";
-import { hasSecretValue, type SecretValue } from "./masking";
+import { hasSecretValue, type SecretValue } from "@/lib/outbound/masking";
 import { decryptJson, encryptJson } from "@/lib/crypto/keyring";
 
 /** The decrypted Destination.secrets: a value per secret field that is set. */

@@ -1,10 +1,10 @@
 // The shape of a destination. One file per platform exports one definition (see define.ts); the
 // settings form, API validation, secret masking, "Test connection" and delivery are all derived
 // from it. Retries, batching, timeouts and the SSRF guard are shared machinery (lib/delivery,
-// lib/destinations/http.ts), never per-destination code.
+// lib/destinations/http.ts on lib/outbound), never per-destination code.
 import type { z } from "zod";
 import type { Trace } from "@/lib/traces/schema";
-import type { GuardedAgents } from "./ssrf";
+import type { GuardedAgents } from "@/lib/outbound/ssrf";
 
 /** A trace as handed to an encoder for one destination: privacy mode already applied. */
 export type OutboundTrace = Trace & {
@@ -36,10 +36,14 @@ export type HttpResult = {
 export type DeliverContext = {
   /** Sends one request through the shared machinery (timeout, SSRF guard); throws DeliveryError. */
   send(req: OutboundRequest): Promise<HttpResult>;
-  /** Per-attempt timeout the machinery applies (for SDK-based destinations). */
+  /** Each request's timeout (the definition's timeoutMs); send() applies it, an SDK transport should too. */
   timeoutMs: number;
+  /** The whole attempt's bound (every request of the batch together). */
+  attemptTimeoutMs: number;
   /** Aborted when the attempt times out or the drain stops. */
   signal: AbortSignal;
+  /** A signal for one request of an SDK transport: aborted after timeoutMs, or with the attempt. */
+  requestSignal(): AbortSignal;
   /**
    * The SSRF guard's http(s) agents: an SDK-based transport must connect through them (never its
    * own resolver), so the address it connects to is the one the guard checked.
@@ -84,7 +88,7 @@ export type DestinationDefinition<S extends z.ZodObject = z.ZodObject> = {
   maxBatch: number;
   /** Most encoded bytes per request, when the platform has a payload limit. */
   maxBatchBytes?: number;
-  /** Per-attempt timeout; default 15 s. */
+  /** Per-request timeout; default 15 s. An attempt (all its requests) gets ATTEMPT_TIMEOUTS of them (http.ts). */
   timeoutMs?: number;
   /**
    * Why the platform would refuse this trace whatever the retry (Datadog: spans older than 24 h),

@@ -12,7 +12,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { defineDestination, field } from "./define";
 import { sha256Hex } from "@/lib/hash";
-import { encodeOtlpJson, mergeHeaders, splitBySize, tracesToOtlp } from "./otlp";
+import { limitsOf, type BatchLimits } from "./batching";
+import { mergeHeaders, otlpBodies } from "./otlp";
 import type { OutboundRequest, OutboundTrace } from "./types";
 
 /** `whsec_` + base64 of 24–64 random bytes, the Standard Webhooks secret format. */
@@ -81,8 +82,8 @@ function signatures(config: WebhookConfig, messageId: string, at: Date, body: st
 }
 
 /** The signed requests for `traces` at time `at` (pure; `encode` passes the send time). */
-export function webhookRequests(traces: OutboundTrace[], config: WebhookConfig, at: Date): OutboundRequest[] {
-  return splitBySize(traces, (batch) => encodeOtlpJson(tracesToOtlp(batch, {}, config.serviceName)), WEBHOOK_MAX_BYTES).map(({ items, body }) => {
+export function webhookRequests(traces: OutboundTrace[], config: WebhookConfig, at: Date, limits: BatchLimits = limitsOf(webhook)): OutboundRequest[] {
+  return otlpBodies(traces, { encoding: "json", serviceName: config.serviceName, limits }).map(({ items, body }) => {
     const messageId = webhookMessageId(items);
     const signature = signatures(config, messageId, at, body);
     return {
@@ -102,7 +103,7 @@ export function webhookRequests(traces: OutboundTrace[], config: WebhookConfig, 
   });
 }
 
-export default defineDestination({
+const webhook = defineDestination({
   type: "webhook",
   name: "Webhook",
   category: "Custom",
@@ -115,3 +116,5 @@ export default defineDestination({
   // sends what encode returns straight away, so encode reads the clock here.
   encode: (traces, config) => webhookRequests(traces, config, new Date()),
 });
+
+export default webhook;

@@ -24,7 +24,7 @@ import {
   updateDestinationSchema,
   type ChangeActor,
 } from "@/lib/destinations/service";
-import type { SecretValue } from "@/lib/destinations/masking";
+import type { SecretValue } from "@/lib/outbound/masking";
 import { splitSecrets, storedConfigOf } from "@/lib/destinations/stored-config";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { assertReplayWithinLimit } from "@/lib/delivery/requeue";

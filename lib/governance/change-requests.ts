@@ -27,7 +27,7 @@ import { decryptJson, encryptJson } from "@/lib/crypto/keyring";
 import { lockWorkspace } from "@/lib/db-client";
 import { prisma } from "@/lib/db";
 import { secretKeysOf } from "@/lib/destinations/define";
-import { hasSecretValue, isMaskedValue } from "@/lib/destinations/masking";
+import { hasSecretValue, isMaskedValue } from "@/lib/outbound/masking";
 import { getDefinition } from "@/lib/destinations/registry";
 import type { ChangeActor } from "@/lib/destinations/service";
 import { openSecrets, type StoredSecrets } from "@/lib/destinations/stored-config";

@@ -1,13 +1,13 @@
 // The proxy's HTTP leg to the upstream provider, and the relay of its answer to the caller.
 //
-// node:http/https rather than fetch, for the same reason as lib/destinations/http.ts: the SSRF
+// node:http/https rather than fetch, for the same reason as lib/outbound/send.ts: the SSRF
 // guard's agents check the address actually connected to. Unlike destination delivery, the proxy
 // pools connections (a TLS handshake per LLM call would add tens of milliseconds); that is safe
 // because every pooled socket was opened through the guarded lookup.
 import http from "node:http";
 import https from "node:https";
-import { DeliveryError } from "@/lib/destinations/errors";
-import { guardedAgentFor, guardedAgents } from "@/lib/destinations/ssrf";
+import { DeliveryError } from "@/lib/outbound/errors";
+import { guardedAgentFor, guardedAgents } from "@/lib/outbound/ssrf";
 import { ProxyError } from "./openai-error";
 
 /** Longest silence from the upstream (reasoning models can think for minutes before answering). */

@@ -10,9 +10,9 @@ import { decryptJson, encryptJson, type SecretOwner } from "@/lib/crypto/keyring
 import { prisma } from "@/lib/db";
 import { isUniqueViolation } from "@/lib/db-client";
 import { cachedUpstreams, invalidateIngestConfig } from "@/lib/ingest/config-cache";
-import { DeliveryError } from "@/lib/destinations/errors";
-import { maskSecret } from "@/lib/destinations/masking";
-import { assertAllowedUrl } from "@/lib/destinations/ssrf";
+import { DeliveryError } from "@/lib/outbound/errors";
+import { maskSecret } from "@/lib/outbound/masking";
+import { assertAllowedUrl } from "@/lib/outbound/ssrf";
 import type { Prisma, ProxyUpstream } from "@/lib/generated/prisma/client";
 
 type UpstreamSecrets = { apiKey: string };

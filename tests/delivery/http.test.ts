@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineDestination, field } from "@/lib/destinations/define";
-import { DeliveryError } from "@/lib/destinations/errors";
-import { deliverBatch, runDestinationTest, send } from "@/lib/destinations/http";
+import { DeliveryError } from "@/lib/outbound/errors";
+import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
+import { send } from "@/lib/outbound/send";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;

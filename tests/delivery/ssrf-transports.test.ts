@@ -1,13 +1,13 @@
-// DNS rebinding across every destination transport (lib/destinations/ssrf.ts guardedAgents): the
+// DNS rebinding across every destination transport (lib/outbound/ssrf.ts guardedAgents): the
 // shared sender, the AWS SDK (S3), @clickhouse/client and every other destination must connect to
 // the address the SSRF guard resolved and checked, never resolve the host again on their own.
 // Names are resolved by an injected lookup (no real DNS, nothing leaves the machine): "*.test"
 // hostnames and the fixed hosts of New Relic and Snowflake are mapped to 127.0.0.1.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { deliverBatch } from "@/lib/destinations/http";
 import { DESTINATIONS } from "@/lib/destinations/registry";
-import { guardedAgents, guardedLookup, type LookupFunction } from "@/lib/destinations/ssrf";
+import { guardedAgents, guardedLookup, type LookupFunction } from "@/lib/outbound/ssrf";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
 import { startRecorder, type Recorder } from "../receivers/recorder";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { LookupFunction } from "@/lib/destinations/ssrf";
-import { assertAllowedHost, assertAllowedUrl, blockedAddressReason, parseIPv4Loose } from "@/lib/destinations/ssrf";
-import { send } from "@/lib/destinations/http";
-import { DeliveryError } from "@/lib/destinations/errors";
+import type { LookupFunction } from "@/lib/outbound/ssrf";
+import { assertAllowedHost, assertAllowedUrl, blockedAddressReason, parseIPv4Loose } from "@/lib/outbound/ssrf";
+import { send } from "@/lib/outbound/send";
+import { DeliveryError } from "@/lib/outbound/errors";
 
 /** A resolver that answers from a fixed table instead of real DNS. */
 function fakeResolver(table: Record<string, { address: string; family: number }[]>): LookupFunction {

@@ -2,7 +2,7 @@
 // official @clickhouse/client: table created from setupSql, rows delivered, selected back and compared.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import clickhouse, { clickhouseRows } from "@/lib/destinations/clickhouse";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";

@@ -6,7 +6,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import braintrust from "@/lib/destinations/braintrust";
 import datadog from "@/lib/destinations/datadog";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import opik from "@/lib/destinations/opik";
 import posthog from "@/lib/destinations/posthog";
 import snowflake, { snowflakeRequests } from "@/lib/destinations/snowflake";

@@ -2,7 +2,7 @@
 // official AWS SDK via the shared delivery path, read back with GetObject and compared byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import s3, { resolvePath, s3Objects } from "@/lib/destinations/s3";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";

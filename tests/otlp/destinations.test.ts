@@ -3,8 +3,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
-import { DeliveryError } from "@/lib/destinations/errors";
-import { deliverBatch, runDestinationTest, send } from "@/lib/destinations/http";
+import { DeliveryError } from "@/lib/outbound/errors";
+import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
+import { send } from "@/lib/outbound/send";
 import { langfuseUsageDetails } from "@/lib/destinations/langfuse";
 import { NEW_RELIC_ENDPOINTS, NEW_RELIC_MAX_BYTES } from "@/lib/destinations/newrelic";
 import { getDefinition } from "@/lib/destinations/registry";
@@ -65,7 +66,7 @@ describe("config forms", () => {
     expect(secretKeysOf(definition("ramp"))).toEqual(["apiKey", "headers"]);
     expect(form("ramp")).toMatchObject({ apiKey: { required: true }, baseUrl: { required: false, default: "https://api.ramp.com/developer/v1/ai-usage/openrouter" } });
     for (const type of ["arize", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "ramp", "sentry", "weave", "webhook"]) {
-      // Custom header values are secrets (the names are not: lib/destinations/masking.ts).
+      // Custom header values are secrets (the names are not: lib/outbound/masking.ts).
       expect(form(type).headers, type).toMatchObject({ required: false, secret: true, default: {} });
     }
   });

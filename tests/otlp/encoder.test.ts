@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import {
   encodeOtlpJson,
   encodeOtlpProtobuf,
   otlpRequests,
   spanIdsOf,
-  splitBySize,
   StatusCode,
   tracesToOtlp,
   type OtlpProfile,
@@ -279,7 +278,7 @@ describe("batching and size limits", () => {
   it("splits by encoded size so every request fits, in order, without losing a trace", () => {
     const oneTrace = encodeOtlpProtobuf(tracesToOtlp([traces[0]])).byteLength;
     const maxBytes = oneTrace * 5;
-    const requests = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", gzip: true, maxBytes, headers: {}, serviceName: undefined });
+    const requests = otlpRequests(traces, { url: "http://collector/v1/traces", encoding: "protobuf", gzip: true, limits: { maxBytes }, headers: {}, serviceName: undefined });
     expect(requests.length).toBeGreaterThan(7);
     const ids: unknown[] = [];
     for (const r of requests) {
@@ -296,7 +295,7 @@ describe("batching and size limits", () => {
   it("refuses a single trace larger than the limit as a permanent encode error", () => {
     let error: unknown;
     try {
-      splitBySize([traces[0]], (b) => encodeOtlpJson(tracesToOtlp(b)), 100);
+      otlpRequests([traces[1], traces[0]], { url: "http://collector/v1/traces", encoding: "json", limits: { maxBytes: 100 }, headers: {}, serviceName: undefined });
     } catch (e) {
       error = e;
     }

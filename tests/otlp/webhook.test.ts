@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { DeliveryError } from "@/lib/destinations/errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
 import webhook, { generateWebhookSecret, WEBHOOK_MAX_BYTES, webhookRequests } from "@/lib/destinations/webhook";

@@ -30,7 +30,7 @@ import { keyIdOf } from "@/lib/crypto/keyring";
 import { rotateAllSecrets } from "@/lib/crypto/rotate";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
-import { credentialsInHeaders, maskSecretsIn, secretForms } from "@/lib/destinations/masking";
+import { credentialsInHeaders, maskSecretsIn, secretForms } from "@/lib/outbound/masking";
 import { openSecrets } from "@/lib/destinations/stored-config";
 import { actAs } from "../accounts/session-mock";
 import { addMembership, call, createOrganization, createUser, type Call } from "../accounts/fixtures";

@@ -52,7 +52,7 @@ function errorText(json: unknown): string {
 }
 
 // Saving such a destination is allowed (the guard runs where the connection is made, so DNS
-// rebinding cannot bypass it; see lib/destinations/ssrf.ts): what must fail is every connection.
+// rebinding cannot bypass it; see lib/outbound/ssrf.ts): what must fail is every connection.
 const BLOCKED = /not allowed|resolves to/i;
 
 describe("test connection through the API with private targets NOT allowed", () => {

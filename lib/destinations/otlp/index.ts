@@ -1,16 +1,17 @@
 // The one OTLP encoder every OTLP destination (and the webhook) shares: traces → an OTLP
 // ExportTraceServiceRequest following the OpenTelemetry GenAI semantic conventions, then OTLP/JSON
-// or OTLP/protobuf (protobufjs + the official .proto files), optionally gzipped, split so a
-// platform's payload limit holds. Platform specifics live in each destination's `OtlpProfile`.
+// or OTLP/protobuf (written directly: ./protobuf.ts), optionally gzipped, split so a platform's
+// payload limit holds. Platform specifics live in each destination's `OtlpProfile`.
 import { gzipSync } from "node:zlib";
 import pkg from "@/package.json";
 import type { Message } from "@/lib/traces/schema";
-import { DeliveryError } from "../errors";
+import { DeliveryError } from "@/lib/outbound/errors";
 import { sha256Hex } from "@/lib/hash";
 import { hexTraceId } from "../ids";
 import { contentText, traceTree } from "../trace-document";
 import type { OutboundRequest, OutboundTrace } from "../types";
-import { exportTraceServiceRequestType } from "./proto";
+import { packBatches, refuseOversized, type BatchLimits } from "../batching";
+import { ProtoWriter, protoWriter, writeKeyValues, writeSpan } from "./protobuf";
 
 // ---------------------------------------------------------------------------------------------
 // OTLP/JSON shapes (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): ids are
@@ -53,16 +54,36 @@ export const SERVICE_VERSION: string = pkg.version;
 // ---------------------------------------------------------------------------------------------
 // Attributes
 
-/** Builds a typed OTLP attribute list; empty values (null, undefined, "") are skipped. */
+/**
+ * Builds a typed OTLP attribute list; empty values (null, undefined, "") are skipped. With a
+ * platform's limits (OtlpProfile.limits), longer strings are truncated and longer arrays cut as
+ * they are added, so no second pass copies the list.
+ */
 export class Attributes {
   readonly list: KeyValue[] = [];
+  private readonly maxString: number;
+  private readonly maxArray: number;
+
+  constructor(limits: OtlpProfile["limits"] = {}) {
+    this.maxString = limits.maxStringLength ?? Number.POSITIVE_INFINITY;
+    this.maxArray = limits.maxArrayLength ?? Number.POSITIVE_INFINITY;
+  }
+
+  private limited(value: string): string {
+    return value.length > this.maxString ? truncate(value, this.maxString) : value;
+  }
 
   str(key: string, value: string | null | undefined): this {
-    if (value != null && value !== "") this.list.push({ key, value: { stringValue: value } });
+    if (value != null && value !== "") this.list.push({ key, value: { stringValue: this.limited(value) } });
     return this;
   }
+  /** An int64; an integer beyond int64's range (or a fraction's integer part) travels exactly, or as a double when int64 cannot hold it. */
   int(key: string, value: number | null | undefined): this {
-    if (value != null && Number.isFinite(value)) this.list.push({ key, value: { intValue: String(Math.trunc(value)) } });
+    if (value == null || !Number.isFinite(value)) return this;
+    const whole = Math.trunc(value);
+    if (Number.isSafeInteger(whole)) this.list.push({ key, value: { intValue: String(whole) } });
+    else if (whole >= -(2 ** 63) && whole < 2 ** 63) this.list.push({ key, value: { intValue: BigInt(whole).toString() } });
+    else this.list.push({ key, value: { doubleValue: whole } });
     return this;
   }
   double(key: string, value: number | null | undefined): this {
@@ -74,12 +95,15 @@ export class Attributes {
     return this;
   }
   strings(key: string, values: readonly string[] | null | undefined): this {
-    if (values?.length) this.list.push({ key, value: { arrayValue: { values: values.map((v) => ({ stringValue: v })) } } });
+    if (values?.length) {
+      const kept = values.length > this.maxArray ? values.slice(0, this.maxArray) : values;
+      this.list.push({ key, value: { arrayValue: { values: kept.map((v) => ({ stringValue: this.limited(v) })) } } });
+    }
     return this;
   }
   /** JSON-encoded string (how structured values travel as span attributes). */
   json(key: string, value: unknown): this {
-    if (value !== undefined && value !== null) this.list.push({ key, value: { stringValue: JSON.stringify(value) } });
+    if (value !== undefined && value !== null) this.list.push({ key, value: { stringValue: this.limited(JSON.stringify(value)) } });
     return this;
   }
   /** A value of unknown type (custom metadata): primitives keep their type, the rest is JSON. */
@@ -175,11 +199,14 @@ export function spanIdsOf(trace: Pick<OutboundTrace, "id" | "trace">): SpanIds {
   };
 }
 
-/** ISO timestamp → nanoseconds since the epoch, exact (beyond 2^53, hence BigInt). */
+/**
+ * ISO timestamp → nanoseconds since the epoch as a decimal string, exact beyond 2^53: whole
+ * milliseconds with six zeros appended (the digits BigInt arithmetic would give, without it).
+ */
 export function isoToUnixNano(iso: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new DeliveryError("encode", `Invalid timestamp "${iso}"`, { retryable: false });
-  return (BigInt(ms) * 1_000_000n).toString();
+  return ms === 0 ? "0" : `${ms}000000`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,9 +311,11 @@ function addRequestParameters(attrs: Attributes, parameters: Record<string, stri
 /** Attributes every span of the trace carries (identity and custom metadata). */
 function addContextAttributes(attrs: Attributes, trace: OutboundTrace, callerParentSpanIdInvalid: string | undefined, metadataPrefix: string) {
   attrs.str("user.id", trace.user).str("session.id", trace.session_id);
-  const taken = new Set(attrs.list.map((kv) => kv.key));
-  for (const [key, value] of Object.entries(trace.metadata)) {
-    if (!taken.has(`${metadataPrefix}${key}`)) attrs.any(`${metadataPrefix}${key}`, value);
+  const metadata = Object.entries(trace.metadata);
+  // Only keys under the prefix can collide (all of them when the prefix is "").
+  const taken = metadata.length > 0 ? new Set(attrs.list.filter((kv) => kv.key.startsWith(metadataPrefix)).map((kv) => kv.key)) : undefined;
+  for (const [key, value] of metadata) {
+    if (!taken?.has(`${metadataPrefix}${key}`)) attrs.any(`${metadataPrefix}${key}`, value);
   }
   if (callerParentSpanIdInvalid) attrs.str("trace.metadata.parent_span_id", callerParentSpanIdInvalid);
   if (trace.is_test) attrs.bool("tracecast.test", true);
@@ -354,7 +383,7 @@ export function spansOf(trace: OutboundTrace, profile: OtlpProfile = {}): OtlpSp
   chain.push({ role: "generation", spanId: ids.generationSpanId, name: generationSpanName(trace) });
 
   return chain.map((link, index) => {
-    const attrs = new Attributes();
+    const attrs = new Attributes(profile.limits);
     if (link.role === "generation") addGenerationAttributes(attrs, trace, traceName);
     addContextAttributes(attrs, trace, invalidParent, profile.metadataPrefix ?? "trace.metadata.");
     profile.span?.(attrs, { trace, role: link.role, traceName, isTop: index === 0 });
@@ -380,20 +409,6 @@ function truncate(text: string, max: number): string {
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
-function limitValue(value: AnyValue, limits: NonNullable<OtlpProfile["limits"]>): AnyValue {
-  if ("stringValue" in value && limits.maxStringLength !== undefined && value.stringValue.length > limits.maxStringLength) {
-    return { stringValue: truncate(value.stringValue, limits.maxStringLength) };
-  }
-  if ("arrayValue" in value) {
-    const values = limits.maxArrayLength !== undefined ? value.arrayValue.values.slice(0, limits.maxArrayLength) : value.arrayValue.values;
-    return { arrayValue: { values: values.map((v) => limitValue(v, limits)) } };
-  }
-  return value;
-}
-
-const applyLimits = (attributes: KeyValue[], limits: NonNullable<OtlpProfile["limits"]>) =>
-  attributes.map((kv) => ({ key: kv.key, value: limitValue(kv.value, limits) }));
-
 /**
  * A trace's `service.name`: the destination's Service name setting, else the name of the API key
  * that sent the trace (what usually names the calling application, and what APM platforms group
@@ -401,26 +416,29 @@ const applyLimits = (attributes: KeyValue[], limits: NonNullable<OtlpProfile["li
  */
 export const serviceNameOf = (trace: OutboundTrace, configured: string | undefined) => configured ?? trace.api_key_name ?? SERVICE_NAME;
 
+/** The resource of one service name: who sent the spans (and the profile's project routing). */
+function resourceAttributes(service: string, profile: OtlpProfile): KeyValue[] {
+  const resource = new Attributes(profile.limits).str("service.name", service).str("service.version", SERVICE_VERSION).str("telemetry.sdk.name", SERVICE_NAME);
+  profile.resource?.(resource);
+  return resource.list;
+}
+
+const SCOPE = { name: SERVICE_NAME, version: SERVICE_VERSION };
+
 /** Traces → one ExportTraceServiceRequest (many traces per request, one resource per service name). */
 export function tracesToOtlp(traces: OutboundTrace[], profile: OtlpProfile = {}, serviceName?: string): ExportTraceServiceRequest {
-  const byService = new Map<string, OutboundTrace[]>();
+  const byService = new Map<string, OtlpSpan[]>();
   for (const t of traces) {
     const service = serviceNameOf(t, serviceName);
-    byService.set(service, [...(byService.get(service) ?? []), t]);
+    const spans = byService.get(service);
+    if (spans) spans.push(...spansOf(t, profile));
+    else byService.set(service, spansOf(t, profile));
   }
   return {
-    resourceSpans: [...byService].map(([service, group]) => {
-      const resource = new Attributes().str("service.name", service).str("service.version", SERVICE_VERSION).str("telemetry.sdk.name", SERVICE_NAME);
-      profile.resource?.(resource);
-      let spans = group.flatMap((t) => spansOf(t, profile));
-      let resourceAttributes = resource.list;
-      if (profile.limits) {
-        const limits = profile.limits;
-        spans = spans.map((s) => ({ ...s, attributes: applyLimits(s.attributes, limits) }));
-        resourceAttributes = applyLimits(resourceAttributes, limits);
-      }
-      return { resource: { attributes: resourceAttributes }, scopeSpans: [{ scope: { name: SERVICE_NAME, version: SERVICE_VERSION }, spans }] };
-    }),
+    resourceSpans: [...byService].map(([service, spans]) => ({
+      resource: { attributes: resourceAttributes(service, profile) },
+      scopeSpans: [{ scope: SCOPE, spans }],
+    })),
   };
 }
 
@@ -432,71 +450,133 @@ export function encodeOtlpJson(request: ExportTraceServiceRequest): string {
   return JSON.stringify(request);
 }
 
-const hexBytes = (hex: string) => Buffer.from(hex, "hex");
-
-/** OTLP/protobuf via protobufjs and the official .proto files (ids become bytes; int64 strings are read exactly). */
+/** OTLP/protobuf, written directly (./protobuf.ts): ids become bytes, int64 strings are read exactly. */
 export function encodeOtlpProtobuf(request: ExportTraceServiceRequest): Uint8Array {
-  const wire = {
-    resourceSpans: request.resourceSpans.map((rs) => ({
-      resource: rs.resource,
-      scopeSpans: rs.scopeSpans.map((ss) => ({
-        scope: ss.scope,
-        spans: ss.spans.map((s) => ({
-          ...s,
-          traceId: hexBytes(s.traceId),
-          spanId: hexBytes(s.spanId),
-          ...(s.parentSpanId ? { parentSpanId: hexBytes(s.parentSpanId) } : {}),
-        })),
-      })),
-    })),
-  };
-  return exportTraceServiceRequestType().encode(wire).finish();
+  const w = protoWriter;
+  for (const rs of request.resourceSpans) {
+    writeResourceSpans(w, rs.resource.attributes, rs.scopeSpans[0].scope, () => {
+      for (const ss of rs.scopeSpans) for (const span of ss.spans) writeSpan(w, span);
+    });
+  }
+  return w.finish();
 }
 
-const byteLength = (body: string | Uint8Array) => (typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
-
-/**
- * Encodes `items` in as few requests as fit `maxBytes`, halving a batch that is too large.
- * A single item that alone exceeds the limit cannot be delivered: a permanent encode error.
- */
-export function splitBySize<T, B extends string | Uint8Array>(items: T[], encode: (batch: T[]) => B, maxBytes: number): { items: T[]; body: B }[] {
-  if (items.length === 0) return [];
-  const body = encode(items);
-  const size = byteLength(body);
-  if (size <= maxBytes) return [{ items, body }];
-  if (items.length === 1) {
-    throw new DeliveryError("encode", `One trace encodes to ${size} bytes, over this destination's ${maxBytes}-byte request limit`, { retryable: false });
-  }
-  const half = Math.ceil(items.length / 2);
-  return [...splitBySize(items.slice(0, half), encode, maxBytes), ...splitBySize(items.slice(half), encode, maxBytes)];
+/** ResourceSpans (field 1 of the request): resource 1 (attributes 1), scope_spans 2 (scope 1: name 1, version 2; spans 2). */
+function writeResourceSpans(w: ProtoWriter, resource: readonly KeyValue[], scope: { name: string; version: string }, writeSpans: () => void): void {
+  const rs = w.begin(1);
+  const res = w.begin(1);
+  writeKeyValues(w, 1, resource);
+  w.end(res);
+  const ss = w.begin(2);
+  const sc = w.begin(1);
+  w.string(1, scope.name);
+  w.string(2, scope.version);
+  w.end(sc);
+  writeSpans();
+  w.end(ss);
+  w.end(rs);
 }
 
 export type OtlpEncoding = "json" | "protobuf";
 
 export const OTLP_CONTENT_TYPE: Record<OtlpEncoding, string> = { json: "application/json", protobuf: "application/x-protobuf" };
 
-export type OtlpTarget = {
-  url: string;
-  method?: "POST" | "PUT";
+/** What an OTLP body is made of: the traces' encoding and how they are grouped. */
+export type OtlpBodyOptions = {
   encoding: OtlpEncoding;
-  /** Headers sent with every request; they win over the content headers. */
-  headers: Record<string, string>;
-  gzip?: boolean;
-  /** Most uncompressed bytes per request (the platform's payload limit). */
-  maxBytes?: number;
   profile?: OtlpProfile;
   /** The destination's Service name setting (field.serviceName); required so no OTLP destination forgets it. */
   serviceName: string | undefined;
+  /** The destination's request limits (its maxBatch and maxBatchBytes: uncompressed bytes per request). */
+  limits?: BatchLimits;
+};
+
+/** One trace's spans, encoded once: the bytes (or JSON text) that go into whichever request carries it. */
+type EncodedTrace = { trace: OutboundTrace; service: string; spans: string | Uint8Array; bytes: number };
+
+/** Room for the tags and length prefixes around one service's spans (ResourceSpans, ScopeSpans: ≤ 2 × 6 bytes). */
+const FRAMING_BYTES = 16;
+
+/**
+ * The request bodies that carry `traces`, each trace encoded once. Under a byte limit, each
+ * trace's spans are written alone, sized exactly, packed into requests that fit the limits
+ * (packBatches), and each request is those pieces placed in their envelopes (protobuf repeated
+ * fields and JSON array items concatenate): no request is encoded again to find where to split.
+ * A trace over the byte limit alone is a permanent encode error.
+ */
+export function otlpBodies(traces: OutboundTrace[], options: OtlpBodyOptions & { encoding: "json" }): { items: OutboundTrace[]; body: string }[];
+export function otlpBodies(traces: OutboundTrace[], options: OtlpBodyOptions): { items: OutboundTrace[]; body: string | Uint8Array }[];
+export function otlpBodies(traces: OutboundTrace[], options: OtlpBodyOptions): { items: OutboundTrace[]; body: string | Uint8Array }[] {
+  const profile = options.profile ?? {};
+  const json = options.encoding === "json";
+  const limits = options.limits ?? {};
+  if (limits.maxBytes === undefined) {
+    // No byte limit: each request is its traces encoded in one pass.
+    return packBatches(traces, limits, () => 0).batches.map((items) => {
+      const request = tracesToOtlp(items, profile, options.serviceName);
+      return { items, body: json ? encodeOtlpJson(request) : encodeOtlpProtobuf(request) };
+    });
+  }
+  const resources = new Map<string, KeyValue[]>();
+  const encoded: EncodedTrace[] = traces.map((trace) => {
+    const service = serviceNameOf(trace, options.serviceName);
+    if (!resources.has(service)) resources.set(service, resourceAttributes(service, profile));
+    const spans = spansOf(trace, profile);
+    if (json) {
+      const text = JSON.stringify(spans).slice(1, -1);
+      return { trace, service, spans: text, bytes: Buffer.byteLength(text) };
+    }
+    for (const span of spans) writeSpan(protoWriter, span);
+    const bytes = protoWriter.finish();
+    return { trace, service, spans: bytes, bytes: bytes.byteLength };
+  });
+  // Every service's envelope: an upper bound of any request's, whichever services it holds.
+  let envelopeBytes = 0;
+  for (const service of resources.keys()) envelopeBytes += FRAMING_BYTES + byteLengthOf(envelope(json, new Map([[service, []]]), resources));
+  const packed = packBatches(encoded, limits, (e) => e.bytes, { overheadBytes: envelopeBytes, separatorBytes: json ? 1 : 0 });
+  refuseOversized(packed);
+  return packed.batches.map((group) => {
+    // By service in order of first appearance, as tracesToOtlp groups them.
+    const byService = new Map<string, (string | Uint8Array)[]>();
+    for (const e of group) {
+      const pieces = byService.get(e.service);
+      if (pieces) pieces.push(e.spans);
+      else byService.set(e.service, [e.spans]);
+    }
+    return { items: group.map((e) => e.trace), body: envelope(json, byService, resources) };
+  });
+}
+
+const byteLengthOf = (body: string | Uint8Array) => (typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+
+/** The request around already-encoded spans (JSON text or protobuf bytes per trace), one resource per service. */
+function envelope(json: boolean, byService: Map<string, (string | Uint8Array)[]>, resources: Map<string, KeyValue[]>): string | Uint8Array {
+  if (json) {
+    const parts = [...byService].map(
+      ([service, pieces]) =>
+        `{"resource":{"attributes":${JSON.stringify(resources.get(service))}},"scopeSpans":[{"scope":${JSON.stringify(SCOPE)},"spans":[${pieces.join(",")}]}]}`,
+    );
+    return `{"resourceSpans":[${parts.join(",")}]}`;
+  }
+  for (const [service, pieces] of byService) {
+    writeResourceSpans(protoWriter, resources.get(service)!, SCOPE, () => {
+      for (const piece of pieces) protoWriter.raw(piece as Uint8Array);
+    });
+  }
+  return protoWriter.finish();
+}
+
+export type OtlpTarget = OtlpBodyOptions & {
+  url: string;
+  method?: "POST" | "PUT";
+  /** Headers sent with every request; they win over the content headers. */
+  headers: Record<string, string>;
+  gzip?: boolean;
 };
 
 /** The HTTP requests that carry `traces` to an OTLP/HTTP endpoint. */
 export function otlpRequests(traces: OutboundTrace[], target: OtlpTarget): OutboundRequest[] {
-  const encodeBatch = (batch: OutboundTrace[]): string | Uint8Array => {
-    const request = tracesToOtlp(batch, target.profile, target.serviceName);
-    return target.encoding === "json" ? encodeOtlpJson(request) : encodeOtlpProtobuf(request);
-  };
-  const parts = target.maxBytes ? splitBySize(traces, encodeBatch, target.maxBytes) : [{ items: traces, body: encodeBatch(traces) }];
-  return parts.map(({ items, body }) => ({
+  return otlpBodies(traces, target).map(({ items, body }) => ({
     method: target.method ?? "POST",
     url: target.url,
     headers: mergeHeaders(

@@ -2,9 +2,8 @@
 // no HTTP status: the attempt's deadline or cancellation → timeout; anything else (refused, reset,
 // DNS) → network. Both retryable, like the same failures on the shared HTTP path.
 import { DeliveryError } from "./errors";
-import type { DeliverContext } from "./types";
 
-export function transportError(err: unknown, ctx: Pick<DeliverContext, "signal" | "timeoutMs">, target: string): DeliveryError {
+export function transportError(err: unknown, ctx: { signal: AbortSignal; timeoutMs: number }, target: string): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = err as { name?: string; code?: string; message?: string } | undefined;
   if (ctx.signal.aborted || e?.name === "AbortError" || e?.name === "TimeoutError") {
