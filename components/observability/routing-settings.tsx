@@ -16,6 +16,7 @@ import { Slider } from "@/components/ui/slider";
 import { Switch } from "@/components/ui/switch";
 import { FILTER_FIELDS, type FilterField, type FilterOperator } from "@/lib/routing/filter-vocabulary";
 import { errorMessage } from "@/lib/api/client";
+import { GENERATION_METADATA_GROUPS, type GenerationMetadataSwitches as GenerationMetadataSettings } from "@/lib/traces/generation-metadata";
 import {
   addGroup,
   addRule,
@@ -227,11 +228,38 @@ export function PrivacyModeSwitch({ checked, onChange, disabled }: { checked: bo
   return (
     <FormField
       label="Privacy mode"
-      description="Removes prompts (input messages) and completions (output) before sending. Still sent: model, provider, token counts, cost, timing, user and session IDs, and your custom metadata."
+      description="Removes prompts (input messages) and completions (output) before sending. Still sent: model, provider, token counts, total cost, timing, session ID, your custom metadata, and the additional metadata switched on below."
       className="grid-cols-[1fr_auto] items-center gap-x-4 [&>p]:col-span-2"
     >
       {(control) => <Switch {...control} checked={checked} onCheckedChange={onChange} disabled={disabled} />}
     </FormField>
+  );
+}
+
+/**
+ * OpenRouter's "additional generation metadata": one switch per group, each saying what it sends
+ * (the groups and their fields: lib/traces/generation-metadata.ts). Off by default.
+ */
+export function GenerationMetadataSwitches({
+  switches,
+  onChange,
+  disabled,
+}: {
+  switches: GenerationMetadataSettings;
+  onChange: (change: Partial<GenerationMetadataSettings>) => void;
+  disabled: boolean;
+}) {
+  return (
+    <fieldset className="grid gap-4">
+      <legend className="mb-1 text-sm font-medium">Additional generation metadata</legend>
+      {GENERATION_METADATA_GROUPS.map((group) => (
+        <FormField key={group.setting} label={group.label} description={group.sends} className="grid-cols-[1fr_auto] items-center gap-x-4 [&>p]:col-span-2">
+          {(control) => (
+            <Switch {...control} checked={switches[group.setting]} onCheckedChange={(on) => onChange({ [group.setting]: on })} disabled={disabled} />
+          )}
+        </FormField>
+      ))}
+    </fieldset>
   );
 }
 
