@@ -431,6 +431,7 @@ test("a rule on a custom trace metadata key: built in the form, previewed, saved
   await page.getByRole("button", { name: "Test & save" }).click();
   await expect(page.getByText("Enter the metadata key")).toBeVisible();
   await page.getByRole("textbox", { name: "Rule 1 of group 1: metadata key" }).fill("customer_tier");
+  await expect(page.getByText("Enter the metadata key")).toBeHidden();
   await expect(preview).toContainText("Of the last 5 traces, 2 match the filter rules and 2 would be sent");
   await page.getByRole("textbox", { name: "Rule 1 of group 1: metadata key" }).scrollIntoViewIfNeeded();
   await screenshot(page, "observability-metadata-rule-desktop");

@@ -151,6 +151,11 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
   }
 
   const change = (key: string, value: FieldValue) => setValues((v) => ({ ...v, [key]: value }));
+  // An edited rule is checked again on save: its old message would only contradict what is on screen.
+  const onFilterChange = (next: FilterDraft) => {
+    setFilter(next);
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([key]) => !key.startsWith("filterRules."))));
+  };
   const formError = [save.error, test.error].find((e) => e && !isChangeProposed(e) && !(e instanceof ApiClientError && e.fields.length > 0));
 
   return (
@@ -205,7 +210,7 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
       </Section>
       <Separator />
       <Section title="Filter rules" description="Send only the traces that match. Within a group all (or any) rules must match; a trace is sent when any group matches.">
-        <FilterRulesBuilder draft={filter} onChange={setFilter} errors={errors} disabled={readOnly} />
+        <FilterRulesBuilder draft={filter} onChange={onFilterChange} errors={errors} disabled={readOnly} />
         {errors.filterRules && <p className="text-destructive text-xs font-medium">{errors.filterRules}</p>}
         <RoutingPreview
           settings={
