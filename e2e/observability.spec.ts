@@ -49,6 +49,18 @@ test.afterAll(async () => {
 const traceBodies = (path: string) =>
   receiver.received.filter((r) => r.url === path && r.body.includes("Tracecast test trace")).map((r) => r.body);
 
+/** Creates an ingest API key named "App" in Settings › API keys and returns its secret (shown once). */
+async function createApiKey(page: Page): Promise<string> {
+  await page.getByRole("link", { name: "API keys" }).click();
+  await page.getByRole("button", { name: "Create API key" }).first().click();
+  const keyDialog = page.getByRole("dialog");
+  await keyDialog.getByLabel("Name").fill("App");
+  await keyDialog.getByRole("button", { name: "Create key" }).click();
+  const secret = await keyDialog.getByLabel("API key").inputValue();
+  await keyDialog.getByRole("button", { name: "Done" }).click();
+  return secret;
+}
+
 async function addWebhook(page: Page, name: string, url: string) {
   await page.getByRole("button", { name: "Add destination" }).first().click();
   const catalog = page.getByRole("dialog", { name: "Add a destination" });
@@ -224,13 +236,7 @@ test("a test trace sent from a destination goes to it only, and waits while it i
 test("the filter preview counts the recent traces the unsaved rules would send", async ({ browser }) => {
   const { page, context } = await signedUpPage(browser, "Preview");
   // Traces from an app: 3 from gpt-4o, 2 from claude, sent with a key made in the UI.
-  await page.getByRole("link", { name: "API keys" }).click();
-  await page.getByRole("button", { name: "Create API key" }).first().click();
-  const keyDialog = page.getByRole("dialog");
-  await keyDialog.getByLabel("Name").fill("App");
-  await keyDialog.getByRole("button", { name: "Create key" }).click();
-  const secret = await keyDialog.getByLabel("API key").inputValue();
-  await keyDialog.getByRole("button", { name: "Done" }).click();
+  const secret = await createApiKey(page);
   const trace = (model: string) => ({ model, request: { messages: [{ role: "user", content: "hi" }] }, timing: { start: "2026-11-26T12:00:00Z", end: "2026-11-26T12:00:01Z" } });
   const sent = await page.request.post("/api/v1/traces", {
     headers: { authorization: `Bearer ${secret}` },
@@ -390,5 +396,58 @@ test("npm run check:bundle counts exactly the JS the observability page loads up
   const counted = pages.find((p) => p.route === "/w/[workspaceId]/settings/observability")?.files.toSorted();
   expect(loadedUpFront).toEqual(counted);
   await fresh.close();
+  await context.close();
+});
+
+test("a rule on a custom trace metadata key: built in the form, previewed, saved, and applied to new traces; the metadata switches say what they send", async ({ browser }) => {
+  const { page, context } = await signedUpPage(browser, "Metadata");
+  const secret = await createApiKey(page);
+  const send = async (tiers: string[]) => {
+    const traces = tiers.map((tier, i) => ({
+      model: "openai/gpt-4o",
+      request: { messages: [{ role: "user", content: `case-${tier}-${i}` }] },
+      timing: { start: new Date(Date.now() - 1000).toISOString(), end: new Date().toISOString() },
+      user: "user-e2e-metadata",
+      trace: { customer_tier: tier },
+    }));
+    const sent = await page.request.post("/api/v1/traces", { headers: { authorization: `Bearer ${secret}` }, data: { traces } });
+    expect(sent.status()).toBe(202);
+  };
+  await send(["gold", "gold", "silver", "silver", "silver"]);
+
+  await page.getByRole("link", { name: "Observability" }).click();
+  await addWebhook(page, "Gold customers", receiver.url("/gold"));
+  for (const label of ["Send cost breakdown", "Send caller identity", "Send request context"]) {
+    await expect(page.getByRole("switch", { name: label })).not.toBeChecked();
+  }
+  await expect(page.getByText("The user ID, the name of the API key that sent the trace, and the provider's response ID.", { exact: false })).toBeVisible();
+  const preview = page.getByRole("status", { name: "Routing preview" });
+  await page.getByRole("button", { name: "Add filter rule" }).click();
+  await page.getByRole("combobox", { name: "Rule 1 of group 1: field" }).click();
+  await page.getByRole("option", { name: "Custom metadata…" }).click();
+  // Without its key the rule is incomplete: no preview, and saving names what is missing.
+  await expect(preview).toContainText("Complete the rules");
+  await page.getByRole("textbox", { name: "Rule 1 of group 1: value" }).fill("gold");
+  await page.getByRole("button", { name: "Test & save" }).click();
+  await expect(page.getByText("Enter the metadata key")).toBeVisible();
+  await page.getByRole("textbox", { name: "Rule 1 of group 1: metadata key" }).fill("customer_tier");
+  await expect(page.getByText("Enter the metadata key")).toBeHidden();
+  await expect(preview).toContainText("Of the last 5 traces, 2 match the filter rules and 2 would be sent");
+  await page.getByRole("textbox", { name: "Rule 1 of group 1: metadata key" }).scrollIntoViewIfNeeded();
+  await screenshot(page, "observability-metadata-rule-desktop");
+
+  await page.getByRole("button", { name: "Test & save" }).click();
+  await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
+  await page.goto(`${page.url()}?tab=settings`);
+  await expect(page.getByRole("textbox", { name: "Rule 1 of group 1: metadata key" })).toHaveValue("customer_tier");
+  await expect(page.getByRole("combobox", { name: "Rule 1 of group 1: field" })).toContainText("Custom metadata");
+
+  // New traces: only the gold one is delivered, and without the user ID (caller identity is off).
+  await send(["silver", "gold"]);
+  await expect.poll(() => receiver.received.filter((r) => r.url === "/gold" && r.body.includes("case-")).length, { timeout: 20_000 }).toBe(1);
+  const [body] = receiver.received.filter((r) => r.url === "/gold" && r.body.includes("case-")).map((r) => r.body);
+  expect(body).toContain("case-gold-1");
+  expect(body).not.toContain("case-silver");
+  expect(body).not.toContain("user-e2e-metadata");
   await context.close();
 });

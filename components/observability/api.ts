@@ -8,6 +8,7 @@ import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary 
 import type { RoutingPreview } from "@/lib/destinations/routing-preview";
 import type { DestinationListItem, DestinationView, getDestinationHealth, RequeueResult, sendTestTrace } from "@/lib/destinations/service";
 import type { DestinationCategory, TestResult } from "@/lib/destinations/types";
+import type { GenerationMetadataSwitches } from "@/lib/traces/generation-metadata";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 /** A server type as it arrives over JSON: dates become ISO strings. */
@@ -170,7 +171,7 @@ export type DestinationSettings = {
   apiKeyInclude: string[];
   apiKeyExclude: string[];
   filterRules: unknown;
-};
+} & GenerationMetadataSwitches;
 
 const path = workspaceApiPath;
 
@@ -199,7 +200,7 @@ export const observabilityApi = {
   update: (ws: string, id: string, patch: Partial<DestinationSettings> & { config?: Record<string, unknown> }) =>
     api.patch(path(ws, "destinations", id), z.object({ destination: destinationSchema }), patch).then((r) => r.destination),
   remove: (ws: string, id: string) => api.delete(path(ws, "destinations", id), noContent),
-  testUnsaved: (ws: string, input: { type: string; config: Record<string, unknown>; destinationId?: string; privacyMode?: boolean }) =>
+  testUnsaved: (ws: string, input: { type: string; config: Record<string, unknown>; destinationId?: string; privacyMode?: boolean } & Partial<GenerationMetadataSwitches>) =>
     api.post(path(ws, "destinations", "test"), z.object({ result: testResultSchema }), input).then((r) => r.result),
   testSaved: (ws: string, id: string) =>
     api.post(path(ws, "destinations", id, "test"), z.object({ result: testResultSchema })).then((r) => r.result),

@@ -17,7 +17,7 @@ import { initialValues, toConfig, validateConfig, type ConfigValues, type FieldV
 import { DestinationConfigForm } from "./destination-config-form";
 import { draftFromStored, draftToStored, emptyFilter, missingValues, type FilterDraft } from "./filter-builder-state";
 import { destinationPath } from "./paths";
-import { ApiKeyFilter, FilterRulesBuilder, PrivacyModeSwitch, RoutingPreview, SamplingControl } from "./routing-settings";
+import { ApiKeyFilter, FilterRulesBuilder, GenerationMetadataSwitches, PrivacyModeSwitch, RoutingPreview, SamplingControl } from "./routing-settings";
 import { TRACES_WHEN, useBroadcastAccess } from "./status";
 import { TestResultPanel } from "./test-result";
 
@@ -60,6 +60,9 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
     samplingRate: destination?.samplingRate ?? 1,
     apiKeyInclude: destination?.apiKeyInclude ?? [],
     apiKeyExclude: destination?.apiKeyExclude ?? [],
+    broadcastGenerationCost: destination?.broadcastGenerationCost ?? false,
+    broadcastGenerationIdentity: destination?.broadcastGenerationIdentity ?? false,
+    broadcastGenerationRequestContext: destination?.broadcastGenerationRequestContext ?? false,
   }));
   const [filter, setFilter] = React.useState<FilterDraft>(() => (destination ? draftFromStored(destination.filterRules) : emptyFilter()));
   const [errors, setErrors] = React.useState<Record<string, string>>({});
@@ -80,7 +83,15 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
   };
 
   const test = useMutation({
-    mutationFn: () => observabilityApi.testUnsaved(workspaceId, { type: type.type, config, destinationId: destination?.id, privacyMode: routing.privacyMode }),
+    mutationFn: () => observabilityApi.testUnsaved(workspaceId, {
+        type: type.type,
+        config,
+        destinationId: destination?.id,
+        privacyMode: routing.privacyMode,
+        broadcastGenerationCost: routing.broadcastGenerationCost,
+        broadcastGenerationIdentity: routing.broadcastGenerationIdentity,
+        broadcastGenerationRequestContext: routing.broadcastGenerationRequestContext,
+      }),
     onSuccess: (result) => setLastTest({ config: configKey, result }),
     onError: (error) => showErrors(fieldErrorsOf(error)),
   });
@@ -140,6 +151,11 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
   }
 
   const change = (key: string, value: FieldValue) => setValues((v) => ({ ...v, [key]: value }));
+  // An edited rule is checked again on save: its old message would only contradict what is on screen.
+  const onFilterChange = (next: FilterDraft) => {
+    setFilter(next);
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([key]) => !key.startsWith("filterRules."))));
+  };
   const formError = [save.error, test.error].find((e) => e && !isChangeProposed(e) && !(e instanceof ApiClientError && e.fields.length > 0));
 
   return (
@@ -190,10 +206,11 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
       <Section title="Sampling & privacy">
         <SamplingControl rate={routing.samplingRate} onChange={(samplingRate) => setRouting((r) => ({ ...r, samplingRate }))} error={errors.samplingRate} disabled={readOnly} />
         <PrivacyModeSwitch checked={routing.privacyMode} onChange={(privacyMode) => setRouting((r) => ({ ...r, privacyMode }))} disabled={readOnly} />
+        <GenerationMetadataSwitches switches={routing} onChange={(change) => setRouting((r) => ({ ...r, ...change }))} disabled={readOnly} />
       </Section>
       <Separator />
       <Section title="Filter rules" description="Send only the traces that match. Within a group all (or any) rules must match; a trace is sent when any group matches.">
-        <FilterRulesBuilder draft={filter} onChange={setFilter} errors={errors} disabled={readOnly} />
+        <FilterRulesBuilder draft={filter} onChange={onFilterChange} errors={errors} disabled={readOnly} />
         {errors.filterRules && <p className="text-destructive text-xs font-medium">{errors.filterRules}</p>}
         <RoutingPreview
           settings={

@@ -7,12 +7,16 @@ import {
   COMPARISON_OPERATORS,
   FILTER_FIELDS,
   FILTER_OPERATORS,
+  isMetadataField,
+  METADATA_FIELD_PREFIX,
+  metadataKeyOf,
   NUMBER_FIELDS,
   OPERATOR_LABELS,
   PRESENCE_OPERATORS,
   TEXT_OPERATORS,
   type FilterField,
   type FilterOperator,
+  type KnownFilterField,
 } from "@/lib/routing/filter-vocabulary";
 
 export type RuleDraft = { id: string; field: FilterField; operator: FilterOperator; value: string };
@@ -30,7 +34,7 @@ const newId = (prefix: string) => `${prefix}${++nextId}`;
 const NUMBER_FIELD_SET = new Set<string>(NUMBER_FIELDS);
 const PRESENCE_SET = new Set<string>(PRESENCE_OPERATORS);
 
-export const FIELD_LABELS: Record<FilterField, string> = {
+export const FIELD_LABELS: Record<KnownFilterField, string> = {
   model: "Model",
   provider: "Provider",
   session_id: "Session ID",
@@ -39,6 +43,8 @@ export const FIELD_LABELS: Record<FilterField, string> = {
   finish_reason: "Finish reason",
   input: "Input (prompt)",
   output: "Output (completion)",
+  trace_name: "Trace name",
+  environment: "Environment",
   total_cost: "Total cost (USD)",
   total_tokens: "Total tokens",
   prompt_tokens: "Prompt tokens",
@@ -46,12 +52,25 @@ export const FIELD_LABELS: Record<FilterField, string> = {
 };
 
 
+/** The field select's entry for every `metadata.<key>` field; the key has an input of its own. */
+export const CUSTOM_METADATA_OPTION = METADATA_FIELD_PREFIX;
+export const CUSTOM_METADATA_LABEL = "Custom metadata";
+
+/** "Model", or `metadata "customer_tier"` for a custom key. */
+export function fieldLabel(field: FilterField): string {
+  return isMetadataField(field) ? `metadata "${metadataKeyOf(field)}"` : (FIELD_LABELS[field] ?? field);
+}
+
 export function isNumberField(field: FilterField): boolean {
   return NUMBER_FIELD_SET.has(field);
 }
 
-/** The operators that make sense for a field: text operators for text, comparisons for numbers. */
+/**
+ * The operators that make sense for a field: text operators for text, comparisons for numbers,
+ * every operator for custom metadata (text or numbers).
+ */
 export function operatorsFor(field: FilterField): readonly FilterOperator[] {
+  if (isMetadataField(field)) return FILTER_OPERATORS;
   const excluded = new Set<string>(isNumberField(field) ? TEXT_OPERATORS : COMPARISON_OPERATORS);
   return FILTER_OPERATORS.filter((op) => !excluded.has(op));
 }
@@ -159,11 +178,14 @@ export function ruleErrorKey(groupIndex: number, ruleIndex: number, part: "value
   return `filterRules.groups.${groupIndex}.rules.${ruleIndex}.${part}`;
 }
 
-/** Rules a user left without a value: caught before saving, with the server's reason. */
+/** Rules a user left without a metadata key or a value: caught before saving, with the server's reason. */
 export function missingValues(draft: FilterDraft): Record<string, string> {
   const errors: Record<string, string> = {};
   draft.groups.forEach((g, gi) =>
     g.rules.forEach((r, ri) => {
+      if (isMetadataField(r.field) && metadataKeyOf(r.field).trim() === "") {
+        errors[ruleErrorKey(gi, ri, "field")] = "Enter the metadata key (a key of your traces' trace object)";
+      }
       if (takesValue(r.operator) && r.value.trim() === "") {
         errors[ruleErrorKey(gi, ri, "value")] = "Enter a value (empty values are rejected to prevent data leaks)";
       }
@@ -179,6 +201,6 @@ export function summarizeFilter(stored: unknown): string {
   if (draft.groups.length > 1) return `${draft.groups.length} rule groups`;
   const [group] = draft.groups;
   const first = group.rules[0];
-  const text = `${FIELD_LABELS[first.field]} ${OPERATOR_LABELS[first.operator]}${takesValue(first.operator) ? ` ${first.value}` : ""}`;
+  const text = `${fieldLabel(first.field)} ${OPERATOR_LABELS[first.operator]}${takesValue(first.operator) ? ` ${first.value}` : ""}`;
   return group.rules.length > 1 ? `${text} ${group.logic} ${group.rules.length - 1} more` : text;
 }

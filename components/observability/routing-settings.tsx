@@ -10,15 +10,29 @@ import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Popover, PopoverContent, PopoverTrigger } from "@/components/ui/popover";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { Select, SelectContent, SelectGroup, SelectItem, SelectLabel, SelectSeparator, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Slider } from "@/components/ui/slider";
 import { Switch } from "@/components/ui/switch";
-import { FILTER_FIELDS, OPERATOR_LABELS, type FilterField, type FilterOperator } from "@/lib/routing/filter-vocabulary";
+import {
+  isMetadataField,
+  METADATA_FIELD_PREFIX,
+  metadataKeyOf,
+  NUMBER_FIELDS,
+  OPERATOR_LABELS,
+  OPENROUTER_STRING_FIELDS,
+  TRACE_STRING_FIELDS,
+  MAX_METADATA_KEY_LENGTH,
+  type FilterField,
+  type FilterOperator,
+} from "@/lib/routing/filter-vocabulary";
 import { errorMessage } from "@/lib/api/client";
+import { GENERATION_METADATA_GROUPS, type GenerationMetadataSwitches as GenerationMetadataSettings } from "@/lib/traces/generation-metadata";
 import {
   addGroup,
   addRule,
+  CUSTOM_METADATA_LABEL,
+  CUSTOM_METADATA_OPTION,
   FIELD_LABELS,
   isNumberField,
   operatorsFor,
@@ -226,11 +240,38 @@ export function PrivacyModeSwitch({ checked, onChange, disabled }: { checked: bo
   return (
     <FormField
       label="Privacy mode"
-      description="Removes prompts (input messages) and completions (output) before sending. Still sent: model, provider, token counts, cost, timing, user and session IDs, and your custom metadata."
+      description="Removes prompts (input messages) and completions (output) before sending. Still sent: model, provider, token counts, total cost, timing, session ID, your custom metadata, and the additional metadata switched on below."
       className="grid-cols-[1fr_auto] items-center gap-x-4 [&>p]:col-span-2"
     >
       {(control) => <Switch {...control} checked={checked} onCheckedChange={onChange} disabled={disabled} />}
     </FormField>
+  );
+}
+
+/**
+ * OpenRouter's "additional generation metadata": one switch per group, each saying what it sends
+ * (the groups and their fields: lib/traces/generation-metadata.ts). Off by default.
+ */
+export function GenerationMetadataSwitches({
+  switches,
+  onChange,
+  disabled,
+}: {
+  switches: GenerationMetadataSettings;
+  onChange: (change: Partial<GenerationMetadataSettings>) => void;
+  disabled: boolean;
+}) {
+  return (
+    <fieldset className="grid gap-4">
+      <legend className="mb-1 text-sm font-medium">Additional generation metadata</legend>
+      {GENERATION_METADATA_GROUPS.map((group) => (
+        <FormField key={group.setting} label={group.label} description={group.sends} className="grid-cols-[1fr_auto] items-center gap-x-4 [&>p]:col-span-2">
+          {(control) => (
+            <Switch {...control} checked={switches[group.setting]} onCheckedChange={(on) => onChange({ [group.setting]: on })} disabled={disabled} />
+          )}
+        </FormField>
+      ))}
+    </fieldset>
   );
 }
 
@@ -282,24 +323,43 @@ export function FilterRulesBuilder({
                 </div>
               </div>
               {group.rules.map((rule, ri) => {
+                const fieldError = errors[ruleErrorKey(gi, ri, "field")];
                 const valueError = errors[ruleErrorKey(gi, ri, "value")];
                 const operatorError = errors[ruleErrorKey(gi, ri, "operator")];
-                const ruleError = valueError ?? operatorError;
+                const ruleError = fieldError ?? valueError ?? operatorError;
+                const metadata = isMetadataField(rule.field);
                 const errorId = `${rule.id}-error`;
                 const name = `Rule ${ri + 1} of group ${gi + 1}`;
                 return (
                   <div key={rule.id} className="grid gap-1">
                     <div className="grid grid-cols-2 gap-2 sm:grid-cols-[11rem_10rem_minmax(0,1fr)_auto]">
-                      <Select value={rule.field} onValueChange={(v) => onChange(updateRule(draft, group.id, rule.id, { field: v as FilterField }))} disabled={disabled}>
+                      <Select
+                        value={metadata ? CUSTOM_METADATA_OPTION : rule.field}
+                        onValueChange={(v) => onChange(updateRule(draft, group.id, rule.id, { field: v as FilterField }))}
+                        disabled={disabled}
+                      >
                         <SelectTrigger aria-label={`${name}: field`} className="w-full">
                           <SelectValue />
                         </SelectTrigger>
                         <SelectContent>
-                          {FILTER_FIELDS.map((f) => (
-                            <SelectItem key={f} value={f}>
-                              {FIELD_LABELS[f]}
-                            </SelectItem>
-                          ))}
+                          <SelectGroup>
+                            <SelectLabel>Generation</SelectLabel>
+                            {[...OPENROUTER_STRING_FIELDS, ...NUMBER_FIELDS].map((f) => (
+                              <SelectItem key={f} value={f}>
+                                {FIELD_LABELS[f]}
+                              </SelectItem>
+                            ))}
+                          </SelectGroup>
+                          <SelectSeparator />
+                          <SelectGroup>
+                            <SelectLabel>Trace metadata</SelectLabel>
+                            {TRACE_STRING_FIELDS.map((f) => (
+                              <SelectItem key={f} value={f}>
+                                {FIELD_LABELS[f]}
+                              </SelectItem>
+                            ))}
+                            <SelectItem value={CUSTOM_METADATA_OPTION}>{CUSTOM_METADATA_LABEL}…</SelectItem>
+                          </SelectGroup>
                         </SelectContent>
                       </Select>
                       <Select
@@ -346,6 +406,19 @@ export function FilterRulesBuilder({
                         </Button>
                       )}
                     </div>
+                    {metadata && (
+                      <Input
+                        aria-label={`${name}: metadata key`}
+                        aria-invalid={fieldError ? true : undefined}
+                        aria-describedby={ruleError ? errorId : undefined}
+                        placeholder="metadata key, e.g. customer_tier"
+                        maxLength={MAX_METADATA_KEY_LENGTH}
+                        value={isMetadataField(rule.field) ? metadataKeyOf(rule.field) : ""}
+                        disabled={disabled}
+                        onChange={(e) => onChange(updateRule(draft, group.id, rule.id, { field: `${METADATA_FIELD_PREFIX}${e.target.value}` }))}
+                        className="sm:w-[11rem]"
+                      />
+                    )}
                     {ruleError && (
                       <p id={errorId} className="text-destructive text-xs font-medium">
                         {ruleError}

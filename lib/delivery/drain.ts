@@ -7,7 +7,7 @@ import { deliverTraces } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
 import { resolveConfig } from "@/lib/destinations/stored-config";
 import type { DestinationDefinition, OutboundTrace } from "@/lib/destinations/types";
-import { applyPrivacy } from "@/lib/traces/normalize";
+import { shapeTrace, traceShapingOf, type TraceShaping } from "@/lib/traces/shape";
 import type { Trace } from "@/lib/traces/schema";
 import { nextAttempt } from "./backoff";
 import { recordFailure, recordSuccess } from "./health";
@@ -94,7 +94,7 @@ function cachePayload(payload: Payload): void {
   }
 }
 
-async function loadTraces(rows: ClaimedDelivery[], privacyMode: boolean): Promise<Loaded[]> {
+async function loadTraces(rows: ClaimedDelivery[], shaping: TraceShaping): Promise<Loaded[]> {
   const byId = new Map<string, Payload>();
   const missing: string[] = [];
   for (const { traceId } of rows) {
@@ -112,7 +112,7 @@ async function loadTraces(rows: ClaimedDelivery[], privacyMode: boolean): Promis
     const payload = byId.get(row.traceId);
     if (!payload) return []; // deleted by retention while queued: its delivery row went with it
     const trace = payload.data as unknown as Trace;
-    const shaped = privacyMode ? applyPrivacy(trace) : trace;
+    const shaped = shapeTrace(trace, shaping);
     return [{ row, trace: { ...shaped, sampling_rate: row.samplingRate, delivery_id: row.id }, size: payload.sizeBytes }];
   });
 }
@@ -123,13 +123,13 @@ type Prepared = {
   resumedAt: Date | null;
   /** The destination's circuit (circuit.ts), read fresh on every call. */
   circuitOpenUntil: Date | null;
-  privacyMode: boolean;
+  shaping: TraceShaping;
   def: DestinationDefinition;
   config?: Record<string, unknown>;
   configError?: DeliveryError;
 };
 
-type DestinationState = {
+type DestinationState = TraceShaping & {
   id: string;
   type: string;
   version: number;
@@ -147,7 +147,7 @@ type DestinationState = {
 // Read before every claim, so on the driver like the batch's other statements. `AT TIME ZONE 'UTC'`:
 // the columns hold UTC wall-clock values, which node-postgres would read in the process's zone.
 const DESTINATION_STATE = `
-  SELECT d.id, d.type, d.version, d."privacyMode", d.enabled, d.status::text AS status, d."deletedAt" IS NOT NULL AS deleted,
+  SELECT d.id, d.type, d.version, d."privacyMode", d."broadcastGenerationCost", d."broadcastGenerationIdentity", d."broadcastGenerationRequestContext", d.enabled, d.status::text AS status, d."deletedAt" IS NOT NULL AS deleted,
          w."broadcastEnabled", d."resumedAt" AT TIME ZONE 'UTC' AS "resumedAt",
          d."circuitOpenUntil" AT TIME ZONE 'UTC' AS "circuitOpenUntil", d.config, d.secrets
     FROM "Destination" d JOIN "Workspace" w ON w.id = d."workspaceId"
@@ -167,12 +167,12 @@ async function prepare(destinationId: string, previous: Prepared | undefined): P
   const def = getDefinition(row.type) as DestinationDefinition | undefined;
   if (!def) return `unknown destination type "${row.type}"`;
   try {
-    return { version: row.version, resumedAt, circuitOpenUntil, privacyMode: row.privacyMode, def, config: resolveConfig(def, row) };
+    return { version: row.version, resumedAt, circuitOpenUntil, shaping: traceShapingOf(row), def, config: resolveConfig(def, row) };
   } catch (err) {
     // Retryable: the fix (editing the destination, restoring a key to TRACECAST_KEYS) is outside
     // the traces, and the queued rows should be delivered once it is made.
     const configError = new DeliveryError("config", `The destination's configuration cannot be used: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
-    return { version: row.version, resumedAt, circuitOpenUntil, privacyMode: row.privacyMode, def, configError };
+    return { version: row.version, resumedAt, circuitOpenUntil, shaping: traceShapingOf(row), def, configError };
   }
 }
 
@@ -285,7 +285,7 @@ async function drainBatch(run: DrainRun): Promise<boolean> {
 /** Sends a claim's rows, group by group, and records each outcome; returns why the drain must stop, if it must. */
 async function deliverClaim(
   destinationId: string,
-  { def, config, configError, privacyMode, resumedAt }: Prepared,
+  { def, config, configError, shaping, resumedAt }: Prepared,
   claim: Claim,
   result: DrainResult,
   clock: () => Date,
@@ -293,7 +293,7 @@ async function deliverClaim(
   /** True when another lane of the drain stopped it. */
   halted: () => boolean,
 ): Promise<string | undefined> {
-  const loaded = await loadTraces(claim.rows, privacyMode);
+  const loaded = await loadTraces(claim.rows, shaping);
   let stop: string | undefined;
   for (const group of packBatches(loaded, limitsOf(def), (g) => g.size).batches) {
     if (stop || signal?.aborted || halted()) {

@@ -92,7 +92,7 @@ export const field = {
         max: 255,
         pattern: /^[^\p{Cc}]*$/u,
         patternMessage: "Service name cannot contain control characters",
-        help: "The service.name of the spans. Empty: the name of the API key that sent each trace (\"tracecast\" for traces without one).",
+        help: "The service.name of the spans. Empty: the name of the API key that sent each trace when \"Send caller identity\" is on, else \"tracecast\".",
         placeholder: "checkout-api",
       })
       .optional();

@@ -10,7 +10,8 @@ import { send } from "@/lib/outbound/send";
 import { guardedAgents, type LookupFunction } from "@/lib/outbound/ssrf";
 import type { DeliverContext, DestinationDefinition, HttpResult, OutboundRequest, OutboundTrace, TestResult } from "./types";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
-import { applyPrivacy } from "@/lib/traces/normalize";
+import { NO_GENERATION_METADATA } from "@/lib/traces/generation-metadata";
+import { shapeTrace, type TraceShaping } from "@/lib/traces/shape";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 /**
@@ -186,8 +187,8 @@ function shownRequest(req: OutboundRequest, secrets: string[]): NonNullable<Test
 
 /**
  * "Test connection": the definition's own `test`, or by default one synthetic test trace
- * (connectionTestTrace, is_test=true) sent through the same path as real traffic, in privacy mode
- * (applyPrivacy) when the destination is in it, as its deliveries are.
+ * (connectionTestTrace, is_test=true) sent through the same path as real traffic, shaped as the
+ * destination's deliveries are (shapeTrace: privacy mode, generation-metadata switches).
  *
  * The default is strict: only a 2xx passes. OpenRouter's webhook test accepts a 400 because it
  * sends an *empty* payload that some endpoints reject; we send a complete, schema-correct trace,
@@ -197,7 +198,7 @@ function shownRequest(req: OutboundRequest, secrets: string[]): NonNullable<Test
 export async function runDestinationTest<S extends z.ZodObject>(
   def: DestinationDefinition<S>,
   config: z.output<S>,
-  { privacyMode = false, ...opts }: Omit<DeliverContextOptions, "timeoutMs"> & { privacyMode?: boolean } = {},
+  { shaping = { privacyMode: false, ...NO_GENERATION_METADATA }, ...opts }: Omit<DeliverContextOptions, "timeoutMs"> & { shaping?: TraceShaping } = {},
 ): Promise<TestResult> {
   const secrets = secretForms(secretValuesOf(def, config));
   const timeoutMs = def.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -211,7 +212,7 @@ export async function runDestinationTest<S extends z.ZodObject>(
     }
   }
   const fixture = connectionTestTrace();
-  const trace = outbound(privacyMode ? applyPrivacy(fixture) : fixture, 1, `test-${randomUUID()}`);
+  const trace = outbound(shapeTrace(fixture, shaping), 1, `test-${randomUUID()}`);
   const requests = def.encode ? safeEncode(def, trace, config) : undefined;
   const request = requests?.[0] ? shownRequest(requests[0], secrets) : undefined;
   try {

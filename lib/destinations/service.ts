@@ -21,6 +21,8 @@ import { replayCandidates, requeueFailed } from "@/lib/delivery/requeue";
 import { destinationHealth, healthSummaries, listDeliveries, type DeliveriesQuery, type HealthSummary, type HealthWindow } from "@/lib/delivery/stats";
 import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
+import { NO_GENERATION_METADATA } from "@/lib/traces/generation-metadata";
+import { traceShapingOf, type TraceShaping } from "@/lib/traces/shape";
 import { traceInput } from "@/lib/traces/schema";
 import { Prisma, type Destination } from "@/lib/generated/prisma/client";
 import { filterRulesSchema } from "@/lib/routing/filters";
@@ -106,7 +108,15 @@ export const updateDestinationSchema = z
 export type UpdateDestinationInput = z.input<typeof updateDestinationSchema>;
 
 export const testUnsavedSchema = z
-  .object({ type: z.string().min(1).max(64), config: configInput, destinationId: z.string().min(1).max(64).optional(), privacyMode: z.boolean().optional() })
+  .object({
+    type: z.string().min(1).max(64),
+    config: configInput,
+    destinationId: z.string().min(1).max(64).optional(),
+    privacyMode: z.boolean().optional(),
+    broadcastGenerationCost: z.boolean().optional(),
+    broadcastGenerationIdentity: z.boolean().optional(),
+    broadcastGenerationRequestContext: z.boolean().optional(),
+  })
   .strict();
 
 export const broadcastSchema = z.object({ enabled: z.boolean() }).strict();
@@ -576,19 +586,19 @@ export async function replay(ctx: WorkspaceContext, destinationId: string, input
 
 // ───────────── test connection ─────────────
 
-// The test trace is shaped by the destination's privacy mode, as its deliveries are.
+// The test trace is shaped as the destination's deliveries are (privacy mode, generation-metadata switches).
 export async function testSavedDestination(ctx: WorkspaceContext, destinationId: string): Promise<TestResult> {
   const row = await findDestination(prisma, ctx.workspace.id, destinationId);
   const def = definitionFor(row.type);
-  return testWithSavedSecrets(ctx, def, row, mergeConfig(def, row, {}), row.privacyMode);
+  return testWithSavedSecrets(ctx, def, row, mergeConfig(def, row, {}), traceShapingOf(row));
 }
 
 /**
  * Runs a test that sends a saved destination's secrets, and audits it: the secrets leave the
  * server on a member's request, so the log says who sent them where and what came back.
  */
-async function testWithSavedSecrets(ctx: WorkspaceContext, def: Definition, row: Destination, config: Record<string, unknown>, privacyMode: boolean): Promise<TestResult> {
-  const result = await runDestinationTest(def, config, { privacyMode });
+async function testWithSavedSecrets(ctx: WorkspaceContext, def: Definition, row: Destination, config: Record<string, unknown>, shaping: TraceShaping): Promise<TestResult> {
+  const result = await runDestinationTest(def, config, { shaping });
   const target = Object.fromEntries(targetKeysOf(def).map((key) => [key, config[key] ?? null]));
   await recordAudit(prisma, {
     workspaceId: ctx.workspace.id,
@@ -603,18 +613,19 @@ async function testWithSavedSecrets(ctx: WorkspaceContext, def: Definition, row:
 
 /**
  * Tests form values before they are saved. With `destinationId` (editing), masked or omitted
- * secrets are taken from the stored destination, which must be of the same type. `privacyMode` is
- * the form's; without it, the stored destination's (off for a new one).
+ * secrets are taken from the stored destination, which must be of the same type. `privacyMode` and
+ * the generation-metadata switches are the form's; each one left out is the stored destination's
+ * (off for a new one).
  */
 export async function testUnsavedDestination(ctx: WorkspaceContext, input: z.input<typeof testUnsavedSchema>): Promise<TestResult> {
-  const { type, config, destinationId, privacyMode } = parseInput(testUnsavedSchema, input);
+  const { type, config, destinationId, ...shapingInput } = parseInput(testUnsavedSchema, input);
   const def = definitionFor(type);
-  if (!destinationId) return runDestinationTest(def, mergeConfig(def, null, config), { privacyMode: privacyMode ?? false });
+  if (!destinationId) return runDestinationTest(def, mergeConfig(def, null, config), { shaping: { privacyMode: false, ...NO_GENERATION_METADATA, ...shapingInput } });
   const stored = await findDestination(prisma, ctx.workspace.id, destinationId);
   if (stored.type !== def.type) {
     throw new ApiError(400, "invalid_request", "destinationId is a destination of another type", [{ path: "destinationId", message: `Is a ${stored.type} destination` }]);
   }
-  return testWithSavedSecrets(ctx, def, stored, mergeConfig(def, stored, config), privacyMode ?? stored.privacyMode);
+  return testWithSavedSecrets(ctx, def, stored, mergeConfig(def, stored, config), { ...traceShapingOf(stored), ...shapingInput });
 }
 
 // ───────────── health, delivery log, test trace ─────────────

@@ -8,6 +8,7 @@
 // The rule editor's operator wording, so a rule reads the same in the diff as in the form.
 import type { FieldDescriptor } from "@/lib/destinations/define";
 import { OPERATOR_LABELS, type FilterOperator } from "@/lib/routing/filter-vocabulary";
+import { GENERATION_METADATA_GROUPS } from "@/lib/traces/generation-metadata";
 
 export type DiffEntry = {
   /** Stable key: a config key ("config.baseUrl") or a setting ("samplingRate"). */
@@ -127,14 +128,12 @@ function settingsEntries(before: DestinationSnapshot | null, after: DestinationS
   entry("privacyMode", "Privacy mode (no prompts or completions)", text((s) => s.privacyMode, onOff));
   entry("apiKeyInclude", "Only these API keys", text((s) => s.apiKeyInclude, (ids) => apiKeyList(ids, labels.apiKeyNames, "All keys")));
   entry("apiKeyExclude", "Except these API keys", text((s) => s.apiKeyExclude, (ids) => apiKeyList(ids, labels.apiKeyNames, "None")));
-  // Settings only the management API sets: a new destination lists them only when not at their default.
-  const apiOnly = <T,>(key: string, label: string, pick: (s: DestinationSnapshot) => T, show: (v: T) => string, byDefault: T) => {
+  // Settings a new destination mostly leaves at their default: listed for it only when not at the default.
+  const unlessDefault = <T,>(key: string, label: string, pick: (s: DestinationSnapshot) => T, show: (v: T) => string, byDefault: T) => {
     if (before || !sameJson(pick(after), byDefault)) entry(key, label, text(pick, show));
   };
-  apiOnly("regions", "Regions", (s) => s.regions, (regions) => regions.join(", "), ["global"]);
-  apiOnly("broadcastGenerationCost", "Send cost metadata", (s) => s.broadcastGenerationCost, onOff, false);
-  apiOnly("broadcastGenerationIdentity", "Send identity metadata", (s) => s.broadcastGenerationIdentity, onOff, false);
-  apiOnly("broadcastGenerationRequestContext", "Send request-context metadata", (s) => s.broadcastGenerationRequestContext, onOff, false);
+  unlessDefault("regions", "Regions", (s) => s.regions, (regions) => regions.join(", "), ["global"]);
+  for (const group of GENERATION_METADATA_GROUPS) unlessDefault(group.setting, group.label, (s) => s[group.setting], onOff, false);
   const filtersBefore = before ? summarizeFilters(before.filterRules) : null;
   const filtersAfter = summarizeFilters(after.filterRules);
   if (before && !sameJson(before.filterRules, after.filterRules)) {

@@ -1,4 +1,5 @@
-// Per-destination filter rules in OpenRouter's vocabulary (reference-broadcast.md §3):
+// Per-destination filter rules in OpenRouter's JSON shape and vocabulary, plus the trace's own
+// metadata (filter-vocabulary.ts):
 //   { enabled, groups: [{ logic: "and" | "or", rules: [{ field, operator, value? }] }] }
 // Validation (filterRulesSchema) happens when a destination is saved; evaluation
 // (compileFilter) happens at ingest, once per destination per commit, then per trace.
@@ -10,6 +11,11 @@ import {
   COMPARISON_OPERATORS,
   FILTER_FIELDS,
   FILTER_OPERATORS,
+  isMetadataField,
+  MAX_METADATA_KEY_LENGTH,
+  METADATA_FIELD_PREFIX,
+  METADATA_KEY_PATTERN,
+  metadataKeyOf,
   PRESENCE_OPERATORS,
   STRING_FIELDS,
   TEXT_OPERATORS,
@@ -43,10 +49,25 @@ const STRING_FIELD_SET = new Set<string>(STRING_FIELDS);
 const TEXT_OPERATOR_SET = new Set<string>(TEXT_OPERATORS);
 const COMPARISON_OPERATOR_SET = new Set<string>(COMPARISON_OPERATORS);
 const PRESENCE_OPERATOR_SET = new Set<string>(PRESENCE_OPERATORS);
+const KNOWN_FIELD_SET = new Set<string>(FILTER_FIELDS);
+
+/** One of the named fields, or `metadata.<key>` for a custom key of the trace's `trace` object. */
+const filterFieldSchema = z.string().transform((field, ctx): FilterField => {
+  if (KNOWN_FIELD_SET.has(field)) return field as FilterField;
+  if (isMetadataField(field)) {
+    const key = metadataKeyOf(field);
+    if (key.length === 0) ctx.addIssue({ code: "custom", message: `${METADATA_FIELD_PREFIX}<key> needs the key of a custom trace metadata field` });
+    else if (key.length > MAX_METADATA_KEY_LENGTH) ctx.addIssue({ code: "custom", message: `metadata keys are at most ${MAX_METADATA_KEY_LENGTH} characters` });
+    else if (!METADATA_KEY_PATTERN.test(key)) ctx.addIssue({ code: "custom", message: "metadata keys cannot contain control characters" });
+    return field;
+  }
+  ctx.addIssue({ code: "custom", message: `field must be one of ${FILTER_FIELDS.join(", ")}, or ${METADATA_FIELD_PREFIX}<key> for custom trace metadata` });
+  return z.NEVER;
+});
 
 export const filterRuleSchema = z
   .object({
-    field: z.enum(FILTER_FIELDS),
+    field: filterFieldSchema,
     operator: z.enum(FILTER_OPERATORS),
     // null is accepted as "no value" (what API clients send for exists / not_exists).
     value: z.union([z.string().max(MAX_VALUE_LENGTH), z.number().finite()]).nullable().optional(),
@@ -63,13 +84,16 @@ export const filterRuleSchema = z
       issue(`${rule.operator} needs a non-empty value (empty values are rejected to prevent data leaks)`);
       return;
     }
-    const isStringField = STRING_FIELD_SET.has(rule.field);
-    if (isStringField && COMPARISON_OPERATOR_SET.has(rule.operator)) {
+    // Custom metadata holds text or numbers: every operator applies, comparisons need a number.
+    const kind = fieldKind(rule.field);
+    if (kind === "text" && COMPARISON_OPERATOR_SET.has(rule.operator)) {
       issue(`${rule.operator} compares numbers; ${rule.field} is text`, "operator");
-    } else if (!isStringField && TEXT_OPERATOR_SET.has(rule.operator)) {
+    } else if (kind === "number" && TEXT_OPERATOR_SET.has(rule.operator)) {
       issue(`${rule.operator} matches text; ${rule.field} is a number`, "operator");
-    } else if (!isStringField && !Number.isFinite(Number(rule.value))) {
+    } else if (kind === "number" && !Number.isFinite(Number(rule.value))) {
       issue(`${rule.field} is a number; "${rule.value}" is not`);
+    } else if (kind === "metadata" && COMPARISON_OPERATOR_SET.has(rule.operator) && !isNumeric(rule.value)) {
+      issue(`${rule.operator} compares numbers; "${rule.value}" is not one`);
     } else if (rule.operator === "regex") {
       const pattern = String(rule.value);
       if (pattern.length > MAX_REGEX_LENGTH) return issue(`regex must be at most ${MAX_REGEX_LENGTH} characters`);
@@ -105,11 +129,19 @@ export type FilterRules = z.output<typeof filterRulesSchema>;
 /** A trace as filters see it: field values, computed lazily (the text fields cost a flatten). */
 export type FilterSubject = { get(field: FilterField): string | number | null };
 
+/** A custom metadata value as rules see it: text or a number; true/false and JSON values as their JSON text. */
+function metadataValue(value: unknown): string | number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string" || typeof value === "number") return value;
+  return JSON.stringify(value);
+}
+
 export function filterSubject(trace: Trace): FilterSubject {
   let input: string | undefined;
   let output: string | undefined;
   return {
     get(field) {
+      if (isMetadataField(field)) return metadataValue(trace.metadata[metadataKeyOf(field)]);
       switch (field) {
         case "model": return trace.model;
         case "provider": return trace.provider;
@@ -119,6 +151,9 @@ export function filterSubject(trace: Trace): FilterSubject {
         case "finish_reason": return trace.finish_reason;
         case "input": return (input ??= messagesText(trace.request.messages));
         case "output": return (output ??= messagesText(trace.response.messages));
+        case "trace_name": return trace.trace.trace_name;
+        // The environment as every destination reads it (docs/destinations.md).
+        case "environment": return metadataValue(trace.metadata.environment ?? trace.metadata.env);
         case "total_cost": return trace.cost.total;
         case "total_tokens": return trace.usage.total_tokens;
         case "prompt_tokens": return trace.usage.input_tokens;
@@ -126,6 +161,18 @@ export function filterSubject(trace: Trace): FilterSubject {
       }
     },
   };
+}
+
+type FieldKind = "text" | "number" | "metadata";
+function fieldKind(field: FilterField): FieldKind {
+  if (isMetadataField(field)) return "metadata";
+  return STRING_FIELD_SET.has(field) ? "text" : "number";
+}
+
+/** A number, or text that is one ("3", "0.5"); blank text is not. */
+function isNumeric(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  return typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value));
 }
 
 type RulePredicate = (subject: FilterSubject) => boolean;
@@ -144,7 +191,8 @@ function compileRule(rule: FilterRule): RulePredicate {
   if (operator === "exists") return (s) => read(s) !== null;
   if (operator === "not_exists") return (s) => read(s) === null;
 
-  if (!STRING_FIELD_SET.has(field)) {
+  const kind = fieldKind(field);
+  if (kind === "number" || (kind === "metadata" && COMPARISON_OPERATOR_SET.has(operator))) {
     const target = Number(rule.value);
     const compare: Record<string, (a: number) => boolean> = {
       equals: (a) => a === target,
@@ -157,7 +205,9 @@ function compileRule(rule: FilterRule): RulePredicate {
     const test = compare[operator];
     return (s) => {
       const v = read(s);
-      return v === null ? operator === "not_equals" : test(v as number);
+      if (v === null) return operator === "not_equals";
+      // Custom metadata that is not a number compares with nothing.
+      return isNumeric(v) ? test(Number(v)) : false;
     };
   }
 
@@ -176,6 +226,10 @@ function compileRule(rule: FilterRule): RulePredicate {
   return (s) => {
     const v = read(s);
     if (v === null) return operator === "not_equals" || operator === "not_contains";
+    // Metadata holding a number equals a rule's number however it is written (3 = "3.0").
+    if (typeof v === "number" && (operator === "equals" || operator === "not_equals") && isNumeric(target)) {
+      return (v === Number(target)) === (operator === "equals");
+    }
     const text = String(v);
     // Bounded input for text operators; equality needs the whole value.
     return test(operator === "equals" || operator === "not_equals" ? text : text.slice(0, MAX_MATCH_INPUT));

@@ -166,7 +166,8 @@ export type Trace = {
   cost: { input: number | null; output: number | null; total: number | null };
   timing: { start: string; end: string; duration_ms: number; time_to_first_token_ms: number | null };
   finish_reason: string | null;
-  stream: boolean;
+  /** Null when not sent to this destination (request-context switch off: lib/traces/generation-metadata.ts). */
+  stream: boolean | null;
   status: "ok" | "error";
   error: { message: string; code?: string; status?: number } | null;
   user: string | null;

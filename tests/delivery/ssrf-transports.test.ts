@@ -10,14 +10,13 @@ import { DESTINATIONS } from "@/lib/destinations/registry";
 import { guardedAgents, guardedLookup, type LookupFunction } from "@/lib/outbound/ssrf";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
 import { startRecorder, type Recorder } from "../receivers/recorder";
-
-const TARGET = "collector.tracecast.test";
+import { CONFIG_TARGET as TARGET, destinationConfigs, loopbackResolver, type DestinationConfigs } from "./destination-configs";
 
 let recorder: Recorder;
-let base: string;
+let CONFIGS: DestinationConfigs;
 beforeAll(async () => {
   recorder = await startRecorder();
-  base = `http://${TARGET}:${new URL(recorder.url).port}`;
+  CONFIGS = destinationConfigs(`http://${TARGET}:${new URL(recorder.url).port}`);
 });
 afterAll(() => recorder.close());
 
@@ -26,38 +25,6 @@ afterEach(() => {
   process.env.TRACECAST_ALLOW_PRIVATE_TARGETS = previous;
   recorder.requests.length = 0;
 });
-
-/** A config per registered type whose host is TARGET where the destination lets the user choose it. */
-const CONFIGS: Record<string, { host: string; config: () => Record<string, unknown> }> = {
-  arize: { host: TARGET, config: () => ({ apiKey: "k", spaceKey: "s", modelId: "m", baseUrl: base }) },
-  braintrust: { host: TARGET, config: () => ({ apiKey: "k", projectId: "p", baseUrl: base }) },
-  clickhouse: { host: TARGET, config: () => ({ host: base }) },
-  opik: { host: TARGET, config: () => ({ apiKey: "k", workspace: "w", projectName: "p", baseUrl: `${base}/opik/api` }) },
-  datadog: { host: TARGET, config: () => ({ apiKey: "k", mlApp: "app", url: base }) },
-  grafana: { host: TARGET, config: () => ({ baseUrl: base, instanceId: "1", apiKey: "k" }) },
-  langfuse: { host: TARGET, config: () => ({ secretKey: "sk", publicKey: "pk", baseUrl: base }) },
-  langsmith: { host: TARGET, config: () => ({ apiKey: "k", endpoint: base }) },
-  // Fixed host: its (injected) resolution to 127.0.0.1 is what is refused.
-  newrelic: { host: "otlp.nr-data.net", config: () => ({ licenseKey: "k" }) },
-  "otel-collector": { host: TARGET, config: () => ({ endpoint: `${base}/v1/traces` }) },
-  posthog: { host: TARGET, config: () => ({ apiKey: "k", endpoint: base }) },
-  ramp: { host: TARGET, config: () => ({ apiKey: "k", baseUrl: base }) },
-  s3: { host: TARGET, config: () => ({ bucketName: "traces", region: "us-east-1", endpoint: base, accessKeyId: "AKIA", secretAccessKey: "secret" }) },
-  sentry: { host: TARGET, config: () => ({ otlpEndpoint: `${base}/api/1/integration/otlp/v1/traces`, dsn: `https://key@${new URL(base).host}/1` }) },
-  snowflake: { host: "acme.snowflakecomputing.com", config: () => ({ account: "acme", token: "t" }) },
-  weave: { host: TARGET, config: () => ({ apiKey: "k", entity: "e", project: "p", baseUrl: base }) },
-  webhook: { host: TARGET, config: () => ({ url: base }) },
-};
-
-/** An injected resolver that answers 127.0.0.1 for every name and records what it was asked. */
-function loopbackResolver(): { lookup: LookupFunction; asked: string[] } {
-  const asked: string[] = [];
-  const lookup = (hostname: string, _opts: unknown, cb: (err: Error | null, addresses: { address: string; family: number }[]) => void) => {
-    asked.push(hostname);
-    cb(null, [{ address: "127.0.0.1", family: 4 }]);
-  };
-  return { lookup: lookup as unknown as LookupFunction, asked };
-}
 
 function deliverTo(type: string, lookup: LookupFunction): Promise<unknown> {
   const def = DESTINATIONS.get(type)!;

@@ -6,6 +6,8 @@ import {
   MAX_MATCH_INPUT,
   MAX_REGEX_LENGTH,
   NUMBER_FIELDS,
+  isMetadataField,
+  metadataKeyOf,
   STRING_FIELDS,
   type FilterField,
   type FilterOperator,
@@ -18,6 +20,7 @@ const VALUE = "alpha-beta";
 /** A trace whose `field` holds `value`, or has no value for it when `value` is null. */
 function traceWith(field: FilterField, value: string | number | null): Trace {
   const t = sampleTrace();
+  if (isMetadataField(field)) return { ...t, metadata: value === null ? {} : { [metadataKeyOf(field)]: value } };
   switch (field) {
     case "model": return { ...t, model: (value ?? "") as string };
     case "provider": return { ...t, provider: value as string | null };
@@ -29,6 +32,8 @@ function traceWith(field: FilterField, value: string | number | null): Trace {
       return { ...t, request: { ...t.request, messages: value === null ? [] : [{ role: "system", content: "" }, { role: "user", content: [{ type: "text", text: value as string }] }] } };
     case "output":
       return { ...t, response: { ...t.response, messages: value === null ? [] : [{ role: "assistant", content: value as string }] } };
+    case "trace_name": return { ...t, trace: { ...t.trace, trace_name: value as string | null } };
+    case "environment": return { ...t, metadata: value === null ? {} : { environment: value } };
     case "total_cost": return { ...t, cost: { ...t.cost, total: value as number | null } };
     case "total_tokens": return { ...t, usage: { ...t.usage, total_tokens: value as number } };
     case "prompt_tokens": return { ...t, usage: { ...t.usage, input_tokens: value as number } };
@@ -96,6 +101,36 @@ describe("filter rules: every field × operator", () => {
       });
     });
   }
+
+  // Custom trace metadata holds text or numbers: text operators on its text, comparisons on numbers.
+  describe("metadata.<key>", () => {
+    const field = "metadata.customer tier" as const;
+    it.each(STRING_CASES)(`on text: %s %s`, (operator, value, onValue, onMissing) => {
+      expect(matches(traceWith(field, VALUE), field, operator, value)).toBe(onValue);
+      expect(matches(traceWith(field, null), field, operator, value)).toBe(onMissing);
+    });
+    it.each(NUMBER_CASES)(`on a number: %s %s`, (operator, value, onValue, onMissing) => {
+      expect(matches(traceWith(field, 100), field, operator, value)).toBe(onValue);
+      expect(matches(traceWith(field, null), field, operator, value)).toBe(onMissing);
+    });
+    it("compares numeric text as a number, other text with no number, and booleans and objects as their JSON", () => {
+      expect(matches(traceWith(field, "12"), field, "gt", 9)).toBe(true);
+      expect(matches(traceWith(field, "gold"), field, "gt", 9)).toBe(false);
+      expect(matches(traceWith(field, "gold"), field, "lte", 9)).toBe(false);
+      const withValue = (value: unknown) => ({ ...sampleTrace(), metadata: { "customer tier": value } });
+      expect(compileFilter(filterRulesSchema.parse({ groups: [{ rules: [{ field, operator: "equals", value: "true" }] }] }))(filterSubject(withValue(true)))).toBe(true);
+      expect(compileFilter(filterRulesSchema.parse({ groups: [{ rules: [{ field, operator: "contains", value: '"plan":"pro"' }] }] }))(filterSubject(withValue({ plan: "pro" })))).toBe(true);
+    });
+    it("reads only the key it names", () => {
+      expect(matches({ ...sampleTrace(), metadata: { tier: "gold" } }, "metadata.tie", "exists")).toBe(false);
+      expect(matches({ ...sampleTrace(), metadata: { tier: "gold" } }, "metadata.tier", "equals", "gold")).toBe(true);
+    });
+  });
+
+  it("reads the environment from metadata.environment, else metadata.env", () => {
+    expect(matches({ ...sampleTrace(), metadata: { env: "staging" } }, "environment", "equals", "staging")).toBe(true);
+    expect(matches({ ...sampleTrace(), metadata: { environment: "prod", env: "staging" } }, "environment", "equals", "prod")).toBe(true);
+  });
 
   for (const field of NUMBER_FIELDS) {
     it.each(NUMBER_CASES)(`${field} %s %s`, (operator, value, onValue, onMissing) => {
@@ -185,6 +220,15 @@ describe("filterRulesSchema", () => {
     expect(issues({ field: "model", operator: "gt", value: 3 })[0]).toMatch(/operator: gt compares numbers; model is text/);
     expect(issues({ field: "total_cost", operator: "contains", value: "1" })[0]).toMatch(/operator: contains matches text; total_cost is a number/);
     expect(issues({ field: "total_tokens", operator: "gte", value: "many" })[0]).toMatch(/value: total_tokens is a number; "many" is not/);
+  });
+
+  it("accepts metadata.<key> for any key without control characters, and names what is wrong otherwise", () => {
+    expect(issues({ field: "metadata.customer.tier", operator: "equals", value: "gold" })).toEqual([]);
+    expect(issues({ field: "metadata.", operator: "equals", value: "gold" })[0]).toMatch(/field: metadata.<key> needs the key/);
+    expect(issues({ field: "metadata.a\nb", operator: "equals", value: "gold" })[0]).toMatch(/field: metadata keys cannot contain control characters/);
+    expect(issues({ field: `metadata.${"k".repeat(129)}`, operator: "exists" })[0]).toMatch(/field: metadata keys are at most 128/);
+    expect(issues({ field: "metadata.tier", operator: "gt", value: "gold" })[0]).toMatch(/value: gt compares numbers; "gold" is not one/);
+    expect(issues({ field: "metadata.tier", operator: "gt", value: "3" })).toEqual([]);
   });
 
   it("rejects unknown fields, operators and keys", () => {

@@ -80,6 +80,21 @@ describe("filter-rule builder state", () => {
     expect(ruleErrorKey(0, 1, "value")).toBe("filterRules.groups.0.rules.1.value");
   });
 
+  it("builds a custom metadata rule the server's schema accepts, flags it without its key, and summarizes it by key", () => {
+    let draft = addGroup(emptyFilter());
+    const group = draft.groups[0];
+    draft = updateRule(draft, group.id, group.rules[0].id, { field: "metadata.", operator: "gt", value: "3" });
+    expect(operatorsFor("metadata.")).toEqual(expect.arrayContaining(["contains", "gt", "exists"]));
+    expect(missingValues(draft)).toEqual({ [ruleErrorKey(0, 0, "field")]: expect.stringContaining("metadata key") });
+    draft = updateRule(draft, group.id, group.rules[0].id, { field: "metadata.customer_tier", operator: "equals", value: "gold" });
+    expect(missingValues(draft)).toEqual({});
+    const stored = draftToStored(draft);
+    expect(stored).toEqual({ enabled: true, groups: [{ logic: "and", rules: [{ field: "metadata.customer_tier", operator: "equals", value: "gold" }] }] });
+    expect(filterRulesSchema.safeParse(stored).success).toBe(true);
+    expect(summarizeFilter(stored)).toBe('metadata "customer_tier" equals gold');
+    expect(summarizeFilter({ enabled: true, groups: [{ logic: "and", rules: [{ field: "environment", operator: "equals", value: "prod" }] }] })).toBe("Environment equals prod");
+  });
+
   it("round-trips stored rules, and reads anything else as no filter", () => {
     const stored = { enabled: false, groups: [{ logic: "and" as const, rules: [{ field: "prompt_tokens" as const, operator: "lt" as const, value: 5 }] }] };
     expect(draftToStored(draftFromStored(stored))).toEqual(stored);

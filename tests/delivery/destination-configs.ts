@@ -1,0 +1,42 @@
+// A working config per registered destination type, aimed at one base URL (a loopback receiver
+// reached through an injected resolver), for the tests that deliver to every type.
+import type { LookupFunction } from "@/lib/outbound/ssrf";
+
+/** The host the configurable destinations are pointed at ("*.test": resolved only by loopbackResolver). */
+export const CONFIG_TARGET = "collector.tracecast.test";
+
+/** Per type: the host its requests go to (CONFIG_TARGET where the user chooses it, else the platform's fixed host) and a config. */
+export type DestinationConfigs = Record<string, { host: string; config: () => Record<string, unknown> }>;
+
+export function destinationConfigs(base: string): DestinationConfigs {
+  return {
+    arize: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", spaceKey: "s", modelId: "m", baseUrl: base }) },
+    braintrust: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", projectId: "p", baseUrl: base }) },
+    clickhouse: { host: CONFIG_TARGET, config: () => ({ host: base }) },
+    opik: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", workspace: "w", projectName: "p", baseUrl: `${base}/opik/api` }) },
+    datadog: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", mlApp: "app", url: base }) },
+    grafana: { host: CONFIG_TARGET, config: () => ({ baseUrl: base, instanceId: "1", apiKey: "k" }) },
+    langfuse: { host: CONFIG_TARGET, config: () => ({ secretKey: "sk", publicKey: "pk", baseUrl: base }) },
+    langsmith: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", endpoint: base }) },
+    // Fixed host: its (injected) resolution to 127.0.0.1 is what is refused.
+    newrelic: { host: "otlp.nr-data.net", config: () => ({ licenseKey: "k" }) },
+    "otel-collector": { host: CONFIG_TARGET, config: () => ({ endpoint: `${base}/v1/traces` }) },
+    posthog: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", endpoint: base }) },
+    ramp: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", baseUrl: base }) },
+    s3: { host: CONFIG_TARGET, config: () => ({ bucketName: "traces", region: "us-east-1", endpoint: base, accessKeyId: "AKIA", secretAccessKey: "secret" }) },
+    sentry: { host: CONFIG_TARGET, config: () => ({ otlpEndpoint: `${base}/api/1/integration/otlp/v1/traces`, dsn: `https://key@${new URL(base).host}/1` }) },
+    snowflake: { host: "acme.snowflakecomputing.com", config: () => ({ account: "acme", token: "t" }) },
+    weave: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", entity: "e", project: "p", baseUrl: base }) },
+    webhook: { host: CONFIG_TARGET, config: () => ({ url: base }) },
+  };
+}
+
+/** An injected resolver that answers 127.0.0.1 for every name and records what it was asked. */
+export function loopbackResolver(): { lookup: LookupFunction; asked: string[] } {
+  const asked: string[] = [];
+  const lookup = (hostname: string, _opts: unknown, cb: (err: Error | null, addresses: { address: string; family: number }[]) => void) => {
+    asked.push(hostname);
+    cb(null, [{ address: "127.0.0.1", family: 4 }]);
+  };
+  return { lookup: lookup as unknown as LookupFunction, asked };
+}
