@@ -8,6 +8,7 @@ import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary 
 import type { RoutingPreview } from "@/lib/destinations/routing-preview";
 import type { DestinationListItem, DestinationView, getDestinationHealth, RequeueResult, sendTestTrace } from "@/lib/destinations/service";
 import type { DestinationCategory, TestResult } from "@/lib/destinations/types";
+import type { Waiting } from "@/lib/destinations/waiting";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 /** A server type as it arrives over JSON: dates become ISO strings. */
@@ -81,7 +82,10 @@ const summarySchema = z.object({
   buckets: z.array(bucketSchema),
 }) satisfies z.ZodMiniType<Wire<HealthSummary>>;
 
-const listedDestinationSchema = z.extend(destinationSchema, { summary: summarySchema }) satisfies z.ZodMiniType<Wire<DestinationListItem>>;
+/** What waits in the outbox for the destination (lib/destinations/waiting.ts). */
+const waitingSchema = z.object({ waiting: z.number(), retrying: z.number(), oldestQueuedAt: z.nullable(date) }) satisfies z.ZodMiniType<Wire<Waiting>>;
+
+const listedDestinationSchema = z.extend(destinationSchema, { summary: summarySchema, waiting: waitingSchema }) satisfies z.ZodMiniType<Wire<DestinationListItem>>;
 export type ListedDestination = z.infer<typeof listedDestinationSchema>;
 
 const testResultSchema = z.object({
@@ -176,7 +180,6 @@ const path = workspaceApiPath;
 
 export const observabilityKeys = {
   all: (ws: string) => ["workspaces", ws, "observability"] as const,
-  broadcast: (ws: string) => ["workspaces", ws, "observability", "broadcast"] as const,
   types: (ws: string) => ["workspaces", ws, "observability", "types"] as const,
   destinations: (ws: string) => ["workspaces", ws, "observability", "destinations"] as const,
   destination: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id] as const,
@@ -188,8 +191,6 @@ export const observabilityKeys = {
 };
 
 export const observabilityApi = {
-  broadcast: (ws: string) => api.get(path(ws, "broadcast"), z.object({ enabled: z.boolean() })),
-  setBroadcast: (ws: string, enabled: boolean) => api.put(path(ws, "broadcast"), z.object({ enabled: z.boolean() }), { enabled }),
   types: (ws: string) => api.get(path(ws, "destination-types"), z.object({ types: z.array(destinationTypeSchema) })).then((r) => r.types),
   list: (ws: string) =>
     api.get(path(ws, "destinations"), z.object({ destinations: z.array(listedDestinationSchema) })).then((r) => r.destinations),

@@ -6,21 +6,14 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { ErrorState } from "@/components/ui/error-state";
 import { errorMessage } from "@/lib/api/client";
-import { formatDateTime, formatRelative } from "@/lib/format";
+import { formatDateTime, formatDuration, formatRelative } from "@/lib/format";
 import { HEALTH_WINDOWS, observabilityApi, observabilityKeys, type DestinationHealth, type HealthWindow } from "./api";
 import { DeliveryBarChart, LineChart, niceCeiling, successRates } from "./charts";
 import { formatLatency } from "./delivery-log";
+import { currentError } from "./destination-state";
 import { useBroadcastAccess } from "./status";
 
 const WINDOW_LABELS: Record<HealthWindow, string> = { "24h": "24 hours", "7d": "7 days" };
-
-export function formatDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return `${Math.max(0, Math.round(ms / 1000))} s`;
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} d`;
-}
 
 function Stat({ label, value, hint }: { label: string; value: React.ReactNode; hint?: React.ReactNode }) {
   return (
@@ -47,6 +40,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
   const mostWaiting = Math.max(0, ...health.buckets.map((b) => b.backlog));
   // niceCeiling's 1, 2, 5 × 10ⁿ are whole numbers: the top line is a count of deliveries.
   const backlogTop = niceCeiling(mostWaiting);
+  const lastError = currentError(health.lastError, health.lastSuccessAt);
   return (
     <div className="grid gap-4">
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-5">
@@ -56,18 +50,18 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
         <Stat label="Backlog" value={health.backlog} hint={health.retrying ? `${health.retrying} retrying` : "waiting to be sent"} />
         <Stat label="Oldest pending" value={health.oldestPendingAgeMs === null ? "—" : formatDuration(health.oldestPendingAgeMs)} />
       </dl>
-      {health.lastError && (
-        <div role="note" className="border-destructive/30 bg-destructive/5 grid gap-1 rounded-lg border p-3 text-sm">
+      {lastError && (
+        <div role="note" aria-label="Last error" className="border-destructive/30 bg-destructive/5 grid gap-1 rounded-lg border p-3 text-sm">
           <p className="font-medium">
             Last error
-            {health.lastError.at && (
-              <time className="text-muted-foreground font-normal" dateTime={health.lastError.at} title={formatDateTime(health.lastError.at)}>
+            {lastError.at && (
+              <time className="text-muted-foreground font-normal" dateTime={lastError.at} title={formatDateTime(lastError.at)}>
                 {" "}
-                · {formatRelative(health.lastError.at)}
+                · {formatRelative(lastError.at)}
               </time>
             )}
           </p>
-          <p className="text-muted-foreground font-mono text-xs break-words">{health.lastError.message}</p>
+          <p className="text-muted-foreground font-mono text-xs break-words">{lastError.message}</p>
         </div>
       )}
       {health.buckets.every((b) => b.delivered + b.failed + b.pending + b.backlog === 0) ? (
