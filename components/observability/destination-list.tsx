@@ -188,8 +188,7 @@ function DestinationRow({
       <div className="col-span-2 col-start-2 flex items-center gap-3 md:col-span-1 md:col-start-3 md:row-start-1">
         <Sparkline
           points={summary.buckets}
-          label={`Success rate over the last 24 hours: ${formatSuccessRate(summary.successRate24h)}`}
-          className={summary.failed24h > 0 ? "text-destructive" : "text-success"}
+          label={`Deliveries per hour over the last 24 hours: ${summary.delivered24h} delivered, ${summary.failed24h} failed (success rate ${formatSuccessRate(summary.successRate24h)})`}
         />
         <div className="grid text-xs">
           <span className="font-medium tabular-nums">

@@ -41,6 +41,9 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
   // niceCeiling's 1, 2, 5 × 10ⁿ are whole numbers: the top line is a count of deliveries.
   const backlogTop = niceCeiling(mostWaiting);
   const lastError = currentError(health.lastError, health.lastSuccessAt);
+  const perBucket = health.window === "24h" ? "hour" : "6 hours";
+  const middle = health.buckets[Math.floor(health.buckets.length / 2)];
+  const xLabels = first && middle ? ([bucketLabel(first.start, health.window), bucketLabel(middle.start, health.window), "now"] as const) : null;
   return (
     <div className="grid gap-4">
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-5">
@@ -68,15 +71,15 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
         <p className="text-muted-foreground flex h-44 items-center justify-center rounded-lg border border-dashed text-sm">
           No deliveries in the last {WINDOW_LABELS[health.window]}.
         </p>
-      ) : first && (
+      ) : xLabels && (
         <div className="grid gap-6 lg:grid-cols-2">
           <div className="grid gap-2">
             <h4 className="text-sm font-medium">Deliveries</h4>
             <DeliveryBarChart
               points={health.buckets}
               label={`Deliveries over the last ${WINDOW_LABELS[health.window]}: ${health.delivered} delivered, ${health.failed} failed`}
-              startLabel={bucketLabel(first.start, health.window)}
-              endLabel="now"
+              unit={`deliveries per ${perBucket}`}
+              xLabels={xLabels}
             />
           </div>
           <div className="grid gap-2">
@@ -84,10 +87,10 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
             <LineChart
               series={[{ name: "success rate", values: successRates(health.buckets), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
               max={1}
-              note="top line = 100%"
+              yTop="100%"
+              unit={`% of attempts delivered, per ${perBucket}`}
               label={`Success rate over the last ${WINDOW_LABELS[health.window]}: ${rate}`}
-              startLabel={bucketLabel(first.start, health.window)}
-              endLabel="now"
+              xLabels={xLabels}
             />
           </div>
           <div className="grid gap-2">
@@ -98,10 +101,11 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
                 { name: "p95", values: health.buckets.map((b) => b.latencyMs.p95), strokeClassName: "stroke-warning", swatchClassName: "bg-warning" },
               ]}
               max={latencyTop}
-              note={slowest > 0 ? `top line = ${formatLatency(latencyTop)}` : "nothing delivered"}
+              yTop={slowest > 0 ? formatLatency(latencyTop) : "—"}
+              unit="trace received → delivered, by when delivered"
+              note={slowest > 0 ? undefined : "nothing delivered"}
               label={`Delivery latency over the last ${WINDOW_LABELS[health.window]}, by when delivered: p50 ${formatLatency(health.latencyMs.p50)}, p95 ${formatLatency(health.latencyMs.p95)}`}
-              startLabel={bucketLabel(first.start, health.window)}
-              endLabel="now"
+              xLabels={xLabels}
             />
           </div>
           <div className="grid gap-2">
@@ -109,10 +113,11 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
             <LineChart
               series={[{ name: "Waiting", values: health.buckets.map((b) => b.backlog), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
               max={backlogTop}
-              note={mostWaiting > 0 ? `top line = ${backlogTop} waiting` : "nothing waiting"}
-              label={`Backlog over the last ${WINDOW_LABELS[health.window]}, waiting at the end of each ${health.window === "24h" ? "hour" : "6 hours"}: ${health.backlog} now`}
-              startLabel={bucketLabel(first.start, health.window)}
-              endLabel="now"
+              yTop={String(backlogTop)}
+              unit={`deliveries waiting at the end of each ${perBucket}`}
+              note={mostWaiting > 0 ? undefined : "nothing waiting"}
+              label={`Backlog over the last ${WINDOW_LABELS[health.window]}, waiting at the end of each ${perBucket}: ${health.backlog} now`}
+              xLabels={xLabels}
             />
           </div>
         </div>

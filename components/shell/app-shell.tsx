@@ -7,6 +7,7 @@ import { InboxIcon, KeyRoundIcon, MenuIcon, RadioTowerIcon, ScrollTextIcon, User
 import { Logo } from "@/components/brand/logo";
 import { BroadcastOffBanner } from "@/components/observability/broadcast-off-banner";
 import { ApprovalsNavBadge } from "@/components/governance/approvals-nav-badge";
+import { ThemeToggle } from "@/components/shell/theme-toggle";
 import { UserMenu } from "@/components/shell/user-menu";
 import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-context";
 import { WorkspaceSwitcher, type WorkspaceOption } from "@/components/shell/workspace-switcher";
@@ -63,7 +64,8 @@ function SidebarContent({ workspaces }: { workspaces: WorkspaceOption[] }) {
       </div>
       <WorkspaceSwitcher workspaces={workspaces} />
       <Navigation />
-      <div className="mt-auto border-t pt-3">
+      <div className="mt-auto grid gap-2 border-t pt-3">
+        <ThemeToggle />
         <UserMenu />
       </div>
     </div>
