@@ -9,6 +9,7 @@ import type { RoutingPreview } from "@/lib/destinations/routing-preview";
 import type { DestinationListItem, DestinationView, getDestinationHealth, RequeueResult, sendTestTrace } from "@/lib/destinations/service";
 import type { DestinationCategory, TestResult } from "@/lib/destinations/types";
 import type { Waiting } from "@/lib/destinations/waiting";
+import type { FirstRunProgress } from "@/lib/workspaces/first-run";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 /** A server type as it arrives over JSON: dates become ISO strings. */
@@ -166,6 +167,14 @@ const testTraceSchema = z.object({
 }) satisfies z.ZodMiniType<Wire<Awaited<ReturnType<typeof sendTestTrace>>>>;
 export type TestTraceResult = z.infer<typeof testTraceSchema>;
 
+const firstRunSchema = z.object({
+  apiKey: z.boolean(),
+  traceReceived: z.boolean(),
+  destination: z.boolean(),
+  traceDelivered: z.boolean(),
+}) satisfies z.ZodMiniType<FirstRunProgress>;
+export type { FirstRunProgress };
+
 export type DestinationSettings = {
   name: string;
   enabled: boolean;
@@ -187,6 +196,7 @@ export const observabilityKeys = {
   deliveries: (ws: string, id: string, status: DeliveryStatus | "all") =>
     ["workspaces", ws, "observability", "destinations", id, "deliveries", status] as const,
   setupSql: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id, "setup-sql"] as const,
+  firstRun: (ws: string) => ["workspaces", ws, "observability", "first-run"] as const,
   routingPreview: (ws: string, settings: string) => ["workspaces", ws, "observability", "routing-preview", settings] as const,
 };
 
@@ -222,5 +232,6 @@ export const observabilityApi = {
   /** To every destination of the workspace that takes it, or with `destinationId` to that one only. */
   sendTestTrace: (ws: string, destinationId?: string) =>
     api.post(destinationId ? path(ws, "destinations", destinationId, "test-trace") : path(ws, "test-trace"), testTraceSchema),
+  firstRun: (ws: string) => api.get(path(ws, "first-run"), z.object({ progress: firstRunSchema })).then((r) => r.progress),
   routingPreview: (ws: string, settings: RoutingPreviewInput) => api.post(path(ws, "destinations", "routing-preview"), routingPreviewSchema, settings),
 };
