@@ -45,6 +45,7 @@ export function FirstRunGuide({ progress, broadcastOff }: { progress: FirstRunPr
               usage="Use it as Authorization: Bearer <key> when sending traces."
               placeholder="Production backend"
               onCreated={setNewKey}
+              shownWith={(secret) => <SendTracePanel apiKey={secret} />}
             />
           ) : (
             askAdmin("create an API key for you")
