@@ -22,6 +22,7 @@ export function CreateApiKeyDialog({
   placeholder,
   shownWith,
   onCreated,
+  onClosed,
 }: {
   workspaceId: string;
   kind: KeyKind;
@@ -34,6 +35,8 @@ export function CreateApiKeyDialog({
   shownWith?: (secret: string) => React.ReactNode;
   /** Told the new secret, for a screen that goes on using it while it is open. */
   onCreated?: (secret: string) => void;
+  /** Told when the dialog closes (a screen that shows it only for a while keeps it until then). */
+  onClosed?: () => void;
 }) {
   const title = `Create ${kind.noun}`;
   const label = kind.noun[0].toUpperCase() + kind.noun.slice(1);
@@ -56,6 +59,7 @@ export function CreateApiKeyDialog({
     if (!next) {
       create.reset();
       setName("");
+      onClosed?.();
     }
   }
 

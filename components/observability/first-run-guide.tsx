@@ -27,6 +27,8 @@ export function FirstRunGuide({ progress, broadcastOff }: { progress: FirstRunPr
   const canCreateKey = useCan("apiKeys:manage");
   // The secret of a key created here, for the snippets (it is shown only once: not after a reload).
   const [newKey, setNewKey] = React.useState<string | null>(null);
+  // The step is done as soon as the key exists, but its dialog (with the secret) must stay until closed.
+  const [showingNewKey, setShowingNewKey] = React.useState(false);
   const askAdmin = (what: string) => <p className="text-muted-foreground text-sm">Ask an admin or owner of this workspace to {what}.</p>;
 
   const steps: Step[] = [
@@ -44,7 +46,11 @@ export function FirstRunGuide({ progress, broadcastOff }: { progress: FirstRunPr
               purpose="Your apps send traces with this key. Name it after where it will be used."
               usage="Use it as Authorization: Bearer <key> when sending traces."
               placeholder="Production backend"
-              onCreated={setNewKey}
+              onCreated={(secret) => {
+                setNewKey(secret);
+                setShowingNewKey(true);
+              }}
+              onClosed={() => setShowingNewKey(false)}
               shownWith={(secret) => <SendTracePanel apiKey={secret} />}
             />
           ) : (
@@ -122,7 +128,7 @@ export function FirstRunGuide({ progress, broadcastOff }: { progress: FirstRunPr
               {i + 1}. {step.title}
               <span className="sr-only">{step.done ? " (done)" : i === current ? " (next)" : " (to do)"}</span>
             </h3>
-            {i === current && <div className="col-start-2">{step.body}</div>}
+            {(i === current || (step.id === "apiKey" && showingNewKey)) && <div className="col-start-2">{step.body}</div>}
           </li>
         ))}
       </ol>

@@ -73,7 +73,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
         </p>
       ) : xLabels && (
         <div className="grid gap-6 lg:grid-cols-2">
-          <div className="grid gap-2">
+          <div className="grid content-start gap-2">
             <h4 className="text-sm font-medium">Deliveries</h4>
             <DeliveryBarChart
               points={health.buckets}
@@ -82,7 +82,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
               xLabels={xLabels}
             />
           </div>
-          <div className="grid gap-2">
+          <div className="grid content-start gap-2">
             <h4 className="text-sm font-medium">Success rate</h4>
             <LineChart
               series={[{ name: "success rate", values: successRates(health.buckets), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
@@ -93,7 +93,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
               xLabels={xLabels}
             />
           </div>
-          <div className="grid gap-2">
+          <div className="grid content-start gap-2">
             <h4 className="text-sm font-medium">Delivery latency</h4>
             <LineChart
               series={[
@@ -108,7 +108,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
               xLabels={xLabels}
             />
           </div>
-          <div className="grid gap-2">
+          <div className="grid content-start gap-2">
             <h4 className="text-sm font-medium">Backlog</h4>
             <LineChart
               series={[{ name: "Waiting", values: health.buckets.map((b) => b.backlog), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
