@@ -96,6 +96,8 @@ test("a rejected change shows the member the reason; nothing changes", async () 
   const toggle = member.page.getByRole("switch", { name: "Broadcast" });
   await expect(toggle).toBeChecked();
   await toggle.click();
+  // Turning it off is confirmed first; a member's confirmation says it is a proposal.
+  await member.page.getByRole("alertdialog", { name: "Propose turning Broadcast off?" }).getByRole("button", { name: "Propose turning off" }).click();
   await expect(member.page.getByText("Proposed — awaiting approval")).toBeVisible();
   await expect(toggle).toBeChecked();
   await screenshot(member.page, "governance-member-proposed-desktop");

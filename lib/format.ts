@@ -27,3 +27,12 @@ export function formatRelative(value: string | Date, now: Date = new Date()): st
   }
   return "just now";
 }
+
+/** A length of time in its largest sensible unit ("45 s", "12 min", "5 h", "3 d"). */
+export function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return `${Math.max(0, Math.round(ms / 1000))} s`;
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} d`;
+}

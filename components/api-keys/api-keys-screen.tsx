@@ -6,6 +6,7 @@ import { Fragment } from "react";
 import { INGEST_KEYS, MANAGEMENT_KEYS, type ApiKeyRow, type KeyKind } from "@/components/api-keys/api";
 import { CreateApiKeyDialog } from "@/components/api-keys/create-api-key-dialog";
 import { OtlpEndpointCard } from "@/components/api-keys/otlp-endpoint-card";
+import { SendTracePanel } from "@/components/api-keys/send-trace-panel";
 import { ConfirmDialog } from "@/components/shell/confirm-dialog";
 import { DataTable } from "@/components/shell/data-table";
 import { PageHeader } from "@/components/shell/page-header";
@@ -61,6 +62,8 @@ type Section = {
   placeholder: string;
   emptyTitle: string;
   emptyHint: string;
+  /** Shown with a new key's secret. */
+  shownWith?: (secret: string) => React.ReactNode;
 };
 
 const bearer = <code className="font-mono text-xs">Authorization: Bearer &lt;key&gt;</code>;
@@ -77,6 +80,7 @@ const SECTIONS: Section[] = [
       </>
     ),
     placeholder: "Production backend",
+    shownWith: (secret) => <SendTracePanel apiKey={secret} />,
     emptyTitle: "No API keys yet",
     emptyHint: "Create a key for each app or environment that sends traces.",
   },
@@ -99,7 +103,7 @@ function KeysSection({ section, primary }: { section: Section; primary: boolean 
   const { kind } = section;
   const keys = useQuery({ queryKey: kind.queryKey(workspace.id), queryFn: () => kind.list(workspace.id) });
   const createDialog = canManage && (
-    <CreateApiKeyDialog workspaceId={workspace.id} kind={kind} purpose={section.purpose} usage={section.usage} placeholder={section.placeholder} />
+    <CreateApiKeyDialog workspaceId={workspace.id} kind={kind} purpose={section.purpose} usage={section.usage} placeholder={section.placeholder} shownWith={section.shownWith} />
   );
   const showHash = kind === INGEST_KEYS;
 

@@ -20,6 +20,9 @@ export function CreateApiKeyDialog({
   purpose,
   usage,
   placeholder,
+  shownWith,
+  onCreated,
+  onClosed,
 }: {
   workspaceId: string;
   kind: KeyKind;
@@ -28,6 +31,12 @@ export function CreateApiKeyDialog({
   /** How to use the secret, above it. */
   usage: React.ReactNode;
   placeholder: string;
+  /** More to show with the new secret (how to use it). */
+  shownWith?: (secret: string) => React.ReactNode;
+  /** Told the new secret, for a screen that goes on using it while it is open. */
+  onCreated?: (secret: string) => void;
+  /** Told when the dialog closes (a screen that shows it only for a while keeps it until then). */
+  onClosed?: () => void;
 }) {
   const title = `Create ${kind.noun}`;
   const label = kind.noun[0].toUpperCase() + kind.noun.slice(1);
@@ -36,7 +45,8 @@ export function CreateApiKeyDialog({
   const [name, setName] = React.useState("");
   const create = useMutation({
     mutationFn: (input: { name: string }) => kind.create(workspaceId, input),
-    onSuccess: ({ key }) => {
+    onSuccess: ({ key, secret }) => {
+      onCreated?.(secret);
       toast.success(`${label} "${key.name}" created`);
       return queryClient.invalidateQueries({ queryKey: kind.queryKey(workspaceId) });
     },
@@ -49,6 +59,7 @@ export function CreateApiKeyDialog({
     if (!next) {
       create.reset();
       setName("");
+      onClosed?.();
     }
   }
 
@@ -61,6 +72,7 @@ export function CreateApiKeyDialog({
         </Button>
       </DialogTrigger>
       <DialogContent
+        className={secret && shownWith ? "max-h-[90dvh] overflow-y-auto sm:max-w-2xl" : undefined}
         // Clicking outside must not throw away a secret that cannot be shown again.
         onInteractOutside={(event) => secret && event.preventDefault()}
       >
@@ -81,6 +93,7 @@ export function CreateApiKeyDialog({
                 keeps only a hash. If you lose it, create a new key and revoke this one.
               </span>
             </p>
+            {shownWith?.(secret)}
           </ShownOnce>
         ) : (
           <DialogForm

@@ -9,11 +9,11 @@ import { CopyButton } from "@/components/ui/copy-button";
 const noSubscription = () => () => {};
 
 /** This server's origin as the browser reached it (empty while rendering on the server). */
-function useOrigin(): string {
+export function useOrigin(): string {
   return React.useSyncExternalStore(noSubscription, () => window.location.origin, () => "");
 }
 
-function CopyableBlock({ label, value, copyLabel }: { label: string; value: string; copyLabel: string }) {
+export function CopyableBlock({ label, value, copyLabel }: { label: string; value: string; copyLabel: string }) {
   return (
     <div className="grid gap-1.5">
       <div className="flex items-center justify-between gap-2">

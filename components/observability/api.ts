@@ -9,6 +9,8 @@ import type { RoutingPreview } from "@/lib/destinations/routing-preview";
 import type { DestinationListItem, DestinationView, getDestinationHealth, RequeueResult, sendTestTrace } from "@/lib/destinations/service";
 import type { DestinationCategory, TestResult } from "@/lib/destinations/types";
 import type { GenerationMetadataSwitches } from "@/lib/traces/generation-metadata";
+import type { Waiting } from "@/lib/destinations/waiting";
+import type { FirstRunProgress } from "@/lib/workspaces/first-run";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 /** A server type as it arrives over JSON: dates become ISO strings. */
@@ -82,7 +84,10 @@ const summarySchema = z.object({
   buckets: z.array(bucketSchema),
 }) satisfies z.ZodMiniType<Wire<HealthSummary>>;
 
-const listedDestinationSchema = z.extend(destinationSchema, { summary: summarySchema }) satisfies z.ZodMiniType<Wire<DestinationListItem>>;
+/** What waits in the outbox for the destination (lib/destinations/waiting.ts). */
+const waitingSchema = z.object({ waiting: z.number(), retrying: z.number(), oldestQueuedAt: z.nullable(date) }) satisfies z.ZodMiniType<Wire<Waiting>>;
+
+const listedDestinationSchema = z.extend(destinationSchema, { summary: summarySchema, waiting: waitingSchema }) satisfies z.ZodMiniType<Wire<DestinationListItem>>;
 export type ListedDestination = z.infer<typeof listedDestinationSchema>;
 
 const testResultSchema = z.object({
@@ -163,6 +168,14 @@ const testTraceSchema = z.object({
 }) satisfies z.ZodMiniType<Wire<Awaited<ReturnType<typeof sendTestTrace>>>>;
 export type TestTraceResult = z.infer<typeof testTraceSchema>;
 
+const firstRunSchema = z.object({
+  apiKey: z.boolean(),
+  traceReceived: z.boolean(),
+  destination: z.boolean(),
+  traceDelivered: z.boolean(),
+}) satisfies z.ZodMiniType<FirstRunProgress>;
+export type { FirstRunProgress };
+
 export type DestinationSettings = {
   name: string;
   enabled: boolean;
@@ -177,7 +190,6 @@ const path = workspaceApiPath;
 
 export const observabilityKeys = {
   all: (ws: string) => ["workspaces", ws, "observability"] as const,
-  broadcast: (ws: string) => ["workspaces", ws, "observability", "broadcast"] as const,
   types: (ws: string) => ["workspaces", ws, "observability", "types"] as const,
   destinations: (ws: string) => ["workspaces", ws, "observability", "destinations"] as const,
   destination: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id] as const,
@@ -185,12 +197,11 @@ export const observabilityKeys = {
   deliveries: (ws: string, id: string, status: DeliveryStatus | "all") =>
     ["workspaces", ws, "observability", "destinations", id, "deliveries", status] as const,
   setupSql: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id, "setup-sql"] as const,
+  firstRun: (ws: string) => ["workspaces", ws, "observability", "first-run"] as const,
   routingPreview: (ws: string, settings: string) => ["workspaces", ws, "observability", "routing-preview", settings] as const,
 };
 
 export const observabilityApi = {
-  broadcast: (ws: string) => api.get(path(ws, "broadcast"), z.object({ enabled: z.boolean() })),
-  setBroadcast: (ws: string, enabled: boolean) => api.put(path(ws, "broadcast"), z.object({ enabled: z.boolean() }), { enabled }),
   types: (ws: string) => api.get(path(ws, "destination-types"), z.object({ types: z.array(destinationTypeSchema) })).then((r) => r.types),
   list: (ws: string) =>
     api.get(path(ws, "destinations"), z.object({ destinations: z.array(listedDestinationSchema) })).then((r) => r.destinations),
@@ -222,5 +233,6 @@ export const observabilityApi = {
   /** To every destination of the workspace that takes it, or with `destinationId` to that one only. */
   sendTestTrace: (ws: string, destinationId?: string) =>
     api.post(destinationId ? path(ws, "destinations", destinationId, "test-trace") : path(ws, "test-trace"), testTraceSchema),
+  firstRun: (ws: string) => api.get(path(ws, "first-run"), z.object({ progress: firstRunSchema })).then((r) => r.progress),
   routingPreview: (ws: string, settings: RoutingPreviewInput) => api.post(path(ws, "destinations", "routing-preview"), routingPreviewSchema, settings),
 };

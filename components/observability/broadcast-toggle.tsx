@@ -1,34 +1,31 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import * as React from "react";
+import {
+  AlertDialog,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+} from "@/components/ui/alert-dialog";
+import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Switch } from "@/components/ui/switch";
-import { errorMessage, isChangeProposed } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
-import { observabilityApi, observabilityKeys } from "./api";
+import { errorMessage } from "@/lib/api/client";
+import { BROADCAST_OFF, useBroadcast, useSetBroadcast } from "./broadcast";
 import { TRACES_WHEN, useBroadcastAccess } from "./status";
 
-/** The workspace's master switch, flipped optimistically and rolled back if the server refuses. */
+/**
+ * The workspace's master switch. Turning it on is immediate; turning it off first says what stops
+ * and what is kept, and asks.
+ */
 export function BroadcastToggle() {
-  const { workspaceId, canChange } = useBroadcastAccess();
-  const queryClient = useQueryClient();
-  const key = observabilityKeys.broadcast(workspaceId);
-  const broadcast = useQuery({ queryKey: key, queryFn: () => observabilityApi.broadcast(workspaceId) });
-  const toggle = useMutation({
-    mutationFn: (enabled: boolean) => observabilityApi.setBroadcast(workspaceId, enabled),
-    onMutate: async (enabled) => {
-      await queryClient.cancelQueries({ queryKey: key });
-      const previous = queryClient.getQueryData<{ enabled: boolean }>(key);
-      queryClient.setQueryData(key, { enabled });
-      return { previous };
-    },
-    onError: (error, _enabled, context) => {
-      queryClient.setQueryData(key, context?.previous);
-      if (!isChangeProposed(error)) toast.error(`Could not change broadcast: ${errorMessage(error)}`);
-    },
-    onSuccess: ({ enabled }) => toast.success(enabled ? "Broadcast is on" : "Broadcast is off: traces are stored, nothing is queued or sent"),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: key }),
-  });
+  const { canChange, proposes } = useBroadcastAccess();
+  const broadcast = useBroadcast();
+  const toggle = useSetBroadcast();
+  const [confirmingOff, setConfirmingOff] = React.useState(false);
 
   const enabled = broadcast.data?.enabled ?? false;
   return (
@@ -52,10 +49,40 @@ export function BroadcastToggle() {
           aria-describedby="broadcast-description"
           checked={enabled}
           disabled={!canChange || broadcast.isError}
-          onCheckedChange={(next) => toggle.mutate(next)}
+          onCheckedChange={(next) => (next ? toggle.mutate(true) : setConfirmingOff(true))}
           className="mt-1"
         />
       )}
+      <AlertDialog open={confirmingOff} onOpenChange={setConfirmingOff}>
+        <AlertDialogContent>
+          <AlertDialogHeader>
+            <AlertDialogTitle>{proposes ? "Propose turning Broadcast off?" : "Turn Broadcast off?"}</AlertDialogTitle>
+            <AlertDialogDescription asChild>
+              <div className="grid gap-2">
+                <p>
+                  <strong className="text-foreground font-medium">What stops:</strong> {BROADCAST_OFF.stops}
+                </p>
+                <p>
+                  <strong className="text-foreground font-medium">What is kept:</strong> {BROADCAST_OFF.keeps}
+                </p>
+                {proposes && <p>An admin of this organization must approve it first.</p>}
+              </div>
+            </AlertDialogDescription>
+          </AlertDialogHeader>
+          <AlertDialogFooter>
+            <AlertDialogCancel>Keep it on</AlertDialogCancel>
+            <Button
+              variant="destructive"
+              onClick={() => {
+                setConfirmingOff(false);
+                toggle.mutate(false);
+              }}
+            >
+              {proposes ? "Propose turning off" : "Turn Broadcast off"}
+            </Button>
+          </AlertDialogFooter>
+        </AlertDialogContent>
+      </AlertDialog>
     </section>
   );
 }

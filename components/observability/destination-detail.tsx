@@ -16,6 +16,7 @@ import { errorMessage, isChangeProposed } from "@/lib/api/client";
 import { toast } from "@/lib/toast";
 import { workspacePath } from "@/lib/workspace-paths";
 import { observabilityApi, observabilityKeys, type Destination, type DestinationType } from "./api";
+import { useBroadcast } from "./broadcast";
 import { useDestinationTypes } from "./destination-types";
 import { DeliveryLog } from "./delivery-log";
 import { DestinationEditor } from "./destination-editor";
@@ -57,6 +58,7 @@ function SetupSql({ destinationId, typeName }: { destinationId: string; typeName
 
 function Header({ destination, type }: { destination: Destination; type: DestinationType | undefined }) {
   const { workspaceId, canChange, canTest } = useBroadcastAccess();
+  const broadcastEnabled = useBroadcast().data?.enabled;
   const queryClient = useQueryClient();
   const router = useRouter();
   const [dialog, setDialog] = React.useState<"test" | "trace" | "delete" | null>(null);
@@ -86,7 +88,7 @@ function Header({ destination, type }: { destination: Destination; type: Destina
           <div className="grid min-w-0 gap-1">
             <div className="flex flex-wrap items-center gap-2">
               <h1 className="truncate text-2xl font-semibold tracking-tight">{destination.name}</h1>
-              <DestinationStatusBadge destination={destination} />
+              <DestinationStatusBadge destination={destination} broadcastEnabled={broadcastEnabled} />
             </div>
             <p className="text-muted-foreground text-sm">
               {type?.name ?? destination.type} · sampling {formatRate(destination.samplingRate)}

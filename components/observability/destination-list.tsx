@@ -25,22 +25,19 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { Skeleton } from "@/components/ui/skeleton";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
-import { formatDateTime, formatRelative } from "@/lib/format";
+import { formatDateTime, formatDuration, formatRelative } from "@/lib/format";
 import { toast } from "@/lib/toast";
+import { cn } from "@/lib/utils";
 import { observabilityApi, observabilityKeys, type Destination, type DestinationType, type ListedDestination } from "./api";
+import { useBroadcast } from "./broadcast";
 import { Sparkline } from "./charts";
+import { destinationStateKind, waitingSummary } from "./destination-state";
 import { DeleteDestinationDialog, preloadDestinationDialogs, SavedTestDialog, TestTraceDialog } from "./dialogs";
 import { summarizeFilter } from "./filter-builder-state";
 import { destinationPath } from "./paths";
 import { PlatformIcon } from "./platform-icon";
 import { formatRate } from "./sampling-scale";
 import { DestinationStatusBadge, pausedToast, resumedToast, useBroadcastAccess } from "./status";
-
-/** The later of two ISO timestamps (either may be missing). */
-function latest(a: string | null, b: string | null): string | null {
-  if (!a || !b) return a ?? b;
-  return new Date(a) > new Date(b) ? a : b;
-}
 
 function formatSuccessRate(rate: number | null): string {
   return rate === null ? "—" : `${Number((rate * 100).toFixed(rate < 1 ? 1 : 0))}%`;
@@ -125,10 +122,20 @@ function DestinationActions({ destination }: { destination: ListedDestination })
   );
 }
 
-function DestinationRow({ destination, typeName }: { destination: ListedDestination; typeName: string }) {
+function DestinationRow({
+  destination,
+  typeName,
+  broadcastEnabled,
+}: {
+  destination: ListedDestination;
+  typeName: string;
+  broadcastEnabled: boolean | undefined;
+}) {
   const { workspaceId } = useBroadcastAccess();
   const { summary } = destination;
-  const lastDeliveryAt = latest(destination.health.lastSuccessAt, destination.health.lastFailureAt);
+  const { lastSuccessAt } = destination.health;
+  const kind = destinationStateKind(destination, broadcastEnabled);
+  const waiting = waitingSummary(destination.waiting);
   const filter = summarizeFilter(destination.filterRules);
   const keyFilter =
     destination.apiKeyInclude.length > 0
@@ -147,7 +154,7 @@ function DestinationRow({ destination, typeName }: { destination: ListedDestinat
           >
             {destination.name}
           </Link>
-          <DestinationStatusBadge destination={destination} />
+          <DestinationStatusBadge destination={destination} broadcastEnabled={broadcastEnabled} />
         </div>
         <div className="text-muted-foreground flex flex-wrap items-center gap-x-3 gap-y-1 text-xs">
           <span>{typeName}</span>
@@ -165,6 +172,15 @@ function DestinationRow({ destination, typeName }: { destination: ListedDestinat
         {destination.status === "auto_paused" && destination.statusReason && (
           <p className="text-destructive line-clamp-2 text-xs">{destination.statusReason}</p>
         )}
+        {broadcastEnabled === false && <p className="text-muted-foreground text-xs">Not sending: Broadcast is off for this workspace.</p>}
+        {(kind === "failing" || kind === "retrying") && (
+          <p className={cn("text-xs", kind === "failing" ? "text-destructive" : "text-amber-700 dark:text-amber-400")}>
+            {kind === "failing"
+              ? `Last attempt failed${destination.health.failingSince ? `; failing for ${formatDuration(Date.now() - new Date(destination.health.failingSince).getTime())}` : ""}.`
+              : "Deliveries that failed wait for another attempt."}
+            {waiting && ` ${waiting}.`}
+          </p>
+        )}
       </div>
       <div className="col-start-3 row-start-1 md:col-start-4">
         <DestinationActions destination={destination} />
@@ -172,20 +188,22 @@ function DestinationRow({ destination, typeName }: { destination: ListedDestinat
       <div className="col-span-2 col-start-2 flex items-center gap-3 md:col-span-1 md:col-start-3 md:row-start-1">
         <Sparkline
           points={summary.buckets}
-          label={`Success rate over the last 24 hours: ${formatSuccessRate(summary.successRate24h)}`}
-          className={summary.failed24h > 0 ? "text-destructive" : "text-success"}
+          label={`Deliveries per hour over the last 24 hours: ${summary.delivered24h} delivered, ${summary.failed24h} failed (success rate ${formatSuccessRate(summary.successRate24h)})`}
         />
         <div className="grid text-xs">
           <span className="font-medium tabular-nums">
             {formatSuccessRate(summary.successRate24h)} <span className="text-muted-foreground font-normal">24 h</span>
           </span>
           <span className="text-muted-foreground">
-            {lastDeliveryAt ? (
-              <time dateTime={lastDeliveryAt} title={`Last delivery attempt ${formatDateTime(lastDeliveryAt)}`}>
-                {formatRelative(lastDeliveryAt)}
-              </time>
+            {lastSuccessAt ? (
+              <>
+                Last success{" "}
+                <time dateTime={lastSuccessAt} title={formatDateTime(lastSuccessAt)}>
+                  {formatRelative(lastSuccessAt)}
+                </time>
+              </>
             ) : (
-              "No deliveries yet"
+              "No successful delivery yet"
             )}
           </span>
         </div>
@@ -196,10 +214,11 @@ function DestinationRow({ destination, typeName }: { destination: ListedDestinat
 
 export function DestinationList({ destinations, types }: { destinations: ListedDestination[]; types: DestinationType[] | undefined }) {
   const typeNames = Object.fromEntries((types ?? []).map((t) => [t.type, t.name]));
+  const broadcastEnabled = useBroadcast().data?.enabled;
   return (
     <ul aria-label="Destinations" className="divide-y rounded-lg border">
       {destinations.map((d) => (
-        <DestinationRow key={d.id} destination={d} typeName={typeNames[d.type] ?? d.type} />
+        <DestinationRow key={d.id} destination={d} typeName={typeNames[d.type] ?? d.type} broadcastEnabled={broadcastEnabled} />
       ))}
     </ul>
   );

@@ -6,21 +6,14 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { ErrorState } from "@/components/ui/error-state";
 import { errorMessage } from "@/lib/api/client";
-import { formatDateTime, formatRelative } from "@/lib/format";
+import { formatDateTime, formatDuration, formatRelative } from "@/lib/format";
 import { HEALTH_WINDOWS, observabilityApi, observabilityKeys, type DestinationHealth, type HealthWindow } from "./api";
 import { DeliveryBarChart, LineChart, niceCeiling, successRates } from "./charts";
 import { formatLatency } from "./delivery-log";
+import { currentError } from "./destination-state";
 import { useBroadcastAccess } from "./status";
 
 const WINDOW_LABELS: Record<HealthWindow, string> = { "24h": "24 hours", "7d": "7 days" };
-
-export function formatDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return `${Math.max(0, Math.round(ms / 1000))} s`;
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} d`;
-}
 
 function Stat({ label, value, hint }: { label: string; value: React.ReactNode; hint?: React.ReactNode }) {
   return (
@@ -47,6 +40,10 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
   const mostWaiting = Math.max(0, ...health.buckets.map((b) => b.backlog));
   // niceCeiling's 1, 2, 5 × 10ⁿ are whole numbers: the top line is a count of deliveries.
   const backlogTop = niceCeiling(mostWaiting);
+  const lastError = currentError(health.lastError, health.lastSuccessAt);
+  const perBucket = health.window === "24h" ? "hour" : "6 hours";
+  const middle = health.buckets[Math.floor(health.buckets.length / 2)];
+  const xLabels = first && middle ? ([bucketLabel(first.start, health.window), bucketLabel(middle.start, health.window), "now"] as const) : null;
   return (
     <div className="grid gap-4">
       <dl className="grid grid-cols-2 gap-3 lg:grid-cols-5">
@@ -56,47 +53,47 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
         <Stat label="Backlog" value={health.backlog} hint={health.retrying ? `${health.retrying} retrying` : "waiting to be sent"} />
         <Stat label="Oldest pending" value={health.oldestPendingAgeMs === null ? "—" : formatDuration(health.oldestPendingAgeMs)} />
       </dl>
-      {health.lastError && (
-        <div role="note" className="border-destructive/30 bg-destructive/5 grid gap-1 rounded-lg border p-3 text-sm">
+      {lastError && (
+        <div role="note" aria-label="Last error" className="border-destructive/30 bg-destructive/5 grid gap-1 rounded-lg border p-3 text-sm">
           <p className="font-medium">
             Last error
-            {health.lastError.at && (
-              <time className="text-muted-foreground font-normal" dateTime={health.lastError.at} title={formatDateTime(health.lastError.at)}>
+            {lastError.at && (
+              <time className="text-muted-foreground font-normal" dateTime={lastError.at} title={formatDateTime(lastError.at)}>
                 {" "}
-                · {formatRelative(health.lastError.at)}
+                · {formatRelative(lastError.at)}
               </time>
             )}
           </p>
-          <p className="text-muted-foreground font-mono text-xs break-words">{health.lastError.message}</p>
+          <p className="text-muted-foreground font-mono text-xs break-words">{lastError.message}</p>
         </div>
       )}
       {health.buckets.every((b) => b.delivered + b.failed + b.pending + b.backlog === 0) ? (
         <p className="text-muted-foreground flex h-44 items-center justify-center rounded-lg border border-dashed text-sm">
           No deliveries in the last {WINDOW_LABELS[health.window]}.
         </p>
-      ) : first && (
+      ) : xLabels && (
         <div className="grid gap-6 lg:grid-cols-2">
-          <div className="grid gap-2">
+          <div className="grid content-start gap-2">
             <h4 className="text-sm font-medium">Deliveries</h4>
             <DeliveryBarChart
               points={health.buckets}
               label={`Deliveries over the last ${WINDOW_LABELS[health.window]}: ${health.delivered} delivered, ${health.failed} failed`}
-              startLabel={bucketLabel(first.start, health.window)}
-              endLabel="now"
+              unit={`deliveries per ${perBucket}`}
+              xLabels={xLabels}
             />
           </div>
-          <div className="grid gap-2">
+          <div className="grid content-start gap-2">
             <h4 className="text-sm font-medium">Success rate</h4>
             <LineChart
               series={[{ name: "success rate", values: successRates(health.buckets), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
               max={1}
-              note="top line = 100%"
+              yTop="100%"
+              unit={`% of attempts delivered, per ${perBucket}`}
               label={`Success rate over the last ${WINDOW_LABELS[health.window]}: ${rate}`}
-              startLabel={bucketLabel(first.start, health.window)}
-              endLabel="now"
+              xLabels={xLabels}
             />
           </div>
-          <div className="grid gap-2">
+          <div className="grid content-start gap-2">
             <h4 className="text-sm font-medium">Delivery latency</h4>
             <LineChart
               series={[
@@ -104,21 +101,23 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
                 { name: "p95", values: health.buckets.map((b) => b.latencyMs.p95), strokeClassName: "stroke-warning", swatchClassName: "bg-warning" },
               ]}
               max={latencyTop}
-              note={slowest > 0 ? `top line = ${formatLatency(latencyTop)}` : "nothing delivered"}
+              yTop={slowest > 0 ? formatLatency(latencyTop) : "—"}
+              unit="trace received → delivered, by when delivered"
+              note={slowest > 0 ? undefined : "nothing delivered"}
               label={`Delivery latency over the last ${WINDOW_LABELS[health.window]}, by when delivered: p50 ${formatLatency(health.latencyMs.p50)}, p95 ${formatLatency(health.latencyMs.p95)}`}
-              startLabel={bucketLabel(first.start, health.window)}
-              endLabel="now"
+              xLabels={xLabels}
             />
           </div>
-          <div className="grid gap-2">
+          <div className="grid content-start gap-2">
             <h4 className="text-sm font-medium">Backlog</h4>
             <LineChart
               series={[{ name: "Waiting", values: health.buckets.map((b) => b.backlog), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
               max={backlogTop}
-              note={mostWaiting > 0 ? `top line = ${backlogTop} waiting` : "nothing waiting"}
-              label={`Backlog over the last ${WINDOW_LABELS[health.window]}, waiting at the end of each ${health.window === "24h" ? "hour" : "6 hours"}: ${health.backlog} now`}
-              startLabel={bucketLabel(first.start, health.window)}
-              endLabel="now"
+              yTop={String(backlogTop)}
+              unit={`deliveries waiting at the end of each ${perBucket}`}
+              note={mostWaiting > 0 ? undefined : "nothing waiting"}
+              label={`Backlog over the last ${WINDOW_LABELS[health.window]}, waiting at the end of each ${perBucket}: ${health.backlog} now`}
+              xLabels={xLabels}
             />
           </div>
         </div>

@@ -4,6 +4,7 @@ import * as React from "react";
 import { useQuery } from "@tanstack/react-query";
 import { InfoIcon, RadioTowerIcon, SendIcon } from "lucide-react";
 import { PendingRequestsNotice } from "@/components/governance/pending-requests-notice";
+import { lazyComponent } from "@/components/shell/lazy";
 import { PageHeader } from "@/components/shell/page-header";
 import { QueryView } from "@/components/shell/query-view";
 import { Button } from "@/components/ui/button";
@@ -14,7 +15,11 @@ import { useDestinationTypes } from "./destination-types";
 import { DestinationList, DestinationListSkeleton } from "./destination-list";
 import { BroadcastToggle } from "./broadcast-toggle";
 import { TestTraceDialog } from "./dialogs";
+import { useBroadcast } from "./broadcast";
 import { useBroadcastAccess } from "./status";
+
+// Only new workspaces show it: loaded when needed, not with every visit's page.
+const FirstRunGuide = lazyComponent(() => import("./first-run-guide").then((m) => m.FirstRunGuide));
 
 /** Shown to members of organizations, who see the settings but cannot change them directly. */
 export function ReadOnlyNote() {
@@ -39,6 +44,13 @@ export function ObservabilityScreen() {
   });
   const types = useDestinationTypes();
   const hasDestinations = (destinations.data?.length ?? 0) > 0;
+  const firstRun = useQuery({
+    queryKey: observabilityKeys.firstRun(workspaceId),
+    queryFn: () => observabilityApi.firstRun(workspaceId),
+    // Each step completes when it has happened, wherever that was (an app, another tab).
+    refetchInterval: (query) => (query.state.data?.traceDelivered ? false : 5_000),
+  });
+  const broadcastOff = useBroadcast().data?.enabled === false;
 
   return (
     <div className="grid gap-6">
@@ -61,6 +73,7 @@ export function ObservabilityScreen() {
           </>
         }
       />
+      {firstRun.data && !firstRun.data.traceDelivered && <FirstRunGuide progress={firstRun.data} broadcastOff={broadcastOff} />}
       {!canChange && <ReadOnlyNote />}
       <PendingRequestsNotice />
       <BroadcastToggle />

@@ -2,7 +2,8 @@
 import { Badge } from "@/components/ui/badge";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
 import { broadcastChangeMode, can } from "@/lib/auth/permissions";
-import type { DeliveryStatus, Destination } from "./api";
+import type { DeliveryStatus } from "./api";
+import { destinationStateKind, waitingSummary, type StateInput } from "./destination-state";
 
 /**
  * What happens to new traces in each state, said the same way everywhere (tests/delivery/destination-states.test.ts
@@ -18,18 +19,22 @@ export const TRACES_WHEN = {
 export const pausedToast = (name: string) => `"${name}" paused: new traces are queued and held until you resume it`;
 export const resumedToast = (name: string) => `"${name}" resumed: the traces queued while it was paused are being sent`;
 
-export function DestinationStatusBadge({ destination }: { destination: Pick<Destination, "enabled" | "status" | "statusReason"> }) {
-  if (!destination.enabled) {
-    return (
-      <Badge variant="muted" title={`Disabled. ${TRACES_WHEN.disabled}`}>
-        Disabled
-      </Badge>
-    );
-  }
+const RETRYING_BADGE = "border-amber-500/50 text-amber-700 dark:text-amber-400";
+
+/**
+ * The destination's state (destination-state.ts) as a badge; its title says what that means for
+ * new traces. Give `broadcastEnabled` (and `waiting`, on the list) for the full picture.
+ */
+export function DestinationStatusBadge({ destination, broadcastEnabled }: { destination: StateInput; broadcastEnabled: boolean | undefined }) {
   const held = [destination.statusReason, TRACES_WHEN.paused].filter(Boolean).join(" ");
-  switch (destination.status) {
-    case "active":
-      return <Badge variant="success">Active</Badge>;
+  const waiting = waitingSummary(destination.waiting);
+  switch (destinationStateKind(destination, broadcastEnabled)) {
+    case "disabled":
+      return (
+        <Badge variant="muted" title={`Disabled. ${TRACES_WHEN.disabled}`}>
+          Disabled
+        </Badge>
+      );
     case "paused":
       return (
         <Badge variant="muted" title={held}>
@@ -42,6 +47,26 @@ export function DestinationStatusBadge({ destination }: { destination: Pick<Dest
           Auto-paused
         </Badge>
       );
+    case "broadcast_off":
+      return (
+        <Badge variant="muted" title={`Not sending: Broadcast is off for this workspace. ${TRACES_WHEN.broadcastOff}`}>
+          Broadcast off
+        </Badge>
+      );
+    case "failing":
+      return (
+        <Badge variant="destructive" title={["Its last delivery attempt failed; it is retried with backoff.", waiting].filter(Boolean).join(" ")}>
+          Failing
+        </Badge>
+      );
+    case "retrying":
+      return (
+        <Badge variant="outline" className={RETRYING_BADGE} title={["Deliveries that failed once wait for another attempt.", waiting].filter(Boolean).join(" ")}>
+          Retrying
+        </Badge>
+      );
+    case "active":
+      return <Badge variant="success">Active</Badge>;
   }
 }
 
@@ -61,7 +86,7 @@ export function deliveryStatusLabel(status: DeliveryStatus): string {
 export function DeliveryStatusBadge({ status, attempts = 0 }: { status: DeliveryStatus; attempts?: number }) {
   if (status === "pending" && attempts > 0) {
     return (
-      <Badge variant="outline" className="border-amber-500/50 text-amber-700 dark:text-amber-400">
+      <Badge variant="outline" className={RETRYING_BADGE}>
         Retrying
       </Badge>
     );

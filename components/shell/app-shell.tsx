@@ -5,7 +5,9 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { InboxIcon, KeyRoundIcon, MenuIcon, RadioTowerIcon, ScrollTextIcon, UsersIcon, type LucideIcon } from "lucide-react";
 import { Logo } from "@/components/brand/logo";
+import { BroadcastOffBanner } from "@/components/observability/broadcast-off-banner";
 import { ApprovalsNavBadge } from "@/components/governance/approvals-nav-badge";
+import { ThemeToggle } from "@/components/shell/theme-toggle";
 import { UserMenu } from "@/components/shell/user-menu";
 import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-context";
 import { WorkspaceSwitcher, type WorkspaceOption } from "@/components/shell/workspace-switcher";
@@ -62,7 +64,8 @@ function SidebarContent({ workspaces }: { workspaces: WorkspaceOption[] }) {
       </div>
       <WorkspaceSwitcher workspaces={workspaces} />
       <Navigation />
-      <div className="mt-auto border-t pt-3">
+      <div className="mt-auto grid gap-2 border-t pt-3">
+        <ThemeToggle />
         <UserMenu />
       </div>
     </div>
@@ -105,7 +108,10 @@ export function AppShell({ workspaces, children }: { workspaces: WorkspaceOption
           <Logo />
         </header>
         <main id="main" className="flex-1 px-4 py-6 sm:px-6 md:px-10 md:py-10">
-          <div className="mx-auto w-full max-w-5xl">{children}</div>
+          <div className="mx-auto w-full max-w-5xl">
+            <BroadcastOffBanner />
+            {children}
+          </div>
         </main>
       </div>
     </div>

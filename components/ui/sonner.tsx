@@ -2,11 +2,13 @@
 
 import * as React from "react";
 import { Toaster as Sonner, type ToasterProps } from "sonner";
+import { isDarkNow, subscribeToTheme } from "@/components/shell/theme";
 
 function Toaster(props: ToasterProps) {
+  const dark = React.useSyncExternalStore(subscribeToTheme, isDarkNow, () => false);
   return (
     <Sonner
-      theme="light"
+      theme={dark ? "dark" : "light"}
       className="toaster group"
       style={
         {

@@ -29,6 +29,7 @@ import { filterRulesSchema } from "@/lib/routing/filters";
 import { fieldsOf, secretKeysOf, targetKeysOf } from "./define";
 import { runDestinationTest } from "./http";
 import { hasSecretValue, maskConfig, unmaskSecret } from "@/lib/outbound/masking";
+import { waitingDeliveries, type Waiting } from "./waiting";
 import { DESTINATIONS, getDefinition } from "./registry";
 import { holdsClearSecrets, resolveConfig, sealSecrets, splitSecrets, storedConfigOf } from "./stored-config";
 import type { DestinationDefinition, TestResult } from "./types";
@@ -630,12 +631,14 @@ export async function testUnsavedDestination(ctx: WorkspaceContext, input: z.inp
 
 // ───────────── health, delivery log, test trace ─────────────
 
-export type DestinationListItem = DestinationView & { summary: HealthSummary };
+export type DestinationListItem = DestinationView & { summary: HealthSummary; waiting: Waiting };
 
 export async function listDestinationsWithHealth(ctx: WorkspaceContext): Promise<DestinationListItem[]> {
   const views = await listDestinations(ctx);
-  const summaries = await healthSummaries(ctx.workspace.id, views.map((v) => v.id));
-  return views.map((v) => ({ ...v, summary: summaries.get(v.id)! }));
+  const ids = views.map((v) => v.id);
+  const summaries = await healthSummaries(ctx.workspace.id, ids);
+  const waiting = await waitingDeliveries(ctx.workspace.id, ids);
+  return views.map((v) => ({ ...v, summary: summaries.get(v.id)!, waiting: waiting.get(v.id)! }));
 }
 
 export async function getDestinationHealth(ctx: WorkspaceContext, destinationId: string, window: HealthWindow) {

@@ -25,6 +25,12 @@ describe("hand-rolled charts", () => {
     expect(b.delivered).toEqual({ y: 30, height: 10 });
     expect(b.x).toBe(50);
   });
+
+  it("scales bars to the labelled top line when given one", () => {
+    const [a] = stackedBars([{ delivered: 3, failed: 1 }], 100, 40, 0, 5);
+    expect(a.delivered).toEqual({ y: 16, height: 24 });
+    expect(a.failed).toEqual({ y: 8, height: 8 });
+  });
 });
 
 describe("destination catalog search", () => {
