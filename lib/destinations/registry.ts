@@ -4,6 +4,7 @@ import arize from "./arize";
 import braintrust from "./braintrust";
 import clickhouse from "./clickhouse";
 import datadog from "./datadog";
+import firehose from "./firehose";
 import grafana from "./grafana";
 import langfuse from "./langfuse";
 import langsmith from "./langsmith";
@@ -20,6 +21,7 @@ import webhook from "./webhook";
 
 const definitions: DestinationDefinition[] = [
   // one line each, in catalog order (OpenRouter's: alphabetical by platform name)
+  firehose,
   arize,
   braintrust,
   clickhouse,
