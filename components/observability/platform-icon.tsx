@@ -10,6 +10,7 @@ const MARKS: Record<string, Mark> = {
   braintrust: { letters: "Bt", shape: "square" },
   clickhouse: { letters: "CH", shape: "square" },
   datadog: { letters: "Dd", shape: "circle" },
+  dynatrace: { letters: "Dt", shape: "diamond" },
   firehose: { letters: "Fh", shape: "square" },
   grafana: { letters: "Gf", shape: "circle" },
   langfuse: { letters: "Lf", shape: "hexagon" },

@@ -4,6 +4,7 @@ import arize from "./arize";
 import braintrust from "./braintrust";
 import clickhouse from "./clickhouse";
 import datadog from "./datadog";
+import dynatrace from "./dynatrace";
 import firehose from "./firehose";
 import grafana from "./grafana";
 import langfuse from "./langfuse";
@@ -27,6 +28,7 @@ const definitions: DestinationDefinition[] = [
   clickhouse,
   opik,
   datadog,
+  dynatrace,
   grafana,
   langfuse,
   langsmith,

@@ -21,6 +21,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   clickhouse: { host: RECEIVER, database: "default", table: "traces", username: "default", password: "ch-password-0123" },
   opik: { apiKey: "opik-key-0123456789", workspace: "w", projectName: "p", baseUrl: `${RECEIVER}/opik/api` },
   datadog: { apiKey: "dd-api-key-0123456789", mlApp: "app", url: RECEIVER },
+  dynatrace: { environmentUrl: RECEIVER, apiToken: "dt0c01.token-0123456789" },
   firehose: { streamName: "traces", region: "us-east-1", endpoint: RECEIVER, accessKeyId: "AKIA0123456789", secretAccessKey: "firehose-secret-0123456789" },
   grafana: { baseUrl: RECEIVER, instanceId: "12345", apiKey: "glc_0123456789abcdef" },
   langfuse: { secretKey: "sk-lf-0123456789AbCd", publicKey: "pk-lf-0123456789EfGh", baseUrl: RECEIVER },
@@ -44,7 +45,7 @@ let memberKey: string;
 let ingestKeyHash: string;
 
 /** Tracecast's destinations beyond OpenRouter's list: the SDK cannot know their type. */
-const BEYOND_OPENROUTER = new Set(["firehose"]);
+const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose"]);
 
 type Parsed = Record<string, unknown> & { id: string; config: Record<string, unknown> };
 /**

@@ -235,6 +235,7 @@ describe("every destination says which fields decide where requests go", () => {
     clickhouse: ["host"],
     opik: ["baseUrl"],
     datadog: ["url"],
+    dynatrace: ["environmentUrl"],
     firehose: ["region", "endpoint"],
     grafana: ["baseUrl"],
     langfuse: ["baseUrl"],

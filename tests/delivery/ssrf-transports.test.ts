@@ -34,6 +34,7 @@ const CONFIGS: Record<string, { host: string; config: () => Record<string, unkno
   clickhouse: { host: TARGET, config: () => ({ host: base }) },
   opik: { host: TARGET, config: () => ({ apiKey: "k", workspace: "w", projectName: "p", baseUrl: `${base}/opik/api` }) },
   datadog: { host: TARGET, config: () => ({ apiKey: "k", mlApp: "app", url: base }) },
+  dynatrace: { host: TARGET, config: () => ({ environmentUrl: base, apiToken: "dt0c01.k" }) },
   firehose: { host: TARGET, config: () => ({ streamName: "traces", region: "us-east-1", endpoint: base, accessKeyId: "AKIA", secretAccessKey: "secret" }) },
   grafana: { host: TARGET, config: () => ({ baseUrl: base, instanceId: "1", apiKey: "k" }) },
   langfuse: { host: TARGET, config: () => ({ secretKey: "sk", publicKey: "pk", baseUrl: base }) },

@@ -188,6 +188,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   clickhouse: { host: "https://clickhouse.example.com:8443" },
   opik: { apiKey: "ok", workspace: "w", projectName: "p" },
   datadog: { apiKey: "dd", mlApp: "app" },
+  dynatrace: { environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "dt0c01.t" },
   firehose: { streamName: "traces", region: "us-east-1", accessKeyId: "a", secretAccessKey: "s" },
   grafana: { instanceId: "1", apiKey: "g" },
   langfuse: { secretKey: "sk-lf", publicKey: "pk-lf" },
