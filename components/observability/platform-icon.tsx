@@ -7,6 +7,7 @@ type Mark = { letters: string; shape: "square" | "circle" | "hexagon" | "diamond
 
 const MARKS: Record<string, Mark> = {
   arize: { letters: "Az", shape: "hexagon" },
+  phoenix: { letters: "Px", shape: "hexagon" },
   braintrust: { letters: "Bt", shape: "square" },
   clickhouse: { letters: "CH", shape: "square" },
   datadog: { letters: "Dd", shape: "circle" },

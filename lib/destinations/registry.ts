@@ -1,6 +1,7 @@
 // type → definition. Adding a destination is one file and one line here.
 import type { DestinationDefinition } from "./types";
 import arize from "./arize";
+import phoenix from "./phoenix";
 import braintrust from "./braintrust";
 import clickhouse from "./clickhouse";
 import datadog from "./datadog";
@@ -24,6 +25,7 @@ const definitions: DestinationDefinition[] = [
   // one line each, in catalog order (OpenRouter's: alphabetical by platform name)
   firehose,
   arize,
+  phoenix,
   braintrust,
   clickhouse,
   opik,

@@ -17,6 +17,7 @@ const RECEIVER = "http://127.0.0.1:9";
 /** A valid config per registered type (nothing is sent: creating a destination does not contact it). */
 const CONFIGS: Record<string, Record<string, unknown>> = {
   arize: { apiKey: "ak-arize-0123456789", spaceKey: "space", modelId: "model", baseUrl: RECEIVER },
+  phoenix: { baseUrl: RECEIVER, apiKey: "phx-key-0123456789", projectName: "support-bot" },
   braintrust: { apiKey: "sk-braintrust-0123456789", projectId: "project", baseUrl: RECEIVER },
   clickhouse: { host: RECEIVER, database: "default", table: "traces", username: "default", password: "ch-password-0123" },
   opik: { apiKey: "opik-key-0123456789", workspace: "w", projectName: "p", baseUrl: `${RECEIVER}/opik/api` },
@@ -45,7 +46,7 @@ let memberKey: string;
 let ingestKeyHash: string;
 
 /** Tracecast's destinations beyond OpenRouter's list: the SDK cannot know their type. */
-const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose"]);
+const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "phoenix"]);
 
 type Parsed = Record<string, unknown> & { id: string; config: Record<string, unknown> };
 /**

@@ -231,6 +231,7 @@ describe("every destination says which fields decide where requests go", () => {
   // of its fields move its secrets elsewhere. URL fields are targets by construction (field.url).
   const TARGETS: Record<string, string[]> = {
     arize: ["baseUrl"],
+    phoenix: ["baseUrl"],
     braintrust: ["baseUrl"],
     clickhouse: ["host"],
     opik: ["baseUrl"],

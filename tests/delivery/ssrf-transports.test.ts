@@ -30,6 +30,7 @@ afterEach(() => {
 /** A config per registered type whose host is TARGET where the destination lets the user choose it. */
 const CONFIGS: Record<string, { host: string; config: () => Record<string, unknown> }> = {
   arize: { host: TARGET, config: () => ({ apiKey: "k", spaceKey: "s", modelId: "m", baseUrl: base }) },
+  phoenix: { host: TARGET, config: () => ({ baseUrl: base, apiKey: "k" }) },
   braintrust: { host: TARGET, config: () => ({ apiKey: "k", projectId: "p", baseUrl: base }) },
   clickhouse: { host: TARGET, config: () => ({ host: base }) },
   opik: { host: TARGET, config: () => ({ apiKey: "k", workspace: "w", projectName: "p", baseUrl: `${base}/opik/api` }) },

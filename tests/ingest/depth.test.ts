@@ -184,6 +184,7 @@ describe("a trace at the limit in every field", () => {
 /** A valid configuration of every destination type (nothing is sent: only encoded). */
 const CONFIGS: Record<string, Record<string, unknown>> = {
   arize: { apiKey: "ak", spaceKey: "sk", modelId: "m" },
+  phoenix: { baseUrl: "https://app.phoenix.arize.com/s/acme", apiKey: "phx" },
   braintrust: { apiKey: "bt", projectId: "p" },
   clickhouse: { host: "https://clickhouse.example.com:8443" },
   opik: { apiKey: "ok", workspace: "w", projectName: "p" },

@@ -68,7 +68,9 @@ describe("config forms", () => {
     expect(form("ramp")).toMatchObject({ apiKey: { required: true }, baseUrl: { required: false, default: "https://api.ramp.com/developer/v1/ai-usage/openrouter" } });
     expect(secretKeysOf(definition("dynatrace"))).toEqual(["apiToken", "headers"]);
     expect(form("dynatrace")).toMatchObject({ environmentUrl: { required: true }, apiToken: { required: true, secret: true } });
-    for (const type of ["arize", "dynatrace", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "ramp", "sentry", "weave", "webhook"]) {
+    expect(secretKeysOf(definition("phoenix"))).toEqual(["apiKey", "headers"]);
+    expect(form("phoenix")).toMatchObject({ baseUrl: { required: true }, apiKey: { required: false, secret: true }, projectName: { required: false, default: "default" } });
+    for (const type of ["arize", "phoenix", "dynatrace", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "ramp", "sentry", "weave", "webhook"]) {
       // Custom header values are secrets (the names are not: lib/destinations/masking.ts).
       expect(form(type).headers, type).toMatchObject({ required: false, secret: true, default: {} });
     }
@@ -80,6 +82,7 @@ describe("service.name", () => {
   /** A valid config of every destination built on the OTLP encoder (requests are redirected to the receiver). */
   const otlpConfigs = (): Record<string, Record<string, unknown>> => ({
     arize: { apiKey: "ak", spaceKey: "space", modelId: "bot" },
+    phoenix: { baseUrl: receiver.url, apiKey: "phx" },
     dynatrace: { environmentUrl: receiver.url, apiToken: "dt0c01.x" },
     grafana: { instanceId: "1", apiKey: "glc_x" },
     langfuse: { publicKey: "pk-lf-1", secretKey: "sk-lf-1" },
