@@ -16,6 +16,7 @@ const MARKS: Record<string, Mark> = {
   grafana: { letters: "Gf", shape: "circle" },
   langfuse: { letters: "Lf", shape: "hexagon" },
   langsmith: { letters: "Ls", shape: "hexagon" },
+  middleware: { letters: "Mw", shape: "circle" },
   newrelic: { letters: "NR", shape: "diamond" },
   opik: { letters: "Op", shape: "hexagon" },
   "otel-collector": { letters: "OT", shape: "circle" },

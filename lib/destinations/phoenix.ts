@@ -9,10 +9,8 @@
 import { z } from "zod";
 import { defineDestination, field } from "./define";
 import { openInferenceProfile } from "./openinference";
-import { joinUrl, mergeHeaders, otlpRequests } from "./otlp";
-
-/** Users paste the collector endpoint as Phoenix shows it (`…/v1/traces`); accept both. */
-export const phoenixTracesUrl = (baseUrl: string) => joinUrl(baseUrl.replace(/\/+$/, "").replace(/\/v1\/traces$/, ""), "/v1/traces");
+import { mergeHeaders, otlpRequests } from "./otlp";
+import { tracesUrlUnder } from "./otlp-base-url";
 
 export default defineDestination({
   type: "phoenix",
@@ -34,7 +32,8 @@ export default defineDestination({
   encode: (traces, config) =>
     otlpRequests(traces, {
       serviceName: config.serviceName,
-      url: phoenixTracesUrl(config.baseUrl),
+      // Phoenix shows its collector endpoint with the path: either form works.
+      url: tracesUrlUnder(config.baseUrl),
       encoding: "protobuf",
       gzip: true,
       profile: openInferenceProfile(config.projectName),

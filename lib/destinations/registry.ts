@@ -10,6 +10,7 @@ import firehose from "./firehose";
 import grafana from "./grafana";
 import langfuse from "./langfuse";
 import langsmith from "./langsmith";
+import middleware from "./middleware";
 import newrelic from "./newrelic";
 import opik from "./opik";
 import otelCollector from "./otel-collector";
@@ -34,6 +35,7 @@ const definitions: DestinationDefinition[] = [
   grafana,
   langfuse,
   langsmith,
+  middleware,
   newrelic,
   otelCollector,
   posthog,

@@ -27,6 +27,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   grafana: { baseUrl: RECEIVER, instanceId: "12345", apiKey: "glc_0123456789abcdef" },
   langfuse: { secretKey: "sk-lf-0123456789AbCd", publicKey: "pk-lf-0123456789EfGh", baseUrl: RECEIVER },
   langsmith: { apiKey: "lsv2-0123456789", endpoint: RECEIVER },
+  middleware: { baseUrl: RECEIVER, accountKey: "mw-key-0123456789" },
   newrelic: { licenseKey: "nr-license-0123456789" },
   "otel-collector": { endpoint: `${RECEIVER}/v1/traces`, headers: { Authorization: "Bearer collector-token-0123" } },
   posthog: { apiKey: "phc_0123456789abcdef", endpoint: RECEIVER },
@@ -46,7 +47,7 @@ let memberKey: string;
 let ingestKeyHash: string;
 
 /** Tracecast's destinations beyond OpenRouter's list: the SDK cannot know their type. */
-const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "phoenix"]);
+const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "middleware", "phoenix"]);
 
 type Parsed = Record<string, unknown> & { id: string; config: Record<string, unknown> };
 /**

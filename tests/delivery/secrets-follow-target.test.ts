@@ -241,6 +241,7 @@ describe("every destination says which fields decide where requests go", () => {
     grafana: ["baseUrl"],
     langfuse: ["baseUrl"],
     langsmith: ["endpoint"],
+    middleware: ["baseUrl"],
     newrelic: ["region"],
     "otel-collector": ["endpoint"],
     posthog: ["endpoint"],

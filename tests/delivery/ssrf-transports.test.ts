@@ -40,6 +40,7 @@ const CONFIGS: Record<string, { host: string; config: () => Record<string, unkno
   grafana: { host: TARGET, config: () => ({ baseUrl: base, instanceId: "1", apiKey: "k" }) },
   langfuse: { host: TARGET, config: () => ({ secretKey: "sk", publicKey: "pk", baseUrl: base }) },
   langsmith: { host: TARGET, config: () => ({ apiKey: "k", endpoint: base }) },
+  middleware: { host: TARGET, config: () => ({ baseUrl: base, accountKey: "k" }) },
   // Fixed host: its (injected) resolution to 127.0.0.1 is what is refused.
   newrelic: { host: "otlp.nr-data.net", config: () => ({ licenseKey: "k" }) },
   "otel-collector": { host: TARGET, config: () => ({ endpoint: `${base}/v1/traces` }) },

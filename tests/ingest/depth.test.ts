@@ -194,6 +194,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   grafana: { instanceId: "1", apiKey: "g" },
   langfuse: { secretKey: "sk-lf", publicKey: "pk-lf" },
   langsmith: { apiKey: "ls" },
+  middleware: { baseUrl: "https://abc123.middleware.io", accountKey: "mw" },
   newrelic: { licenseKey: "nr" },
   "otel-collector": { endpoint: "https://collector.example.com/v1/traces" },
   posthog: { apiKey: "phc" },

@@ -70,7 +70,9 @@ describe("config forms", () => {
     expect(form("dynatrace")).toMatchObject({ environmentUrl: { required: true }, apiToken: { required: true, secret: true } });
     expect(secretKeysOf(definition("phoenix"))).toEqual(["apiKey", "headers"]);
     expect(form("phoenix")).toMatchObject({ baseUrl: { required: true }, apiKey: { required: false, secret: true }, projectName: { required: false, default: "default" } });
-    for (const type of ["arize", "phoenix", "dynatrace", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "ramp", "sentry", "weave", "webhook"]) {
+    expect(secretKeysOf(definition("middleware"))).toEqual(["accountKey", "headers"]);
+    expect(form("middleware")).toMatchObject({ baseUrl: { required: true }, accountKey: { required: true, secret: true } });
+    for (const type of ["arize", "middleware", "phoenix", "dynatrace", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "ramp", "sentry", "weave", "webhook"]) {
       // Custom header values are secrets (the names are not: lib/destinations/masking.ts).
       expect(form(type).headers, type).toMatchObject({ required: false, secret: true, default: {} });
     }
@@ -87,6 +89,7 @@ describe("service.name", () => {
     grafana: { instanceId: "1", apiKey: "glc_x" },
     langfuse: { publicKey: "pk-lf-1", secretKey: "sk-lf-1" },
     langsmith: { apiKey: "lsv2_pt_1" },
+    middleware: { baseUrl: receiver.url, accountKey: "mw" },
     newrelic: { licenseKey: "NRAK" },
     "otel-collector": { endpoint: `${receiver.url}/v1/traces` },
     ramp: { apiKey: "ramp-key" },
@@ -310,6 +313,38 @@ describe("Dynatrace", () => {
     const denied = await runDestinationTest(def, config);
     expect(denied).toMatchObject({ ok: false, status: 401, message: "Dynatrace is reachable, but rejected the test trace (401)" });
     expect(denied.request?.headers.authorization).not.toContain("dt0c01.x");
+  });
+});
+
+describe("Middleware", () => {
+  const def = definition("middleware");
+
+  it("POSTs gzipped OTLP/protobuf to {Middleware URL}/v1/traces with the account key as the bare authorization value", async () => {
+    const req = await deliver("middleware", { baseUrl: `${receiver.url}/`, accountKey: "mw_account_key_1", headers: { Authorization: "Bearer not-this", "X-Env": "prod" } });
+    expect(req.path).toBe("/v1/traces");
+    expect(req).toMatchObject({ encoding: "protobuf", gzip: true });
+    expect(req.headers).toMatchObject({ authorization: "mw_account_key_1", "x-env": "prod", "content-type": "application/x-protobuf" });
+    expect(generationOf(req.spans).attributes).toMatchObject({ "gen_ai.request.model": "openai/gpt-4o-mini", "gen_ai.usage.output_tokens": 17, "user.id": "user_42" });
+    expect(generationOf(req.spans).resource["service.name"]).toBe("Production");
+  });
+
+  it("accepts the account URL with or without the traces path, and rejects a key with spaces", () => {
+    const url = (baseUrl: string) => def.encode!([trace], def.config.parse({ baseUrl, accountKey: "k" }))[0].url;
+    expect(url("https://abc123.middleware.io")).toBe("https://abc123.middleware.io/v1/traces");
+    expect(url("https://abc123.middleware.io:443/v1/traces")).toBe("https://abc123.middleware.io:443/v1/traces");
+    expect(def.config.safeParse({ baseUrl: "https://abc123.middleware.io", accountKey: "Bearer abc" }).error?.issues[0]).toMatchObject({
+      path: ["accountKey"],
+      message: "Account Key must be the key alone, without spaces",
+    });
+  });
+
+  it("Test connection reports Middleware's answer, the key masked in the request shown", async () => {
+    const config = def.config.parse({ baseUrl: receiver.url, accountKey: "mw_account_key_1" });
+    expect(await runDestinationTest(def, config)).toMatchObject({ ok: true, status: 200 });
+    receiver.respondWith({ status: 401, body: "invalid account key" });
+    const denied = await runDestinationTest(def, config);
+    expect(denied).toMatchObject({ ok: false, status: 401, message: "Middleware is reachable, but rejected the test trace (401)" });
+    expect(JSON.stringify(denied.request)).not.toContain("mw_account_key_1");
   });
 });
 

@@ -8,7 +8,7 @@ import { register } from "@arizeai/phoenix-otel";
 import { SpanKind } from "@opentelemetry/api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
-import { phoenixTracesUrl } from "@/lib/destinations/phoenix";
+import { tracesUrlUnder } from "@/lib/destinations/otlp-base-url";
 import { getDefinition } from "@/lib/destinations/registry";
 import { contentText } from "@/lib/destinations/trace-document";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
@@ -108,8 +108,8 @@ describe("Arize Phoenix", () => {
   });
 
   it("accepts the collector endpoint as pasted, works without an API key, and defaults the project to default", async () => {
-    expect(phoenixTracesUrl("https://app.phoenix.arize.com/s/acme/")).toBe("https://app.phoenix.arize.com/s/acme/v1/traces");
-    expect(phoenixTracesUrl("http://phoenix.internal:6006/v1/traces")).toBe("http://phoenix.internal:6006/v1/traces");
+    expect(tracesUrlUnder("https://app.phoenix.arize.com/s/acme/")).toBe("https://app.phoenix.arize.com/s/acme/v1/traces");
+    expect(tracesUrlUnder("http://phoenix.internal:6006/v1/traces")).toBe("http://phoenix.internal:6006/v1/traces");
     const ours = await recordOurRequest({ baseUrl: `${receiver.url}/s/acme/v1/traces`, headers: { Authorization: "Bearer from-custom-header" } });
     expect(ours.path).toBe("/s/acme/v1/traces");
     expect(ours.headers.authorization).toBe("Bearer from-custom-header");
