@@ -144,6 +144,50 @@ test("add a webhook destination, test it, save it, send a test trace and see it 
   await context.close();
 });
 
+test("the catalog offers Amazon Data Firehose, Arize Phoenix, Dynatrace and Middleware; the Dynatrace form validates, tests and saves", async ({ browser }) => {
+  const { page, context } = await signedUpPage(browser, "Platforms");
+  await page.getByRole("button", { name: "Add destination" }).first().click();
+  const catalog = page.getByRole("dialog", { name: "Add a destination" });
+  for (const name of ["Amazon Data Firehose", "Arize Phoenix", "Dynatrace", "Middleware"]) {
+    await expect(catalog.getByRole("link", { name: new RegExp(`^${name}`) })).toBeVisible();
+  }
+  await screenshot(page, "observability-catalog-desktop");
+  await catalog.getByRole("link", { name: /^Middleware/ }).scrollIntoViewIfNeeded();
+  await screenshot(page, "observability-catalog-apm-desktop");
+
+  await catalog.getByLabel("Search platforms").fill("dynatrace");
+  await expect(catalog.getByRole("link")).toHaveCount(1);
+  await catalog.getByRole("link", { name: /Dynatrace/ }).click();
+  await expect(page.getByRole("heading", { name: "Add Dynatrace", level: 1 })).toBeVisible();
+  await page.getByLabel("Name", { exact: true }).fill("Dynatrace prod");
+  await page.getByLabel(/^Environment URL/).fill(receiver.url("/fail"));
+  // A token pasted with its header prefix is caught under its input before anything is sent.
+  await page.getByLabel(/^Access Token/).fill("Api-Token dt0c01.e2e.secret");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByText("Access Token must be the token alone, without spaces or an Api-Token prefix")).toBeVisible();
+
+  // An environment answering 500: the failure and Dynatrace's answer are shown.
+  await page.getByLabel(/^Access Token/).fill("dt0c01.e2e.secret");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByRole("status", { name: "Connection test failed" })).toContainText("HTTP 500");
+
+  await page.getByLabel(/^Environment URL/).fill(receiver.url("/dt/e/abc12345"));
+  await page.getByRole("button", { name: "Test connection" }).click();
+  const passed = page.getByRole("status", { name: "Connection test passed" });
+  await expect(passed).toContainText("HTTP 200");
+  await passed.getByText("Request sent (secrets masked)").click();
+  await expect(passed).toContainText(`POST ${receiver.url("/dt/e/abc12345/api/v2/otlp/v1/traces")}`);
+  await expect(passed).not.toContainText("dt0c01.e2e.secret");
+  const sent = receiver.received.filter((r) => r.url === "/dt/e/abc12345/api/v2/otlp/v1/traces");
+  expect(sent.map((r) => [r.headers.authorization, r.headers["content-type"], r.headers["content-encoding"]])).toEqual([["Api-Token dt0c01.e2e.secret", "application/x-protobuf", "gzip"]]);
+  await screenshot(page, "observability-new-dynatrace-desktop");
+
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
+  await expect(page.getByRole("heading", { name: "Dynatrace prod", level: 1 })).toBeVisible();
+  await context.close();
+});
+
 test("routing settings persist after reload and take effect: privacy mode strips the content", async ({ browser }) => {
   const { page, context } = await signedUpPage(browser, "Routing");
   await addWebhook(page, "Private receiver", receiver.url("/private"));

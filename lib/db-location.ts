@@ -3,7 +3,8 @@
 // throwaway in-memory one).
 import fs from "node:fs";
 import path from "node:path";
-import { inProject } from "@/lib/project-dir";
+// Relative, not "@/…": prisma.config.ts loads this file without tsconfig's paths.
+import { inProject } from "./project-dir";
 
 export function databaseUrl(): string | undefined {
   const url = process.env.DATABASE_URL?.trim();

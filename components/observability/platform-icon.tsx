@@ -7,12 +7,16 @@ type Mark = { letters: string; shape: "square" | "circle" | "hexagon" | "diamond
 
 const MARKS: Record<string, Mark> = {
   arize: { letters: "Az", shape: "hexagon" },
+  phoenix: { letters: "Px", shape: "hexagon" },
   braintrust: { letters: "Bt", shape: "square" },
   clickhouse: { letters: "CH", shape: "square" },
   datadog: { letters: "Dd", shape: "circle" },
+  dynatrace: { letters: "Dt", shape: "diamond" },
+  firehose: { letters: "Fh", shape: "square" },
   grafana: { letters: "Gf", shape: "circle" },
   langfuse: { letters: "Lf", shape: "hexagon" },
   langsmith: { letters: "Ls", shape: "hexagon" },
+  middleware: { letters: "Mw", shape: "circle" },
   newrelic: { letters: "NR", shape: "diamond" },
   opik: { letters: "Op", shape: "hexagon" },
   "otel-collector": { letters: "OT", shape: "circle" },

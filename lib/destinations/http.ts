@@ -112,8 +112,9 @@ function encodeSettingAside<S extends z.ZodObject>(
 
 /**
  * Delivers one batch through the definition's own transport (`deliver`) or by sending every
- * request `encode` produces, in order. Traces the platform refuses (`refuses`) or that cannot be
- * encoded are reported in `failed`, each with its own error, and the rest is sent. Throws a
+ * request `encode` produces, in order. Traces the platform refuses (`refuses`), that cannot be
+ * encoded, or that a custom transport reports undelivered are in `failed`, each with its own
+ * error, and the rest is sent. Throws a
  * DeliveryError when a request fails: that failure is the whole batch's.
  */
 export async function deliverTraces<S extends z.ZodObject>(
@@ -133,8 +134,10 @@ export async function deliverTraces<S extends z.ZodObject>(
       return reason === undefined;
     });
     const results: HttpResult[] = [];
-    if (sendable.length > 0 && def.deliver) await def.deliver(sendable, config, ctx);
-    else if (sendable.length > 0) {
+    if (sendable.length > 0 && def.deliver) {
+      const undelivered = await def.deliver(sendable, config, ctx);
+      for (const [id, error] of undelivered ?? []) failed.set(id, error);
+    } else if (sendable.length > 0) {
       if (!def.encode) throw new DeliveryError("config", `${def.name} has neither encode nor deliver`, { retryable: false });
       for (const request of encodeSettingAside(def, def.encode, sendable, config, failed)) results.push(await ctx.send(request));
     }

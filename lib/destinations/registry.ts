@@ -1,12 +1,16 @@
 // type → definition. Adding a destination is one file and one line here.
 import type { DestinationDefinition } from "./types";
 import arize from "./arize";
+import phoenix from "./phoenix";
 import braintrust from "./braintrust";
 import clickhouse from "./clickhouse";
 import datadog from "./datadog";
+import dynatrace from "./dynatrace";
+import firehose from "./firehose";
 import grafana from "./grafana";
 import langfuse from "./langfuse";
 import langsmith from "./langsmith";
+import middleware from "./middleware";
 import newrelic from "./newrelic";
 import opik from "./opik";
 import otelCollector from "./otel-collector";
@@ -20,14 +24,18 @@ import webhook from "./webhook";
 
 const definitions: DestinationDefinition[] = [
   // one line each, in catalog order (OpenRouter's: alphabetical by platform name)
+  firehose,
   arize,
+  phoenix,
   braintrust,
   clickhouse,
   opik,
   datadog,
+  dynatrace,
   grafana,
   langfuse,
   langsmith,
+  middleware,
   newrelic,
   otelCollector,
   posthog,

@@ -14,6 +14,7 @@
 // set `prefix` explicitly (every other key and the template variables are OpenRouter's).
 import { PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { addCustomHeaders, awsClientConfig, awsDeliveryError } from "./aws";
 import { defineDestination, field } from "./define";
 import { DeliveryError } from "@/lib/outbound/errors";
 import { sha256Hex } from "@/lib/hash";
@@ -89,13 +90,8 @@ const PERMANENT_S3_CODES: Record<string, string> = {
   InvalidToken: "the session token is invalid",
 };
 
-export function s3DeliveryError(err: unknown, ctx: Parameters<typeof transportError>[1], bucket: string): DeliveryError {
-  if (!(err instanceof S3ServiceException) || err.$metadata?.httpStatusCode === undefined) return transportError(err, ctx, `the S3 bucket "${bucket}"`);
-  const status = err.$metadata.httpStatusCode;
-  const reason = PERMANENT_S3_CODES[err.name];
-  const retryable = reason === undefined && (status === 408 || status === 429 || status >= 500 || err.$retryable !== undefined);
-  const message = `S3 refused the upload to "${bucket}" (${status} ${err.name})${reason ? `: ${reason}` : ""}`;
-  return new DeliveryError(status === 404 || reason ? "config" : "http", message, { retryable, status, responseBody: err.message, cause: err });
+export function s3DeliveryError(err: unknown, ctx: Parameters<typeof awsDeliveryError>[1], bucket: string): DeliveryError {
+  return awsDeliveryError(err, ctx, { exception: S3ServiceException, target: `the S3 bucket "${bucket}"`, refused: `S3 refused the upload to "${bucket}"`, permanent: PERMANENT_S3_CODES });
 }
 
 async function inParallel<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
@@ -137,29 +133,15 @@ export default defineDestination({
   maxBatch: MAX_BATCH,
   async deliver(traces, config, ctx) {
     const client = new S3Client({
-      // The SSRF guard's agents: the SDK connects to the address the guard resolved and checked.
-      requestHandler: { httpAgent: ctx.agents["http:"], httpsAgent: ctx.agents["https:"] },
+      ...awsClientConfig(ctx, config),
       region: config.region ?? "us-east-1",
       endpoint: config.endpoint,
       forcePathStyle: config.endpoint !== undefined,
       followRegionRedirects: true,
-      // Retries belong to Tracecast's delivery queue, not to a hidden loop inside one attempt.
-      maxAttempts: 1,
       // Some S3-compatible stores reject the SDK's default CRC32 trailers.
       requestChecksumCalculation: "WHEN_REQUIRED",
-      credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, sessionToken: config.sessionToken },
     });
-    if (Object.keys(config.headers).length > 0) {
-      client.middlewareStack.add(
-        (next) => async (args) => {
-          const request = args.request as { headers?: Record<string, string> };
-          if (request.headers) Object.assign(request.headers, config.headers);
-          return next(args);
-        },
-        // Before signing, so custom headers are covered by the signature.
-        { step: "build", name: "tracecastCustomHeaders" },
-      );
-    }
+    addCustomHeaders(client, config.headers);
     try {
       await inParallel(s3Objects(traces, config), PUT_CONCURRENCY, async (object) => {
         try {

@@ -4,6 +4,7 @@
 // lib/destinations/http.ts on lib/outbound), never per-destination code.
 import type { z } from "zod";
 import type { Trace } from "@/lib/traces/schema";
+import type { DeliveryError } from "@/lib/outbound/errors";
 import type { GuardedAgents } from "@/lib/outbound/ssrf";
 
 /** A trace as handed to an encoder for one destination: privacy mode already applied. */
@@ -23,6 +24,9 @@ export type OutboundRequest = {
   /** How many traces this request carries (for logs and batch accounting). */
   traceCount: number;
 };
+
+/** Traces that were not delivered, by delivery_id, each with its own error. */
+export type TraceFailures = Map<string, DeliveryError>;
 
 /** What a delivery attempt answered. */
 export type HttpResult = {
@@ -101,8 +105,12 @@ export type DestinationDefinition<S extends z.ZodObject = z.ZodObject> = {
    * contract tests. Destinations that must go through an official SDK implement `deliver` instead.
    */
   encode?: (traces: OutboundTrace[], config: z.output<S>) => OutboundRequest[];
-  /** Custom transport (S3 via the AWS SDK, ClickHouse via its client). Throws DeliveryError. */
-  deliver?: (traces: OutboundTrace[], config: z.output<S>, ctx: DeliverContext) => Promise<void>;
+  /**
+   * Custom transport (S3 via the AWS SDK, ClickHouse via its client). Throws DeliveryError when the
+   * batch as a whole failed; resolves with the traces the platform refused one by one (Firehose's
+   * per-record failures), by delivery_id, when only some were: the others count as delivered.
+   */
+  deliver?: (traces: OutboundTrace[], config: z.output<S>, ctx: DeliverContext) => Promise<void | TraceFailures>;
   /**
    * What "Test connection" runs. Default (when omitted): deliver one synthetic test trace through
    * the same path as real traffic and report the platform's answer.

@@ -17,13 +17,17 @@ const RECEIVER = "http://127.0.0.1:9";
 /** A valid config per registered type (nothing is sent: creating a destination does not contact it). */
 const CONFIGS: Record<string, Record<string, unknown>> = {
   arize: { apiKey: "ak-arize-0123456789", spaceKey: "space", modelId: "model", baseUrl: RECEIVER },
+  phoenix: { baseUrl: RECEIVER, apiKey: "phx-key-0123456789", projectName: "support-bot" },
   braintrust: { apiKey: "sk-braintrust-0123456789", projectId: "project", baseUrl: RECEIVER },
   clickhouse: { host: RECEIVER, database: "default", table: "traces", username: "default", password: "ch-password-0123" },
   opik: { apiKey: "opik-key-0123456789", workspace: "w", projectName: "p", baseUrl: `${RECEIVER}/opik/api` },
   datadog: { apiKey: "dd-api-key-0123456789", mlApp: "app", url: RECEIVER },
+  dynatrace: { environmentUrl: RECEIVER, apiToken: "dt0c01.token-0123456789" },
+  firehose: { streamName: "traces", region: "us-east-1", endpoint: RECEIVER, accessKeyId: "AKIA0123456789", secretAccessKey: "firehose-secret-0123456789" },
   grafana: { baseUrl: RECEIVER, instanceId: "12345", apiKey: "glc_0123456789abcdef" },
   langfuse: { secretKey: "sk-lf-0123456789AbCd", publicKey: "pk-lf-0123456789EfGh", baseUrl: RECEIVER },
   langsmith: { apiKey: "lsv2-0123456789", endpoint: RECEIVER },
+  middleware: { baseUrl: RECEIVER, accountKey: "mw-key-0123456789" },
   newrelic: { licenseKey: "nr-license-0123456789" },
   "otel-collector": { endpoint: `${RECEIVER}/v1/traces`, headers: { Authorization: "Bearer collector-token-0123" } },
   posthog: { apiKey: "phc_0123456789abcdef", endpoint: RECEIVER },
@@ -41,6 +45,23 @@ let orgId: string;
 let ownerKey: string;
 let memberKey: string;
 let ingestKeyHash: string;
+
+/** Tracecast's destinations beyond OpenRouter's list: the SDK cannot know their type. */
+const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "middleware", "phoenix"]);
+
+type Parsed = Record<string, unknown> & { id: string; config: Record<string, unknown> };
+/**
+ * A destination as the SDK parsed it. A type the SDK does not know comes through its
+ * forward-compatible union as `{ type: "UNKNOWN", isUnknown: true, raw }`, raw being the wire record
+ * (snake_case keys, camel-cased here like the SDK does for the types it knows).
+ */
+function recordOf(type: string, parsed: unknown): Parsed {
+  const unknown = (parsed as { isUnknown?: boolean }).isUnknown === true;
+  expect(unknown, `the SDK parses ${type} as ${unknown ? "UNKNOWN" : "known"}`).toBe(BEYOND_OPENROUTER.has(type));
+  if (!unknown) return parsed as Parsed;
+  const raw = (parsed as { raw: Record<string, unknown> }).raw;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v])) as Parsed;
+}
 
 /** The official client, pointed only at the local server; no retries (a retried 5xx would hide the answer). */
 /** observability.create with the request as the SDK nests it. */
@@ -81,7 +102,7 @@ describe("observability.* of @openrouter/sdk against Tracecast", () => {
       regions: ["eu", "us"],
       broadcastGenerationCost: true,
     });
-    const destination = created.data as unknown as Record<string, unknown> & { id: string; config: Record<string, unknown> };
+    const destination = recordOf(type, created.data);
     expect(destination).toMatchObject({
       type,
       name: `SDK ${type}`,
@@ -103,20 +124,21 @@ describe("observability.* of @openrouter/sdk against Tracecast", () => {
     expect(stored).toMatchObject({ workspaceId: orgId, samplingRate: 0.5, regions: ["europe", "us"], broadcastGenerationCost: true });
 
     const got = await client.observability.get({ id: destination.id });
-    expect(got.data).toMatchObject({ id: destination.id, type, name: `SDK ${type}` });
+    expect(recordOf(type, got.data)).toMatchObject({ id: destination.id, type, name: `SDK ${type}` });
 
     // Masked secrets sent back keep their value; only the fields sent change.
     const updated = await client.observability.update({
       id: destination.id,
       updateObservabilityDestinationRequest: { name: `SDK ${type} renamed`, enabled: false, apiKeyHashes: null, config: destination.config },
     });
-    expect(updated.data).toMatchObject({ name: `SDK ${type} renamed`, enabled: false, apiKeyHashes: null, samplingRate: 0.5 });
+    expect(recordOf(type, updated.data)).toMatchObject({ name: `SDK ${type} renamed`, enabled: false, apiKeyHashes: null, samplingRate: 0.5 });
     const after = await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } });
     expect(storedConfigOf(after)).toEqual(storedConfigOf(stored));
     expect(after.apiKeyInclude).toEqual([]);
 
     const page = await client.observability.list({ limit: 100 });
-    expect(page.result.data.map((d) => (d as { id: string }).id)).toContain(destination.id);
+    const listed = page.result.data.find((d) => ((d as { raw?: Parsed }).raw ?? (d as Parsed)).id === destination.id);
+    expect(recordOf(type, listed)).toMatchObject({ id: destination.id, type });
 
     const deleted = await client.observability.delete({ id: destination.id });
     expect(deleted).toEqual({ deleted: true });

@@ -11,13 +11,17 @@ export type DestinationConfigs = Record<string, { host: string; config: () => Re
 export function destinationConfigs(base: string): DestinationConfigs {
   return {
     arize: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", spaceKey: "s", modelId: "m", baseUrl: base }) },
+    phoenix: { host: CONFIG_TARGET, config: () => ({ baseUrl: base, apiKey: "k" }) },
     braintrust: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", projectId: "p", baseUrl: base }) },
     clickhouse: { host: CONFIG_TARGET, config: () => ({ host: base }) },
     opik: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", workspace: "w", projectName: "p", baseUrl: `${base}/opik/api` }) },
     datadog: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", mlApp: "app", url: base }) },
+    dynatrace: { host: CONFIG_TARGET, config: () => ({ environmentUrl: base, apiToken: "dt0c01.k" }) },
+    firehose: { host: CONFIG_TARGET, config: () => ({ streamName: "traces", region: "us-east-1", endpoint: base, accessKeyId: "AKIA", secretAccessKey: "secret" }) },
     grafana: { host: CONFIG_TARGET, config: () => ({ baseUrl: base, instanceId: "1", apiKey: "k" }) },
     langfuse: { host: CONFIG_TARGET, config: () => ({ secretKey: "sk", publicKey: "pk", baseUrl: base }) },
     langsmith: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", endpoint: base }) },
+    middleware: { host: CONFIG_TARGET, config: () => ({ baseUrl: base, accountKey: "k" }) },
     // Fixed host: its (injected) resolution to 127.0.0.1 is what is refused.
     newrelic: { host: "otlp.nr-data.net", config: () => ({ licenseKey: "k" }) },
     "otel-collector": { host: CONFIG_TARGET, config: () => ({ endpoint: `${base}/v1/traces` }) },

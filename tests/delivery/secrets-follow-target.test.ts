@@ -231,13 +231,17 @@ describe("every destination says which fields decide where requests go", () => {
   // of its fields move its secrets elsewhere. URL fields are targets by construction (field.url).
   const TARGETS: Record<string, string[]> = {
     arize: ["baseUrl"],
+    phoenix: ["baseUrl"],
     braintrust: ["baseUrl"],
     clickhouse: ["host"],
     opik: ["baseUrl"],
     datadog: ["url"],
+    dynatrace: ["environmentUrl"],
+    firehose: ["region", "endpoint"],
     grafana: ["baseUrl"],
     langfuse: ["baseUrl"],
     langsmith: ["endpoint"],
+    middleware: ["baseUrl"],
     newrelic: ["region"],
     "otel-collector": ["endpoint"],
     posthog: ["endpoint"],

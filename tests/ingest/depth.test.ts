@@ -13,6 +13,7 @@ import { prisma } from "@/lib/db";
 import { clickhouseRows } from "@/lib/destinations/clickhouse";
 import { DESTINATIONS } from "@/lib/destinations/registry";
 import { s3Objects } from "@/lib/destinations/s3";
+import { firehoseRecords } from "@/lib/destinations/firehose";
 import { snowflakeRequests } from "@/lib/destinations/snowflake";
 import type { OutboundTrace } from "@/lib/destinations/types";
 import { outbound } from "@/lib/traces/fixtures";
@@ -183,13 +184,17 @@ describe("a trace at the limit in every field", () => {
 /** A valid configuration of every destination type (nothing is sent: only encoded). */
 const CONFIGS: Record<string, Record<string, unknown>> = {
   arize: { apiKey: "ak", spaceKey: "sk", modelId: "m" },
+  phoenix: { baseUrl: "https://app.phoenix.arize.com/s/acme", apiKey: "phx" },
   braintrust: { apiKey: "bt", projectId: "p" },
   clickhouse: { host: "https://clickhouse.example.com:8443" },
   opik: { apiKey: "ok", workspace: "w", projectName: "p" },
   datadog: { apiKey: "dd", mlApp: "app" },
+  dynatrace: { environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "dt0c01.t" },
+  firehose: { streamName: "traces", region: "us-east-1", accessKeyId: "a", secretAccessKey: "s" },
   grafana: { instanceId: "1", apiKey: "g" },
   langfuse: { secretKey: "sk-lf", publicKey: "pk-lf" },
   langsmith: { apiKey: "ls" },
+  middleware: { baseUrl: "https://abc123.middleware.io", accountKey: "mw" },
   newrelic: { licenseKey: "nr" },
   "otel-collector": { endpoint: "https://collector.example.com/v1/traces" },
   posthog: { apiKey: "phc" },
@@ -204,6 +209,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
 /** The pure encoders behind the destinations that deliver through an SDK or client of their own. */
 const CUSTOM_TRANSPORT_ENCODERS: Record<string, (traces: OutboundTrace[], config: never) => unknown> = {
   s3: (traces, config) => s3Objects(traces, config),
+  firehose: (traces) => firehoseRecords(traces),
   clickhouse: (traces) => clickhouseRows(traces),
   snowflake: (traces, config) => snowflakeRequests(traces, config),
 };

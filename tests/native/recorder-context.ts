@@ -7,7 +7,7 @@ import type { DeliverContext } from "@/lib/destinations/types";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { startRecorder, type Recorder, type RecorderResponse } from "../receivers/recorder";
 
-export async function viaRecorder(recorder: Recorder, run: (ctx: DeliverContext) => Promise<void>): Promise<string[]> {
+export async function viaRecorder(recorder: Recorder, run: (ctx: DeliverContext) => Promise<unknown>): Promise<string[]> {
   const ctx = createDeliverContext({ timeoutMs: 10_000 });
   const originalUrls: string[] = [];
   await run({

@@ -1,11 +1,13 @@
 // Every OTLP destination delivered through the real path (deliverBatch → send → HTTP) to the
 // local OTLP receiver, which decodes with the official protos and rejects invalid bodies.
 import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
 import { DeliveryError } from "@/lib/outbound/errors";
-import { deliverBatch, runDestinationTest } from "@/lib/destinations/http";
+import { deliverBatch, deliverTraces, runDestinationTest } from "@/lib/destinations/http";
 import { send } from "@/lib/outbound/send";
+import { DYNATRACE_MAX_BYTES, DYNATRACE_MAX_SPAN_ATTRIBUTES, dynatraceTracesUrl } from "@/lib/destinations/dynatrace";
 import { langfuseUsageDetails } from "@/lib/destinations/langfuse";
 import { NEW_RELIC_ENDPOINTS, NEW_RELIC_MAX_BYTES } from "@/lib/destinations/newrelic";
 import { getDefinition } from "@/lib/destinations/registry";
@@ -65,7 +67,13 @@ describe("config forms", () => {
     expect(form("webhook")).toMatchObject({ url: { required: true }, method: { default: "POST" }, secret: { required: false } });
     expect(secretKeysOf(definition("ramp"))).toEqual(["apiKey", "headers"]);
     expect(form("ramp")).toMatchObject({ apiKey: { required: true }, baseUrl: { required: false, default: "https://api.ramp.com/developer/v1/ai-usage/openrouter" } });
-    for (const type of ["arize", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "ramp", "sentry", "weave", "webhook"]) {
+    expect(secretKeysOf(definition("dynatrace"))).toEqual(["apiToken", "headers"]);
+    expect(form("dynatrace")).toMatchObject({ environmentUrl: { required: true }, apiToken: { required: true, secret: true } });
+    expect(secretKeysOf(definition("phoenix"))).toEqual(["apiKey", "headers"]);
+    expect(form("phoenix")).toMatchObject({ baseUrl: { required: true }, apiKey: { required: false, secret: true }, projectName: { required: false, default: "default" } });
+    expect(secretKeysOf(definition("middleware"))).toEqual(["accountKey", "headers"]);
+    expect(form("middleware")).toMatchObject({ baseUrl: { required: true }, accountKey: { required: true, secret: true } });
+    for (const type of ["arize", "middleware", "phoenix", "dynatrace", "grafana", "langfuse", "langsmith", "newrelic", "otel-collector", "ramp", "sentry", "weave", "webhook"]) {
       // Custom header values are secrets (the names are not: lib/outbound/masking.ts).
       expect(form(type).headers, type).toMatchObject({ required: false, secret: true, default: {} });
     }
@@ -77,9 +85,12 @@ describe("service.name", () => {
   /** A valid config of every destination built on the OTLP encoder (requests are redirected to the receiver). */
   const otlpConfigs = (): Record<string, Record<string, unknown>> => ({
     arize: { apiKey: "ak", spaceKey: "space", modelId: "bot" },
+    phoenix: { baseUrl: receiver.url, apiKey: "phx" },
+    dynatrace: { environmentUrl: receiver.url, apiToken: "dt0c01.x" },
     grafana: { instanceId: "1", apiKey: "glc_x" },
     langfuse: { publicKey: "pk-lf-1", secretKey: "sk-lf-1" },
     langsmith: { apiKey: "lsv2_pt_1" },
+    middleware: { baseUrl: receiver.url, accountKey: "mw" },
     newrelic: { licenseKey: "NRAK" },
     "otel-collector": { endpoint: `${receiver.url}/v1/traces` },
     ramp: { apiKey: "ramp-key" },
@@ -234,6 +245,107 @@ describe("New Relic", () => {
     }
     expect(receiver.spans().filter((s) => s.attributes["gen_ai.operation.name"]).length).toBe(40);
     expect((generationOf(receiver.spans()).attributes["trace.metadata.note"] as string).length).toBe(4095);
+  });
+});
+
+describe("Dynatrace", () => {
+  const def = definition("dynatrace");
+  const endedAgo = (id: string, ms: number) => {
+    const end = Date.now() - ms;
+    return outbound(sampleTrace({ id, timing: { start: new Date(end - 1530).toISOString(), end: new Date(end).toISOString(), duration_ms: 1530, time_to_first_token_ms: 310 } }));
+  };
+
+  it("POSTs gzipped OTLP/protobuf to {environment URL}/api/v2/otlp/v1/traces with Authorization: Api-Token", async () => {
+    const req = await deliver("dynatrace", { environmentUrl: `${receiver.url}/e/abc12345/`, apiToken: "dt0c01.PUBLIC.SECRET", headers: { Authorization: "Bearer not-this", "X-Tenant": "acme" } }, [endedAgo("gen-dt", 1000)]);
+    expect(req.path).toBe("/e/abc12345/api/v2/otlp/v1/traces");
+    expect(req).toMatchObject({ encoding: "protobuf", gzip: true });
+    expect(req.headers).toMatchObject({ authorization: "Api-Token dt0c01.PUBLIC.SECRET", "x-tenant": "acme", "content-type": "application/x-protobuf" });
+    expect(generationOf(req.spans).attributes).toMatchObject({ "gen_ai.request.model": "openai/gpt-4o-mini", "gen_ai.usage.input_tokens": 42 });
+  });
+
+  it("accepts the SaaS, Managed and ActiveGate environment URLs, the web UI address and a pasted OTLP path", () => {
+    expect(dynatraceTracesUrl("https://abc12345.live.dynatrace.com")).toBe("https://abc12345.live.dynatrace.com/api/v2/otlp/v1/traces");
+    expect(dynatraceTracesUrl("https://abc12345.apps.dynatrace.com/")).toBe("https://abc12345.live.dynatrace.com/api/v2/otlp/v1/traces");
+    expect(dynatraceTracesUrl("https://ag.example.com:9999/e/abc12345")).toBe("https://ag.example.com:9999/e/abc12345/api/v2/otlp/v1/traces");
+    expect(dynatraceTracesUrl("https://dt.example.com/e/abc12345/api/v2/otlp/v1/traces")).toBe("https://dt.example.com/e/abc12345/api/v2/otlp/v1/traces");
+    expect(def.config.safeParse({ environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "Api-Token dt0c01.x" }).error?.issues[0]).toMatchObject({
+      path: ["apiToken"],
+      message: "Access Token must be the token alone, without spaces or an Api-Token prefix",
+    });
+  });
+
+  it("keeps every span within 128 attributes, dropping the caller's last metadata keys first", async () => {
+    const metadata = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`key_${String(i).padStart(3, "0")}`, `value ${i}`]));
+    const [request] = def.encode!([outbound({ ...endedAgo("gen-wide", 1000), metadata })], def.config.parse({ environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "t" }));
+    await send({ ...request, url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
+    const spans = receiver.spans();
+    expect(spans).toHaveLength(3);
+    for (const span of spans) {
+      expect(Object.keys(span.attributes).length).toBe(DYNATRACE_MAX_SPAN_ATTRIBUTES);
+      expect(span.attributes["trace.metadata.key_000"]).toBe("value 0");
+      expect(span.attributes["trace.metadata.key_199"]).toBeUndefined();
+    }
+    const generation = generationOf(spans).attributes;
+    for (const key of ["gen_ai.request.model", "gen_ai.usage.input_tokens", "gen_ai.input.messages", "user.id", "session.id", "tracecast.generation.id"]) expect(generation[key], key).toBeDefined();
+  });
+
+  it("splits requests to stay within 8 MB", () => {
+    const long = "é".repeat(150_000);
+    const traces = Array.from({ length: 40 }, (_, i) => outbound({ ...endedAgo(`gen-big-${i}`, 1000), request: { ...sampleTrace().request, messages: [{ role: "user", content: long }] } }));
+    const requests = def.encode!(traces, def.config.parse({ environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "t" }));
+    expect(requests.length).toBeGreaterThan(1);
+    for (const r of requests) expect(gunzipSync(r.body as Uint8Array).byteLength).toBeLessThanOrEqual(DYNATRACE_MAX_BYTES);
+    expect(requests.reduce((n, r) => n + r.traceCount, 0)).toBe(40);
+  });
+
+  it("refuses a trace that ended over 60 minutes ago, with the reason, and delivers the rest of its batch", async () => {
+    const config = def.config.parse({ environmentUrl: receiver.url, apiToken: "dt0c01.x" });
+    const { failed } = await deliverTraces(def, [endedAgo("gen-fresh", 59 * 60 * 1000), endedAgo("gen-stale", 61 * 60 * 1000)], config);
+    expect([...failed.keys()]).toEqual(["dlv-gen-stale"]);
+    expect(failed.get("dlv-gen-stale")).toMatchObject({ retryable: false });
+    expect(failed.get("dlv-gen-stale")!.message).toMatch(/^Dynatrace drops spans that ended more than 60 minutes before they arrive/);
+    expect(receiver.spans().map((s) => s.attributes["tracecast.generation.id"]).filter(Boolean)).toEqual(["gen-fresh"]);
+  });
+
+  it("Test connection sends the synthetic trace and reports Dynatrace's answer", async () => {
+    const config = def.config.parse({ environmentUrl: receiver.url, apiToken: "dt0c01.x" });
+    expect(await runDestinationTest(def, config)).toMatchObject({ ok: true, status: 200 });
+    receiver.respondWith({ status: 401, body: '{"error":{"code":401,"message":"Token Authentication failed"}}' });
+    const denied = await runDestinationTest(def, config);
+    expect(denied).toMatchObject({ ok: false, status: 401, message: "Dynatrace is reachable, but rejected the test trace (401)" });
+    expect(denied.request?.headers.authorization).not.toContain("dt0c01.x");
+  });
+});
+
+describe("Middleware", () => {
+  const def = definition("middleware");
+
+  it("POSTs gzipped OTLP/protobuf to {Middleware URL}/v1/traces with the account key as the bare authorization value", async () => {
+    const req = await deliver("middleware", { baseUrl: `${receiver.url}/`, accountKey: "mw_account_key_1", headers: { Authorization: "Bearer not-this", "X-Env": "prod" } });
+    expect(req.path).toBe("/v1/traces");
+    expect(req).toMatchObject({ encoding: "protobuf", gzip: true });
+    expect(req.headers).toMatchObject({ authorization: "mw_account_key_1", "x-env": "prod", "content-type": "application/x-protobuf" });
+    expect(generationOf(req.spans).attributes).toMatchObject({ "gen_ai.request.model": "openai/gpt-4o-mini", "gen_ai.usage.output_tokens": 17, "user.id": "user_42" });
+    expect(generationOf(req.spans).resource["service.name"]).toBe("Production");
+  });
+
+  it("accepts the account URL with or without the traces path, and rejects a key with spaces", () => {
+    const url = (baseUrl: string) => def.encode!([trace], def.config.parse({ baseUrl, accountKey: "k" }))[0].url;
+    expect(url("https://abc123.middleware.io")).toBe("https://abc123.middleware.io/v1/traces");
+    expect(url("https://abc123.middleware.io:443/v1/traces")).toBe("https://abc123.middleware.io:443/v1/traces");
+    expect(def.config.safeParse({ baseUrl: "https://abc123.middleware.io", accountKey: "Bearer abc" }).error?.issues[0]).toMatchObject({
+      path: ["accountKey"],
+      message: "Account Key must be the key alone, without spaces",
+    });
+  });
+
+  it("Test connection reports Middleware's answer, the key masked in the request shown", async () => {
+    const config = def.config.parse({ baseUrl: receiver.url, accountKey: "mw_account_key_1" });
+    expect(await runDestinationTest(def, config)).toMatchObject({ ok: true, status: 200 });
+    receiver.respondWith({ status: 401, body: "invalid account key" });
+    const denied = await runDestinationTest(def, config);
+    expect(denied).toMatchObject({ ok: false, status: 401, message: "Middleware is reachable, but rejected the test trace (401)" });
+    expect(JSON.stringify(denied.request)).not.toContain("mw_account_key_1");
   });
 });
 
