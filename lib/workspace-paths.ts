@@ -5,6 +5,7 @@ export const WORKSPACE_SECTIONS = {
   members: "members",
   audit: "audit",
   approvals: "approvals",
+  account: "account",
 } as const;
 
 export type WorkspaceSection = keyof typeof WORKSPACE_SECTIONS;

@@ -46,6 +46,9 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
       <FormField label="Password" error={state.fields?.password}>
         {(control) => <Input {...control} name="password" type="password" autoComplete="current-password" required />}
       </FormField>
+      <Link href="/forgot-password" className="text-muted-foreground -mt-2 justify-self-end text-sm underline-offset-4 hover:underline">
+        Forgot password?
+      </Link>
       <SubmitButton pending={pending}>Sign in</SubmitButton>
       <p className="text-muted-foreground text-center text-sm">
         No account yet?{" "}

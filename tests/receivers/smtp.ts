@@ -20,7 +20,8 @@ export type SmtpReceiver = {
 const addresses = (field: AddressObject | AddressObject[] | undefined) =>
   (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) => a.value.map((v) => v.address ?? ""));
 
-export async function startSmtpReceiver(options: Partial<SMTPServerOptions> = {}): Promise<SmtpReceiver> {
+/** `listenPort` 0 (a free port) unless the sender was configured with a port before this started (e2e). */
+export async function startSmtpReceiver(options: Partial<SMTPServerOptions> = {}, listenPort = 0): Promise<SmtpReceiver> {
   const messages: ReceivedEmail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -46,7 +47,7 @@ export async function startSmtpReceiver(options: Partial<SMTPServerOptions> = {}
     },
     ...options,
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, "127.0.0.1", resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,
