@@ -12,6 +12,8 @@ test.beforeAll(async () => {
 test.afterAll(() => smtp.close());
 
 test("profile, password change, forgot password by email, sign out everywhere", async ({ browser }) => {
+  // Sign-up, three password hashes and two sign-ins: longer than one screen.
+  test.setTimeout(150_000);
   const { context, page, user } = await signedUpPage(browser, "Account");
 
   // Profile: the account menu leads to the account screen; a new name shows in the sidebar.
@@ -67,7 +69,8 @@ test("profile, password change, forgot password by email, sign out everywhere", 
   await expect(page.getByText("Your password is changed")).toBeVisible();
   await screenshot(page, "reset-password-done");
 
-  // The same link again is refused, with a way to ask for a new one.
+  // The same link again is refused, with a way to ask for a new one (from another page: a fragment-only change would not load it).
+  await page.goto("about:blank");
   await page.goto(link);
   await page.getByLabel("New password").fill("another password 3");
   await page.getByRole("button", { name: "Set new password" }).click();

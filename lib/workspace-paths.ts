@@ -6,6 +6,7 @@ export const WORKSPACE_SECTIONS = {
   audit: "audit",
   approvals: "approvals",
   account: "account",
+  alerts: "settings/alerts",
 } as const;
 
 export type WorkspaceSection = keyof typeof WORKSPACE_SECTIONS;

@@ -20,12 +20,24 @@ const owner = (id: string): SecretOwner => ({ kind: "alertSettings", id });
 
 export const DEFAULT_BACKLOG_MINUTES = 60;
 
+function isHttpUrl(value: string): boolean {
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 export const alertSettingsSchema = z.object({
   emailAdmins: z.boolean().optional(),
   /** A new URL; the masked value sent back keeps the stored one; null removes it. */
   slackWebhookUrl: z
     .union([
-      z.url({ protocol: /^https?$/, error: "Enter the webhook's http(s) URL, e.g. https://hooks.slack.com/services/…" }).max(2048, "At most 2048 characters"),
+      z
+        .string()
+        .trim()
+        .max(2048, "At most 2048 characters")
+        .refine((value) => isMaskedValue(value) || isHttpUrl(value), "Enter the webhook's http(s) URL, e.g. https://hooks.slack.com/services/…"),
       z.null(),
     ])
     .optional(),
