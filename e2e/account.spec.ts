@@ -76,6 +76,7 @@ test("profile, password change, forgot password by email, sign out everywhere", 
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByText("This reset link is invalid, used or expired. Ask for a new one.")).toBeVisible();
   await expect(page.getByRole("link", { name: "Ask for a new link" })).toBeVisible();
+  await expect(page.getByLabel("New password")).toHaveCount(0);
   await screenshot(page, "reset-password-used");
 
   await page.goto("/sign-in");

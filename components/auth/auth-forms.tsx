@@ -24,7 +24,7 @@ function useAuthAction(action: (prev: AuthFormState, form: FormData) => Promise<
   return { state, pending, onSubmit };
 }
 
-function SubmitButton({ pending, children }: { pending: boolean; children: React.ReactNode }) {
+export function SubmitButton({ pending, children }: { pending: boolean; children: React.ReactNode }) {
   return (
     <Button type="submit" className="w-full" disabled={pending}>
       {pending && <Loader2Icon className="animate-spin" aria-hidden />}

@@ -2,10 +2,10 @@
 
 import * as React from "react";
 import Link from "next/link";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, type UseMutationResult } from "@tanstack/react-query";
 import { CircleCheckIcon, Loader2Icon } from "lucide-react";
 import * as z from "zod/mini";
-import { Button } from "@/components/ui/button";
+import { SubmitButton } from "@/components/auth/auth-forms";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { api, errorMessage, fieldErrorsOf } from "@/lib/api/client";
@@ -22,12 +22,41 @@ function Done({ children }: { children: React.ReactNode }) {
   );
 }
 
-function Submit({ pending, children }: { pending: boolean; children: React.ReactNode }) {
+/** A form of one field whose value the mutation sends; the server's message goes under the field, or above it for the whole form. */
+function OneFieldForm({
+  mutation,
+  name,
+  label,
+  description,
+  input,
+  submitLabel,
+  children,
+}: {
+  mutation: UseMutationResult<unknown, Error, string>;
+  name: string;
+  label: string;
+  description?: string;
+  input: Omit<React.ComponentProps<typeof Input>, "name">;
+  submitLabel: string;
+  children?: React.ReactNode;
+}) {
+  const fields = fieldErrorsOf(mutation.error);
   return (
-    <Button type="submit" className="w-full" disabled={pending}>
-      {pending && <Loader2Icon className="animate-spin" aria-hidden />}
+    <form
+      noValidate
+      className="grid gap-4"
+      onSubmit={(event) => {
+        event.preventDefault();
+        mutation.mutate(String(new FormData(event.currentTarget).get(name) ?? ""));
+      }}
+    >
+      <FormError message={mutation.error && !fields[name] ? errorMessage(mutation.error) : undefined} />
+      <FormField label={label} description={description} error={fields[name]}>
+        {(control) => <Input {...control} {...input} name={name} required autoFocus />}
+      </FormField>
+      <SubmitButton pending={mutation.isPending}>{submitLabel}</SubmitButton>
       {children}
-    </Button>
+    </form>
   );
 }
 
@@ -49,23 +78,10 @@ export function ForgotPasswordForm() {
       </Done>
     );
   }
-  const fields = fieldErrorsOf(ask.error);
   return (
-    <form
-      noValidate
-      className="grid gap-4"
-      onSubmit={(event) => {
-        event.preventDefault();
-        ask.mutate(String(new FormData(event.currentTarget).get("email") ?? ""));
-      }}
-    >
-      <FormError message={ask.error && !fields.email ? errorMessage(ask.error) : undefined} />
-      <FormField label="Email" error={fields.email}>
-        {(control) => <Input {...control} name="email" type="email" autoComplete="email" required autoFocus />}
-      </FormField>
-      <Submit pending={ask.isPending}>Email me a reset link</Submit>
+    <OneFieldForm mutation={ask} name="email" label="Email" input={{ type: "email", autoComplete: "email" }} submitLabel="Email me a reset link">
       <p className="text-muted-foreground text-center text-sm">{backToSignIn}</p>
-    </form>
+    </OneFieldForm>
   );
 }
 
@@ -90,14 +106,13 @@ export function ResetPasswordForm({ passwordMinLength }: { passwordMinLength: nu
       Ask for a new link
     </Link>
   );
-  if (token === null) {
-    return (
-      <div className="grid gap-4 text-sm">
-        <FormError message="This page needs the link from your reset email. Open the link again, or ask for a new one." />
-        <p className="text-center">{askAgain}</p>
-      </div>
-    );
-  }
+  const linkRefused = (message: string) => (
+    <div className="grid gap-4 text-sm">
+      <FormError message={message} />
+      <p className="text-center">{askAgain}</p>
+    </div>
+  );
+  if (token === null) return linkRefused("This page needs the link from your reset email. Open the link again, or ask for a new one.");
   if (reset.data) {
     return (
       <Done>
@@ -110,22 +125,17 @@ export function ResetPasswordForm({ passwordMinLength }: { passwordMinLength: nu
       </Done>
     );
   }
-  const fields = fieldErrorsOf(reset.error);
+  const refused = fieldErrorsOf(reset.error).token;
+  // A refused link cannot be retried with another password: only a new link helps.
+  if (refused) return linkRefused(refused);
   return (
-    <form
-      noValidate
-      className="grid gap-4"
-      onSubmit={(event) => {
-        event.preventDefault();
-        reset.mutate(String(new FormData(event.currentTarget).get("password") ?? ""));
-      }}
-    >
-      <FormError message={reset.error && !fields.password ? errorMessage(reset.error) : undefined} />
-      {fields.token && <p className="text-center text-sm">{askAgain}</p>}
-      <FormField label="New password" description={`At least ${passwordMinLength} characters. Every session of your account will be signed out.`} error={fields.password}>
-        {(control) => <Input {...control} name="password" type="password" autoComplete="new-password" required autoFocus />}
-      </FormField>
-      <Submit pending={reset.isPending}>Set new password</Submit>
-    </form>
+    <OneFieldForm
+      mutation={reset}
+      name="password"
+      label="New password"
+      description={`At least ${passwordMinLength} characters. Every session of your account will be signed out.`}
+      input={{ type: "password", autoComplete: "new-password" }}
+      submitLabel="Set new password"
+    />
   );
 }
