@@ -7,6 +7,9 @@ process.env.DOTENV_CONFIG_PATH = "/dev/null";
 // Debian's chromium (apt), not a Playwright browser download: the machines have no internet.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+// The SMTP server the e2e specs start (e2e/email.ts) before they send email: the app server is
+// started first and must know where to send, so its port follows from E2E_PORT instead of port 0.
+export const E2E_SMTP_PORT = port + 20_000;
 
 export default defineConfig({
   testDir: "./e2e",
@@ -47,7 +50,13 @@ export default defineConfig({
   webServer: {
     command: "bash scripts/e2e-server.sh",
     url: `${baseURL}/sign-in`,
-    env: { E2E_PORT: String(port) },
+    env: {
+      E2E_PORT: String(port),
+      TRACECAST_SMTP_HOST: "127.0.0.1",
+      TRACECAST_SMTP_PORT: String(E2E_SMTP_PORT),
+      TRACECAST_SMTP_SECURITY: "none",
+      TRACECAST_SMTP_FROM: "Tracecast e2e <tracecast@e2e.test>",
+    },
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,
     stdout: "pipe",

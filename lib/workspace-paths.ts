@@ -5,6 +5,8 @@ export const WORKSPACE_SECTIONS = {
   members: "members",
   audit: "audit",
   approvals: "approvals",
+  account: "account",
+  alerts: "settings/alerts",
 } as const;
 
 export type WorkspaceSection = keyof typeof WORKSPACE_SECTIONS;

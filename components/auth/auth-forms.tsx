@@ -24,7 +24,7 @@ function useAuthAction(action: (prev: AuthFormState, form: FormData) => Promise<
   return { state, pending, onSubmit };
 }
 
-function SubmitButton({ pending, children }: { pending: boolean; children: React.ReactNode }) {
+export function SubmitButton({ pending, children }: { pending: boolean; children: React.ReactNode }) {
   return (
     <Button type="submit" className="w-full" disabled={pending}>
       {pending && <Loader2Icon className="animate-spin" aria-hidden />}
@@ -46,6 +46,9 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
       <FormField label="Password" error={state.fields?.password}>
         {(control) => <Input {...control} name="password" type="password" autoComplete="current-password" required />}
       </FormField>
+      <Link href="/forgot-password" className="text-muted-foreground -mt-2 justify-self-end text-sm underline-offset-4 hover:underline">
+        Forgot password?
+      </Link>
       <SubmitButton pending={pending}>Sign in</SubmitButton>
       <p className="text-muted-foreground text-center text-sm">
         No account yet?{" "}

@@ -3,7 +3,7 @@
 import * as React from "react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { InboxIcon, KeyRoundIcon, MenuIcon, RadioTowerIcon, ScrollTextIcon, UsersIcon, type LucideIcon } from "lucide-react";
+import { BellIcon, InboxIcon, KeyRoundIcon, MenuIcon, RadioTowerIcon, ScrollTextIcon, UsersIcon, type LucideIcon } from "lucide-react";
 import { Logo } from "@/components/brand/logo";
 import { BroadcastOffBanner } from "@/components/observability/broadcast-off-banner";
 import { ApprovalsNavBadge } from "@/components/governance/approvals-nav-badge";
@@ -16,8 +16,9 @@ import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from 
 import { cn } from "@/lib/utils";
 import { workspacePath, type WorkspaceSection } from "@/lib/workspace-paths";
 
-const NAV: { section: WorkspaceSection; label: string; icon: LucideIcon; organizationOnly?: true }[] = [
+const NAV: { section: WorkspaceSection; label: string; icon: LucideIcon; organizationOnly?: true; alertsOnly?: true }[] = [
   { section: "observability", label: "Observability", icon: RadioTowerIcon },
+  { section: "alerts", label: "Alerts", icon: BellIcon, alertsOnly: true },
   { section: "approvals", label: "Approvals", icon: InboxIcon, organizationOnly: true },
   { section: "apiKeys", label: "API keys", icon: KeyRoundIcon },
   { section: "members", label: "Members", icon: UsersIcon },
@@ -27,11 +28,12 @@ const NAV: { section: WorkspaceSection; label: string; icon: LucideIcon; organiz
 function Navigation() {
   const { workspace } = useCurrentWorkspace();
   const canDecide = useCan("approvals:decide");
+  const canManageAlerts = useCan("alerts:manage");
   const pathname = usePathname();
   return (
     <nav aria-label="Workspace" className="grid gap-1">
       <p className="text-muted-foreground px-2 pb-1 text-xs font-medium">Settings</p>
-      {NAV.filter((item) => !item.organizationOnly || workspace.kind === "organization").map(({ section, label: navLabel, icon: Icon }) => {
+      {NAV.filter((item) => (!item.organizationOnly || workspace.kind === "organization") && (!item.alertsOnly || canManageAlerts)).map(({ section, label: navLabel, icon: Icon }) => {
         // Members follow their own proposals on the same screen.
         const label = section === "approvals" && !canDecide ? "My requests" : navLabel;
         const href = workspacePath(workspace.id, section);

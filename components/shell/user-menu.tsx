@@ -1,7 +1,8 @@
 "use client";
 
 import * as React from "react";
-import { ChevronsUpDownIcon, LogOutIcon, MonitorXIcon } from "lucide-react";
+import Link from "next/link";
+import { ChevronsUpDownIcon, LogOutIcon, MonitorXIcon, UserRoundIcon } from "lucide-react";
 import * as z from "zod/mini";
 import { signOutAction } from "@/lib/auth/form-actions";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
@@ -16,10 +17,16 @@ import {
 import { api, errorMessage } from "@/lib/api/client";
 import { toast } from "@/lib/toast";
 import { cn } from "@/lib/utils";
+import { workspacePath } from "@/lib/workspace-paths";
 
 const endedSessions = z.object({ ended: z.number() });
 
-/** Ends every session of the user on the server, then signs this browser out (clears its cookie). */
+/** Ends every session of the user on the server (a refusal throws), then signs this browser out (clears its cookie). */
+export async function endEverySession() {
+  await api.delete("/api/account/sessions", endedSessions);
+  await signOutAction();
+}
+
 async function signOutEverywhere() {
   try {
     await api.delete("/api/account/sessions", endedSessions);
@@ -48,7 +55,7 @@ export function UserAvatar({ name, email, className }: { name: string | null; em
 }
 
 export function UserMenu() {
-  const { user } = useCurrentWorkspace();
+  const { user, workspace } = useCurrentWorkspace();
   const [signingOut, startSignOut] = React.useTransition();
   return (
     <DropdownMenu>
@@ -69,6 +76,12 @@ export function UserMenu() {
           <span className="text-muted-foreground truncate text-xs">{user.email}</span>
         </DropdownMenuLabel>
         <DropdownMenuSeparator />
+        <DropdownMenuItem asChild>
+          <Link href={workspacePath(workspace.id, "account")}>
+            <UserRoundIcon aria-hidden />
+            Account settings
+          </Link>
+        </DropdownMenuItem>
         <DropdownMenuItem disabled={signingOut} onSelect={() => startSignOut(() => signOutAction())}>
           <LogOutIcon aria-hidden />
           Sign out

@@ -2,10 +2,10 @@
 import "server-only";
 import { z } from "zod";
 import { clientAddressOf } from "@/lib/api/client-address";
-import { parseInput } from "@/lib/api/errors";
+import { ApiError, parseInput } from "@/lib/api/errors";
 import { hashPassword, verifyDecoyPassword, verifyPassword } from "@/lib/auth/password";
 import type { SessionUser } from "@/lib/auth/session-user";
-import { chargeSignInAttempt, signInSucceeded } from "@/lib/auth/sign-in-throttle";
+import { chargeSignInAttempt, SignInBlocked, signInSucceeded } from "@/lib/auth/sign-in-throttle";
 import { prisma } from "@/lib/db";
 import { createUserWithPersonalWorkspace, emailSchema, emailTaken, nameSchema } from "@/lib/workspaces/provision";
 
@@ -13,12 +13,14 @@ export const PASSWORD_MIN_LENGTH = 8;
 // argon2 accepts anything, but hashing megabytes on request would be a cheap denial of service.
 const PASSWORD_MAX_LENGTH = 256;
 
+export const newPasswordSchema = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `At least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `At most ${PASSWORD_MAX_LENGTH} characters`);
+
 export const signUpSchema = z.object({
   email: emailSchema,
-  password: z
-    .string()
-    .min(PASSWORD_MIN_LENGTH, `At least ${PASSWORD_MIN_LENGTH} characters`)
-    .max(PASSWORD_MAX_LENGTH, `At most ${PASSWORD_MAX_LENGTH} characters`),
+  password: newPasswordSchema,
   name: nameSchema,
 });
 export type SignUpInput = z.input<typeof signUpSchema>;
@@ -71,4 +73,50 @@ export async function authenticateWithPassword(credentials: unknown, request?: {
   if (!(await verifyPassword(user.passwordHash, password))) return null;
   await signInSucceeded(attempt);
   return { id: user.id, email: user.email, name: user.name };
+}
+
+export const changePasswordSchema = z.object({
+  currentPassword: z.string().min(1, "Enter your current password").max(PASSWORD_MAX_LENGTH),
+  newPassword: newPasswordSchema,
+});
+
+/**
+ * Changes the user's password after checking the current one, which counts against the sign-in
+ * throttle like a sign-in (a stolen session cannot guess it faster), and ends every other session
+ * of the user: whoever knew the old password is signed out; this browser stays signed in.
+ */
+export async function changePassword(user: SessionUser, currentSessionId: string, input: unknown, address: string): Promise<{ endedSessions: number }> {
+  const { currentPassword, newPassword } = parseInput(changePasswordSchema, input);
+  const stored = await prisma.user.findUniqueOrThrow({ where: { id: user.id }, select: { passwordHash: true } });
+  if (!stored.passwordHash) {
+    const message = "Your account signs in with GitHub or Google and has no password yet. Use “Forgot password” on the sign-in page to set one.";
+    throw new ApiError(400, "no_password", message, [{ path: "currentPassword", message }]);
+  }
+  const attempt = { email: user.email, address };
+  try {
+    await chargeSignInAttempt(attempt);
+  } catch (err) {
+    if (!(err instanceof SignInBlocked)) throw err;
+    const seconds = Math.max(1, Math.ceil((err.retryAt.getTime() - Date.now()) / 1000));
+    throw new ApiError(429, "too_many_attempts", `Too many wrong passwords. Try again in ${seconds} s.`, undefined, { "Retry-After": String(seconds) });
+  }
+  if (!(await verifyPassword(stored.passwordHash, currentPassword))) {
+    throw new ApiError(400, "invalid_request", "Your current password is wrong", [{ path: "currentPassword", message: "This is not your current password" }]);
+  }
+  await signInSucceeded(attempt);
+  const passwordHash = await hashPassword(newPassword);
+  const [, , ended] = await prisma.$transaction([
+    prisma.user.update({ where: { id: user.id }, data: { passwordHash } }),
+    prisma.passwordReset.deleteMany({ where: { userId: user.id } }),
+    prisma.session.deleteMany({ where: { userId: user.id, sessionToken: { not: currentSessionId } } }),
+  ]);
+  return { endedSessions: ended.count };
+}
+
+export const profileSchema = z.object({ name: nameSchema });
+
+/** Renames the user (their personal workspace keeps its name). */
+export async function updateProfile(user: SessionUser, input: unknown): Promise<SessionUser> {
+  const { name } = parseInput(profileSchema, input);
+  return prisma.user.update({ where: { id: user.id }, data: { name }, select: { id: true, email: true, name: true } });
 }

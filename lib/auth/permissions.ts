@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   "broadcast:test", // test connection, send test trace
   "approvals:decide",
   "audit:read",
+  "alerts:manage", // where delivery alerts go (admins' email, the webhook URL), test notification
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

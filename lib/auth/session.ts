@@ -26,3 +26,6 @@ export async function requireUser(): Promise<SessionUser> {
   if (!user) redirect(SIGN_IN_PATH);
   return user;
 }
+
+/** The id of the current request's Session row (lib/auth/sessions.ts), or null when signed out. */
+export const getSessionId = cache(async (): Promise<string | null> => (await auth())?.sessionId ?? null);

@@ -52,7 +52,7 @@ export function keyRing(): KeyRing {
 }
 
 /** What a ciphertext belongs to: the AAD that binds it to one record. */
-export type SecretOwner = { kind: "destination" | "changeRequest" | "proxyUpstream"; id: string };
+export type SecretOwner = { kind: "destination" | "changeRequest" | "proxyUpstream" | "alertSettings"; id: string };
 
 const aadOf = (owner: SecretOwner, keyId: string) => Buffer.from(`${FORMAT}:${keyId}:${owner.kind}:${owner.id}`, "utf8");
 

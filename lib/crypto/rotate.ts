@@ -11,7 +11,7 @@ import { keyRing, reencrypt, type KeyRing, type SecretOwner } from "./keyring";
 
 const CHUNK = 200;
 
-type Table = "destination" | "changeRequest" | "proxyUpstream";
+type Table = "destination" | "changeRequest" | "proxyUpstream" | "alertSettings";
 type Row = { id: string; workspaceId: string; secrets: string | null };
 /** What was done in one workspace: rows re-encrypted per table, destinations whose clear values were encrypted. */
 type Tally = Record<Table, number> & { movedToCiphertext: number };
@@ -27,7 +27,7 @@ export type RotationReport = {
 };
 
 const tallyOf = (perWorkspace: Map<string, Tally>, workspaceId: string): Tally => {
-  const tally = perWorkspace.get(workspaceId) ?? { destination: 0, changeRequest: 0, proxyUpstream: 0, movedToCiphertext: 0 };
+  const tally = perWorkspace.get(workspaceId) ?? { destination: 0, changeRequest: 0, proxyUpstream: 0, alertSettings: 0, movedToCiphertext: 0 };
   perWorkspace.set(workspaceId, tally);
   return tally;
 };
@@ -110,6 +110,7 @@ export async function rotateAllSecrets(db: PrismaClient, ring: KeyRing = keyRing
     destination: await rotateTable(db, "destination", ring, perWorkspace),
     changeRequest: await rotateTable(db, "changeRequest", ring, perWorkspace),
     proxyUpstream: await rotateTable(db, "proxyUpstream", ring, perWorkspace),
+    alertSettings: await rotateTable(db, "alertSettings", ring, perWorkspace),
   };
   for (const [workspaceId, { movedToCiphertext: moved, ...tally }] of perWorkspace) {
     await recordAudit(db, {

@@ -6,6 +6,7 @@ import { driver, prisma } from "@/lib/db";
 import { recordAudit } from "@/lib/audit";
 import { invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { deliverySettings } from "./settings";
+import { alertAfterAutoPause, alertAfterFailure, alertAfterSuccess } from "@/lib/alerts/hooks";
 
 // After every delivered batch: on the driver, past Prisma's per-call query compilation (drain.ts).
 const RECORD_SUCCESS = `
@@ -14,6 +15,7 @@ const RECORD_SUCCESS = `
 
 export async function recordSuccess(destinationId: string, at: Date): Promise<void> {
   await driver.query(RECORD_SUCCESS, [destinationId, at.toISOString()], "tracecast_record_success");
+  alertAfterSuccess(destinationId);
 }
 
 /** Records a failed attempt and pauses the destination when its streak has lasted too long. */
@@ -26,6 +28,7 @@ export async function recordFailure(destinationId: string, error: string, at: Da
            "lastFailureAt" = ${at}, "lastError" = ${error}, "updatedAt" = ${at}
      WHERE id = ${destinationId}
     RETURNING "consecutiveFailures"`;
+  alertAfterFailure(destinationId, row?.consecutiveFailures ?? 1);
   return { autoPaused: (await autoPauseIfFailingSince(destinationId, at)) > 0, consecutiveFailures: row?.consecutiveFailures ?? 1 };
 }
 
@@ -66,6 +69,7 @@ export async function autoPauseIfFailingSince(destinationId: string | undefined,
       return true;
     });
     if (done) paused++;
+    if (done) alertAfterAutoPause(d.id);
   }
   return paused;
 }

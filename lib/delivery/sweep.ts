@@ -2,6 +2,7 @@
 // have failed for too long, apply retention (and vacuum the embedded database after it), and find
 // destinations with due work (retries whose time has come, expired leases) for the dispatcher to drain.
 import { autoPauseIfFailingSince } from "./health";
+import { alertOnSweep } from "@/lib/alerts/hooks";
 import { vacuumEmbeddedDatabase } from "./maintenance";
 import { destinationsWithDueWork } from "./outbox";
 import { deleteExpiredIdempotencyKeys, deleteExpiredTraces } from "./retention";
@@ -11,6 +12,7 @@ export type SweepResult = { autoPaused: number; expiredTraces: number; due: stri
 export async function sweep(opts: { now?: Date; retention?: boolean } = {}): Promise<SweepResult> {
   const now = opts.now ?? new Date();
   const autoPaused = await autoPauseIfFailingSince(undefined, now);
+  alertOnSweep(now);
   const expiredTraces = opts.retention === false ? 0 : await deleteExpiredTraces(now);
   if (opts.retention !== false) {
     await deleteExpiredIdempotencyKeys(now);

@@ -17,7 +17,7 @@ const NOT_DEFINE_ROUTE = new Set([
 ]);
 
 // The only routes anyone may call without a session or API key.
-const PUBLIC_ROUTES = new Set(["auth/sign-up/route.ts"]);
+const PUBLIC_ROUTES = new Set(["auth/sign-up/route.ts", "auth/password-reset/route.ts", "auth/password-reset/confirm/route.ts"]);
 
 const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 // Next's route segment config exports (not handlers).

@@ -3,78 +3,23 @@
 // replayed against real route handlers and the page gate (requireWorkspace), with next/headers
 // answering the headers of the request being replayed, as Next.js would.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { NextRequest } from "next/server";
 import * as sessions from "@/app/api/account/sessions/route";
 import * as destinations from "@/app/api/workspaces/[workspaceId]/destinations/route";
 import * as member from "@/app/api/workspaces/[workspaceId]/members/[membershipId]/route";
 import * as workspaces from "@/app/api/workspaces/route";
 import { signUp } from "@/lib/auth/accounts";
-import { handlers } from "@/lib/auth/config";
 import { requireWorkspace } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { createOrganization } from "./fixtures";
+import { replay, replayedHeaders, signIn as signInAs, signOut, withCookies } from "./real-sessions";
 
-let replayed = new Headers();
 vi.mock("next/headers", async (importOriginal) => ({
   ...(await importOriginal<typeof import("next/headers")>()),
-  headers: async () => replayed,
+  headers: async () => replayedHeaders(),
 }));
 
-const ORIGIN = "http://localhost:3999";
 const PASSWORD = "open sesame 123";
-
-function cookiesOf(res: Response, previous = ""): string {
-  const pairs = [...previous.split("; ").filter(Boolean), ...res.headers.getSetCookie().map((line) => line.split(";")[0])];
-  const jar = new Map(pairs.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
-  return [...jar].filter(([, v]) => v !== "").map(([k, v]) => `${k}=${v}`).join("; ");
-}
-
-async function csrf(cookies = "") {
-  const res = await handlers.GET(new NextRequest(`${ORIGIN}/api/auth/csrf`, { headers: { cookie: cookies } }));
-  return { token: (await res.json()).csrfToken as string, cookies: cookiesOf(res, cookies) };
-}
-
-/** Signs in through Auth.js's credentials callback; the cookies a browser would then hold. */
-async function signIn(email: string): Promise<string> {
-  const { token, cookies } = await csrf();
-  const res = await handlers.POST(
-    new NextRequest(`${ORIGIN}/api/auth/callback/credentials`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies },
-      body: new URLSearchParams({ email, password: PASSWORD, csrfToken: token, callbackUrl: `${ORIGIN}/w` }),
-    }),
-  );
-  const jar = cookiesOf(res, cookies);
-  expect(jar).toMatch(/authjs\.session-token=/);
-  return jar;
-}
-
-/** Signs out through Auth.js's sign-out endpoint, as the sign-out action does. */
-async function signOut(cookies: string) {
-  const { token, cookies: jar } = await csrf(cookies);
-  const res = await handlers.POST(
-    new NextRequest(`${ORIGIN}/api/auth/signout`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
-      body: new URLSearchParams({ csrfToken: token, callbackUrl: `${ORIGIN}/sign-in` }),
-    }),
-  );
-  expect(res.status).toBe(302);
-}
-
-/** The request headers next/headers answers from now on: these cookies, and what Next.js always sets. */
-function replay(cookies: string) {
-  replayed = new Headers({ cookie: cookies, host: new URL(ORIGIN).host, "x-forwarded-proto": "http" });
-}
-
-type Handler = (req: NextRequest, segment: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-/** Calls a route handler with the given cookies, as the browser (or someone who copied them) would. */
-async function withCookies(cookies: string, handler: Handler, method = "GET", params: Record<string, string> = {}) {
-  replay(cookies);
-  const res = await handler(new NextRequest(`${ORIGIN}/api/test`, { method, headers: { cookie: cookies } }), { params: Promise.resolve(params) });
-  return { status: res.status, json: await res.json() };
-}
+const signIn = (email: string) => signInAs(email, PASSWORD);
 
 /** What a workspace page's gate does with these cookies: "ok", or where it redirects. */
 async function openPage(cookies: string, workspaceId: string): Promise<string> {

@@ -72,6 +72,8 @@ describe("rotation", () => {
       await prisma.changeRequest.update({ where: { id: change.id }, data: { secrets: encryptJson({ secret }, { kind: "changeRequest", id: change.id }) } });
       const upstream = await prisma.proxyUpstream.create({ data: { workspaceId: b.id, name: "OpenAI", baseUrl: "https://api.openai.com/v1" } });
       await prisma.proxyUpstream.update({ where: { id: upstream.id }, data: { secrets: encryptJson({ apiKey: "sk-up" }, { kind: "proxyUpstream", id: upstream.id }) } });
+      const alerts = await prisma.alertSettings.create({ data: { workspaceId: a.id } });
+      await prisma.alertSettings.update({ where: { id: alerts.id }, data: { secrets: encryptJson({ slackWebhookUrl: "https://hooks.example.com/x" }, { kind: "alertSettings", id: alerts.id }) } });
 
       // New key first, old key still listed: old ciphertext still decrypts, and delivers.
       vi.stubEnv("TRACECAST_KEYS", `${NEW},${OLD}`);
@@ -79,11 +81,12 @@ describe("rotation", () => {
       expect((await drainDestination(destination.id)).delivered).toBe(1);
 
       const report = await rotateAllSecrets(prisma);
-      expect(report).toEqual({ activeKeyId: "new", reencrypted: { destination: 2, changeRequest: 1, proxyUpstream: 1 }, movedToCiphertext: 0, workspaces: 2 });
+      expect(report).toEqual({ activeKeyId: "new", reencrypted: { destination: 2, changeRequest: 1, proxyUpstream: 1, alertSettings: 1 }, movedToCiphertext: 0, workspaces: 2 });
       const all = [
         ...(await prisma.destination.findMany({ where: { secrets: { not: null } } })),
         ...(await prisma.changeRequest.findMany()),
         ...(await prisma.proxyUpstream.findMany()),
+        ...(await prisma.alertSettings.findMany()),
       ];
       for (const row of all) expect(keyIdOf(row.secrets!)).toBe("new");
       const audit = await prisma.auditEvent.findMany({ where: { action: "credentials.rotate" } });
@@ -92,7 +95,7 @@ describe("rotation", () => {
       expect(JSON.stringify(audit)).not.toContain(secret);
 
       // Idempotent: nothing left to do, no new audit events.
-      expect((await rotateAllSecrets(prisma)).reencrypted).toEqual({ destination: 0, changeRequest: 0, proxyUpstream: 0 });
+      expect((await rotateAllSecrets(prisma)).reencrypted).toEqual({ destination: 0, changeRequest: 0, proxyUpstream: 0, alertSettings: 0 });
       expect(await prisma.auditEvent.count({ where: { action: "credentials.rotate" } })).toBe(2);
 
       // The old key can go; delivery still signs with the same secret.
