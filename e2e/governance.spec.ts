@@ -96,6 +96,9 @@ test("a rejected change shows the member the reason; nothing changes", async () 
   const toggle = member.page.getByRole("switch", { name: "Broadcast" });
   await expect(toggle).toBeChecked();
   await toggle.click();
+  const confirm = member.page.getByRole("dialog", { name: "Propose turning broadcast off?" });
+  await confirm.getByLabel("Comment for the admin (optional)").fill("Quiet week for the platforms");
+  await confirm.getByRole("button", { name: "Propose turning off" }).click();
   await expect(member.page.getByText("Proposed — awaiting approval")).toBeVisible();
   await expect(toggle).toBeChecked();
   await screenshot(member.page, "governance-member-proposed-desktop");
@@ -104,6 +107,7 @@ test("a rejected change shows the member the reason; nothing changes", async () 
   const card = admin.page.getByRole("article", { name: "Turn broadcast off" });
   await card.getByRole("button", { name: "Reject" }).click();
   const dialog = admin.page.getByRole("dialog", { name: "Reject this change" });
+  await expect(dialog.locator("blockquote")).toHaveText("Quiet week for the platforms");
   await dialog.getByLabel("Reason").fill("Broadcast stays on during the launch week");
   await dialog.getByRole("button", { name: "Reject" }).click();
   await expect(dialog).toBeHidden();

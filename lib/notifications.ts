@@ -39,7 +39,7 @@ export async function notifyDecision(
       ? `Approved ${by} and applied.`
       : input.outcome === "rejected"
         ? `Rejected ${by}: ${input.reason ?? ""}`
-        : `Not applied: ${input.reason ?? "the target changed"} Propose it again against the current settings.`;
+        : (input.reason ?? "The target changed after it was proposed: propose it again against the current settings.");
   await tx.notification.create({
     data: {
       userId: input.proposerId,

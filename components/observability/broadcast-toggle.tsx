@@ -1,6 +1,8 @@
 "use client";
 
+import * as React from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { lazyDialog } from "@/components/shell/lazy";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Switch } from "@/components/ui/switch";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
@@ -8,9 +10,13 @@ import { toast } from "@/lib/toast";
 import { observabilityApi, observabilityKeys } from "./api";
 import { TRACES_WHEN, useBroadcastAccess } from "./status";
 
+const ProposeBroadcastDialog = lazyDialog(() => import("@/components/governance/propose-broadcast-dialog").then((m) => m.ProposeBroadcastDialog));
+
 /** The workspace's master switch, flipped optimistically and rolled back if the server refuses. */
 export function BroadcastToggle() {
-  const { workspaceId, canChange } = useBroadcastAccess();
+  const { workspaceId, canChange, proposes } = useBroadcastAccess();
+  // A member of an organization proposes the flip (asked first, with a comment): the switch stays put.
+  const [proposing, setProposing] = React.useState<boolean | null>(null);
   const queryClient = useQueryClient();
   const key = observabilityKeys.broadcast(workspaceId);
   const broadcast = useQuery({ queryKey: key, queryFn: () => observabilityApi.broadcast(workspaceId) });
@@ -52,10 +58,11 @@ export function BroadcastToggle() {
           aria-describedby="broadcast-description"
           checked={enabled}
           disabled={!canChange || broadcast.isError}
-          onCheckedChange={(next) => toggle.mutate(next)}
+          onCheckedChange={(next) => (proposes ? setProposing(next) : toggle.mutate(next))}
           className="mt-1"
         />
       )}
+      {proposes && <ProposeBroadcastDialog enabled={proposing ?? !enabled} open={proposing !== null} onOpenChange={(open) => !open && setProposing(null)} />}
     </section>
   );
 }

@@ -4,6 +4,7 @@ import * as React from "react";
 import { useQuery } from "@tanstack/react-query";
 import { InfoIcon, RadioTowerIcon, SendIcon } from "lucide-react";
 import { PendingRequestsNotice } from "@/components/governance/pending-requests-notice";
+import { ProposeNote } from "@/components/governance/propose-note";
 import { PageHeader } from "@/components/shell/page-header";
 import { QueryView } from "@/components/shell/query-view";
 import { Button } from "@/components/ui/button";
@@ -28,7 +29,7 @@ export function ReadOnlyNote() {
 
 /** Settings › Observability: the broadcast switch and the workspace's destinations. */
 export function ObservabilityScreen() {
-  const { workspaceId, canChange, canTest } = useBroadcastAccess();
+  const { workspaceId, canChange, canTest, proposes } = useBroadcastAccess();
   const [testTraceOpen, setTestTraceOpen] = React.useState(false);
   const destinations = useQuery({
     queryKey: observabilityKeys.destinations(workspaceId),
@@ -61,6 +62,7 @@ export function ObservabilityScreen() {
         }
       />
       {!canChange && <ReadOnlyNote />}
+      {proposes && <ProposeNote />}
       <PendingRequestsNotice />
       <BroadcastToggle />
       <section aria-labelledby="destinations-title" className="grid gap-3">

@@ -6,6 +6,8 @@ import { usePathname } from "next/navigation";
 import { InboxIcon, KeyRoundIcon, MenuIcon, RadioTowerIcon, ScrollTextIcon, UsersIcon, type LucideIcon } from "lucide-react";
 import { Logo } from "@/components/brand/logo";
 import { ApprovalsNavBadge } from "@/components/governance/approvals-nav-badge";
+import { ProposalSent } from "@/components/governance/proposal-sent";
+import { NotificationBell } from "@/components/notifications/notification-bell";
 import { UserMenu } from "@/components/shell/user-menu";
 import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-context";
 import { WorkspaceSwitcher, type WorkspaceOption } from "@/components/shell/workspace-switcher";
@@ -57,8 +59,9 @@ function Navigation() {
 function SidebarContent({ workspaces }: { workspaces: WorkspaceOption[] }) {
   return (
     <div className="flex h-full flex-col gap-4 p-3">
-      <div className="flex h-10 items-center px-1">
+      <div className="flex h-10 items-center justify-between px-1">
         <Logo />
+        <NotificationBell />
       </div>
       <WorkspaceSwitcher workspaces={workspaces} />
       <Navigation />
@@ -103,10 +106,14 @@ export function AppShell({ workspaces, children }: { workspaces: WorkspaceOption
             </SheetContent>
           </Sheet>
           <Logo />
+          <div className="ml-auto">
+            <NotificationBell />
+          </div>
         </header>
         <main id="main" className="flex-1 px-4 py-6 sm:px-6 md:px-10 md:py-10">
           <div className="mx-auto w-full max-w-5xl">{children}</div>
         </main>
+        <ProposalSent />
       </div>
     </div>
   );

@@ -49,6 +49,8 @@ export type ChangeRequestView = {
   targetType: TargetKind;
   targetId: string | null;
   targetName: string | null;
+  /** The destination it names exists (not deleted): the request can link to it. */
+  targetExists: boolean;
   status: ChangeRequestStatus;
   comment: string | null;
   /** Rejection reason, or why the request became a conflict. */
@@ -428,6 +430,7 @@ async function views(ctx: WorkspaceContext, rows: ChangeRequest[]): Promise<Chan
       targetType: spec.target,
       targetId: row.targetId,
       targetName,
+      targetExists: spec.target === "workspace" || (destination !== undefined && !destination.deletedAt),
       status: row.status,
       comment: row.comment,
       reason: row.reason,

@@ -203,3 +203,18 @@ describe("the proposer's comment", () => {
     expect((await prisma.changeRequest.findUniqueOrThrow({ where: { id: requestId } })).comment).toBeNull();
   });
 });
+
+describe("a request links to its destination", () => {
+  it("targetExists: true while the destination exists, false once deleted; true for the broadcast switch", async () => {
+    const { id } = await createWebhook();
+    actAs(member);
+    const proposed = await call(one.DELETE, { method: "DELETE", params: { workspaceId: orgId, destinationId: id } });
+    expect(proposed.json.changeRequest).toMatchObject({ targetId: id, targetName: "Prod hook", targetExists: true });
+    actAs(owner);
+    expect((await call(approve.POST, { method: "POST", params: cr(proposed.json.changeRequest.id) })).status).toBe(200);
+    expect((await call(oneRequest.GET, { params: cr(proposed.json.changeRequest.id) })).json.changeRequest.targetExists).toBe(false);
+    actAs(member);
+    const flip = await call(broadcast.PUT, { method: "PUT", params: ws(), body: { enabled: false } });
+    expect(flip.json.changeRequest).toMatchObject({ targetId: orgId, targetExists: true });
+  });
+});
