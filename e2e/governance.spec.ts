@@ -1,33 +1,19 @@
 // Organization governance with two people at once (two browser contexts) in the seeded demo org:
 // a member's broadcast changes wait for the admin, who approves (the change goes live, the audit
 // log shows both steps), rejects with a reason the member reads, or meets a conflict.
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { DEMO, screenshot, signIn } from "./helpers";
-
-type Person = { page: Page; orgId: string; close: () => Promise<void> };
-
-/** Signs in in a fresh context and returns the demo organization's id. */
-async function as(browser: Browser, login: { email: string; password: string }): Promise<Person> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, login);
-  const res = await page.request.get("/api/workspaces");
-  const { workspaces } = (await res.json()) as { workspaces: { id: string; name: string }[] };
-  const org = workspaces.find((w) => w.name === DEMO.organization);
-  if (!org) throw new Error(`${login.email} is not in ${DEMO.organization}`);
-  return { page, orgId: org.id, close: () => context.close() };
-}
+import { expect, test } from "@playwright/test";
+import { DEMO, screenshot, signInToDemoOrganization, type DemoPerson } from "./helpers";
 
 const api = (orgId: string, ...segments: string[]) => ["/api/workspaces", orgId, ...segments].join("/");
 
-let member: Person;
-let admin: Person;
+let member: DemoPerson;
+let admin: DemoPerson;
 
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async ({ browser }) => {
-  member = await as(browser, DEMO.member);
-  admin = await as(browser, DEMO.owner);
+  member = await signInToDemoOrganization(browser, DEMO.member);
+  admin = await signInToDemoOrganization(browser, DEMO.owner);
 });
 test.afterAll(async () => {
   await member?.close();

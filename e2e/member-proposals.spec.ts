@@ -2,35 +2,22 @@
 // screens say changes go to an admin ("Propose …" buttons and a banner), the proposal takes a
 // comment the admin sees as plain text, the request links to its destination, and the decision
 // reaches the member's bell (unread count, marked read when opened).
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { DEMO, screenshot, signIn } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { DEMO, screenshot, signInToDemoOrganization, type DemoPerson } from "./helpers";
 
 const VIEWPORT = { width: 1366, height: 900 };
-type Person = { page: Page; orgId: string; close: () => Promise<void> };
-
-async function as(browser: Browser, login: { email: string; password: string }): Promise<Person> {
-  const context = await browser.newContext({ viewport: VIEWPORT });
-  const page = await context.newPage();
-  await signIn(page, login);
-  const res = await page.request.get("/api/workspaces");
-  const { workspaces } = (await res.json()) as { workspaces: { id: string; name: string }[] };
-  const org = workspaces.find((w) => w.name === DEMO.organization);
-  if (!org) throw new Error(`${login.email} is not in ${DEMO.organization}`);
-  return { page, orgId: org.id, close: () => context.close() };
-}
-
 const api = (orgId: string, ...segments: string[]) => ["/api/workspaces", orgId, ...segments].join("/");
 
-let member: Person;
-let admin: Person;
+let member: DemoPerson;
+let admin: DemoPerson;
 let destination: { id: string; name: string };
 const COMMENT = "Pausing for the <b>migration</b> tonight";
 
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async ({ browser }) => {
-  member = await as(browser, DEMO.member);
-  admin = await as(browser, DEMO.owner);
+  member = await signInToDemoOrganization(browser, DEMO.member, VIEWPORT);
+  admin = await signInToDemoOrganization(browser, DEMO.owner, VIEWPORT);
   const created = await admin.page.request.post(api(admin.orgId, "destinations"), {
     data: { type: "webhook", name: `Hook ${Date.now().toString(36)}`, config: { url: "http://127.0.0.1:9/hook" } },
   });
