@@ -56,12 +56,13 @@ test("field-level changes, names and on/off in the log; the downloads follow the
       return t.scrollWidth - t.parentElement!.clientWidth;
     })(),
   }));
-  expect(overflow).toEqual({ page: 0, table: 0 });
+  expect(overflow.page).toBeLessThanOrEqual(0);
+  expect(overflow.table).toBeLessThanOrEqual(0);
   await screenshot(page, "audit-log-1366");
 
   // Filtered to pauses: the CSV download holds those rows only, with names and changes.
   await page.getByLabel("Action").click();
-  await page.getByRole("option", { name: "Destination paused" }).click();
+  await page.getByRole("option", { name: "Destination paused", exact: true }).click();
   await expect(table.getByRole("row").filter({ hasText: "Destination updated" })).toHaveCount(0);
   const exportCsv = page.getByRole("link", { name: "Export CSV" });
   await expect(exportCsv).toHaveAttribute("href", /format=csv&action=destination.pause/);

@@ -18,6 +18,7 @@ const LABELS: Record<string, string> = {
   statusReason: "Reason",
   enabled: "Enabled",
   type: "Type",
+  kind: "Kind",
   prefix: "Key prefix",
   title: "Request",
   action: "Action",
