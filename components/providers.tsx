@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import { MutationCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { announceProposal } from "@/components/governance/proposal-store";
 import { lazyComponent } from "@/components/shell/lazy";
 import { ApiClientError, isChangeProposed } from "@/lib/api/client";
 import { loadToasts, toast, whenToastsLoad } from "@/lib/toast";
@@ -11,9 +12,11 @@ function makeQueryClient() {
     // Any mutation a member's organization turns into a change request (202): one notice for all
     // screens, and the counts and pending banners refreshed.
     mutationCache: new MutationCache({
-      onError: (error) => {
+      onError: (error, _variables, _context, mutation) => {
         if (!isChangeProposed(error)) return;
-        toast.info("Proposed — awaiting approval", { description: error.message, id: `proposed-${error.changeRequest.id}` });
+        // The dialog says what happens next and takes a comment, unless the change asked for one already.
+        if (mutation.meta?.proposalCommentAsked) toast.info("Proposed — awaiting approval", { description: error.message, id: `proposed-${error.changeRequest.id}` });
+        else announceProposal(error.changeRequest);
         void client.invalidateQueries({ predicate: (q) => q.queryKey.includes("change-requests") });
       },
     }),

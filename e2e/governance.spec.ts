@@ -1,33 +1,19 @@
 // Organization governance with two people at once (two browser contexts) in the seeded demo org:
 // a member's broadcast changes wait for the admin, who approves (the change goes live, the audit
 // log shows both steps), rejects with a reason the member reads, or meets a conflict.
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { DEMO, screenshot, signIn } from "./helpers";
-
-type Person = { page: Page; orgId: string; close: () => Promise<void> };
-
-/** Signs in in a fresh context and returns the demo organization's id. */
-async function as(browser: Browser, login: { email: string; password: string }): Promise<Person> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, login);
-  const res = await page.request.get("/api/workspaces");
-  const { workspaces } = (await res.json()) as { workspaces: { id: string; name: string }[] };
-  const org = workspaces.find((w) => w.name === DEMO.organization);
-  if (!org) throw new Error(`${login.email} is not in ${DEMO.organization}`);
-  return { page, orgId: org.id, close: () => context.close() };
-}
+import { expect, test } from "@playwright/test";
+import { DEMO, screenshot, signInToDemoOrganization, type DemoPerson } from "./helpers";
 
 const api = (orgId: string, ...segments: string[]) => ["/api/workspaces", orgId, ...segments].join("/");
 
-let member: Person;
-let admin: Person;
+let member: DemoPerson;
+let admin: DemoPerson;
 
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async ({ browser }) => {
-  member = await as(browser, DEMO.member);
-  admin = await as(browser, DEMO.owner);
+  member = await signInToDemoOrganization(browser, DEMO.member);
+  admin = await signInToDemoOrganization(browser, DEMO.owner);
 });
 test.afterAll(async () => {
   await member?.close();
@@ -96,8 +82,9 @@ test("a rejected change shows the member the reason; nothing changes", async () 
   const toggle = member.page.getByRole("switch", { name: "Broadcast" });
   await expect(toggle).toBeChecked();
   await toggle.click();
-  // Turning it off is confirmed first; a member's confirmation says it is a proposal.
-  await member.page.getByRole("alertdialog", { name: "Propose turning Broadcast off?" }).getByRole("button", { name: "Propose turning off" }).click();
+  const confirm = member.page.getByRole("dialog", { name: "Propose turning broadcast off?" });
+  await confirm.getByLabel("Comment for the admin (optional)").fill("Quiet week for the platforms");
+  await confirm.getByRole("button", { name: "Propose turning off" }).click();
   await expect(member.page.getByText("Proposed — awaiting approval")).toBeVisible();
   await expect(toggle).toBeChecked();
   await screenshot(member.page, "governance-member-proposed-desktop");
@@ -106,6 +93,7 @@ test("a rejected change shows the member the reason; nothing changes", async () 
   const card = admin.page.getByRole("article", { name: "Turn broadcast off" });
   await card.getByRole("button", { name: "Reject" }).click();
   const dialog = admin.page.getByRole("dialog", { name: "Reject this change" });
+  await expect(dialog.locator("blockquote")).toHaveText("Quiet week for the platforms");
   await dialog.getByLabel("Reason").fill("Broadcast stays on during the launch week");
   await dialog.getByRole("button", { name: "Reject" }).click();
   await expect(dialog).toBeHidden();

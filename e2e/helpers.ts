@@ -85,3 +85,17 @@ export async function switchWorkspace(page: Page, name: string): Promise<string>
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   return workspaceIdOf(page);
 }
+
+export type DemoPerson = { page: Page; orgId: string; close: () => Promise<void> };
+
+/** Signs a demo user in, in a fresh context (own cookies), and returns the demo organization's id. */
+export async function signInToDemoOrganization(browser: Browser, login: { email: string; password: string }, viewport?: { width: number; height: number }): Promise<DemoPerson> {
+  const context = await browser.newContext(viewport ? { viewport } : {});
+  const page = await context.newPage();
+  await signIn(page, login);
+  const res = await page.request.get("/api/workspaces");
+  const { workspaces } = (await res.json()) as { workspaces: { id: string; name: string }[] };
+  const org = workspaces.find((w) => w.name === DEMO.organization);
+  if (!org) throw new Error(`${login.email} is not in ${DEMO.organization}`);
+  return { page, orgId: org.id, close: () => context.close() };
+}

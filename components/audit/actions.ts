@@ -50,8 +50,17 @@ export function auditActionLabel(action: string): string {
   return AUDIT_ACTION_LABELS[action] ?? action;
 }
 
-/** A short human description of the target, from the masked before/after snapshots. */
-export function auditTargetSummary(event: { targetType: string; targetId: string | null; before?: unknown; after?: unknown }): string {
+/** The action as a sentence; the Broadcast switch says which way it went. */
+export function auditEventTitle(event: { action: string; after?: unknown }): string {
+  if (event.action === "broadcast.set" && isRecord(event.after) && typeof event.after.broadcastEnabled === "boolean") {
+    return `Broadcast turned ${event.after.broadcastEnabled ? "on" : "off"}`;
+  }
+  return auditActionLabel(event.action);
+}
+
+/** A short human description of the target: its name when the event was written, else from the snapshots. */
+export function auditTargetSummary(event: { targetType: string; targetId: string | null; targetName?: string | null; before?: unknown; after?: unknown }): string {
+  if (event.targetName) return event.targetName;
   const snapshot = (isRecord(event.after) ? event.after : null) ?? (isRecord(event.before) ? event.before : null);
   for (const key of ["name", "email", "prefix", "title"] as const) {
     const value = snapshot?.[key];

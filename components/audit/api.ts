@@ -12,8 +12,12 @@ export const auditEventSchema = z.object({
   action: z.string(),
   targetType: z.string(),
   targetId: z.nullable(z.string()),
+  targetName: z.nullable(z.string()),
   before: z.optional(z.nullable(jsonValue)),
   after: z.optional(z.nullable(jsonValue)),
+  changes: z.array(
+    z.object({ key: z.string(), label: z.string(), before: z.nullable(z.string()), after: z.nullable(z.string()), secret: z.optional(z.literal(true)) }),
+  ),
   createdAt: z.string(),
 });
 export type AuditEventRow = z.infer<typeof auditEventSchema>;
@@ -37,7 +41,7 @@ function query(params: Record<string, string | null | undefined>): string {
 export const auditApi = {
   page: (workspaceId: string, filters: AuditFilters, cursor: string | null) =>
     api.get(`${workspaceApiPath(workspaceId, "audit")}${query({ ...filters, cursor })}`, pageSchema),
-  /** The download of every matching event as JSON. */
-  exportUrl: (workspaceId: string, filters: AuditFilters) =>
-    `${workspaceApiPath(workspaceId, "audit")}${query({ format: "json", ...filters })}`,
+  /** The download of every event matching the screen's filters, as CSV or JSON. */
+  exportUrl: (workspaceId: string, filters: AuditFilters, format: "csv" | "json") =>
+    `${workspaceApiPath(workspaceId, "audit")}${query({ format, ...filters })}`,
 };

@@ -2,14 +2,13 @@
 
 import * as React from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { DownloadIcon, Loader2Icon, ScrollTextIcon } from "lucide-react";
-import { AUDIT_ACTION_LABELS, AUDIT_TARGET_TYPES, auditActionLabel, auditTargetSummary } from "@/components/audit/actions";
-import { auditApi, auditQueryKey, NO_AUDIT_FILTERS, type AuditFilters } from "@/components/audit/api";
+import { DownloadIcon, KeyRoundIcon, Loader2Icon, ScrollTextIcon } from "lucide-react";
+import { AUDIT_ACTION_LABELS, AUDIT_TARGET_TYPES, auditActionLabel, auditEventTitle, auditTargetSummary } from "@/components/audit/actions";
+import { auditApi, auditQueryKey, NO_AUDIT_FILTERS, type AuditEventRow, type AuditFilters } from "@/components/audit/api";
 import { DataTable } from "@/components/shell/data-table";
 import { PageHeader } from "@/components/shell/page-header";
 import { QueryView } from "@/components/shell/query-view";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FormError } from "@/components/ui/form-field";
@@ -55,6 +54,48 @@ function FilterSelect({
   );
 }
 
+/** Changes spelled out before the rest fold under "N more". */
+const CHANGES_SHOWN = 3;
+
+function ChangeLine({ change }: { change: AuditEventRow["changes"][number] }) {
+  return (
+    <li className="wrap-anywhere">
+      <span className="inline-flex items-center gap-1 font-medium">
+        {change.secret && <KeyRoundIcon className="text-muted-foreground size-3" aria-label="Secret" />}
+        {change.label}:
+      </span>{" "}
+      {change.before === null ? <span className="text-muted-foreground">—</span> : <del className="text-muted-foreground decoration-muted-foreground/50">{change.before}</del>}
+      {" → "}
+      {change.after === null ? <span className="text-muted-foreground">—</span> : <ins className="no-underline">{change.after}</ins>}
+    </li>
+  );
+}
+
+/** Field by field, before → after; secrets only say set / changed / removed. */
+function AuditChanges({ changes }: { changes: AuditEventRow["changes"] }) {
+  if (changes.length === 0) return <span className="text-muted-foreground text-xs">No field changes recorded</span>;
+  const rest = changes.slice(CHANGES_SHOWN);
+  return (
+    <ul className="grid gap-0.5 text-xs" aria-label="Changes">
+      {changes.slice(0, CHANGES_SHOWN).map((change) => (
+        <ChangeLine key={change.key} change={change} />
+      ))}
+      {rest.length > 0 && (
+        <li>
+          <details>
+            <summary className="text-muted-foreground cursor-pointer">{rest.length} more</summary>
+            <ul className="mt-0.5 grid gap-0.5">
+              {rest.map((change) => (
+                <ChangeLine key={change.key} change={change} />
+              ))}
+            </ul>
+          </details>
+        </li>
+      )}
+    </ul>
+  );
+}
+
 export function AuditScreen() {
   const { workspace } = useCurrentWorkspace();
   const [filters, setFilters] = React.useState<AuditFilters>(NO_AUDIT_FILTERS);
@@ -82,14 +123,18 @@ export function AuditScreen() {
     <div className="grid gap-8">
       <PageHeader
         title="Audit log"
-        description="Every change to this workspace: who did what, and when. Secrets are never recorded."
+        description="Every change to this workspace: who did what, when, and each field before and after. Secrets are never recorded: the log says only that one was set, changed or removed."
         actions={
-          <Button variant="outline" asChild>
-            <a href={auditApi.exportUrl(workspace.id, filters)} download>
-              <DownloadIcon aria-hidden />
-              Export JSON
-            </a>
-          </Button>
+          <>
+            {(["csv", "json"] as const).map((format) => (
+              <Button key={format} variant="outline" asChild>
+                <a href={auditApi.exportUrl(workspace.id, filters, format)} download title={filtered ? "Only the events matching the filters" : "Every event"}>
+                  <DownloadIcon aria-hidden />
+                  Export {format.toUpperCase()}
+                </a>
+              </Button>
+            ))}
+          </>
         }
       />
       <div className="grid gap-3 sm:grid-cols-3" role="group" aria-label="Filter the audit log">
@@ -160,49 +205,53 @@ export function AuditScreen() {
       >
         {(rows) => (
           <div className="grid gap-4">
-            <DataTable aria-label="Audit events">
+            <DataTable aria-label="Audit events" className="table-fixed [&_td]:align-top [&_td]:whitespace-normal">
               <TableHeader>
                 <TableRow>
-                  <TableHead>Time</TableHead>
-                  <TableHead>Action</TableHead>
-                  <TableHead className="hidden md:table-cell">Actor</TableHead>
-                  <TableHead className="hidden sm:table-cell">Target</TableHead>
+                  <TableHead className="w-28">Time</TableHead>
+                  <TableHead className="w-56">Action</TableHead>
+                  <TableHead className="hidden w-52 sm:table-cell">Target</TableHead>
+                  <TableHead className="hidden md:table-cell">Changes</TableHead>
                 </TableRow>
               </TableHeader>
               <TableBody>
                 {rows.map((event) => (
                   <TableRow key={event.id}>
-                    <TableCell>
+                    <TableCell className="py-3">
                       <time dateTime={event.createdAt} title={formatDateTime(event.createdAt)}>
                         {formatRelative(event.createdAt)}
                       </time>
                     </TableCell>
-                    <TableCell>
-                      <span className="font-medium">{auditActionLabel(event.action)}</span>
+                    <TableCell className="py-3">
+                      <span className="font-medium">{auditEventTitle(event)}</span>
                       <code className="text-muted-foreground block font-mono text-xs">{event.action}</code>
-                      {/* Phones have no room for the Actor and Target columns: they go under the action. */}
-                      <span className="text-muted-foreground block text-xs whitespace-normal wrap-anywhere md:hidden">
+                      <span className="text-muted-foreground block text-xs wrap-anywhere">
                         by {event.actorLabel}
+                        {/* Phones have no room for the Target column: it goes under the action. */}
                         <span className="sm:hidden"> · {auditTargetSummary(event)}</span>
                       </span>
+                      {/* Nor, up to tablets, for the Changes column. */}
+                      <div className="mt-1 md:hidden">
+                        <AuditChanges changes={event.changes} />
+                      </div>
                     </TableCell>
-                    <TableCell className="hidden max-w-56 truncate md:table-cell">{event.actorLabel}</TableCell>
-                    <TableCell className="hidden max-w-64 sm:table-cell">
-                      <Badge variant="outline" className="mr-2">
-                        {event.targetType}
-                      </Badge>
+                    <TableCell className="hidden py-3 sm:table-cell">
                       {event.targetId ? (
                         <button
                           type="button"
-                          className="truncate underline-offset-4 hover:underline"
+                          className="text-left wrap-anywhere underline-offset-4 hover:underline"
                           title="Show only events about this target"
                           onClick={() => setFilter({ targetType: event.targetType, targetId: event.targetId })}
                         >
                           {auditTargetSummary(event)}
                         </button>
                       ) : (
-                        <span className="truncate">{auditTargetSummary(event)}</span>
+                        <span className="wrap-anywhere">{auditTargetSummary(event)}</span>
                       )}
+                      <span className="text-muted-foreground block text-xs">{AUDIT_TARGET_TYPES[event.targetType] ?? event.targetType}</span>
+                    </TableCell>
+                    <TableCell className="hidden py-3 md:table-cell">
+                      <AuditChanges changes={event.changes} />
                     </TableCell>
                   </TableRow>
                 ))}

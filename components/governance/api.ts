@@ -1,7 +1,7 @@
 // The change-request endpoints as the UI uses them (app/api/workspaces/[workspaceId]/change-requests).
 // Responses are parsed with zod schemas typed against the server's own view type.
 import * as z from "zod/mini";
-import { api } from "@/lib/api/client";
+import { api, isChangeProposed } from "@/lib/api/client";
 import type { ChangeRequestView } from "@/lib/governance/change-requests";
 import { CHANGE_REQUEST_STATUSES, GOVERNED_ACTIONS } from "@/lib/governance/vocabulary";
 import { workspaceApiPath } from "@/lib/workspace-paths";
@@ -20,6 +20,7 @@ export const changeRequestSchema = z.object({
   targetType: z.nullable(z.enum(["workspace", "destination"])),
   targetId: z.nullable(z.string()),
   targetName: z.nullable(z.string()),
+  targetExists: z.boolean(),
   status: z.enum(CHANGE_REQUEST_STATUSES),
   comment: z.nullable(z.string()),
   reason: z.nullable(z.string()),
@@ -69,3 +70,19 @@ export const changeRequestApi = {
   withdraw: (ws: string, id: string) => api.post(path(ws, id, "withdraw"), one).then((r) => r.changeRequest),
   comment: (ws: string, id: string, comment: string | null) => api.patch(path(ws, id), one, { comment }).then((r) => r.changeRequest),
 };
+
+/** The longest comment the server keeps (lib/governance/change-requests.ts commentSchema). */
+export const MAX_COMMENT_LENGTH = 1000;
+
+/**
+ * Runs a broadcast change; when it comes back as a proposal (202), attaches the proposer's comment
+ * for the admin who decides. The proposal still reaches the caller as ChangeProposedError.
+ */
+export async function withProposalComment<T>(workspaceId: string, comment: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isChangeProposed(error) && comment.trim()) await changeRequestApi.comment(workspaceId, error.changeRequest.id, comment.trim());
+    throw error;
+  }
+}

@@ -2,7 +2,8 @@
 
 import * as React from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { AlertTriangleIcon, CheckIcon, KeyRoundIcon, Loader2Icon, Undo2Icon, XIcon } from "lucide-react";
+import Link from "next/link";
+import { AlertTriangleIcon, ArrowUpRightIcon, CheckIcon, KeyRoundIcon, Loader2Icon, Undo2Icon, XIcon } from "lucide-react";
 import { changeRequestApi, type ChangeRequest, type ChangeRequestStatus } from "@/components/governance/api";
 import { useCurrentWorkspace, useCan } from "@/components/shell/workspace-context";
 import { Badge } from "@/components/ui/badge";
@@ -14,6 +15,8 @@ import { Textarea } from "@/components/ui/textarea";
 import { ApiClientError, errorMessage, fieldErrorsOf } from "@/lib/api/client";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { toast } from "@/lib/toast";
+import { workspacePath } from "@/lib/workspace-paths";
+import { destinationPath } from "@/components/observability/paths";
 
 const STATUS: Record<ChangeRequestStatus, { label: string; variant: "default" | "secondary" | "destructive" | "outline" | "success" | "muted" }> = {
   pending: { label: "Pending approval", variant: "secondary" },
@@ -109,6 +112,7 @@ function ApproveDialog({ request }: { request: ChangeRequest }) {
             {request.title}, proposed by {request.proposer.email}. It is applied at once, checked again against the current settings.
           </DialogDescription>
         </DialogHeader>
+        <ProposerComment request={request} />
         <DiffTable diff={request.diff} />
         <FormError message={approve.error ? errorMessage(approve.error) : null} />
         <DialogFooter>
@@ -158,6 +162,7 @@ function RejectDialog({ request }: { request: ChangeRequest }) {
             <DialogTitle>Reject this change</DialogTitle>
             <DialogDescription>{request.proposer.email} will see your reason next to the request.</DialogDescription>
           </DialogHeader>
+          <ProposerComment request={request} />
           <FormField label="Reason" error={fieldError}>
             {(control) => <Textarea {...control} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} rows={3} required autoFocus />}
           </FormField>
@@ -194,14 +199,46 @@ function WithdrawButton({ request }: { request: ChangeRequest }) {
   );
 }
 
+/** The proposer's note for whoever decides: plain text (React escapes it), as typed. */
+function ProposerComment({ request }: { request: ChangeRequest }) {
+  if (!request.comment) return null;
+  return (
+    <figure className="grid gap-1 text-sm">
+      <figcaption className="text-muted-foreground text-xs">Comment from {request.proposer.email}</figcaption>
+      <blockquote className="border-l-2 pl-3 whitespace-pre-line wrap-anywhere italic">{request.comment}</blockquote>
+    </figure>
+  );
+}
+
+/** Where the request's target lives: the destination, or the broadcast switch on Observability. */
+function TargetLink({ request }: { request: ChangeRequest }) {
+  const { workspace } = useCurrentWorkspace();
+  // A proposed new destination has a target only once approved (and created).
+  if (!request.targetExists || !request.targetId) return null;
+  const broadcast = request.targetType === "workspace";
+  const href = broadcast ? workspacePath(workspace.id, "observability") : destinationPath(workspace.id, request.targetId);
+  const label = broadcast ? "Open Observability settings" : `Open ${request.targetName ?? "destination"}`;
+  return (
+    <Link href={href} className="inline-flex w-fit items-center gap-1 text-sm font-medium underline-offset-4 hover:underline">
+      {label} <ArrowUpRightIcon className="size-3.5" aria-hidden />
+    </Link>
+  );
+}
+
 /** One change request: what, who, when, the diff, the outcome, and what the viewer may do with it. */
 export function ChangeRequestCard({ request }: { request: ChangeRequest }) {
   const { user } = useCurrentWorkspace();
   const canDecide = useCan("approvals:decide");
   const mine = request.proposer.id === user.id;
   const pending = request.status === "pending";
+  const anchor = `change-request-${request.id}`;
+  const ref = React.useRef<HTMLDivElement>(null);
+  // Opened from a notification (…/approvals#change-request-<id>): the list loads after the page, so scroll once it is here.
+  React.useEffect(() => {
+    if (window.location.hash === `#${anchor}`) ref.current?.scrollIntoView({ block: "center" });
+  }, [anchor]);
   return (
-    <Card role="article" aria-label={request.title} data-status={request.status}>
+    <Card ref={ref} id={anchor} role="article" aria-label={request.title} data-status={request.status} className="target:ring-primary/50 scroll-mt-20 target:ring-2">
       <CardHeader className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
         <div className="grid gap-1">
           <div className="flex flex-wrap items-center gap-2">
@@ -237,7 +274,8 @@ export function ChangeRequestCard({ request }: { request: ChangeRequest }) {
         )}
       </CardHeader>
       <CardContent className="grid gap-3">
-        {request.comment && <blockquote className="border-l-2 pl-3 text-sm italic">{request.comment}</blockquote>}
+        <TargetLink request={request} />
+        <ProposerComment request={request} />
         {request.stale && (
           <p className="flex items-start gap-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
             <AlertTriangleIcon className="mt-0.5 size-4 shrink-0" aria-hidden />

@@ -10,6 +10,7 @@ import {
   AlertDialogHeader,
   AlertDialogTitle,
 } from "@/components/ui/alert-dialog";
+import { lazyDialog } from "@/components/shell/lazy";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Switch } from "@/components/ui/switch";
@@ -17,15 +18,19 @@ import { errorMessage } from "@/lib/api/client";
 import { BROADCAST_OFF, useBroadcast, useSetBroadcast } from "./broadcast";
 import { TRACES_WHEN, useBroadcastAccess } from "./status";
 
+const ProposeBroadcastDialog = lazyDialog(() => import("@/components/governance/propose-broadcast-dialog").then((m) => m.ProposeBroadcastDialog));
+
 /**
  * The workspace's master switch. Turning it on is immediate; turning it off first says what stops
- * and what is kept, and asks.
+ * and what is kept, and asks. A member of an organization proposes either flip instead (asked
+ * first, with a comment): the switch stays put until an admin approves.
  */
 export function BroadcastToggle() {
   const { canChange, proposes } = useBroadcastAccess();
   const broadcast = useBroadcast();
   const toggle = useSetBroadcast();
   const [confirmingOff, setConfirmingOff] = React.useState(false);
+  const [proposing, setProposing] = React.useState<boolean | null>(null);
 
   const enabled = broadcast.data?.enabled ?? false;
   return (
@@ -49,14 +54,14 @@ export function BroadcastToggle() {
           aria-describedby="broadcast-description"
           checked={enabled}
           disabled={!canChange || broadcast.isError}
-          onCheckedChange={(next) => (next ? toggle.mutate(true) : setConfirmingOff(true))}
+          onCheckedChange={(next) => (proposes ? setProposing(next) : next ? toggle.mutate(true) : setConfirmingOff(true))}
           className="mt-1"
         />
       )}
       <AlertDialog open={confirmingOff} onOpenChange={setConfirmingOff}>
         <AlertDialogContent>
           <AlertDialogHeader>
-            <AlertDialogTitle>{proposes ? "Propose turning Broadcast off?" : "Turn Broadcast off?"}</AlertDialogTitle>
+            <AlertDialogTitle>Turn Broadcast off?</AlertDialogTitle>
             <AlertDialogDescription asChild>
               <div className="grid gap-2">
                 <p>
@@ -65,7 +70,6 @@ export function BroadcastToggle() {
                 <p>
                   <strong className="text-foreground font-medium">What is kept:</strong> {BROADCAST_OFF.keeps}
                 </p>
-                {proposes && <p>An admin of this organization must approve it first.</p>}
               </div>
             </AlertDialogDescription>
           </AlertDialogHeader>
@@ -78,11 +82,12 @@ export function BroadcastToggle() {
                 toggle.mutate(false);
               }}
             >
-              {proposes ? "Propose turning off" : "Turn Broadcast off"}
+              Turn Broadcast off
             </Button>
           </AlertDialogFooter>
         </AlertDialogContent>
       </AlertDialog>
+      {proposes && <ProposeBroadcastDialog enabled={proposing ?? !enabled} open={proposing !== null} onOpenChange={(open) => !open && setProposing(null)} />}
     </section>
   );
 }

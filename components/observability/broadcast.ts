@@ -21,6 +21,9 @@ export const BROADCAST_OFF = {
     "New traces are still received and stored for the retention period, but queued for no destination: a replay from a destination's page can send them once Broadcast is on again. Destinations and their settings are kept, and turning it back on sends the traces that were queued before.",
 } as const;
 
+/** Asks to set the switch; a member's request answers 202 with a change request instead (isChangeProposed). */
+export const putBroadcast = (workspaceId: string, enabled: boolean) => api.put(workspaceApiPath(workspaceId, "broadcast"), broadcastSchema, { enabled });
+
 export function useBroadcast() {
   const { workspace } = useCurrentWorkspace();
   return useQuery({
@@ -35,7 +38,7 @@ export function useSetBroadcast() {
   const queryClient = useQueryClient();
   const key = broadcastKey(workspace.id);
   return useMutation({
-    mutationFn: (enabled: boolean) => api.put(workspaceApiPath(workspace.id, "broadcast"), broadcastSchema, { enabled }),
+    mutationFn: (enabled: boolean) => putBroadcast(workspace.id, enabled),
     onMutate: async (enabled) => {
       await queryClient.cancelQueries({ queryKey: key });
       const previous = queryClient.getQueryData<{ enabled: boolean }>(key);

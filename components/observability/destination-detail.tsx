@@ -12,6 +12,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { PendingRequestsNotice } from "@/components/governance/pending-requests-notice";
+import { ProposeNote } from "@/components/governance/propose-note";
 import { errorMessage, isChangeProposed } from "@/lib/api/client";
 import { toast } from "@/lib/toast";
 import { workspacePath } from "@/lib/workspace-paths";
@@ -57,7 +58,7 @@ function SetupSql({ destinationId, typeName }: { destinationId: string; typeName
 }
 
 function Header({ destination, type }: { destination: Destination; type: DestinationType | undefined }) {
-  const { workspaceId, canChange, canTest } = useBroadcastAccess();
+  const { workspaceId, canChange, canTest, proposes } = useBroadcastAccess();
   const broadcastEnabled = useBroadcast().data?.enabled;
   const queryClient = useQueryClient();
   const router = useRouter();
@@ -110,10 +111,11 @@ function Header({ destination, type }: { destination: Destination; type: Destina
           {canChange && (
             <>
               <Button variant="outline" size="sm" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-                {paused ? <PlayIcon aria-hidden /> : <PauseIcon aria-hidden />} {paused ? "Resume" : "Pause"}
+                {paused ? <PlayIcon aria-hidden /> : <PauseIcon aria-hidden />} {proposes ? "Propose " : ""}
+                {paused ? (proposes ? "resume" : "Resume") : proposes ? "pause" : "Pause"}
               </Button>
-              <Button variant="outline" size="sm" onClick={() => setDialog("delete")} aria-label={`Delete ${destination.name}`}>
-                <Trash2Icon aria-hidden /> <span className="sm:sr-only">Delete</span>
+              <Button variant="outline" size="sm" onClick={() => setDialog("delete")} aria-label={`${proposes ? "Propose deleting" : "Delete"} ${destination.name}`}>
+                <Trash2Icon aria-hidden /> <span className="sm:sr-only">{proposes ? "Propose deletion" : "Delete"}</span>
               </Button>
             </>
           )}
@@ -139,7 +141,7 @@ function Header({ destination, type }: { destination: Destination; type: Destina
 
 /** One destination: Overview (health, retry/replay, table setup) · Delivery log · Settings. */
 export function DestinationDetail({ destinationId, initialTab }: { destinationId: string; initialTab: DestinationTab }) {
-  const { workspaceId, canChange } = useBroadcastAccess();
+  const { workspaceId, canChange, proposes } = useBroadcastAccess();
   const destination = useQuery({
     queryKey: observabilityKeys.destination(workspaceId, destinationId),
     queryFn: () => observabilityApi.get(workspaceId, destinationId),
@@ -165,6 +167,7 @@ export function DestinationDetail({ destinationId, initialTab }: { destinationId
     <div className="grid gap-6">
       <Header destination={d} type={type} />
       {!canChange && <ReadOnlyNote />}
+      {proposes && <ProposeNote />}
       <Tabs
         value={tab}
         onValueChange={(next) => {

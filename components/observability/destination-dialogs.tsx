@@ -25,7 +25,7 @@ export function DeleteDestinationDialog({
   onOpenChange: (open: boolean) => void;
   onDeleted?: () => void;
 }) {
-  const { workspaceId } = useBroadcastAccess();
+  const { workspaceId, proposes } = useBroadcastAccess();
   const queryClient = useQueryClient();
   const remove = useMutation({
     mutationFn: () => observabilityApi.remove(workspaceId, destination.id),
@@ -44,9 +44,9 @@ export function DeleteDestinationDialog({
     <ConfirmDialog
       open={open}
       onOpenChange={onOpenChange}
-      title={`Delete “${destination.name}”?`}
+      title={proposes ? `Propose deleting “${destination.name}”?` : `Delete “${destination.name}”?`}
       description="No more traces are sent to it, and traces still waiting for it are dropped. Its delivery log goes with it. To stop sending for a while instead, pause it: new traces are then queued and held until you resume it."
-      confirmLabel="Delete destination"
+      confirmLabel={proposes ? "Propose deletion" : "Delete destination"}
       mutation={remove}
     />
   );

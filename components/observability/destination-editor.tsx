@@ -46,7 +46,7 @@ function Section({ title, description, children }: { title: string; description?
  * the current values have not passed one — or an explicit "Save as disabled".
  */
 export function DestinationEditor({ type, destination }: { type: DestinationType; destination?: Destination }) {
-  const { workspaceId, canChange, canTest } = useBroadcastAccess();
+  const { workspaceId, canChange, canTest, proposes } = useBroadcastAccess();
   const queryClient = useQueryClient();
   const router = useRouter();
   const readOnly = !canChange;
@@ -241,12 +241,12 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
                 if (Object.keys(found).length) return showErrors(found);
                 save.mutate(false);
               }}>
-                Save as disabled
+                {proposes ? "Propose as disabled" : "Save as disabled"}
               </Button>
             )}
             <Button type="submit" disabled={busy}>
               {busy && <Loader2Icon className="animate-spin" aria-hidden />}
-              {test.isPending && save.isIdle ? "Testing…" : routing.enabled && needsTest && !currentTest?.ok ? "Test & save" : "Save"}
+              {test.isPending && save.isIdle ? "Testing…" : routing.enabled && needsTest && !currentTest?.ok ? (proposes ? "Test & propose" : "Test & save") : proposes ? "Propose changes" : "Save"}
             </Button>
           </div>
         </div>

@@ -73,7 +73,7 @@ function usePauseResume(workspaceId: string, destination: Destination) {
 type RowDialog = "test" | "trace" | "delete" | null;
 
 function DestinationActions({ destination }: { destination: ListedDestination }) {
-  const { workspaceId, canChange, canTest } = useBroadcastAccess();
+  const { workspaceId, canChange, canTest, proposes } = useBroadcastAccess();
   const router = useRouter();
   const [dialog, setDialog] = React.useState<RowDialog>(null);
   const pauseResume = usePauseResume(workspaceId, destination);
@@ -105,11 +105,12 @@ function DestinationActions({ destination }: { destination: ListedDestination })
           {canChange && (
             <>
               <DropdownMenuItem disabled={pauseResume.isPending} onSelect={() => pauseResume.mutate(paused ? "resume" : "pause")}>
-                {paused ? <PlayIcon aria-hidden /> : <PauseIcon aria-hidden />} {paused ? "Resume" : "Pause"}
+                {paused ? <PlayIcon aria-hidden /> : <PauseIcon aria-hidden />} {proposes ? "Propose " : ""}
+                {paused ? (proposes ? "resume" : "Resume") : proposes ? "pause" : "Pause"}
               </DropdownMenuItem>
               <DropdownMenuSeparator />
               <DropdownMenuItem variant="destructive" onSelect={() => setDialog("delete")}>
-                <Trash2Icon aria-hidden /> Delete
+                <Trash2Icon aria-hidden /> {proposes ? "Propose deletion" : "Delete"}
               </DropdownMenuItem>
             </>
           )}

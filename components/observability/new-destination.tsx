@@ -8,13 +8,14 @@ import { ErrorState } from "@/components/ui/error-state";
 import { errorMessage } from "@/lib/api/client";
 import { workspacePath } from "@/lib/workspace-paths";
 import { useDestinationTypes } from "./destination-types";
+import { ProposeNote } from "@/components/governance/propose-note";
 import { DestinationEditor } from "./destination-editor";
 import { PlatformIcon } from "./platform-icon";
 import { useBroadcastAccess } from "./status";
 
 /** The form for a new destination of one platform (opened from the catalog). */
 export function NewDestination({ type: typeId }: { type: string }) {
-  const { workspaceId } = useBroadcastAccess();
+  const { workspaceId, proposes } = useBroadcastAccess();
   const types = useDestinationTypes();
   const type = types.data?.find((t) => t.type === typeId);
   return (
@@ -39,7 +40,7 @@ export function NewDestination({ type: typeId }: { type: string }) {
           <div className="flex items-start gap-3">
             <PlatformIcon type={type.type} className="text-muted-foreground size-10" />
             <PageHeader
-              title={`Add ${type.name}`}
+              title={proposes ? `Propose ${type.name}` : `Add ${type.name}`}
               description={
                 <>
                   {type.description}{" "}
@@ -50,6 +51,7 @@ export function NewDestination({ type: typeId }: { type: string }) {
               }
             />
           </div>
+          {proposes && <ProposeNote />}
           <DestinationEditor type={type} />
         </>
       )}

@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { InfoIcon, RadioTowerIcon, SendIcon } from "lucide-react";
 import { PendingRequestsNotice } from "@/components/governance/pending-requests-notice";
 import { lazyComponent } from "@/components/shell/lazy";
+import { ProposeNote } from "@/components/governance/propose-note";
 import { PageHeader } from "@/components/shell/page-header";
 import { QueryView } from "@/components/shell/query-view";
 import { Button } from "@/components/ui/button";
@@ -34,7 +35,7 @@ export function ReadOnlyNote() {
 
 /** Settings › Observability: the broadcast switch and the workspace's destinations. */
 export function ObservabilityScreen() {
-  const { workspaceId, canChange, canTest } = useBroadcastAccess();
+  const { workspaceId, canChange, canTest, proposes } = useBroadcastAccess();
   const [testTraceOpen, setTestTraceOpen] = React.useState(false);
   const destinations = useQuery({
     queryKey: observabilityKeys.destinations(workspaceId),
@@ -75,6 +76,7 @@ export function ObservabilityScreen() {
       />
       {firstRun.data && !firstRun.data.traceDelivered && <FirstRunGuide progress={firstRun.data} broadcastOff={broadcastOff} />}
       {!canChange && <ReadOnlyNote />}
+      {proposes && <ProposeNote />}
       <PendingRequestsNotice />
       <BroadcastToggle />
       <section aria-labelledby="destinations-title" className="grid gap-3">

@@ -114,7 +114,7 @@ function RequeueDialog({
 }
 
 export function RetryFailedDialog({ destinationId }: { destinationId: string }) {
-  const { workspaceId } = useBroadcastAccess();
+  const { workspaceId, proposes } = useBroadcastAccess();
   return (
     <RequeueDialog
       trigger={
@@ -125,13 +125,13 @@ export function RetryFailedDialog({ destinationId }: { destinationId: string }) 
       title="Retry failed deliveries"
       description="Deliveries that failed for good go back into the queue and are attempted again, with the destination's current settings."
       run={(dryRun) => observabilityApi.retryFailed(workspaceId, destinationId, dryRun)}
-      confirmLabel={(n) => `Retry ${traces(n)}`}
+      confirmLabel={(n) => `${proposes ? "Propose retrying" : "Retry"} ${traces(n)}`}
     />
   );
 }
 
 export function ReplayDialog({ destinationId }: { destinationId: string }) {
-  const { workspaceId } = useBroadcastAccess();
+  const { workspaceId, proposes } = useBroadcastAccess();
   const [since, setSince] = React.useState(() => toLocalInputValue(new Date(Date.now() - 24 * 3600_000)));
   const sinceIso = since ? new Date(since).toISOString() : "";
   return (
@@ -161,7 +161,7 @@ export function ReplayDialog({ destinationId }: { destinationId: string }) {
           )}
         </FormField>
       )}
-      confirmLabel={(n) => `Replay ${traces(n)}`}
+      confirmLabel={(n) => `${proposes ? "Propose replaying" : "Replay"} ${traces(n)}`}
     />
   );
 }

@@ -8,6 +8,8 @@ import { Logo } from "@/components/brand/logo";
 import { BroadcastOffBanner } from "@/components/observability/broadcast-off-banner";
 import { ApprovalsNavBadge } from "@/components/governance/approvals-nav-badge";
 import { ThemeToggle } from "@/components/shell/theme-toggle";
+import { ProposalSent } from "@/components/governance/proposal-sent";
+import { NotificationBell } from "@/components/notifications/notification-bell";
 import { UserMenu } from "@/components/shell/user-menu";
 import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-context";
 import { WorkspaceSwitcher, type WorkspaceOption } from "@/components/shell/workspace-switcher";
@@ -61,8 +63,9 @@ function Navigation() {
 function SidebarContent({ workspaces }: { workspaces: WorkspaceOption[] }) {
   return (
     <div className="flex h-full flex-col gap-4 p-3">
-      <div className="flex h-10 items-center px-1">
+      <div className="flex h-10 items-center justify-between px-1">
         <Logo />
+        <NotificationBell />
       </div>
       <WorkspaceSwitcher workspaces={workspaces} />
       <Navigation />
@@ -108,6 +111,9 @@ export function AppShell({ workspaces, children }: { workspaces: WorkspaceOption
             </SheetContent>
           </Sheet>
           <Logo />
+          <div className="ml-auto">
+            <NotificationBell />
+          </div>
         </header>
         <main id="main" className="flex-1 px-4 py-6 sm:px-6 md:px-10 md:py-10">
           <div className="mx-auto w-full max-w-5xl">
@@ -115,6 +121,7 @@ export function AppShell({ workspaces, children }: { workspaces: WorkspaceOption
             {children}
           </div>
         </main>
+        <ProposalSent />
       </div>
     </div>
   );

@@ -10,6 +10,7 @@ import "server-only";
 import { z } from "zod";
 import { ApiError, notFound, parseInput, validationError, type FieldIssue } from "@/lib/api/errors";
 import { recordAudit } from "@/lib/audit";
+import { diffOfDestination } from "@/lib/governance/snapshot";
 import { broadcastChangeMode } from "@/lib/auth/permissions";
 import type { SessionUser } from "@/lib/auth/session-user";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
@@ -406,7 +407,15 @@ export async function applyCreateDestination(tx: Tx, actor: ChangeActor, input: 
   const row = await tx.destination.update({ where: { id: created.id }, data: { secrets: sealSecrets(created.id, secrets) } });
   invalidateIngestConfig(actor.workspaceId);
   const view = toView(row);
-  await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.create", targetType: "destination", targetId: row.id, after: auditState(view) });
+  await recordAudit(tx, {
+    workspaceId: actor.workspaceId,
+    actor: actor.user,
+    action: "destination.create",
+    targetType: "destination",
+    targetId: row.id,
+    after: auditState(view),
+    changes: await diffOfDestination(tx, actor.workspaceId, null, row),
+  });
   return view;
 }
 
@@ -449,6 +458,8 @@ export async function applyUpdateDestination(
     targetId: row.id,
     before: auditState(before),
     after: auditState(after),
+    // Secrets compared while their values are in memory: the log says set / changed / removed only.
+    changes: await diffOfDestination(tx, actor.workspaceId, row, updated),
   });
   return after;
 }
@@ -460,7 +471,15 @@ export async function applyDeleteDestination(tx: Tx, actor: ChangeActor, input: 
   invalidateIngestConfig(actor.workspaceId);
   // Queued deliveries will never be sent: mark them dropped so the ledger says so.
   await tx.delivery.updateMany({ where: { destinationId: row.id, status: { in: ["pending", "in_flight"] } }, data: { status: "dropped", lastError: "destination deleted", claimToken: null, claimedUntil: null } });
-  await recordAudit(tx, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.delete", targetType: "destination", targetId: row.id, before: auditState(toView(row)) });
+  await recordAudit(tx, {
+    workspaceId: actor.workspaceId,
+    actor: actor.user,
+    action: "destination.delete",
+    targetType: "destination",
+    targetId: row.id,
+    before: auditState(toView(row)),
+    changes: await diffOfDestination(tx, actor.workspaceId, row, null),
+  });
 }
 
 export async function applyPauseDestination(tx: Tx, actor: ChangeActor, input: { destinationId: string }): Promise<DestinationView> {

@@ -3,10 +3,8 @@
 // path runs, so an approval validates and applies exactly like an admin's own change), how to
 // preview it as a diff, and what to do once it is committed (wake the delivery of what waits).
 import "server-only";
-import crypto from "node:crypto";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
-import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
 import { getDefinition } from "@/lib/destinations/registry";
 import {
   applyCreateDestination,
@@ -24,13 +22,12 @@ import {
   updateDestinationSchema,
   type ChangeActor,
 } from "@/lib/destinations/service";
-import type { SecretValue } from "@/lib/outbound/masking";
-import { splitSecrets, storedConfigOf } from "@/lib/destinations/stored-config";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { assertReplayWithinLimit } from "@/lib/delivery/requeue";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";
 import type { GovernedActionName } from "./vocabulary";
-import { broadcastDiff, destinationDiff, replayDiff, retryDiff, type DestinationSnapshot, type DiffEntry } from "./diff";
+import { broadcastDiff, replayDiff, retryDiff, type DiffEntry } from "./diff";
+import { diffOfDestination } from "./snapshot";
 
 type Tx = Prisma.TransactionClient;
 
@@ -66,67 +63,8 @@ const replayPayload = replaySchema.pick({ since: true });
 
 const quoted = (name: string | null) => (name ? `“${name}”` : "a deleted destination");
 
-// ───────────── snapshots (what the diff compares) ─────────────
-
-/** A digest per secret, so the diff can tell "changed" from "unchanged" without holding any value. */
-const fingerprint = (value: string) => crypto.createHash("sha256").update(value).digest("base64url");
-
-/** A secret field's digest: a record of secrets (custom headers) keeps its names, each value digested. */
-const fingerprintOf = (value: SecretValue) =>
-  typeof value === "string" ? fingerprint(value) : Object.fromEntries(Object.entries(value).map(([name, v]) => [name, fingerprint(v)]));
-
-/**
- * The config as the diff sees it: non-secret values, and a digest per secret (wherever the row
- * stores it: a row from before issue #8 still has header values in Destination.config).
- */
-function configSnapshot(row: Destination): Pick<DestinationSnapshot, "config" | "secretFingerprints"> {
-  const plain = (row.config ?? {}) as Record<string, unknown>;
-  const def = getDefinition(row.type);
-  if (!def) return { config: plain, secretFingerprints: {} };
-  let stored: Record<string, unknown>;
-  try {
-    stored = storedConfigOf(row);
-  } catch {
-    // Under a key no longer in the ring: the values are unknown but set, and change with the ciphertext.
-    const secretFingerprints = Object.fromEntries(secretKeysOf(def).map((k) => [k, fingerprint(`unreadable:${k}:${row.secrets}`)]));
-    return { config: splitSecrets(def, plain).plain, secretFingerprints };
-  }
-  const { plain: config, secrets } = splitSecrets(def, stored);
-  return { config, secretFingerprints: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, fingerprintOf(v)])) };
-}
-
-export function snapshotOf(row: Destination): DestinationSnapshot {
-  return {
-    type: row.type,
-    name: row.name,
-    enabled: row.enabled,
-    status: row.status,
-    privacyMode: row.privacyMode,
-    samplingRate: row.samplingRate,
-    apiKeyInclude: row.apiKeyInclude,
-    apiKeyExclude: row.apiKeyExclude,
-    filterRules: row.filterRules,
-    regions: row.regions,
-    broadcastGenerationCost: row.broadcastGenerationCost,
-    broadcastGenerationIdentity: row.broadcastGenerationIdentity,
-    broadcastGenerationRequestContext: row.broadcastGenerationRequestContext,
-    ...configSnapshot(row),
-  };
-}
-
 async function destinationRow(tx: Tx, workspaceId: string, id: string): Promise<Destination | null> {
   return tx.destination.findFirst({ where: { id, workspaceId } });
-}
-
-async function diffOfDestination(tx: Tx, workspaceId: string, before: Destination | null, after: Destination | null): Promise<DiffEntry[]> {
-  const type = (after ?? before)?.type;
-  const def = type ? getDefinition(type) : undefined;
-  const ids = [...new Set([...(before?.apiKeyInclude ?? []), ...(before?.apiKeyExclude ?? []), ...(after?.apiKeyInclude ?? []), ...(after?.apiKeyExclude ?? [])])];
-  const keys = ids.length ? await tx.apiKey.findMany({ where: { workspaceId, id: { in: ids } }, select: { id: true, name: true } }) : [];
-  return destinationDiff(before && snapshotOf(before), after && !after.deletedAt ? snapshotOf(after) : null, {
-    fields: def ? fieldsOf(def) : [],
-    apiKeyNames: Object.fromEntries(keys.map((k) => [k.id, k.name])),
-  });
 }
 
 /** Preview of a change to an existing destination: its row before, the change applied, its row after. */

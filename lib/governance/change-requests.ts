@@ -26,6 +26,7 @@ import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { decryptJson, encryptJson } from "@/lib/crypto/keyring";
 import { lockWorkspace } from "@/lib/db-client";
 import { prisma } from "@/lib/db";
+import { notifyDecision, type DecisionOutcome } from "@/lib/notifications";
 import { secretKeysOf } from "@/lib/destinations/define";
 import { hasSecretValue, isMaskedValue } from "@/lib/outbound/masking";
 import { getDefinition } from "@/lib/destinations/registry";
@@ -48,6 +49,8 @@ export type ChangeRequestView = {
   targetType: TargetKind;
   targetId: string | null;
   targetName: string | null;
+  /** The destination it names exists (not deleted): the request can link to it. */
+  targetExists: boolean;
   status: ChangeRequestStatus;
   comment: string | null;
   /** Rejection reason, or why the request became a conflict. */
@@ -139,6 +142,19 @@ async function findRequest(db: Tx | typeof prisma, ctx: WorkspaceContext, id: st
 }
 
 const notPending = (status: ChangeRequestStatus) => new ApiError(409, "not_pending", `This change request is already ${status}`);
+
+/** The proposer's in-app notification of a decision, in the decision's transaction. */
+const notifyProposer = (tx: Tx, ctx: WorkspaceContext, request: ChangeRequest, title: string, outcome: DecisionOutcome, reason?: string | null) =>
+  notifyDecision(tx, {
+    workspaceId: ctx.workspace.id,
+    proposerId: request.proposerId,
+    deciderId: ctx.user.id,
+    deciderEmail: ctx.user.email,
+    changeRequestId: request.id,
+    requestTitle: title,
+    outcome,
+    reason,
+  });
 
 // ───────────── proposing ─────────────
 
@@ -259,6 +275,7 @@ async function markConflict(ctx: WorkspaceContext, request: ChangeRequest, reaso
       before: { status: "pending" },
       after: { title, status: "conflict", action: request.action, targetId: request.targetId, reason },
     });
+    await notifyProposer(tx, ctx, request, title, "conflict", reason);
   });
 }
 
@@ -305,6 +322,7 @@ export async function approveChange(ctx: WorkspaceContext, id: string): Promise<
           before: { status: "pending" },
           after: asJson({ title, status: "approved", action, targetId: createdId ?? request.targetId, diff: request.diff }),
         });
+        await notifyProposer(tx, ctx, request, title, "approved");
         return applied;
       },
       { timeout: 60_000 },
@@ -339,6 +357,7 @@ async function closeRequest(ctx: WorkspaceContext, request: ChangeRequest, statu
       before: { status: "pending" },
       after: { title, status, action: request.action, targetId: request.targetId, ...(reason ? { reason } : {}) },
     });
+    if (status === "rejected") await notifyProposer(tx, ctx, request, title, "rejected", reason);
   });
 }
 
@@ -411,6 +430,7 @@ async function views(ctx: WorkspaceContext, rows: ChangeRequest[]): Promise<Chan
       targetType: spec.target,
       targetId: row.targetId,
       targetName,
+      targetExists: spec.target === "workspace" || (destination !== undefined && !destination.deletedAt),
       status: row.status,
       comment: row.comment,
       reason: row.reason,

@@ -68,7 +68,7 @@ describe("GET /api/workspaces/:id/audit", () => {
   it("names the bad query field", async () => {
     expect((await list({ limit: "0" })).json.error.fields[0].path).toBe("limit");
     expect((await list({ cursor: "garbage" })).json.error.fields[0].path).toBe("cursor");
-    expect((await list({ format: "csv" })).json.error.fields[0].path).toBe("format");
+    expect((await list({ format: "xlsx" })).json.error.fields[0].path).toBe("format");
   });
 
   it("downloads the whole filtered log as a JSON file with format=json", async () => {

@@ -25,7 +25,7 @@ const ROUTES_ROOT = path.resolve("app/api/workspaces/[workspaceId]");
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /** Every [param] a workspace route may have, and which of a tenant's objects fills it. */
-type ObjectIds = { destinationId: string; changeRequestId: string; upstreamId: string; apiKeyId: string; managementKeyId: string; membershipId: string; inviteId: string };
+type ObjectIds = { destinationId: string; changeRequestId: string; upstreamId: string; apiKeyId: string; managementKeyId: string; membershipId: string; inviteId: string; notificationId: string };
 
 /** Valid bodies per "METHOD route" (route relative to [workspaceId]), so (b) reaches the object lookup instead of stopping at validation. */
 const BODIES: Record<string, (ids: ObjectIds) => unknown> = {
@@ -46,6 +46,7 @@ const BODIES: Record<string, (ids: ObjectIds) => unknown> = {
   "POST change-requests/[changeRequestId]/reject": () => ({ reason: "not yours" }),
   "POST upstreams": () => ({ name: "intruder", baseUrl: "http://127.0.0.1:9/v1" }),
   "PATCH upstreams/[upstreamId]": () => ({ name: "renamed by A" }),
+  "POST notifications/read": (ids) => ({ ids: [ids.notificationId] }),
 };
 
 type RouteModule = Partial<Record<(typeof METHODS)[number], Parameters<typeof call>[0]>>;
@@ -81,11 +82,13 @@ async function tenant(label: string): Promise<{ owner: Awaited<ReturnType<typeof
   await enqueue(org.id, [destination.id], 2);
   await prisma.delivery.updateMany({ where: { destinationId: destination.id }, data: { status: "failed" } });
   await apiKeyContext(org.id, `${label} ingest key`);
+  // The owner's own notification (the bell), so marking it read from A has something to change.
+  const notification = await prisma.notification.create({ data: { userId: owner.id, workspaceId: org.id, kind: "changeRequest.approved", title: `${label} note`, changeRequestId: changeRequest.id } });
   return {
     owner,
     t: {
       workspaceId: org.id,
-      ids: { destinationId: destination.id, changeRequestId: changeRequest.id, upstreamId: upstream.id, apiKeyId: apiKey.id, managementKeyId: managementKey.id, membershipId: member.id, inviteId: invite.id },
+      ids: { destinationId: destination.id, changeRequestId: changeRequest.id, upstreamId: upstream.id, apiKeyId: apiKey.id, managementKeyId: managementKey.id, membershipId: member.id, inviteId: invite.id, notificationId: notification.id },
     },
   };
 }
@@ -106,6 +109,7 @@ async function snapshot(workspaceId: string) {
     deliveries: await prisma.delivery.findMany({ where, orderBy }),
     traces: await prisma.tracePayload.findMany({ where, orderBy, select: { id: true, receivedAt: true } }),
     audit: await prisma.auditEvent.findMany({ where, orderBy }),
+    notifications: await prisma.notification.findMany({ where, orderBy }),
   };
 }
 
@@ -163,7 +167,11 @@ describe("tenant isolation of every workspace route (discovered from app/api/wor
 
   it("(b) every method with A's workspace id but B's object ids: 404, B unchanged", async () => {
     const outcomes: string[] = [];
-    const substituting = routes.filter((r) => r.params.length > 0 || JSON.stringify(BODIES[`${r.method} ${r.route}`]?.(b.ids) ?? "").includes(b.ids.destinationId));
+    const namesBObject = (r: DiscoveredRoute) => {
+      const body = JSON.stringify(BODIES[`${r.method} ${r.route}`]?.(b.ids) ?? "");
+      return Object.values(b.ids).some((id) => body.includes(id));
+    };
+    const substituting = routes.filter((r) => r.params.length > 0 || namesBObject(r));
     expect(substituting.length).toBeGreaterThanOrEqual(20);
     for (const r of substituting) {
       const before = await snapshot(b.workspaceId);

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "AuditEvent" ADD COLUMN     "changes" JSONB,
+ADD COLUMN     "targetName" TEXT;
