@@ -14,6 +14,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Skeleton } from "@/components/ui/skeleton";
 import { Slider } from "@/components/ui/slider";
 import { Switch } from "@/components/ui/switch";
+import { cn } from "@/lib/utils";
 import { FILTER_FIELDS, type FilterField, type FilterOperator } from "@/lib/routing/filter-vocabulary";
 import { errorMessage } from "@/lib/api/client";
 import {
@@ -31,7 +32,7 @@ import {
   updateRule,
   type FilterDraft,
 } from "./filter-builder-state";
-import { formatRate, parsePercent, positionToRate, rateToPosition, SLIDER_STEPS } from "./sampling-scale";
+import { formatRate, parsePercent, positionToRate, rateToPosition, SAMPLING_STOPS, SLIDER_STEPS } from "./sampling-scale";
 import { observabilityApi, observabilityKeys, type RoutingPreviewInput } from "./api";
 import { useBroadcastAccess } from "./status";
 
@@ -179,16 +180,42 @@ export function SamplingControl({
       {(control) => (
         <div className="grid gap-2">
           <div className="flex items-center gap-4">
-            <Slider
-              min={0}
-              max={SLIDER_STEPS}
-              step={1}
-              value={[rateToPosition(rate)]}
-              onValueChange={([position]) => onChange(positionToRate(position))}
-              disabled={disabled}
-              thumbProps={{ "aria-labelledby": labelId, "aria-valuetext": formatRate(rate), "aria-describedby": noteId }}
-              className="flex-1"
-            />
+            <div className="grid flex-1 gap-1.5">
+              <Slider
+                min={0}
+                max={SLIDER_STEPS}
+                step={1}
+                value={[rateToPosition(rate)]}
+                onValueChange={([position]) => onChange(positionToRate(position))}
+                disabled={disabled}
+                thumbProps={{ "aria-labelledby": labelId, "aria-valuetext": formatRate(rate), "aria-describedby": noteId }}
+              />
+              {/* The track is logarithmic: labelled stops say where the common rates sit on it. */}
+              <div className="relative h-6" role="group" aria-label="Sampling presets">
+                {SAMPLING_STOPS.map((stop) => {
+                  const at = (rateToPosition(stop) / SLIDER_STEPS) * 100;
+                  return (
+                    <button
+                      key={stop}
+                      type="button"
+                      disabled={disabled}
+                      onClick={() => onChange(stop)}
+                      aria-pressed={rate === stop}
+                      aria-label={`Sample ${formatRate(stop)}`}
+                      style={{ left: `${at}%` }}
+                      className={cn(
+                        "text-muted-foreground hover:text-foreground focus-visible:ring-ring absolute top-0 flex flex-col items-center rounded px-1 text-xs tabular-nums outline-none focus-visible:ring-2 disabled:pointer-events-none",
+                        at >= 100 ? "-translate-x-full items-end" : "-translate-x-1/2",
+                        rate === stop && "text-foreground font-semibold",
+                      )}
+                    >
+                      <span aria-hidden className="bg-border h-1.5 w-px" />
+                      {formatRate(stop)}
+                    </button>
+                  );
+                })}
+              </div>
+            </div>
             <div className="relative w-28 shrink-0">
               <Input
                 {...control}

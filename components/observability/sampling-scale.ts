@@ -4,6 +4,8 @@
 // it produces is rounded to two significant digits so it reads as a plain percentage.
 export const MIN_SAMPLING_RATE = 0.0001;
 export const MAX_SAMPLING_RATE = 1;
+/** The labelled stops under the slider (clicking one sets that rate). */
+export const SAMPLING_STOPS = [0.01, 0.1, 0.5, 1] as const;
 /** Slider positions 0…SLIDER_STEPS (integers, so arrow keys move one step). */
 export const SLIDER_STEPS = 400;
 
