@@ -80,7 +80,7 @@ function SecretInput({
         value={value.value}
         disabled={disabled}
         rows={6}
-        className="font-mono text-xs [-webkit-text-security:disc] focus:[-webkit-text-security:none]"
+        className="max-h-40 font-mono text-xs [-webkit-text-security:disc] focus:[-webkit-text-security:none]"
         onChange={(e) => onChange({ kind: "new", value: e.target.value })}
       />
     );

@@ -35,6 +35,7 @@ import {
 import { formatRate, parsePercent, positionToRate, rateToPosition, SAMPLING_STOPS, SLIDER_STEPS } from "./sampling-scale";
 import { observabilityApi, observabilityKeys, type RoutingPreviewInput } from "./api";
 import { useBroadcastAccess } from "./status";
+import { useSettled } from "./use-settled";
 
 // ───────────── API-key filter ─────────────
 
@@ -402,9 +403,6 @@ export function FilterRulesBuilder({
 
 // ───────────── preview ─────────────
 
-/** Waits this long after the last edit before asking the server (typing a rule value is many edits). */
-const PREVIEW_DEBOUNCE_MS = 400;
-
 /**
  * How many of the workspace's recent traces the unsaved routing settings would match and send,
  * computed by the server with the ingest router itself. `settings` is null while the rules are
@@ -413,11 +411,7 @@ const PREVIEW_DEBOUNCE_MS = 400;
 export function RoutingPreview({ settings }: { settings: RoutingPreviewInput | null }) {
   const { workspaceId } = useBroadcastAccess();
   const key = settings && JSON.stringify(settings);
-  const [asked, setAsked] = React.useState(key);
-  React.useEffect(() => {
-    const timer = setTimeout(() => setAsked(key), PREVIEW_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [key]);
+  const asked = useSettled(key);
   const preview = useQuery({
     queryKey: observabilityKeys.routingPreview(workspaceId, asked ?? ""),
     queryFn: () => observabilityApi.routingPreview(workspaceId, JSON.parse(asked!) as RoutingPreviewInput),

@@ -1,6 +1,5 @@
 "use client";
 
-import * as React from "react";
 import { useQuery, type UseQueryResult } from "@tanstack/react-query";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
@@ -8,6 +7,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { errorMessage } from "@/lib/api/client";
 import { observabilityApi, observabilityKeys, type DestinationType } from "./api";
 import type { FieldDescriptor } from "@/lib/destinations/define";
+import { useSettled } from "./use-settled";
 
 /** The CREATE TABLE of a destination (saved, or the form's current values), with Copy. */
 export function SetupSqlPanel({ sql, description }: { sql: UseQueryResult<string>; description: string }) {
@@ -35,9 +35,6 @@ export function SetupSqlPanel({ sql, description }: { sql: UseQueryResult<string
   );
 }
 
-/** How long the form's values must stay still before the SQL is asked for again. */
-const SETTLE_MS = 400;
-
 /**
  * The setup SQL for the values being typed (database, schema, table…), so the table can be created
  * before the first test. Secrets are never sent for it.
@@ -45,11 +42,7 @@ const SETTLE_MS = 400;
 export function SetupSqlPreview({ workspaceId, type, config }: { workspaceId: string; type: DestinationType; config: Record<string, unknown> }) {
   const secret = new Set(type.fields.filter((f: FieldDescriptor) => f.secret).map((f) => f.key));
   const plain = JSON.stringify(Object.fromEntries(Object.entries(config).filter(([key, value]) => !secret.has(key) && value !== null)));
-  const [settled, setSettled] = React.useState(plain);
-  React.useEffect(() => {
-    const timer = setTimeout(() => setSettled(plain), SETTLE_MS);
-    return () => clearTimeout(timer);
-  }, [plain]);
+  const settled = useSettled(plain);
   const sql = useQuery({
     queryKey: observabilityKeys.setupSqlPreview(workspaceId, type.type, settled),
     queryFn: () => observabilityApi.setupSqlPreview(workspaceId, { type: type.type, config: JSON.parse(settled) as Record<string, unknown> }),
