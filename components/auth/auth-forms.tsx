@@ -72,7 +72,8 @@ export function SignUpForm({ callbackUrl, passwordMinLength }: { callbackUrl: st
       <FormField label="Email" error={state.fields?.email}>
         {(control) => <Input {...control} name="email" type="email" autoComplete="email" required />}
       </FormField>
-      <FormField label="Password" description={`At least ${passwordMinLength} characters.`} error={state.fields?.password}>
+      {/* The length rule is said once: as the hint, or as the error when it was broken. */}
+      <FormField label="Password" description={state.fields?.password ? undefined : `At least ${passwordMinLength} characters.`} error={state.fields?.password}>
         {(control) => <Input {...control} name="password" type="password" autoComplete="new-password" required />}
       </FormField>
       <SubmitButton pending={pending}>Create account</SubmitButton>

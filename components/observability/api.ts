@@ -29,6 +29,10 @@ const fieldSchema: z.ZodMiniType<FieldDescriptor> = z.object({
   secret: z.optional(z.boolean()),
   widget: z.enum(WIDGETS),
   options: z.optional(z.array(z.object({ value: z.string(), label: z.string() }))),
+  rules: z.optional(z.array(z.object({ pattern: z.string(), flags: z.optional(z.string()), message: z.string(), forbid: z.optional(z.boolean()) }))),
+  when: z.optional(z.object({ key: z.string(), values: z.array(z.string()) })),
+  multiline: z.optional(z.boolean()),
+  generate: z.optional(z.object({ prefix: z.string(), bytes: z.number() })),
   required: z.boolean(),
   default: z.optional(z.unknown()),
 });
@@ -198,6 +202,7 @@ export const observabilityKeys = {
     ["workspaces", ws, "observability", "destinations", id, "deliveries", status] as const,
   setupSql: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id, "setup-sql"] as const,
   firstRun: (ws: string) => ["workspaces", ws, "observability", "first-run"] as const,
+  setupSqlPreview: (ws: string, type: string, config: string) => ["workspaces", ws, "observability", "setup-sql-preview", type, config] as const,
   routingPreview: (ws: string, settings: string) => ["workspaces", ws, "observability", "routing-preview", settings] as const,
 };
 
@@ -230,6 +235,9 @@ export const observabilityApi = {
   health: (ws: string, id: string, window: HealthWindow) =>
     api.get(`${path(ws, "destinations", id, "health")}?window=${window}`, z.object({ health: healthSchema })).then((r) => r.health),
   setupSql: (ws: string, id: string) => api.get(path(ws, "destinations", id, "setup-sql"), z.object({ sql: z.string() })).then((r) => r.sql),
+  /** The setup SQL for unsaved form values (only the non-secret fields are sent). */
+  setupSqlPreview: (ws: string, body: { type: string; config: Record<string, unknown> }) =>
+    api.post(path(ws, "destinations", "setup-sql"), z.object({ sql: z.string() }), body).then((r) => r.sql),
   /** To every destination of the workspace that takes it, or with `destinationId` to that one only. */
   sendTestTrace: (ws: string, destinationId?: string) =>
     api.post(destinationId ? path(ws, "destinations", destinationId, "test-trace") : path(ws, "test-trace"), testTraceSchema),

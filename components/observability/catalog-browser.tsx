@@ -40,6 +40,7 @@ export function CatalogBrowser() {
         <Input
           type="search"
           aria-label="Search platforms"
+          autoFocus
           placeholder="Search platforms"
           value={search}
           onChange={(e) => setSearch(e.target.value)}

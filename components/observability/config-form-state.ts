@@ -6,9 +6,11 @@
 // value — shown masked, never sent back — until the user presses "Replace" and types a new one.
 // Leaving a secret out of a PATCH (or of a test of a saved destination) keeps the stored one.
 import type { FieldDescriptor } from "@/lib/destinations/define";
+import { brokenRule, isApplicable } from "@/lib/destinations/field-rules";
 
 export type HeaderRow = { id: string; name: string; value: string };
-export type SecretValue = { kind: "stored"; masked: string } | { kind: "new"; value: string };
+/** `generated`: made by "Generate", so shown in clear (with Copy) until saved. */
+export type SecretValue = { kind: "stored"; masked: string } | { kind: "new"; value: string; generated?: boolean };
 export type FieldValue = string | boolean | HeaderRow[] | SecretValue;
 export type ConfigValues = Record<string, FieldValue>;
 
@@ -50,18 +52,39 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** The fields that apply to these values: a `when` field only while its choice is selected. */
+export function applicableFields(fields: readonly FieldDescriptor[], values: ConfigValues): FieldDescriptor[] {
+  return fields.filter((f) => isApplicable(f, (key) => values[key]));
+}
+
+/** Required as the form shows it: always, or while a `when` field applies. */
+export const isRequired = (f: FieldDescriptor) => f.required || f.when !== undefined;
+
+/** A new secret of `bytes` random bytes, base64 after `prefix` (the browser's CSPRNG). */
+export function generateSecret({ prefix, bytes }: { prefix: string; bytes: number }): string {
+  const random = crypto.getRandomValues(new Uint8Array(bytes));
+  return `${prefix}${btoa(String.fromCharCode(...random))}`;
+}
+
 /** The key under which a field's message is kept: the server's path (`config.apiKey`). */
 export const configErrorKey = (key: string) => `config.${key}`;
 
-/** What can be checked before asking the server: required values, URL syntax, numbers, headers. */
+/**
+ * What can be checked before asking the server, for every field at once: required values, the
+ * definition's format rules (the server's own), URL syntax, numbers, headers.
+ */
 export function validateConfig(fields: readonly FieldDescriptor[], values: ConfigValues): Record<string, string> {
   const errors: Record<string, string> = {};
-  for (const f of fields) {
+  for (const f of applicableFields(fields, values)) {
     const value = values[f.key];
     const key = configErrorKey(f.key);
     if (f.widget === "secret") {
       const secret = value as SecretValue;
-      if (f.required && secret.kind === "new" && isBlank(secret.value)) errors[key] = `${f.label} is required`;
+      if (secret.kind === "new") {
+        const text = secret.value.trim();
+        const message = text === "" ? (isRequired(f) ? `${f.label} is required` : undefined) : brokenRule(f.rules, text);
+        if (message) errors[key] = message;
+      }
     } else if (f.widget === "headers") {
       const rows = (value as HeaderRow[]).filter((r) => !isBlank(r.name) || !isBlank(r.value));
       const names = rows.map((r) => r.name.trim().toLowerCase());
@@ -69,8 +92,11 @@ export function validateConfig(fields: readonly FieldDescriptor[], values: Confi
       else if (rows.some((r) => !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(r.name.trim()))) errors[key] = "Header names may only contain letters, digits and - _ . etc.";
       else if (new Set(names).size !== names.length) errors[key] = "A header is listed twice";
     } else if (typeof value === "string") {
+      const rule = brokenRule(f.rules, value.trim());
       if (isBlank(value)) {
-        if (f.required) errors[key] = `${f.label} is required`;
+        if (isRequired(f)) errors[key] = `${f.label} is required`;
+      } else if (rule) {
+        errors[key] = rule;
       } else if (f.widget === "url" && !isHttpUrl(value.trim())) {
         errors[key] = `${f.label} must be an http(s) URL`;
       } else if (f.widget === "number" && !Number.isFinite(Number(value))) {
@@ -84,15 +110,21 @@ export function validateConfig(fields: readonly FieldDescriptor[], values: Confi
 /**
  * Form values → the `config` to send. For a new destination, blank optional fields are left out
  * (the server applies its defaults); for a saved one they are sent as null, which removes them.
- * Stored secrets are always left out, which keeps them.
+ * Stored secrets are always left out, which keeps them. Fields that do not apply (the other
+ * authentication method's) are treated as blank, so a saved one is removed.
  */
 export function toConfig(fields: readonly FieldDescriptor[], values: ConfigValues, mode: "create" | "update"): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   const blank = (key: string) => {
     if (mode === "update") config[key] = null;
   };
+  const applicable = new Set(applicableFields(fields, values).map((f) => f.key));
   for (const f of fields) {
     const value = values[f.key];
+    if (!applicable.has(f.key)) {
+      blank(f.key);
+      continue;
+    }
     if (f.widget === "secret") {
       const secret = value as SecretValue;
       if (secret.kind === "new") {

@@ -23,6 +23,14 @@ export function formatLatency(ms: number | null): string {
 }
 
 /** The per-delivery ledger of one destination: newest first, filterable by status, paged by cursor. */
+function DeliveryTime({ at, className }: { at: string; className?: string }) {
+  return (
+    <time dateTime={at} title={formatDateTime(at)} className={className}>
+      {formatRelative(at)}
+    </time>
+  );
+}
+
 export function DeliveryLog({ destinationId }: { destinationId: string }) {
   const { workspaceId } = useBroadcastAccess();
   const [status, setStatus] = React.useState<DeliveryStatus | "all">("all");
@@ -79,7 +87,8 @@ export function DeliveryLog({ destinationId }: { destinationId: string }) {
           <DataTable aria-label="Delivery log">
             <TableHeader>
               <TableRow>
-                <TableHead>Time</TableHead>
+                {/* On a phone the time goes under the trace id, so status and error stay on screen. */}
+                <TableHead className="hidden sm:table-cell">Time</TableHead>
                 <TableHead>Trace</TableHead>
                 <TableHead>Status</TableHead>
                 <TableHead className="hidden sm:table-cell">Attempts</TableHead>
@@ -91,18 +100,17 @@ export function DeliveryLog({ destinationId }: { destinationId: string }) {
             <TableBody>
               {rows.map((d) => (
                 <TableRow key={d.id} data-status={d.status}>
-                  <TableCell>
-                    <time dateTime={d.createdAt} title={formatDateTime(d.createdAt)}>
-                      {formatRelative(d.createdAt)}
-                    </time>
+                  <TableCell className="hidden sm:table-cell">
+                    <DeliveryTime at={d.createdAt} />
                   </TableCell>
-                  <TableCell className="max-w-40">
+                  <TableCell className="max-w-28 sm:max-w-40">
                     <span className="flex items-center gap-1.5">
                       <code className="truncate font-mono text-xs" title={d.traceExternalId ?? d.traceId}>
                         {d.traceExternalId ?? d.traceId}
                       </code>
                       {d.isTest && <Badge variant="outline">test</Badge>}
                     </span>
+                    <DeliveryTime at={d.createdAt} className="text-muted-foreground text-xs sm:hidden" />
                   </TableCell>
                   <TableCell>
                     <DeliveryStatusBadge status={d.status} attempts={d.attempts} />
@@ -110,9 +118,9 @@ export function DeliveryLog({ destinationId }: { destinationId: string }) {
                   <TableCell className="hidden tabular-nums sm:table-cell">{d.attempts}</TableCell>
                   <TableCell className="hidden tabular-nums sm:table-cell">{d.lastStatus ?? "—"}</TableCell>
                   <TableCell className="hidden tabular-nums md:table-cell">{formatLatency(d.latencyMs)}</TableCell>
-                  <TableCell className="max-w-48 md:max-w-80">
+                  <TableCell className="max-w-32 whitespace-normal sm:max-w-48 sm:whitespace-nowrap md:max-w-80">
                     {d.lastError ? (
-                      <span className="text-destructive block truncate text-xs" title={d.lastError}>
+                      <span className="text-destructive line-clamp-2 text-xs break-words sm:block sm:truncate" title={d.lastError}>
                         {d.lastError}
                       </span>
                     ) : (

@@ -1,7 +1,8 @@
 "use client";
 
-import { PlusIcon, Trash2Icon } from "lucide-react";
+import { PlusIcon, Trash2Icon, WandSparklesIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
@@ -9,13 +10,13 @@ import { Switch } from "@/components/ui/switch";
 import { Textarea } from "@/components/ui/textarea";
 import type { FieldDescriptor } from "@/lib/destinations/define";
 import { isMaskedValue } from "@/lib/outbound/masking";
-import { fieldError, headerRow, type ConfigValues, type FieldValue, type HeaderRow, type SecretValue } from "./config-form-state";
+import { applicableFields, fieldError, generateSecret, headerRow, isRequired, type ConfigValues, type FieldValue, type HeaderRow, type SecretValue } from "./config-form-state";
 
 function FieldLabel({ field }: { field: FieldDescriptor }) {
   return (
     <>
       {field.label}
-      {field.required ? (
+      {isRequired(field) ? (
         <span className="text-destructive" aria-hidden>
           *
         </span>
@@ -37,9 +38,10 @@ function SecretInput({
   field: FieldDescriptor;
   value: SecretValue;
   onChange: (value: SecretValue) => void;
-  control: React.ComponentProps<"input">;
+  control: React.ComponentProps<"input"> & React.ComponentProps<"textarea">;
   disabled: boolean;
 }) {
+  const generate = field.generate;
   if (value.kind === "stored") {
     return (
       <div className="flex gap-2">
@@ -52,7 +54,38 @@ function SecretInput({
       </div>
     );
   }
-  return (
+  if (value.generated) {
+    // Shown in clear until saved, like a new API key: afterwards it is masked for good.
+    return (
+      <div className="grid gap-2">
+        <div className="flex gap-2">
+          <Input {...control} value={value.value} readOnly className="font-mono" />
+          <CopyButton value={value.value} label={`Copy ${field.label}`} variant="outline" />
+          <Button type="button" variant="ghost" onClick={() => onChange({ kind: "new", value: "" })} disabled={disabled}>
+            Clear
+          </Button>
+        </div>
+        <p className="text-muted-foreground text-xs">Copy it now and give it to your receiver: once saved it is shown masked.</p>
+      </div>
+    );
+  }
+  if (field.multiline) {
+    // A textarea keeps the line breaks of a pasted PEM key (a password input drops them).
+    return (
+      <Textarea
+        {...control}
+        autoComplete="off"
+        spellCheck={false}
+        placeholder={field.placeholder}
+        value={value.value}
+        disabled={disabled}
+        rows={6}
+        className="max-h-40 font-mono text-xs [-webkit-text-security:disc] focus:[-webkit-text-security:none]"
+        onChange={(e) => onChange({ kind: "new", value: e.target.value })}
+      />
+    );
+  }
+  const input = (
     <Input
       {...control}
       type="password"
@@ -63,6 +96,15 @@ function SecretInput({
       disabled={disabled}
       onChange={(e) => onChange({ kind: "new", value: e.target.value })}
     />
+  );
+  if (!generate || disabled) return input;
+  return (
+    <div className="flex gap-2">
+      {input}
+      <Button type="button" variant="outline" onClick={() => onChange({ kind: "new", value: generateSecret(generate), generated: true })}>
+        <WandSparklesIcon aria-hidden /> Generate
+      </Button>
+    </div>
   );
 }
 
@@ -169,7 +211,7 @@ export function DestinationConfigForm({
 }) {
   return (
     <div className="grid gap-5">
-      {fields.map((field) => {
+      {applicableFields(fields, values).map((field) => {
         const value = values[field.key];
         const error = fieldError(errors, field.key);
         if (field.widget === "switch") {
@@ -202,7 +244,7 @@ export function DestinationConfigForm({
         return (
           <FormField key={field.key} label={<FieldLabel field={field} />} description={field.help} error={error}>
             {(control) => {
-              const common = { ...control, "aria-required": field.required || undefined, name: field.key };
+              const common = { ...control, "aria-required": isRequired(field) || undefined, name: field.key };
               switch (field.widget) {
                 case "secret":
                   return (

@@ -7,7 +7,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeftIcon, PauseIcon, PlayIcon, PlugZapIcon, SendIcon, Trash2Icon } from "lucide-react";
 import { PageHeaderSkeleton } from "@/components/shell/skeletons";
 import { Button } from "@/components/ui/button";
-import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
@@ -26,6 +25,7 @@ import { HealthPanel } from "./health-panel";
 import { ReadOnlyNote } from "./observability-screen";
 import { destinationPath, type DestinationTab } from "./paths";
 import { PlatformIcon } from "./platform-icon";
+import { SetupSqlPanel } from "./setup-sql";
 import { ReplayDialog, RetryFailedDialog } from "./requeue-actions";
 import { formatRate } from "./sampling-scale";
 import { DestinationStatusBadge, pausedToast, resumedToast, TRACES_WHEN, useBroadcastAccess } from "./status";
@@ -33,28 +33,7 @@ import { DestinationStatusBadge, pausedToast, resumedToast, TRACES_WHEN, useBroa
 function SetupSql({ destinationId, typeName }: { destinationId: string; typeName: string }) {
   const { workspaceId } = useBroadcastAccess();
   const sql = useQuery({ queryKey: observabilityKeys.setupSql(workspaceId, destinationId), queryFn: () => observabilityApi.setupSql(workspaceId, destinationId) });
-  return (
-    <section aria-labelledby="setup-sql-title" className="grid gap-3">
-      <div className="flex flex-wrap items-start justify-between gap-3">
-        <div className="grid gap-1">
-          <h3 id="setup-sql-title" className="text-base font-semibold">
-            Table setup
-          </h3>
-          <p className="text-muted-foreground text-sm">Run this once in {typeName} to create the table traces are written to.</p>
-        </div>
-        {sql.data && <CopyButton value={sql.data} label="Copy SQL" size="sm" />}
-      </div>
-      {sql.isPending ? (
-        <Skeleton className="h-48" role="status" aria-label="Loading setup SQL" />
-      ) : sql.isError ? (
-        <ErrorState title="Could not load the setup SQL" message={errorMessage(sql.error)} onRetry={() => sql.refetch()} />
-      ) : (
-        <pre className="bg-muted/50 max-h-96 overflow-auto rounded-lg border p-3 font-mono text-xs">
-          <code>{sql.data}</code>
-        </pre>
-      )}
-    </section>
-  );
+  return <SetupSqlPanel sql={sql} description={`Run this once in ${typeName} to create the table traces are written to.`} />;
 }
 
 function Header({ destination, type }: { destination: Destination; type: DestinationType | undefined }) {
@@ -110,10 +89,14 @@ function Header({ destination, type }: { destination: Destination; type: Destina
           )}
           {canChange && (
             <>
-              <Button variant="outline" size="sm" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-                {paused ? <PlayIcon aria-hidden /> : <PauseIcon aria-hidden />} {proposes ? "Propose " : ""}
-                {paused ? (proposes ? "resume" : "Resume") : proposes ? "pause" : "Pause"}
-              </Button>
+              {/* Pause/Resume hold and release an enabled destination's traces; a disabled one is
+                  switched back on in Settings (after a passing test), so it offers neither. */}
+              {destination.enabled && (
+                <Button variant="outline" size="sm" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+                  {paused ? <PlayIcon aria-hidden /> : <PauseIcon aria-hidden />} {proposes ? "Propose " : ""}
+                  {paused ? (proposes ? "resume" : "Resume") : proposes ? "pause" : "Pause"}
+                </Button>
+              )}
               <Button variant="outline" size="sm" onClick={() => setDialog("delete")} aria-label={`${proposes ? "Propose deleting" : "Delete"} ${destination.name}`}>
                 <Trash2Icon aria-hidden /> <span className="sm:sr-only">{proposes ? "Propose deletion" : "Delete"}</span>
               </Button>
@@ -126,7 +109,12 @@ function Header({ destination, type }: { destination: Destination; type: Destina
           {destination.statusReason} {TRACES_WHEN.paused}
         </p>
       )}
-      {destination.status === "paused" && <p className="text-muted-foreground text-sm">Paused. {TRACES_WHEN.paused}</p>}
+      {destination.enabled && destination.status === "paused" && <p className="text-muted-foreground text-sm">Paused. {TRACES_WHEN.paused}</p>}
+      {!destination.enabled && (
+        <p className="text-muted-foreground text-sm">
+          Disabled. {TRACES_WHEN.disabled} Switch it on under Settings › Enabled; to hold traces and send them later instead, use Pause.
+        </p>
+      )}
       <SavedTestDialog destination={destination} open={dialog === "test"} onOpenChange={close} />
       <TestTraceDialog open={dialog === "trace"} onOpenChange={close} destination={destination} />
       <DeleteDestinationDialog
@@ -203,7 +191,8 @@ export function DestinationDetail({ destinationId, initialTab }: { destinationId
         <TabsContent value="deliveries">
           <DeliveryLog destinationId={d.id} />
         </TabsContent>
-        <TabsContent value="settings">
+        {/* Kept mounted while another tab shows, so switching tabs never loses unsaved edits. */}
+        <TabsContent value="settings" forceMount className="data-[state=inactive]:hidden">
           {types.isPending ? (
             <Skeleton className="h-96" role="status" aria-label="Loading settings" />
           ) : !type ? (

@@ -19,7 +19,9 @@ import { draftFromStored, draftToStored, emptyFilter, missingValues, type Filter
 import { destinationPath } from "./paths";
 import { ApiKeyFilter, FilterRulesBuilder, GenerationMetadataSwitches, PrivacyModeSwitch, RoutingPreview, SamplingControl } from "./routing-settings";
 import { TRACES_WHEN, useBroadcastAccess } from "./status";
+import { SetupSqlPreview } from "./setup-sql";
 import { TestResultPanel } from "./test-result";
+import { LEAVE_QUESTION, useUnsavedChangesGuard } from "./unsaved-changes";
 
 /** What the form sends for a saved config left untouched (to tell whether the connection changed). */
 const storedConfigKey = (type: DestinationType, config: Record<string, unknown>) =>
@@ -76,6 +78,18 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
   const needsTest = configKey !== savedConfigKey || (routing.enabled && destination?.enabled === false);
   const currentTest = lastTest?.config === configKey ? lastTest.result : null;
 
+  // What the form would save, to tell an edited form from an untouched one (Save, leaving the page).
+  const snapshot = JSON.stringify({ name: name.trim(), configKey, routing, filter: draftToStored(filter) });
+  const [savedSnapshot, setSavedSnapshot] = React.useState(snapshot);
+  const [savedAt, setSavedAt] = React.useState(0);
+  // After a save the form is rebuilt from the saved destination: that state is the new baseline.
+  React.useEffect(() => {
+    if (savedAt) setSavedSnapshot(snapshot);
+    // Runs only when a save completed (savedAt), not on every edit.
+  }, [savedAt]);
+  const edited = snapshot !== savedSnapshot;
+  useUnsavedChangesGuard(edited && !readOnly);
+
   const showErrors = (next: Record<string, string>) => {
     setErrors(next);
     // After render: move focus to the first field the user has to fix.
@@ -106,11 +120,14 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
       queryClient.setQueryData(observabilityKeys.destination(workspaceId, saved.id), saved);
       void queryClient.invalidateQueries({ queryKey: observabilityKeys.destinations(workspaceId) });
       toast.success(destination ? `"${saved.name}" saved` : `"${saved.name}" added${saved.enabled ? "" : " (disabled)"}`);
-      if (!destination) router.push(destinationPath(workspaceId, saved.id));
-      else {
+      if (!destination) {
+        setSavedSnapshot(snapshot); // nothing left unsaved: leave without the guard's question
+        router.push(destinationPath(workspaceId, saved.id));
+      } else {
         setValues(initialValues(type.fields, saved.config));
         setSavedConfigKey(storedConfigKey(type, saved.config));
         setRouting((r) => ({ ...r, enabled: saved.enabled }));
+        setSavedAt(Date.now());
       }
     },
     onError: (error) => {
@@ -167,7 +184,7 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
         {destination && (
           <FormField
             label="Enabled"
-            description={`A disabled destination receives nothing and keeps its settings. ${TRACES_WHEN.disabled}`}
+            description={`Off: ${TRACES_WHEN.disabled} Its settings are kept. To hold traces and send them later instead, use Pause (enabled destinations only).`}
             className="grid-cols-[1fr_auto] items-center gap-x-4 [&>p]:col-span-2"
           >
             {(control) => (
@@ -179,6 +196,7 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
       <Separator />
       <Section title="Connection" description={`Where and how traces reach ${type.name}. Secrets are write-only: once saved they are shown masked.`}>
         <DestinationConfigForm fields={type.fields} values={values} onChange={change} errors={errors} disabled={readOnly} />
+        {type.hasSetupSql && <SetupSqlPreview workspaceId={workspaceId} type={type} config={config} />}
         {canTest && (
           <div className="grid gap-3">
             <Button type="button" variant="outline" className="w-fit" onClick={onTest} disabled={busy}>
@@ -231,7 +249,7 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
           )}
           <div className="flex flex-wrap items-center justify-end gap-2">
             {destination === undefined && (
-              <Button type="button" variant="ghost" onClick={() => router.back()} disabled={busy}>
+              <Button type="button" variant="ghost" onClick={() => (!edited || window.confirm(LEAVE_QUESTION)) && router.back()} disabled={busy}>
                 Cancel
               </Button>
             )}
@@ -244,7 +262,8 @@ export function DestinationEditor({ type, destination }: { type: DestinationType
                 {proposes ? "Propose as disabled" : "Save as disabled"}
               </Button>
             )}
-            <Button type="submit" disabled={busy}>
+            {destination && !edited && <p className="text-muted-foreground mr-auto text-sm">No unsaved changes.</p>}
+            <Button type="submit" disabled={busy || (destination !== undefined && !edited)}>
               {busy && <Loader2Icon className="animate-spin" aria-hidden />}
               {test.isPending && save.isIdle ? "Testing…" : routing.enabled && needsTest && !currentTest?.ok ? (proposes ? "Test & propose" : "Test & save") : proposes ? "Propose changes" : "Save"}
             </Button>

@@ -1,35 +1,53 @@
-// One small monochrome mark per platform, drawn inline (no external images: a self-hosted
-// instance may have no internet, and logos are trademarks). Each is a letter-mark in a shape
-// that hints at the product family, in currentColor so it follows the theme.
+// One small monochrome mark per platform, drawn inline in currentColor so it follows the theme (no
+// external images: a self-hosted instance may have no internet). Brand marks come from simple-icons
+// (CC0; imported one by one, so only these reach the bundle); platforms it has no mark for keep a
+// letter monogram in a shape, and the generic webhook gets lucide's webhook glyph.
+import { WebhookIcon } from "lucide-react";
+import {
+  siBraintrust,
+  siClickhouse,
+  siDatadog,
+  siGrafana,
+  siNewrelic,
+  siOpentelemetry,
+  siPosthog,
+  siSentry,
+  siSnowflake,
+  siWeightsandbiases,
+} from "simple-icons";
 import { cn } from "@/lib/utils";
 
-type Mark = { letters: string; shape: "square" | "circle" | "hexagon" | "diamond" };
-
-const MARKS: Record<string, Mark> = {
-  arize: { letters: "Az", shape: "hexagon" },
-  phoenix: { letters: "Px", shape: "hexagon" },
-  braintrust: { letters: "Bt", shape: "square" },
-  clickhouse: { letters: "CH", shape: "square" },
-  datadog: { letters: "Dd", shape: "circle" },
-  dynatrace: { letters: "Dt", shape: "diamond" },
-  firehose: { letters: "Fh", shape: "square" },
-  grafana: { letters: "Gf", shape: "circle" },
-  langfuse: { letters: "Lf", shape: "hexagon" },
-  langsmith: { letters: "Ls", shape: "hexagon" },
-  middleware: { letters: "Mw", shape: "circle" },
-  newrelic: { letters: "NR", shape: "diamond" },
-  opik: { letters: "Op", shape: "hexagon" },
-  "otel-collector": { letters: "OT", shape: "circle" },
-  posthog: { letters: "Ph", shape: "diamond" },
-  ramp: { letters: "Rp", shape: "square" },
-  s3: { letters: "S3", shape: "square" },
-  sentry: { letters: "Se", shape: "diamond" },
-  snowflake: { letters: "Sf", shape: "square" },
-  weave: { letters: "Wv", shape: "hexagon" },
-  webhook: { letters: "Wh", shape: "circle" },
+/** Destination type → its brand's simple-icons path (24×24 viewBox). Weave is Weights & Biases'. */
+const BRAND_MARKS: Record<string, string> = {
+  braintrust: siBraintrust.path,
+  clickhouse: siClickhouse.path,
+  datadog: siDatadog.path,
+  grafana: siGrafana.path,
+  newrelic: siNewrelic.path,
+  "otel-collector": siOpentelemetry.path,
+  posthog: siPosthog.path,
+  sentry: siSentry.path,
+  snowflake: siSnowflake.path,
+  weave: siWeightsandbiases.path,
 };
 
-const SHAPES: Record<Mark["shape"], string> = {
+type Monogram = { letters: string; shape: "square" | "circle" | "hexagon" | "diamond" };
+
+/** The platforms simple-icons has no mark for. */
+const MONOGRAMS: Record<string, Monogram> = {
+  arize: { letters: "Az", shape: "hexagon" },
+  phoenix: { letters: "Px", shape: "hexagon" },
+  dynatrace: { letters: "Dt", shape: "diamond" },
+  firehose: { letters: "Fh", shape: "square" },
+  middleware: { letters: "Mw", shape: "circle" },
+  langfuse: { letters: "Lf", shape: "hexagon" },
+  langsmith: { letters: "Ls", shape: "hexagon" },
+  opik: { letters: "Op", shape: "hexagon" },
+  ramp: { letters: "Rp", shape: "square" },
+  s3: { letters: "S3", shape: "square" },
+};
+
+const SHAPES: Record<Monogram["shape"], string> = {
   square: "M4 1h16a3 3 0 0 1 3 3v16a3 3 0 0 1-3 3H4a3 3 0 0 1-3-3V4a3 3 0 0 1 3-3z",
   circle: "M12 1a11 11 0 1 1 0 22a11 11 0 1 1 0-22z",
   hexagon: "M12 1l9.5 5.5v11L12 23l-9.5-5.5v-11z",
@@ -37,9 +55,20 @@ const SHAPES: Record<Mark["shape"], string> = {
 };
 
 export function PlatformIcon({ type, className }: { type: string; className?: string }) {
-  const mark = MARKS[type] ?? { letters: type.slice(0, 2), shape: "square" as const };
+  const classes = cn("text-foreground size-8 shrink-0", className);
+  const brand = BRAND_MARKS[type];
+  if (brand) {
+    return (
+      // The mark inset a little so brand marks and monograms look the same size side by side.
+      <svg viewBox="-3 -3 30 30" aria-hidden data-mark="brand" className={classes}>
+        <path d={brand} fill="currentColor" />
+      </svg>
+    );
+  }
+  if (type === "webhook") return <WebhookIcon aria-hidden data-mark="glyph" className={cn(classes, "p-0.5")} strokeWidth={1.75} />;
+  const mark = MONOGRAMS[type] ?? { letters: type.slice(0, 2), shape: "square" as const };
   return (
-    <svg viewBox="0 0 24 24" aria-hidden className={cn("text-foreground size-8 shrink-0", className)}>
+    <svg viewBox="0 0 24 24" aria-hidden data-mark="monogram" className={classes}>
       <path d={SHAPES[mark.shape]} fill="none" stroke="currentColor" strokeWidth="1.5" opacity="0.55" />
       <text x="12" y="12.5" textAnchor="middle" dominantBaseline="middle" fontSize="8.5" fontWeight="600" fill="currentColor">
         {mark.letters}

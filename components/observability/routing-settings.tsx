@@ -14,6 +14,7 @@ import { Select, SelectContent, SelectGroup, SelectItem, SelectLabel, SelectSepa
 import { Skeleton } from "@/components/ui/skeleton";
 import { Slider } from "@/components/ui/slider";
 import { Switch } from "@/components/ui/switch";
+import { cn } from "@/lib/utils";
 import {
   isMetadataField,
   METADATA_FIELD_PREFIX,
@@ -44,9 +45,10 @@ import {
   updateRule,
   type FilterDraft,
 } from "./filter-builder-state";
-import { formatRate, parsePercent, positionToRate, rateToPosition, SLIDER_STEPS } from "./sampling-scale";
+import { formatRate, parsePercent, positionToRate, rateToPosition, SAMPLING_STOPS, SLIDER_STEPS } from "./sampling-scale";
 import { observabilityApi, observabilityKeys, type RoutingPreviewInput } from "./api";
 import { useBroadcastAccess } from "./status";
+import { useSettled } from "./use-settled";
 
 // ───────────── API-key filter ─────────────
 
@@ -192,16 +194,42 @@ export function SamplingControl({
       {(control) => (
         <div className="grid gap-2">
           <div className="flex items-center gap-4">
-            <Slider
-              min={0}
-              max={SLIDER_STEPS}
-              step={1}
-              value={[rateToPosition(rate)]}
-              onValueChange={([position]) => onChange(positionToRate(position))}
-              disabled={disabled}
-              thumbProps={{ "aria-labelledby": labelId, "aria-valuetext": formatRate(rate), "aria-describedby": noteId }}
-              className="flex-1"
-            />
+            <div className="grid flex-1 gap-1.5">
+              <Slider
+                min={0}
+                max={SLIDER_STEPS}
+                step={1}
+                value={[rateToPosition(rate)]}
+                onValueChange={([position]) => onChange(positionToRate(position))}
+                disabled={disabled}
+                thumbProps={{ "aria-labelledby": labelId, "aria-valuetext": formatRate(rate), "aria-describedby": noteId }}
+              />
+              {/* The track is logarithmic: labelled stops say where the common rates sit on it. */}
+              <div className="relative h-6" role="group" aria-label="Sampling presets">
+                {SAMPLING_STOPS.map((stop) => {
+                  const at = (rateToPosition(stop) / SLIDER_STEPS) * 100;
+                  return (
+                    <button
+                      key={stop}
+                      type="button"
+                      disabled={disabled}
+                      onClick={() => onChange(stop)}
+                      aria-pressed={rate === stop}
+                      aria-label={`Sample ${formatRate(stop)}`}
+                      style={{ left: `${at}%` }}
+                      className={cn(
+                        "text-muted-foreground hover:text-foreground focus-visible:ring-ring absolute top-0 flex flex-col items-center rounded px-1 text-xs tabular-nums outline-none focus-visible:ring-2 disabled:pointer-events-none",
+                        at >= 100 ? "-translate-x-full items-end" : "-translate-x-1/2",
+                        rate === stop && "text-foreground font-semibold",
+                      )}
+                    >
+                      <span aria-hidden className="bg-border h-1.5 w-px" />
+                      {formatRate(stop)}
+                    </button>
+                  );
+                })}
+              </div>
+            </div>
             <div className="relative w-28 shrink-0">
               <Input
                 {...control}
@@ -447,9 +475,6 @@ export function FilterRulesBuilder({
 
 // ───────────── preview ─────────────
 
-/** Waits this long after the last edit before asking the server (typing a rule value is many edits). */
-const PREVIEW_DEBOUNCE_MS = 400;
-
 /**
  * How many of the workspace's recent traces the unsaved routing settings would match and send,
  * computed by the server with the ingest router itself. `settings` is null while the rules are
@@ -458,11 +483,7 @@ const PREVIEW_DEBOUNCE_MS = 400;
 export function RoutingPreview({ settings }: { settings: RoutingPreviewInput | null }) {
   const { workspaceId } = useBroadcastAccess();
   const key = settings && JSON.stringify(settings);
-  const [asked, setAsked] = React.useState(key);
-  React.useEffect(() => {
-    const timer = setTimeout(() => setAsked(key), PREVIEW_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [key]);
+  const asked = useSettled(key);
   const preview = useQuery({
     queryKey: observabilityKeys.routingPreview(workspaceId, asked ?? ""),
     queryFn: () => observabilityApi.routingPreview(workspaceId, JSON.parse(asked!) as RoutingPreviewInput),

@@ -1,13 +1,17 @@
 // The sampling slider's scale. Rates run from 0.0001 (0.01 %) to 1 (100 %) — four orders of
-// magnitude — so a linear slider would spend 99 % of its travel above 1 %. The slider moves along
-// a logarithmic scale instead (each quarter of the track is one order of magnitude), and the rate
-// it produces is rounded to two significant digits so it reads as a plain percentage.
+// magnitude — so a linear slider would spend 99 % of its travel above 1 %. The track is split into
+// four equal quarters between labelled stops (0.01 %, 1 %, 10 %, 50 %, 100 %), logarithmic within
+// each, so the stops sit evenly under the track and the common rates get most of its travel. The
+// rate it produces is rounded to two significant digits so it reads as a plain percentage.
 export const MIN_SAMPLING_RATE = 0.0001;
 export const MAX_SAMPLING_RATE = 1;
+/** The labelled stops under the slider (clicking one sets that rate), one per quarter of the track. */
+export const SAMPLING_STOPS = [0.01, 0.1, 0.5, 1] as const;
 /** Slider positions 0…SLIDER_STEPS (integers, so arrow keys move one step). */
 export const SLIDER_STEPS = 400;
 
-const DECADES = Math.log10(MAX_SAMPLING_RATE / MIN_SAMPLING_RATE);
+const ANCHORS = [MIN_SAMPLING_RATE, ...SAMPLING_STOPS];
+const SEGMENT = SLIDER_STEPS / (ANCHORS.length - 1);
 
 export function clampRate(rate: number): number {
   if (!Number.isFinite(rate)) return MAX_SAMPLING_RATE;
@@ -20,12 +24,17 @@ export function roundRate(rate: number): number {
 }
 
 export function rateToPosition(rate: number): number {
-  return Math.round((Math.log10(clampRate(rate) / MIN_SAMPLING_RATE) / DECADES) * SLIDER_STEPS);
+  const r = clampRate(rate);
+  const i = Math.max(0, ANCHORS.findIndex((anchor, k) => k < ANCHORS.length - 1 && r <= ANCHORS[k + 1]));
+  const fraction = Math.log(r / ANCHORS[i]) / Math.log(ANCHORS[i + 1] / ANCHORS[i]);
+  return Math.round((i + fraction) * SEGMENT);
 }
 
 export function positionToRate(position: number): number {
   const p = Math.min(SLIDER_STEPS, Math.max(0, position));
-  return roundRate(MIN_SAMPLING_RATE * 10 ** ((p / SLIDER_STEPS) * DECADES));
+  const i = Math.min(ANCHORS.length - 2, Math.floor(p / SEGMENT));
+  const fraction = (p - i * SEGMENT) / SEGMENT;
+  return roundRate(ANCHORS[i] * (ANCHORS[i + 1] / ANCHORS[i]) ** fraction);
 }
 
 /** 1 → "100%", 0.05 → "5%", 0.0025 → "0.25%", 0.0001 → "0.01%". */

@@ -33,7 +33,9 @@ export function DialogForm({
   children: React.ReactNode;
 }) {
   return (
+    // noValidate: the fields' own messages (FormField) instead of the browser's tooltip.
     <form
+      noValidate
       className="grid gap-4"
       onSubmit={(event) => {
         event.preventDefault();

@@ -210,7 +210,13 @@ const datadog = defineDestination({
   description: "Datadog LLM Observability: workflow and LLM spans with tokens, latency and the conversation.",
   docsUrl: "https://docs.datadoghq.com/llm_observability/instrumentation/api/",
   config: z.object({
-    apiKey: field.secret("Api Key", { help: "A Datadog API key with LLM Observability permissions." }),
+    apiKey: field.secret("Api Key", {
+      help: "An API key (Organization settings › API keys), created on the site chosen below: a key works only on its own site.",
+      rules: [
+        { pattern: /^[0-9a-f]{40}$/i, forbid: true, message: "This looks like an application key (40 characters): the intake takes an API key (32 characters, Organization settings › API keys)" },
+        { pattern: /^[0-9a-f]{32}$/i, message: "Api Key must be a Datadog API key: 32 hexadecimal characters" },
+      ],
+    }),
     mlApp: field.text("Ml App", {
       help: "The ML application name the spans are grouped under (lowercase letters, digits and _ - : . /).",
       placeholder: "my-llm-app",

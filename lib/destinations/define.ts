@@ -2,7 +2,10 @@
 // metadata (label, help, placeholder, secret, widget) through zod's `.meta()`, so the settings
 // form (fieldsOf), API validation, masking and defaults are derived from the one definition.
 import { z } from "zod";
+import { brokenRule, isApplicable, type FormatRule } from "./field-rules";
 import type { DestinationDefinition } from "./types";
+
+export type { FormatRule } from "./field-rules";
 
 export type FieldWidget = "text" | "secret" | "url" | "select" | "headers" | "switch" | "number" | "textarea";
 
@@ -25,25 +28,65 @@ export type FieldMeta = {
   target?: boolean;
   widget: FieldWidget;
   options?: { value: string; label: string }[];
+  /**
+   * Format checks the server applies and the form repeats before sending (so every message shows
+   * at once): the first rule a non-empty value breaks gives the field's message.
+   */
+  rules?: FormatRule[];
+  /**
+   * The field belongs to one choice of a select (Snowflake's authentication method): the form shows
+   * it only then, and it is required then (`requireApplicable`).
+   */
+  when?: { key: string; values: string[] };
+  /** A secret typed on several lines (a PEM key): a textarea that keeps its line breaks. */
+  multiline?: boolean;
+  /** The form offers "Generate": `prefix` + base64 of `bytes` random bytes (a webhook signing secret). */
+  generate?: { prefix: string; bytes: number };
 };
 
+type RuleInput = { pattern: RegExp; message: string; forbid?: boolean };
+
+/** Rules as the schema checks them and the form receives them (from the helpers' `pattern` and `rules` options). */
+function withRules<T extends z.ZodString>(schema: T, label: string, opts: { pattern?: RegExp; patternMessage?: string; rules?: RuleInput[] }) {
+  const inputs = [...(opts.rules ?? []), ...(opts.pattern ? [{ pattern: opts.pattern, message: opts.patternMessage ?? `${label} has an invalid format` }] : [])];
+  const rules: FormatRule[] = inputs.map((r) => ({ pattern: r.pattern.source, ...(r.pattern.flags ? { flags: r.pattern.flags } : {}), message: r.message, ...(r.forbid ? { forbid: true } : {}) }));
+  if (rules.length === 0) return { schema, rules: undefined };
+  return {
+    schema: schema.superRefine((value, ctx) => {
+      const message = brokenRule(rules, value);
+      if (message) ctx.addIssue({ code: "custom", message });
+    }) as T,
+    rules,
+  };
+}
+
 type Common = { help?: string; placeholder?: string };
+/** `pattern` (with `patternMessage`) and `rules`: checked in this order, rules first. */
+type Checks = { pattern?: RegExp; patternMessage?: string; rules?: RuleInput[] };
 /** For fields other than URLs that decide where requests go (FieldMeta.target). */
 type Target = { target?: boolean };
 
 const required = (label: string) => z.string().trim().min(1, `${label} is required`);
 
 export const field = {
-  text(label: string, opts: Common & Target & { pattern?: RegExp; patternMessage?: string; max?: number } = {}) {
-    let s = required(label).max(opts.max ?? 512, `${label} is too long`);
-    if (opts.pattern) s = s.regex(opts.pattern, opts.patternMessage ?? `${label} has an invalid format`);
-    return s.meta({ label, help: opts.help, placeholder: opts.placeholder, target: opts.target, widget: "text" } satisfies FieldMeta);
+  text(label: string, opts: Common & Target & Checks & { max?: number; when?: FieldMeta["when"] } = {}) {
+    const { schema, rules } = withRules(required(label).max(opts.max ?? 512, `${label} is too long`), label, opts);
+    return schema.meta({ label, help: opts.help, placeholder: opts.placeholder, target: opts.target, widget: "text", rules, when: opts.when } satisfies FieldMeta);
   },
   /** Write-only: masked on read, kept when an update sends the mask back. */
-  secret(label: string, opts: Common & { pattern?: RegExp; patternMessage?: string } = {}) {
-    let s = required(label).max(8192, `${label} is too long`);
-    if (opts.pattern) s = s.regex(opts.pattern, opts.patternMessage ?? `${label} has an invalid format`);
-    return s.meta({ label, help: opts.help, placeholder: opts.placeholder, secret: true, widget: "secret" } satisfies FieldMeta);
+  secret(label: string, opts: Common & Checks & Pick<FieldMeta, "when" | "multiline" | "generate"> = {}) {
+    const { schema, rules } = withRules(required(label).max(8192, `${label} is too long`), label, opts);
+    return schema.meta({
+      label,
+      help: opts.help,
+      placeholder: opts.placeholder,
+      secret: true,
+      widget: "secret",
+      rules,
+      when: opts.when,
+      multiline: opts.multiline,
+      generate: opts.generate,
+    } satisfies FieldMeta);
   },
   url(label: string, opts: Common = {}) {
     return z
@@ -147,6 +190,22 @@ export function fieldsOf(def: Pick<DestinationDefinition, "config">): FieldDescr
     const { optional, defaultValue } = unwrap(s);
     return { key, ...meta, required: !optional, ...(defaultValue !== undefined ? { default: defaultValue } : {}) };
   });
+}
+
+/**
+ * The object-level check of a definition with `when` fields: each is required while it applies
+ * ("Token is required" only with token authentication). Use as `.superRefine(requireApplicable(shape))`.
+ */
+export function requireApplicable(shape: z.ZodRawShape) {
+  const fields = fieldsOf({ config: z.object(shape) }).filter((f) => f.when);
+  return (config: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    for (const f of fields) {
+      const value = config[f.key];
+      if (isApplicable(f, (key) => config[key]) && (value === undefined || value === "")) {
+        ctx.addIssue({ code: "custom", path: [f.key], message: `${f.label} is required` });
+      }
+    }
+  };
 }
 
 export function secretKeysOf(def: Pick<DestinationDefinition, "config">): string[] {

@@ -76,8 +76,21 @@ export default defineDestination({
   description: "Traces, generations, usage and cost in Langfuse through its OpenTelemetry endpoint.",
   docsUrl: "https://langfuse.com/integrations/native/opentelemetry",
   config: z.object({
-    secretKey: field.secret("Secret Key", { placeholder: "sk-lf-…", help: "Project settings › API Keys." }),
-    publicKey: field.secret("Public Key", { placeholder: "pk-lf-…" }),
+    secretKey: field.secret("Secret Key", {
+      placeholder: "sk-lf-…",
+      help: "Project settings › API Keys.",
+      rules: [
+        { pattern: /^pk-lf-/, forbid: true, message: "This is the Public Key (pk-lf-…): the Secret Key starts with sk-lf-" },
+        { pattern: /^sk-lf-\S+$/, message: "Secret Key must start with sk-lf-" },
+      ],
+    }),
+    publicKey: field.secret("Public Key", {
+      placeholder: "pk-lf-…",
+      rules: [
+        { pattern: /^sk-lf-/, forbid: true, message: "This is the Secret Key (sk-lf-…): the Public Key starts with pk-lf-" },
+        { pattern: /^pk-lf-\S+$/, message: "Public Key must start with pk-lf-" },
+      ],
+    }),
     baseUrl: field
       .url("Base URL", { help: "US: https://us.cloud.langfuse.com · EU: https://cloud.langfuse.com · JP/HIPAA regions or your self-hosted Langfuse." })
       .default("https://us.cloud.langfuse.com"),

@@ -134,7 +134,14 @@ export default defineDestination({
   description: "LLM analytics: $ai_generation events with tokens, cost, latency and the conversation.",
   docsUrl: "https://posthog.com/docs/llm-analytics/installation/manual-capture",
   config: z.object({
-    apiKey: field.secret("Api Key", { help: "Your PostHog project API key (starts with phc_).", placeholder: "phc_…" }),
+    apiKey: field.secret("Api Key", {
+      help: "Your PostHog project API key (starts with phc_): Project settings › Project API key.",
+      placeholder: "phc_…",
+      rules: [
+        { pattern: /^phx_/, forbid: true, message: "This is a personal API key (phx_…): events are sent with the project API key (phc_…)" },
+        { pattern: /^phc_\S+$/, message: "Api Key must be a project API key: it starts with phc_" },
+      ],
+    }),
     endpoint: field
       .url("Endpoint", { help: "US Cloud: https://us.i.posthog.com · EU Cloud: https://eu.i.posthog.com · or your self-hosted PostHog." })
       .default("https://us.i.posthog.com"),

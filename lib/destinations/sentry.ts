@@ -14,8 +14,11 @@ import { defineDestination, field } from "./define";
 import { mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
 import { environmentOf, releaseOf } from "./trace-document";
 
-/** OpenRouter's DSN pattern: https://<public key>[:<secret>]@<host>[/<path>]/<project id>. */
-export const SENTRY_DSN = /^https:\/\/([^:@]+)(?::[^@]*)?@([^/]+)(?:\/[^/]+)*\/(\d+)\/?$/;
+/**
+ * Sentry's DSN: <scheme>://<public key>[:<secret>]@<host>[/<path>]/<project id>, http allowed for
+ * self-hosted Sentry (https://docs.sentry.io/concepts/key-terms/dsn-explainer/).
+ */
+export const SENTRY_DSN = /^https?:\/\/([^:@]+)(?::[^@]*)?@([^/]+)(?:\/[^/]+)*\/(\d+)\/?$/;
 
 export function parseDsn(dsn: string): { publicKey: string; host: string; projectId: string } | undefined {
   const m = SENTRY_DSN.exec(dsn);
@@ -68,7 +71,7 @@ export default defineDestination({
         help: "The DSN of the same project (Client Keys).",
         placeholder: "https://<key>@o123.ingest.us.sentry.io/456",
         pattern: SENTRY_DSN,
-        patternMessage: "Sentry DSN must look like https://<public key>@<host>/<project id>",
+        patternMessage: "Sentry DSN must look like https://<public key>@<host>/<project id> (http:// for a self-hosted Sentry)",
       }),
       serviceName: field.serviceName(),
       headers: field.headers(),

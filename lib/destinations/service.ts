@@ -8,6 +8,7 @@
 // re-validated against the then-current state. assertDirectChange stays as the last guard (403).
 import "server-only";
 import { z } from "zod";
+import { isDeepStrictEqual } from "node:util";
 import { ApiError, notFound, parseInput, validationError, type FieldIssue } from "@/lib/api/errors";
 import { recordAudit } from "@/lib/audit";
 import { diffOfDestination } from "@/lib/governance/snapshot";
@@ -444,6 +445,8 @@ export async function applyUpdateDestination(
     if (patch[key] !== undefined) (data as Record<string, unknown>)[key] = patch[key];
   }
   if (patch.filterRules !== undefined) data.filterRules = patch.filterRules === null ? Prisma.DbNull : patch.filterRules;
+  // A save that changes nothing (the same values sent back) is not a change: no version, no audit entry.
+  if (!changesRow(def, row, data, config)) return toView(row);
   // Enabled again: deliveries held while it was disabled get their retry window from now.
   if (patch.enabled && !row.enabled) data.resumedAt = new Date();
   const before = toView(row);
@@ -462,6 +465,20 @@ export async function applyUpdateDestination(
     changes: await diffOfDestination(tx, actor.workspaceId, row, updated),
   });
   return after;
+}
+
+/** Whether an update's data differs from the row (configs compared decrypted and validated). */
+function changesRow(def: Definition, row: Destination, data: Prisma.DestinationUpdateInput, config: Record<string, unknown> | null): boolean {
+  const same = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
+  if (config) {
+    const stored = def.config.safeParse(storedConfigOf(row)); // defaults applied, as `config` has them
+    if (holdsClearSecrets(def, row.config) || !stored.success || !same(config, stored.data)) return true;
+  }
+  return Object.entries(data).some(([key, value]) => {
+    if (key === "config" || key === "secrets") return false;
+    if (key === "filterRules") return !same(value === Prisma.DbNull ? null : value, row.filterRules);
+    return !same(value, row[key as keyof Destination]);
+  });
 }
 
 export async function applyDeleteDestination(tx: Tx, actor: ChangeActor, input: { destinationId: string }): Promise<void> {

@@ -30,7 +30,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "n
 import { SignJWT } from "jose";
 import { z } from "zod";
 import { jsonBytes, packBatches, refuseOversized } from "./batching";
-import { defineDestination, field } from "./define";
+import { defineDestination, field, requireApplicable } from "./define";
 import { DeliveryError } from "@/lib/outbound/errors";
 import { deterministicUuid } from "./ids";
 import { ROW_COLUMNS, SQL_IDENTIFIER, SQL_IDENTIFIER_MESSAGE, traceRows, type ColumnKind, type TraceRow } from "./rows";
@@ -198,44 +198,51 @@ function snowflakeMessage(body: string | undefined): string | undefined {
   }
 }
 
+/** A PEM private key, unencrypted: PKCS#8 (Snowflake's documented form) or PKCS#1 (node reads both). */
+const PRIVATE_KEY_PEM = /^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----$/;
+const KEYPAIR = { key: "authMethod", values: ["keypair"] };
+
+const snowflakeShape = {
+  account: field.text("Account", {
+    help: "Your account identifier, the part before .snowflakecomputing.com (e.g. eac52885.us-east-1 or myorg-myaccount).",
+    pattern: SNOWFLAKE_ACCOUNT,
+    patternMessage: "Account must look like eac52885.us-east-1 or myorg-myaccount",
+    max: 255,
+    target: true,
+  }),
+  authMethod: field
+    .select("Authentication", ["pat", "keypair"], { labels: { pat: "Programmatic access token", keypair: "Key pair (JWT)" } })
+    .default("pat"),
+  token: field.secret("Token", { help: "A programmatic access token of the user.", when: { key: "authMethod", values: ["pat"] } }).optional(),
+  user: field.text("User", { help: "The Snowflake user the key pair belongs to.", when: KEYPAIR }).optional(),
+  privateKey: field
+    .secret("Private Key", {
+      help: "The user's RSA private key, unencrypted PEM (rsa_key.p8), pasted with its line breaks.",
+      placeholder: "-----BEGIN PRIVATE KEY-----",
+      when: KEYPAIR,
+      multiline: true,
+      rules: [
+        { pattern: /ENCRYPTED PRIVATE KEY/, forbid: true, message: "This key is encrypted: export it without a passphrase (openssl pkcs8 -topk8 -nocrypt)" },
+        { pattern: PRIVATE_KEY_PEM, message: "Private Key must be a PEM private key: -----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----" },
+      ],
+    })
+    .refine((pem) => !PRIVATE_KEY_PEM.test(pem) || readablePrivateKey(pem), "Private Key must be an unencrypted RSA private key in PEM format")
+    .optional(),
+  database: identifier("Database").default("SNOWFLAKE_LEARNING_DB"),
+  schema: identifier("Schema").default("PUBLIC"),
+  table: identifier("Table").default("OPENROUTER_TRACES"),
+  warehouse: identifier("Warehouse").default("COMPUTE_WH"),
+  role: identifier("Role").optional(),
+  headers: field.headers(),
+};
+
 export default defineDestination({
   type: "snowflake",
   name: "Snowflake",
   category: "Data warehouse & storage",
   description: "One row per observation in a Snowflake table, through the SQL API.",
   docsUrl: "https://docs.snowflake.com/en/developer-guide/sql-api/index",
-  config: z
-    .object({
-      account: field.text("Account", {
-        help: "Your account identifier, the part before .snowflakecomputing.com (e.g. eac52885.us-east-1 or myorg-myaccount).",
-        pattern: SNOWFLAKE_ACCOUNT,
-        patternMessage: "Account must look like eac52885.us-east-1 or myorg-myaccount",
-        max: 255,
-        target: true,
-      }),
-      authMethod: field
-        .select("Authentication", ["pat", "keypair"], { labels: { pat: "Programmatic access token", keypair: "Key pair (JWT)" } })
-        .default("pat"),
-      token: field.secret("Token", { help: "A programmatic access token (authentication: programmatic access token)." }).optional(),
-      user: field.text("User", { help: "The Snowflake user the key pair belongs to (authentication: key pair)." }).optional(),
-      privateKey: field
-        .secret("Private Key", { help: "The user's RSA private key, unencrypted PKCS#8 PEM (authentication: key pair)." })
-        .refine(readablePrivateKey, "Private Key must be an unencrypted RSA private key in PEM format")
-        .optional(),
-      database: identifier("Database").default("SNOWFLAKE_LEARNING_DB"),
-      schema: identifier("Schema").default("PUBLIC"),
-      table: identifier("Table").default("OPENROUTER_TRACES"),
-      warehouse: identifier("Warehouse").default("COMPUTE_WH"),
-      role: identifier("Role").optional(),
-      headers: field.headers(),
-    })
-    .superRefine((c, ctx) => {
-      if (c.authMethod === "pat" && !c.token) ctx.addIssue({ code: "custom", path: ["token"], message: "Token is required for programmatic access token authentication" });
-      if (c.authMethod === "keypair") {
-        if (!c.user) ctx.addIssue({ code: "custom", path: ["user"], message: "User is required for key pair authentication" });
-        if (!c.privateKey) ctx.addIssue({ code: "custom", path: ["privateKey"], message: "Private Key is required for key pair authentication" });
-      }
-    }),
+  config: z.object(snowflakeShape).superRefine(requireApplicable(snowflakeShape)),
   maxBatch: MAX_BATCH,
   maxBatchBytes: SNOWFLAKE_STATEMENT_BYTES,
   setupSql: snowflakeSetupSql,

@@ -23,9 +23,12 @@ const SIGNING_SECRET_MESSAGE = "must be a Standard Webhooks secret: whsec_ follo
 /** Request bodies stay under 4 MB: common serverless receivers cap bodies at 4.5–6 MB. */
 export const WEBHOOK_MAX_BYTES = 4_000_000;
 
-/** A new signing secret for the settings form ("Generate"). */
+const SIGNING_SECRET_PREFIX = "whsec_";
+const SIGNING_SECRET_BYTES = 32;
+
+/** A new signing secret, as the settings form's "Generate" makes one in the browser. */
 export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString("base64")}`;
+  return `${SIGNING_SECRET_PREFIX}${randomBytes(SIGNING_SECRET_BYTES).toString("base64")}`;
 }
 
 export const webhookConfig = z
@@ -40,6 +43,7 @@ export const webhookConfig = z
         placeholder: "whsec_…",
         pattern: SIGNING_SECRET,
         patternMessage: `Signing secret ${SIGNING_SECRET_MESSAGE}`,
+        generate: { prefix: SIGNING_SECRET_PREFIX, bytes: SIGNING_SECRET_BYTES },
       })
       .optional(),
     previousSecret: field

@@ -21,7 +21,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   braintrust: { apiKey: "sk-braintrust-0123456789", projectId: "project", baseUrl: RECEIVER },
   clickhouse: { host: RECEIVER, database: "default", table: "traces", username: "default", password: "ch-password-0123" },
   opik: { apiKey: "opik-key-0123456789", workspace: "w", projectName: "p", baseUrl: `${RECEIVER}/opik/api` },
-  datadog: { apiKey: "dd-api-key-0123456789", mlApp: "app", url: RECEIVER },
+  datadog: { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", url: RECEIVER },
   dynatrace: { environmentUrl: RECEIVER, apiToken: "dt0c01.token-0123456789" },
   firehose: { streamName: "traces", region: "us-east-1", endpoint: RECEIVER, accessKeyId: "AKIA0123456789", secretAccessKey: "firehose-secret-0123456789" },
   grafana: { baseUrl: RECEIVER, instanceId: "12345", apiKey: "glc_0123456789abcdef" },

@@ -222,7 +222,7 @@ describe("one bad trace does not poison its batch", () => {
 
   it("Datadog: a trace older than 24 h fails alone; the fresh traces of the same request are delivered", async () => {
     receiver.handle((_req, res) => res.writeHead(202).end());
-    const destination = await createDestinationRow(workspaceId, "datadog", { apiKey: "dd-key", mlApp: "app", url: receiver.url });
+    const destination = await createDestinationRow(workspaceId, "datadog", { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", url: receiver.url });
     const fresh = await enqueue(workspaceId, [destination.id], 2, { trace: { timing: timingAgo(60_000) } });
     const [stale] = await enqueue(workspaceId, [destination.id], 1, { trace: { timing: timingAgo(25 * 3_600_000) } });
     expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2, failed: 1 });

@@ -70,10 +70,10 @@ describe.skipIf(!SPECS_AVAILABLE)("native destinations against the official spec
   });
 
   it("Datadog: the spans payload validates against the schema derived from Datadog's API docs", async () => {
-    const requests = await captured(datadog, { apiKey: "dd-key", mlApp: "support-bot", url: recorderOf().url });
+    const requests = await captured(datadog, { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "support-bot", url: recorderOf().url });
     expect(requests).toHaveLength(1);
     expect(requests[0].path).toBe("/api/intake/llm-obs/v1/trace/spans");
-    expect(requests[0].headers["dd-api-key"]).toBe("dd-key");
+    expect(requests[0].headers["dd-api-key"]).toBe("0123456789abcdef0123456789abcdef");
     const validate = jsonSchemaValidator("datadog-llmobs-spans.derived.schema.json");
     const body = requests[0].json<{ data: { attributes: { spans: Record<string, unknown>[] } } }>();
     expect(validate(body), errorsOf(validate)).toBe(true);

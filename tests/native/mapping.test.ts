@@ -25,7 +25,7 @@ const json = <T>(r: OutboundRequest) =>
   JSON.parse(r.headers["content-encoding"] === "gzip" ? gunzipSync(r.body).toString("utf8") : (r.body as string)) as T;
 
 describe("Datadog", () => {
-  const config = datadog.config.parse({ apiKey: "dd", mlApp: "support-bot", url: "https://api.datadoghq.eu" });
+  const config = datadog.config.parse({ apiKey: "0123456789abcdef0123456789abcdef", mlApp: "support-bot", url: "https://api.datadoghq.eu" });
   type Span = { span_id: string; parent_id: string; trace_id: string; name: string; tags: string[]; session_id?: string; meta: Record<string, unknown> };
 
   it("serializes start_ns and duration as exact nanosecond integers (beyond 2^53)", () => {
@@ -65,15 +65,15 @@ describe("Datadog", () => {
   });
 
   it("site selector: each site's API host (US5 by default); a custom URL, as stored by earlier versions, still wins", () => {
-    const intake = (config: Record<string, unknown>) => datadog.encode!([variants().plain], datadog.config.parse({ apiKey: "dd", mlApp: "app", ...config }))[0].url;
+    const intake = (config: Record<string, unknown>) => datadog.encode!([variants().plain], datadog.config.parse({ apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", ...config }))[0].url;
     const hosts = { US1: "api.datadoghq.com", US3: "api.us3.datadoghq.com", US5: "api.us5.datadoghq.com", EU1: "api.datadoghq.eu", AP1: "api.ap1.datadoghq.com", AP2: "api.ap2.datadoghq.com", "US1-FED": "api.ddog-gov.com" };
     for (const [site, host] of Object.entries(hosts)) expect(intake({ site })).toBe(`https://${host}/api/intake/llm-obs/v1/trace/spans`);
     expect(intake({})).toBe("https://api.us5.datadoghq.com/api/intake/llm-obs/v1/trace/spans");
     // A destination stored with the old raw-URL setting (no `site`) resolves unchanged and keeps its target.
-    const stored = datadog.config.parse(storedConfigOf({ id: "dst-old", config: { apiKey: "dd", mlApp: "app", url: "https://api.datadoghq.eu/", headers: {} }, secrets: null }));
+    const stored = datadog.config.parse(storedConfigOf({ id: "dst-old", config: { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", url: "https://api.datadoghq.eu/", headers: {} }, secrets: null }));
     expect(datadog.encode!([variants().plain], stored)[0].url).toBe("https://api.datadoghq.eu/api/intake/llm-obs/v1/trace/spans");
     expect(intake({ site: "AP1", url: "https://dd-proxy.example.com/dd" })).toBe("https://dd-proxy.example.com/dd/api/intake/llm-obs/v1/trace/spans");
-    expect(datadog.config.safeParse({ apiKey: "dd", mlApp: "app", site: "US2" }).error?.issues[0].path).toEqual(["site"]);
+    expect(datadog.config.safeParse({ apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", site: "US2" }).error?.issues[0].path).toEqual(["site"]);
   });
 
   it("env: tag from metadata.environment, else metadata.env; a tool message keeps its tool_call_id", () => {
@@ -113,7 +113,7 @@ describe("Datadog", () => {
   it("Test connection sends the synthetic trace through the same path and shows the request with the key masked", async () => {
     const result = await runDestinationTest(datadog, { ...config, url: recorderOf().url });
     expect(result).toMatchObject({ ok: true, message: "Datadog accepted the test trace (202)" });
-    expect(result.request?.headers["dd-api-key"]).not.toBe("dd");
+    expect(result.request?.headers["dd-api-key"]).not.toBe("0123456789abcdef0123456789abcdef");
     expect(recorderOf().requests[0].text).toContain("Tracecast connection test");
   });
 });

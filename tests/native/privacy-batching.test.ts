@@ -29,7 +29,7 @@ function viaEncode(def: DestinationDefinition, config: Record<string, unknown>, 
 
 const CASES: Record<string, Case> = {
   posthog: viaEncode(posthog, { apiKey: "phc_x" }, '"$ai_input_tokens":42'),
-  datadog: viaEncode(datadog, { apiKey: "k", mlApp: "app" }, '"input_tokens":42'),
+  datadog: viaEncode(datadog, { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app" }, '"input_tokens":42'),
   opik: viaEncode(opik, { apiKey: "k", workspace: "w", projectName: "p" }, '"prompt_tokens":42'),
   braintrust: viaEncode(braintrust, { apiKey: "k", projectId: "p" }, '"prompt_tokens":42'),
   snowflake: (() => {

@@ -47,7 +47,7 @@ const SECRETS = {
   langfuseProposed: "sk-lf-SECRETSUITE-proposed-by-member-5e6f",
   s3AccessKeyId: "AKIASECRETSUITE7Q4Z",
   s3SecretAccessKey: "SecretSuite/s3+secret/AccessKey0123456789ab",
-  datadogApiKey: "dd0secretsuite0123456789abcdef01",
+  datadogApiKey: "dd0a5ec7e75111e0123456789abcdef0",
   snowflakeToken: "snowflake-pat-SECRETSUITE-ver1-9a8b7c6d5e4f",
   sentryPublicKey: "secretsuitesentrykey0123456789ab",
   // Custom header values (issue #8): a bearer token, a value under a name that does not say "credential", a proposed one.

@@ -5,16 +5,20 @@ import {
   positionToRate,
   rateToPosition,
   roundRate,
+  SAMPLING_STOPS,
   SLIDER_STEPS,
 } from "@/components/observability/sampling-scale";
 
 describe("sampling slider scale", () => {
-  it("spans 0.01 % to 100 % logarithmically: each quarter of the track is one order of magnitude", () => {
+  it("spans 0.01 % to 100 % with the labelled stops 1 %, 10 %, 50 %, 100 % at each quarter of the track", () => {
     expect(positionToRate(0)).toBe(0.0001);
-    expect(positionToRate(SLIDER_STEPS / 4)).toBe(0.001);
-    expect(positionToRate(SLIDER_STEPS / 2)).toBe(0.01);
-    expect(positionToRate((3 * SLIDER_STEPS) / 4)).toBe(0.1);
-    expect(positionToRate(SLIDER_STEPS)).toBe(1);
+    expect(SAMPLING_STOPS).toEqual([0.01, 0.1, 0.5, 1]);
+    SAMPLING_STOPS.forEach((stop, i) => {
+      expect(positionToRate(((i + 1) * SLIDER_STEPS) / 4)).toBe(stop);
+      expect(rateToPosition(stop)).toBe(((i + 1) * SLIDER_STEPS) / 4);
+    });
+    // Logarithmic within a quarter: 0.1 % halfway between 0.01 % and 1 %.
+    expect(positionToRate(SLIDER_STEPS / 8)).toBe(0.001);
   });
 
   it("round-trips rates through positions (a saved rate puts the thumb where it was left)", () => {
