@@ -9,6 +9,7 @@ import { getDefinition } from "@/lib/destinations/registry";
 import { sealSecrets, splitSecrets } from "@/lib/destinations/stored-config";
 import type { DestinationDefinition } from "@/lib/destinations/types";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { traceStatuses } from "@/lib/delivery/status";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import type { Trace } from "@/lib/traces/schema";
 
@@ -123,4 +124,16 @@ export async function makeDue(destinationId: string) {
 
 export async function deliveriesOf(destinationId: string) {
   return prisma.delivery.findMany({ where: { destinationId }, orderBy: { createdAt: "asc" } });
+}
+
+/** The status of every trace at the destination (lib/delivery/status.ts: exception rows and the log), oldest first. */
+export async function statusesOf(destinationId: string): Promise<string[]> {
+  return (await traceStatuses(destinationId)).map((s) => s.status);
+}
+
+/** Moves the traces routed to the destination (and its exception rows) `ms` into the past, as if queued then. */
+export async function ageTraces(destinationId: string, ms: number) {
+  const at = new Date(Date.now() - ms);
+  await prisma.$executeRaw`UPDATE "TracePayload" SET "receivedAt" = ${at} WHERE routes ? ${destinationId}`;
+  await prisma.delivery.updateMany({ where: { destinationId }, data: { createdAt: at, nextAttemptAt: at } });
 }
