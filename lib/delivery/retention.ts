@@ -5,34 +5,40 @@
 import { prisma } from "@/lib/db";
 import { deliverySettings } from "./settings";
 
-export async function deleteExpiredTraces(now = new Date(), opts: { chunkSize?: number; maxChunks?: number } = {}): Promise<number> {
+type ChunkOptions = { chunkSize?: number; maxChunks?: number };
+
+/** Runs `deleteChunk(cutoff, chunkSize)` until a chunk comes back short (or maxChunks); returns the rows deleted. */
+async function deleteInChunks(now: Date, opts: ChunkOptions, deleteChunk: (cutoff: Date, chunkSize: number) => Promise<number>): Promise<number> {
   const chunkSize = opts.chunkSize ?? 500;
   const maxChunks = opts.maxChunks ?? 100;
   const cutoff = new Date(now.getTime() - deliverySettings.retentionMs());
   let deleted = 0;
   for (let i = 0; i < maxChunks; i++) {
-    const count = await prisma.$executeRaw`
-      DELETE FROM "TracePayload"
-       WHERE id IN (SELECT id FROM "TracePayload" WHERE "receivedAt" < ${cutoff} ORDER BY "receivedAt" LIMIT ${chunkSize})`;
+    const count = await deleteChunk(cutoff, chunkSize);
     deleted += count;
     if (count < chunkSize) break;
   }
   return deleted;
 }
 
+export async function deleteExpiredTraces(now = new Date(), opts: ChunkOptions = {}): Promise<number> {
+  return deleteInChunks(
+    now,
+    opts,
+    (cutoff, chunkSize) => prisma.$executeRaw`
+      DELETE FROM "TracePayload"
+       WHERE id IN (SELECT id FROM "TracePayload" WHERE "receivedAt" < ${cutoff} ORDER BY "receivedAt" LIMIT ${chunkSize})`,
+  );
+}
+
 /** Deletes DeliveryAttempt rows older than the retention period, in chunks like the traces. */
-export async function deleteExpiredAttempts(now = new Date(), opts: { chunkSize?: number; maxChunks?: number } = {}): Promise<number> {
-  const chunkSize = opts.chunkSize ?? 500;
-  const maxChunks = opts.maxChunks ?? 100;
-  const cutoff = new Date(now.getTime() - deliverySettings.retentionMs());
-  let deleted = 0;
-  for (let i = 0; i < maxChunks; i++) {
-    const count = await prisma.$executeRaw`
-      DELETE FROM "DeliveryAttempt" WHERE id IN (SELECT id FROM "DeliveryAttempt" WHERE at < ${cutoff} ORDER BY at LIMIT ${chunkSize})`;
-    deleted += count;
-    if (count < chunkSize) break;
-  }
-  return deleted;
+export async function deleteExpiredAttempts(now = new Date(), opts: ChunkOptions = {}): Promise<number> {
+  return deleteInChunks(
+    now,
+    opts,
+    (cutoff, chunkSize) => prisma.$executeRaw`
+      DELETE FROM "DeliveryAttempt" WHERE id IN (SELECT id FROM "DeliveryAttempt" WHERE at < ${cutoff} ORDER BY at LIMIT ${chunkSize})`,
+  );
 }
 
 /**
