@@ -35,7 +35,7 @@ export type Router = (trace: Trace, apiKeyId: string | null) => RouteDecision[];
 
 /**
  * Prepares routing to a set of destinations (filters compiled once), for routing many traces.
- * A destination receives a trace when it is enabled (paused and auto-paused ones too: their rows
+ * A destination receives a trace when it is enabled (paused and auto-paused ones too: their traces
  * wait until Resume, not lost), the API key passes its include list (empty = every key) and is not in its exclude list, its filter
  * rules match, and the trace is sampled in at its rate. A trace sent without an API key (the
  * "Send test trace" action) passes only destinations with an empty include list: an include list
