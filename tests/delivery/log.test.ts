@@ -8,6 +8,7 @@ import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { logDeliveryId, takeLogLease } from "@/lib/delivery/log";
 import { deleteExpiredAttempts } from "@/lib/delivery/retention";
+import { deliveriesQuery, destinationHealth, healthSummaries, listDeliveries } from "@/lib/delivery/stats";
 import { sweep } from "@/lib/delivery/sweep";
 import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
@@ -203,6 +204,36 @@ describe("the log lease", () => {
     });
     expect((await drainDestination(destination.id)).stopped).toMatch(/lease was lost/);
     expect(await cursorOf(destination.id)).toMatchObject({ xid: cursor.xid, seq: cursor.seq, leaseToken: "someone-else" });
+  });
+});
+
+describe("the views", () => {
+  it("show log traces pending before the drain and delivered after, with the request's details, counts, latency and backlog", async () => {
+    const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
+    await ingest(3);
+    const query = deliveriesQuery.parse({});
+    const before = await listDeliveries(workspaceId, destination.id, query);
+    expect(before.deliveries.map((d) => d.status)).toEqual(["pending", "pending", "pending"]);
+    expect(await destinationHealth(workspaceId, { ...destination }, "24h")).toMatchObject({ backlog: 3, delivered: 0 });
+
+    await drainDestination(destination.id);
+    const after = await listDeliveries(workspaceId, destination.id, query);
+    expect(after.deliveries.map((d) => d.status)).toEqual(["delivered", "delivered", "delivered"]);
+    expect(after.deliveries[0]).toMatchObject({ attempts: 1, lastStatus: 200, id: logDeliveryId(after.deliveries[0].traceId, destination.id) });
+    expect(after.deliveries[0].deliveredAt).toBeInstanceOf(Date);
+    expect(await listDeliveries(workspaceId, destination.id, deliveriesQuery.parse({ status: "pending" }))).toMatchObject({ deliveries: [] });
+    // Paged: two, then the third.
+    const first = await listDeliveries(workspaceId, destination.id, deliveriesQuery.parse({ limit: 2 }));
+    const second = await listDeliveries(workspaceId, destination.id, deliveriesQuery.parse({ limit: 2, cursor: first.nextCursor }));
+    expect([...first.deliveries, ...second.deliveries].map((d) => d.id).sort()).toEqual(after.deliveries.map((d) => d.id).sort());
+    expect(second.nextCursor).toBeNull();
+
+    const health = await destinationHealth(workspaceId, { ...destination }, "24h");
+    expect(health).toMatchObject({ backlog: 0, delivered: 3, failed: 0, successRate: 1, oldestPendingAgeMs: null });
+    expect(health.latencyMs.p50).not.toBeNull();
+    expect(health.buckets.reduce((n, b) => n + b.delivered, 0)).toBe(3);
+    const summary = (await healthSummaries(workspaceId, [destination.id])).get(destination.id)!;
+    expect(summary).toMatchObject({ delivered24h: 3, failed24h: 0, successRate24h: 1 });
   });
 });
 
