@@ -106,6 +106,8 @@ export default async function backlogBenchmark() {
   const { prisma } = await import("../lib/db");
   const { acceptTraces } = await import("../lib/ingest/index");
   const { drainDestination } = await import("../lib/delivery/drain");
+  const { waitingDeliveries } = await import("../lib/delivery/stats");
+  const { traceStatuses } = await import("../lib/delivery/status");
   const { getDefinition } = await import("../lib/destinations/registry");
   const { sealSecrets, splitSecrets } = await import("../lib/destinations/stored-config");
   const { traceInput: traceInputSchema } = await import("../lib/traces/schema");
@@ -123,8 +125,11 @@ export default async function backlogBenchmark() {
   const apiKey = await prisma.apiKey.findFirstOrThrow({ where: { workspaceId } });
   const workspace = await prisma.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
   const ctx = { apiKey: { id: apiKey.id, name: apiKey.name, workspaceId }, workspace };
-  const backlog = (destinationId?: string) =>
-    prisma.delivery.count({ where: { destinationId: destinationId ?? { in: destinationIds }, status: { in: ["pending", "in_flight"] } } });
+  // Waiting deliveries: exception rows pending or in flight, and log traces past each cursor.
+  const backlog = async (destinationId?: string) => {
+    const waiting = await waitingDeliveries(workspaceId, destinationId ? [destinationId] : destinationIds);
+    return [...waiting.values()].reduce((n, w) => n + w.waiting, 0);
+  };
 
   const memory = memorySampler();
   // One accepted trace first, so module loading and the first queries are not counted as backlog growth.
@@ -185,7 +190,9 @@ export default async function backlogBenchmark() {
   const duplicates = [...receiver.received.values()].reduce((n, c) => n + Math.max(0, c - DESTINATIONS), 0);
   const missing = [...sent].filter((id) => !receiver.received.has(id)).length;
   const unexpected = [...receiver.received.keys()].filter((id) => !sent.has(id)).length;
-  const statuses = await prisma.delivery.groupBy({ by: ["status"], where: { destinationId: { in: destinationIds } }, _count: true });
+  const statusCounts = new Map<string, number>();
+  for (const id of destinationIds) for (const { status } of await traceStatuses(id)) statusCounts.set(status, (statusCounts.get(status) ?? 0) + 1);
+  const statuses = [...statusCounts].map(([status, _count]) => ({ status, _count }));
   await receiver.close();
   await prisma.$disconnect();
   fs.rmSync(dir, { recursive: true, force: true });

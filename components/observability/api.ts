@@ -4,12 +4,11 @@
 import * as z from "zod/mini";
 import { api, noContent } from "@/lib/api/client";
 import type { FieldDescriptor, FieldWidget } from "@/lib/destinations/define";
-import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary } from "@/lib/delivery/stats";
+import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary, Waiting } from "@/lib/delivery/stats";
 import type { RoutingPreview } from "@/lib/destinations/routing-preview";
 import type { DestinationListItem, DestinationView, getDestinationHealth, RequeueResult, sendTestTrace } from "@/lib/destinations/service";
 import type { DestinationCategory, TestResult } from "@/lib/destinations/types";
 import type { GenerationMetadataSwitches } from "@/lib/traces/generation-metadata";
-import type { Waiting } from "@/lib/destinations/waiting";
 import type { FirstRunProgress } from "@/lib/workspaces/first-run";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
@@ -88,7 +87,7 @@ const summarySchema = z.object({
   buckets: z.array(bucketSchema),
 }) satisfies z.ZodMiniType<Wire<HealthSummary>>;
 
-/** What waits in the outbox for the destination (lib/destinations/waiting.ts). */
+/** What waits for the destination: exception rows and log traces past its cursor (lib/delivery/stats.ts). */
 const waitingSchema = z.object({ waiting: z.number(), retrying: z.number(), oldestQueuedAt: z.nullable(date) }) satisfies z.ZodMiniType<Wire<Waiting>>;
 
 const listedDestinationSchema = z.extend(destinationSchema, { summary: summarySchema, waiting: waitingSchema }) satisfies z.ZodMiniType<Wire<DestinationListItem>>;

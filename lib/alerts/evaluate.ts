@@ -14,6 +14,7 @@
 import "server-only";
 import { recordAudit } from "@/lib/audit";
 import { prisma } from "@/lib/db";
+import { noExceptionRow } from "@/lib/delivery/status";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { sendAlert, type ChannelOutcomes } from "./notify";
 import { openAlerts } from "./open";
@@ -77,6 +78,15 @@ function subjectOf(workspaceName: string, changes: { state: AlertState }[]): str
   return `Tracecast: ${bad === 1 ? "a destination needs" : `${bad} destinations need`} attention in ${workspaceName}`;
 }
 
+/**
+ * SQL: the log traces routed to destination `d` past its cursor, in log order (alias t): first
+ * deliveries wait there, not as Delivery rows (lib/delivery/log.ts). The first one is (about) the
+ * oldest: read through the (workspaceId, xid, seq) index, not a scan of the backlog.
+ */
+const WAITING_IN_LOG = Prisma.sql`
+  FROM "DeliveryCursor" c JOIN "TracePayload" t ON t."workspaceId" = d."workspaceId" AND (t.xid, t.seq) > (c.xid, c.seq) AND t.routes ? c."destinationId"
+ WHERE c."destinationId" = d.id AND ${noExceptionRow(Prisma.sql`d.id`)}`;
+
 async function candidates(where: Prisma.Sql): Promise<Candidate[]> {
   // The oldest pending delivery only for destinations whose workspace has a backlog threshold.
   return prisma.$queryRaw<Candidate[]>`
@@ -85,7 +95,8 @@ async function candidates(where: Prisma.Sql): Promise<Candidate[]> {
            CASE WHEN s."workspaceId" IS NULL THEN ${DEFAULT_BACKLOG_MINUTES}::int ELSE s."backlogMinutes" END AS "backlogMinutes",
            a.state AS "alertState", COALESCE(a."notifiedState", 'ok') AS "notifiedState", a."notifiedAt",
            CASE WHEN (s."workspaceId" IS NULL OR s."backlogMinutes" IS NOT NULL) AND d.status = 'active' AND d.enabled AND d."deletedAt" IS NULL
-                THEN (SELECT min(x."createdAt") FROM "Delivery" x WHERE x."destinationId" = d.id AND x.status IN ('pending', 'in_flight'))
+                THEN LEAST((SELECT min(x."createdAt") FROM "Delivery" x WHERE x."destinationId" = d.id AND x.status IN ('pending', 'in_flight')),
+                           (SELECT t."receivedAt" ${WAITING_IN_LOG} ORDER BY t.xid, t.seq LIMIT 1))
            END AS "oldestPending"
       FROM "Destination" d
       JOIN "Workspace" w ON w.id = d."workspaceId"
@@ -105,7 +116,8 @@ export async function evaluateAlerts(opts: { destinationIds?: string[]; now?: Da
   const where = opts.destinationIds
     ? opts.destinationIds.length ? Prisma.sql`d.id IN (${Prisma.join(opts.destinationIds)})` : Prisma.sql`FALSE`
     : Prisma.sql`(a.state <> 'ok' OR a."notifiedState" <> 'ok' OR d.status = 'auto_paused' OR d."consecutiveFailures" >= ${FAILING_AFTER_ATTEMPTS}
-                  OR EXISTS (SELECT 1 FROM "Delivery" x WHERE x."destinationId" = d.id AND x.status IN ('pending', 'in_flight')))`;
+                  OR EXISTS (SELECT 1 FROM "Delivery" x WHERE x."destinationId" = d.id AND x.status IN ('pending', 'in_flight'))
+                  OR EXISTS (SELECT 1 ${WAITING_IN_LOG}))`;
   const byWorkspace = new Map<string, { name: string; changes: { d: Candidate; state: AlertState }[] }>();
   for (const d of await candidates(where)) {
     const state = heldByPerson(d) ? "ok" : stateOf(d, now);

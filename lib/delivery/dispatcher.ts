@@ -7,8 +7,8 @@
 //           `drain-destination` function (concurrency 1 per destination) drains. Events carry ids
 //           only, never trace content.
 // - none:    nothing; tests call drainDestination themselves.
-// The Delivery rows are the durable state either way: a lost kick only delays delivery until the
-// next sweep.
+// The log (traces with their routes, each destination's cursor) and the exception rows are the
+// durable state either way: a lost kick only delays delivery until the next sweep.
 import { DESTINATION_PENDING_EVENT, inngest } from "@/lib/inngest/client";
 import { processSingleton } from "@/lib/process/singleton";
 import { drainDestination } from "./drain";

@@ -1,9 +1,10 @@
-// drainDestination: deliver a destination's due rows, batch by batch, and record each outcome.
+// drainDestination: deliver a destination's due exception rows (outbox.ts), then its log (log.ts),
+// batch by batch, and record each outcome: one DeliveryAttempt row per request (attempts.ts).
 // The only place credentials are decrypted for delivery. Inline and Inngest dispatchers both call it.
 import { driver, prisma } from "@/lib/db";
 import { limitsOf, packBatches } from "@/lib/destinations/batching";
 import { DeliveryError } from "@/lib/outbound/errors";
-import { deliverTraces } from "@/lib/destinations/http";
+import { deliverTraces, type BatchOutcome } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
 import { resolveConfig } from "@/lib/destinations/stored-config";
 import type { DestinationDefinition, OutboundTrace } from "@/lib/destinations/types";
@@ -12,7 +13,20 @@ import type { Trace } from "@/lib/traces/schema";
 import { nextAttempt } from "./backoff";
 import { recordFailure, recordSuccess } from "./health";
 import { circuitDelayMs, closeCircuit, openCircuit, takeProbe } from "./circuit";
-import { claimDue, recordDelivered, recordFailed, recordRetry, releaseClaim, renewClaim, type Claim, type ClaimedDelivery } from "./outbox";
+import { recordAttempt } from "./attempts";
+import { advanceCursor, logDeliveryId, readLog, releaseLogLease, renewLogLease, takeLogLease, type LogEntry, type LogPosition, type LogRange } from "./log";
+import {
+  claimDue,
+  insertExceptions,
+  recordDelivered,
+  recordFailed,
+  recordRetry,
+  releaseClaim,
+  renewClaim,
+  type Claim,
+  type ClaimedDelivery,
+  type ExceptionRow,
+} from "./outbox";
 import { deliverySettings } from "./settings";
 
 export type DrainResult = {
@@ -64,7 +78,9 @@ async function settleFailed(rows: ClaimedDelivery[], token: string, error: Deliv
   }
 }
 
-type Loaded = { row: ClaimedDelivery; trace: OutboundTrace; size: number };
+/** What a drain sends for one trace: an exception row (`row`) or a log entry (`entry`). */
+type Sendable = { traceId: string; deliveryId: string; samplingRate: number };
+type Loaded<T extends Sendable> = { item: T; trace: OutboundTrace; size: number };
 
 // Straight to the driver, prepared, like the outcome statements (outbox.ts).
 export const LOAD_PAYLOADS = `SELECT id, data, "sizeBytes" FROM "TracePayload" WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`;
@@ -94,7 +110,7 @@ function cachePayload(payload: Payload): void {
   }
 }
 
-async function loadTraces(rows: ClaimedDelivery[], shaping: TraceShaping): Promise<Loaded[]> {
+async function loadTraces<T extends Sendable>(rows: T[], shaping: TraceShaping): Promise<Loaded<T>[]> {
   const byId = new Map<string, Payload>();
   const missing: string[] = [];
   for (const { traceId } of rows) {
@@ -113,11 +129,12 @@ async function loadTraces(rows: ClaimedDelivery[], shaping: TraceShaping): Promi
     if (!payload) return []; // deleted by retention while queued: its delivery row went with it
     const trace = payload.data as unknown as Trace;
     const shaped = shapeTrace(trace, shaping);
-    return [{ row, trace: { ...shaped, sampling_rate: row.samplingRate, delivery_id: row.id }, size: payload.sizeBytes }];
+    return [{ item: row, trace: { ...shaped, sampling_rate: row.samplingRate, delivery_id: row.deliveryId }, size: payload.sizeBytes }];
   });
 }
 
 type Prepared = {
+  workspaceId: string;
   version: number;
   /** Destination.resumedAt: rows queued before it count their retry window from it. */
   resumedAt: Date | null;
@@ -131,6 +148,7 @@ type Prepared = {
 
 type DestinationState = TraceShaping & {
   id: string;
+  workspaceId: string;
   type: string;
   version: number;
   privacyMode: boolean;
@@ -147,7 +165,7 @@ type DestinationState = TraceShaping & {
 // Read before every claim, so on the driver like the batch's other statements. `AT TIME ZONE 'UTC'`:
 // the columns hold UTC wall-clock values, which node-postgres would read in the process's zone.
 const DESTINATION_STATE = `
-  SELECT d.id, d.type, d.version, d."privacyMode", d."broadcastGenerationCost", d."broadcastGenerationIdentity", d."broadcastGenerationRequestContext", d.enabled, d.status::text AS status, d."deletedAt" IS NOT NULL AS deleted,
+  SELECT d.id, d."workspaceId", d.type, d.version, d."privacyMode", d."broadcastGenerationCost", d."broadcastGenerationIdentity", d."broadcastGenerationRequestContext", d.enabled, d.status::text AS status, d."deletedAt" IS NOT NULL AS deleted,
          w."broadcastEnabled", d."resumedAt" AT TIME ZONE 'UTC' AS "resumedAt",
          d."circuitOpenUntil" AT TIME ZONE 'UTC' AS "circuitOpenUntil", d.config, d.secrets
     FROM "Destination" d JOIN "Workspace" w ON w.id = d."workspaceId"
@@ -162,17 +180,17 @@ async function prepare(destinationId: string, previous: Prepared | undefined): P
   if (row.status !== "active") return `destination ${row.status}`;
   // resumedAt and the circuit are read anew: turning broadcast back on sets resumedAt, and the
   // circuit changes, without a new version.
-  const { resumedAt, circuitOpenUntil } = row;
+  const { resumedAt, circuitOpenUntil, workspaceId } = row;
   if (previous && previous.version === row.version) return { ...previous, resumedAt, circuitOpenUntil };
   const def = getDefinition(row.type) as DestinationDefinition | undefined;
   if (!def) return `unknown destination type "${row.type}"`;
   try {
-    return { version: row.version, resumedAt, circuitOpenUntil, shaping: traceShapingOf(row), def, config: resolveConfig(def, row) };
+    return { workspaceId, version: row.version, resumedAt, circuitOpenUntil, shaping: traceShapingOf(row), def, config: resolveConfig(def, row) };
   } catch (err) {
     // Retryable: the fix (editing the destination, restoring a key to TRACECAST_KEYS) is outside
     // the traces, and the queued rows should be delivered once it is made.
     const configError = new DeliveryError("config", `The destination's configuration cannot be used: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
-    return { version: row.version, resumedAt, circuitOpenUntil, shaping: traceShapingOf(row), def, configError };
+    return { workspaceId, version: row.version, resumedAt, circuitOpenUntil, shaping: traceShapingOf(row), def, configError };
   }
 }
 
@@ -190,19 +208,20 @@ type DrainRun = {
   destination?: Prepared;
   /** Set by the first lane that must stop: the others claim nothing more. */
   stopped?: string;
+  /** The half-open circuit's probe was taken and no exception row was due: the log's first request is the probe. */
+  probing?: boolean;
 };
 
 /**
- * Delivers due rows of one destination, up to `maxBatches` claims (default: until a claim comes
- * back short of the destination's maxBatch, i.e. it took every row that was due). Rows stored while
- * it delivers are not chased one claim at a time: each comes with its own kick (and an Inngest
- * debounce or the inline dispatcher's KICK_COALESCE_MS batches them). Chasing them gave requests of
- * 5–8 traces at 100 traces/s, each paying a claim and its bookkeeping (bench/load.bench.mts).
- * Once a claim comes back full (a backlog), up to TRACECAST_DRAIN_LANES claims are in progress at
- * once: one lane's rows are being encoded and sent while another's are claimed, loaded and
- * recorded, so the database and the platform are not waited on in turn. The claims are disjoint
- * (FOR UPDATE SKIP LOCKED), each under its own lease. The first claim goes alone: it is the
- * circuit's probe when the circuit is half-open.
+ * Delivers one destination's work: first its due exception rows (outbox.ts: retries, replays), up
+ * to `maxBatches` claims in all (default: until a claim comes back short of the destination's
+ * maxBatch, i.e. it took every row that was due), then its log (log.ts) from its cursor to the
+ * horizon. Traces stored while it delivers are not chased one read at a time: each comes with its
+ * own kick (and an Inngest debounce or the inline dispatcher's KICK_COALESCE_MS batches them).
+ * Once an exception claim comes back full, up to TRACECAST_DRAIN_LANES claims are in progress at
+ * once (disjoint: FOR UPDATE SKIP LOCKED, each under its own lease); the log is read ahead while
+ * the current range is being sent. The first request goes alone: it is the circuit's probe when
+ * the circuit is half-open.
  * Stops early when the destination is not deliverable (deleted, disabled, paused, broadcast off),
  * while its circuit is open, or after a retryable failure (which opens the circuit: circuit.ts).
  * `now` is the clock (tests move it instead of waiting).
@@ -237,36 +256,42 @@ export async function drainDestination(
   lanes.push(lane());
   // Lanes are added while the first ones run.
   for (let i = 0; i < lanes.length; i++) await lanes[i];
+  if (!run.stopped && !run.result.more) await drainLog(run);
   return run.stopped ? { ...run.result, more: false, stopped: run.stopped } : run.result;
 }
 
-/** Claims, sends and records one batch; true when the claim was full (more rows may be due). */
-async function drainBatch(run: DrainRun): Promise<boolean> {
-  const { destinationId, clock, leaseMs, result } = run;
+/**
+ * The destination as it stands now and whether a request may go to it: re-read before every claim
+ * and every log range, so a pause, a disable or a config change made during a long drain takes
+ * effect at the next batch. Takes the probe when the circuit is half-open (`run.probing`).
+ */
+async function admit(run: DrainRun): Promise<Prepared | undefined> {
   const stop = (reason: string) => {
     run.stopped ??= reason;
-    return false;
+    return undefined;
   };
   if (run.signal?.aborted) return stop("cancelled");
-  // Re-read before every claim: a pause, a disable or a config change made during a long drain
-  // takes effect at the next batch.
-  const state = await prepare(destinationId, run.destination);
+  const state = await prepare(run.destinationId, run.destination);
   if (typeof state === "string") return stop(state);
   run.destination = state;
-  const { def, circuitOpenUntil } = state;
-  const now = clock();
-  let probing = false;
-  if (circuitOpenUntil) {
-    if (circuitOpenUntil > now) return stop(`circuit open until ${circuitOpenUntil.toISOString()}`);
-    if (!(await takeProbe(destinationId, now, new Date(now.getTime() + leaseMs)))) return stop("another drain is probing the destination");
-    probing = true;
+  const now = run.clock();
+  if (state.circuitOpenUntil && !run.probing) {
+    if (state.circuitOpenUntil > now) return stop(`circuit open until ${state.circuitOpenUntil.toISOString()}`);
+    if (!(await takeProbe(run.destinationId, now, new Date(now.getTime() + run.leaseMs)))) return stop("another drain is probing the destination");
+    run.probing = true;
   }
-  const claim = await claimDue(destinationId, def.maxBatch, now, leaseMs, { backedOff: probing });
-  if (claim.rows.length === 0) {
-    // Nothing to probe with: the next trace goes out as usual and tells.
-    if (probing) await closeCircuit(destinationId, now);
-    return false;
-  }
+  return state;
+}
+
+/** Claims, sends and records one batch of exception rows; true when the claim was full (more rows may be due). */
+async function drainBatch(run: DrainRun): Promise<boolean> {
+  const { destinationId, clock, leaseMs, result } = run;
+  const state = await admit(run);
+  if (!state) return false;
+  const probing = run.probing === true;
+  const claim = await claimDue(destinationId, state.def.maxBatch, clock(), leaseMs, { backedOff: probing });
+  // Nothing to probe with: the log's first request is the probe (drainLog).
+  if (claim.rows.length === 0) return false;
   // Renewed while the batch is being sent, so a short lease only expires when the drain is gone.
   const renewal = setInterval(() => {
     renewClaim(claim, clock(), leaseMs).catch((err: unknown) => console.error(`[delivery] could not renew the lease of destination ${destinationId}`, err));
@@ -277,15 +302,30 @@ async function drainBatch(run: DrainRun): Promise<boolean> {
   } finally {
     clearInterval(renewal);
   }
-  if (stopped) return stop(stopped);
-  if (probing) await closeCircuit(destinationId, clock());
-  return claim.rows.length >= def.maxBatch;
+  if (stopped) {
+    run.stopped ??= stopped;
+    return false;
+  }
+  if (probing) {
+    await closeCircuit(destinationId, clock());
+    run.probing = false;
+  }
+  return claim.rows.length >= state.def.maxBatch;
+}
+
+/** The answer's status and a one-line summary of the traces the platform refused, for the attempt row. */
+function attemptOutcome(outcome: BatchOutcome): { httpStatus: number | null; error: string | null } {
+  const [first] = outcome.failed.values();
+  return {
+    httpStatus: outcome.results.at(-1)?.status ?? null,
+    error: first ? `${outcome.failed.size} of the traces not delivered: ${describe(first)}` : null,
+  };
 }
 
 /** Sends a claim's rows, group by group, and records each outcome; returns why the drain must stop, if it must. */
 async function deliverClaim(
   destinationId: string,
-  { def, config, configError, shaping, resumedAt }: Prepared,
+  { def, config, configError, shaping, resumedAt, workspaceId }: Prepared,
   claim: Claim,
   result: DrainResult,
   clock: () => Date,
@@ -293,42 +333,225 @@ async function deliverClaim(
   /** True when another lane of the drain stopped it. */
   halted: () => boolean,
 ): Promise<string | undefined> {
-  const loaded = await loadTraces(claim.rows, shaping);
+  const loaded = await loadTraces(
+    claim.rows.map((row) => ({ ...row, deliveryId: row.id })),
+    shaping,
+  );
   let stop: string | undefined;
   for (const group of packBatches(loaded, limitsOf(def), (g) => g.size).batches) {
+    const rows = group.map((g) => g.item);
     if (stop || signal?.aborted || halted()) {
       // Not attempted: give the rows back as they were.
-      await releaseClaim(group.map((g) => g.row.id), claim.token);
+      await releaseClaim(rows.map((r) => r.id), claim.token);
       continue;
     }
     const started = performance.now();
+    const attempt = { destinationId, workspaceId, traces: rows.length, deliveryIds: rows.map((r) => r.id) };
     try {
       if (configError) throw configError;
       const outcome = await deliverTraces(def, group.map((g) => g.trace), config!, { signal });
       const at = clock();
-      const delivered = group.filter((g) => !outcome.failed.has(g.row.id)).map((g) => g.row.id);
+      const latencyMs = Math.round(performance.now() - started);
+      const delivered = rows.filter((r) => !outcome.failed.has(r.id)).map((r) => r.id);
       if (delivered.length > 0) {
-        await recordDelivered(delivered, claim.token, { at, latencyMs: Math.round(performance.now() - started), status: outcome.results.at(-1)?.status ?? null });
+        await recordDelivered(delivered, claim.token, { at, latencyMs, status: outcome.results.at(-1)?.status ?? null });
         await recordSuccess(destinationId, at);
         result.delivered += delivered.length;
       }
       // Traces singled out (refused, unencodable): each settles alone; the platform is fine.
-      for (const g of group) {
-        const error = outcome.failed.get(g.row.id);
-        if (error) await settleFailed([g.row], claim.token, error, at, resumedAt, result);
+      for (const row of rows) {
+        const error = outcome.failed.get(row.id);
+        if (error) await settleFailed([row], claim.token, error, at, resumedAt, result);
       }
+      await recordAttempt({ ...attempt, at, ok: true, latencyMs, ...attemptOutcome(outcome), nextAttemptAt: null });
     } catch (err) {
       const error = asDeliveryError(err);
       const now = clock();
-      await settleFailed(group.map((g) => g.row), claim.token, error, now, resumedAt, result);
+      await settleFailed(rows, claim.token, error, now, resumedAt, result);
       const { autoPaused, consecutiveFailures } = await recordFailure(destinationId, describe(error), now);
+      let nextAttemptAt: Date | null = null;
       if (error.retryable) {
         // The platform is struggling: nothing more goes to it until the circuit half-opens.
-        await openCircuit(destinationId, new Date(now.getTime() + circuitDelayMs(consecutiveFailures, error.retryAfterMs)));
+        nextAttemptAt = new Date(now.getTime() + circuitDelayMs(consecutiveFailures, error.retryAfterMs));
+        await openCircuit(destinationId, nextAttemptAt);
         stop = `retryable failure: ${error.message}`;
       }
       if (autoPaused) stop = "destination auto-paused";
+      await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs: Math.round(performance.now() - started), error: describe(error), nextAttemptAt });
     }
   }
   return stop;
+}
+
+// ───────────── the log ─────────────
+
+type LogItem = LogEntry & Sendable;
+
+/**
+ * Delivers the destination's log from its cursor to the horizon, range by range, under the log
+ * lease (log.ts): the next range is read while the current one is being sent, and the cursor moves
+ * in order, only after the traces before it are delivered or made exception rows.
+ */
+async function drainLog(run: DrainRun): Promise<void> {
+  const { destinationId, clock, leaseMs } = run;
+  let state = await admit(run);
+  if (!state) return;
+  const lease = await takeLogLease(destinationId, clock(), leaseMs);
+  if (!lease) {
+    // Another drain (here or in another process) is reading the log. If the probe was ours, it
+    // goes back: that drain's next request tells.
+    if (run.probing) await closeCircuit(destinationId, clock());
+    return;
+  }
+  const renewal = setInterval(() => {
+    renewLogLease(destinationId, lease.token, new Date(clock().getTime() + leaseMs)).catch((err: unknown) =>
+      console.error(`[delivery] could not renew the log lease of destination ${destinationId}`, err),
+    );
+  }, leaseMs / 3);
+  const read = (after: LogPosition) => readLog(state!.workspaceId, destinationId, after, state!.def.maxBatch);
+  let ahead: Promise<LogRange> | undefined = read(lease.cursor);
+  try {
+    let cursor = lease.cursor;
+    while (ahead) {
+      const range: LogRange = await ahead;
+      ahead = undefined;
+      if (range.entries.length === 0) {
+        // Nothing routed here up to the horizon: skip what the log holds for others.
+        if (range.end !== cursor) await advanceCursor(destinationId, lease.token, range.end, null);
+        if (run.probing) await closeCircuit(destinationId, clock());
+        run.probing = false;
+        return;
+      }
+      if (run.batches >= run.maxBatches) {
+        run.result.more = true;
+        return;
+      }
+      run.batches++;
+      if (range.full) ahead = read(range.end);
+      const probing = run.probing === true;
+      const stopped = await deliverRange(run, state, lease.token, range);
+      if (stopped) {
+        run.stopped ??= stopped;
+        return;
+      }
+      if (probing) {
+        await closeCircuit(destinationId, clock());
+        run.probing = false;
+      }
+      cursor = range.end;
+      if (ahead) {
+        state = await admit(run);
+        if (!state) return;
+      }
+    }
+  } finally {
+    clearInterval(renewal);
+    // The read ahead of a drain that stopped is not used; its failure is not this drain's.
+    ahead?.catch(() => undefined);
+    await releaseLogLease(destinationId, lease.token);
+  }
+}
+
+/** Where the retry window of a log trace starts: received, or the destination's last resume if later. */
+const logQueuedAt = (entry: LogEntry, resumedAt: Date | null) => (resumedAt && resumedAt > entry.receivedAt ? resumedAt : entry.receivedAt);
+
+/** Exception rows for log traces that failed with `error` (pending after their backoff, or failed); counted in `result`. */
+function exceptionsFor(items: LogItem[], destinationId: string, workspaceId: string, error: DeliveryError, at: Date, resumedAt: Date | null, result: DrainResult): ExceptionRow[] {
+  const message = describe(error);
+  return items.map((item) => {
+    const decision = error.retryable
+      ? nextAttempt({ attempts: 1, queuedAt: logQueuedAt(item, resumedAt), now: at, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs })
+      : ({ retry: false, reason: "" } as const);
+    if (decision.retry) result.retrying++;
+    else result.failed++;
+    return {
+      id: item.deliveryId,
+      traceId: item.traceId,
+      destinationId,
+      workspaceId,
+      status: decision.retry ? "pending" : "failed",
+      nextAttemptAt: decision.retry ? decision.at : at,
+      samplingRate: item.samplingRate,
+      queuedAt: item.receivedAt,
+      lastStatus: error.status ?? null,
+      lastError: decision.retry || !decision.reason ? message : `${message} (${decision.reason})`,
+      at,
+    };
+  });
+}
+
+/**
+ * Sends one range of the log, group by group (each request with its own timeout), and moves the
+ * cursor past each group once it is settled:
+ * - delivered: the cursor moves; traces the platform refused or that cannot be encoded become
+ *   exception rows (pending after a backoff, or failed), so the rest of the log goes on;
+ * - not retryable (the request itself was refused): the group's traces become failed rows, the cursor moves;
+ * - retryable: the cursor stays and the circuit opens (circuit.ts), except over traces whose retry
+ *   window is over, which become failed rows.
+ * Returns why the drain must stop, if it must.
+ */
+async function deliverRange(run: DrainRun, state: Prepared, token: string, range: LogRange): Promise<string | undefined> {
+  const { destinationId, clock, result, signal } = run;
+  const { def, config, configError, shaping, resumedAt, workspaceId } = state;
+  const items: LogItem[] = range.entries.map((entry) => ({ ...entry, deliveryId: logDeliveryId(entry.traceId, destinationId) }));
+  const loaded = await loadTraces(items, shaping);
+  const groups = packBatches(loaded, limitsOf(def), (g) => g.size).batches;
+  // Where the cursor goes once group i is settled: its last trace, and the range's end after the
+  // last group (past traces retention deleted meanwhile, and past the others' routes).
+  const endOf = (i: number): LogPosition => (i === groups.length - 1 ? range.end : groups[i].at(-1)!.item);
+  const advance = async (to: LogPosition, deliveredAt: Date | null) => {
+    if (!(await advanceCursor(destinationId, token, to, deliveredAt))) return "the log lease was lost (another drain took over)";
+  };
+  if (groups.length === 0) return advance(range.end, null);
+  for (const [i, group] of groups.entries()) {
+    if (signal?.aborted) return "cancelled";
+    const rows = group.map((g) => g.item);
+    const started = performance.now();
+    const attempt = { destinationId, workspaceId, traces: rows.length, range: { from: rows[0], to: rows.at(-1)! } };
+    try {
+      if (configError) throw configError;
+      const outcome = await deliverTraces(def, group.map((g) => g.trace), config!, { signal });
+      const at = clock();
+      const latencyMs = Math.round(performance.now() - started);
+      const refused = rows.filter((r) => outcome.failed.has(r.deliveryId));
+      for (const row of refused) await insertExceptions(exceptionsFor([row], destinationId, workspaceId, outcome.failed.get(row.deliveryId)!, at, resumedAt, result));
+      await recordAttempt({ ...attempt, at, ok: true, latencyMs, ...attemptOutcome(outcome), nextAttemptAt: null });
+      const lost = await advance(endOf(i), refused.length < rows.length ? at : null);
+      if (lost) return lost;
+      result.delivered += rows.length - refused.length;
+    } catch (err) {
+      const error = asDeliveryError(err);
+      const now = clock();
+      const latencyMs = Math.round(performance.now() - started);
+      const { autoPaused, consecutiveFailures } = await recordFailure(destinationId, describe(error), now);
+      if (!error.retryable) {
+        await insertExceptions(exceptionsFor(rows, destinationId, workspaceId, error, now, resumedAt, result));
+        await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs, error: describe(error), nextAttemptAt: null });
+        const lost = await advance(endOf(i), null);
+        if (lost) return lost;
+        if (autoPaused) return "destination auto-paused";
+        continue;
+      }
+      // The platform is struggling: nothing more goes to it until the circuit half-opens.
+      const nextAttemptAt = new Date(now.getTime() + circuitDelayMs(consecutiveFailures, error.retryAfterMs));
+      await openCircuit(destinationId, nextAttemptAt);
+      await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs, error: describe(error), nextAttemptAt });
+      // The traces at the head of the group whose retry window is over (or would be by the
+      // platform's Retry-After) fail; the cursor moves past them, the others wait for the circuit.
+      const expired: LogItem[] = [];
+      for (const row of rows) {
+        const decision = nextAttempt({ attempts: 1, queuedAt: logQueuedAt(row, resumedAt), now, retryWindowMs: deliverySettings.retryWindowMs(), retryAfterMs: error.retryAfterMs });
+        if (decision.retry) break;
+        expired.push(row);
+      }
+      if (expired.length > 0) {
+        await insertExceptions(exceptionsFor(expired, destinationId, workspaceId, error, now, resumedAt, result));
+        const lost = await advance(expired.length === rows.length ? endOf(i) : expired.at(-1)!, null);
+        if (lost) return lost;
+      }
+      result.retrying += rows.length - expired.length;
+      return autoPaused ? "destination auto-paused" : `retryable failure: ${error.message}`;
+    }
+  }
+  return undefined;
 }

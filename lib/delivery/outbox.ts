@@ -1,9 +1,12 @@
-// The Delivery table as an outbox: drains claim due rows under a lease, and record an outcome only
-// while they still own the rows (claimToken matches). A drain that dies leaves its rows in_flight
+// The Delivery table as the outbox of exceptions (the log, log.ts, carries first deliveries): rows
+// for traces that need attempts of their own (a trace the platform refused, a replay, "retry
+// failed", traces queued before the log existed). Drains claim due rows under a lease, and record
+// an outcome only while they still own the rows (claimToken matches). A drain that dies leaves its rows in_flight
 // until the lease runs out, then the next drain reclaims them: at-least-once, nothing lost.
 import { randomUUID } from "node:crypto";
 import { driver, prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { logDueSql } from "./log";
 import { deliverySettings } from "./settings";
 
 export type ClaimedDelivery = {
@@ -127,16 +130,53 @@ export function dueDestinationsStatement(now: Date): Prisma.Sql {
                      WHERE d."destinationId" = dest.id AND d.status = 'pending'
                        AND (d."nextAttemptAt" <= ${now} OR dest."circuitOpenUntil" IS NOT NULL))
             OR EXISTS (SELECT 1 FROM "Delivery" d
-                        WHERE d."destinationId" = dest.id AND d.status = 'in_flight' AND d."claimedUntil" < ${now}))`;
+                        WHERE d."destinationId" = dest.id AND d.status = 'in_flight' AND d."claimedUntil" < ${now})
+            OR ${logDueSql(now)})`;
 }
 
 /**
- * Destinations with due work: pending rows whose time has come, or expired leases; and
- * destinations whose circuit is half-open with any pending row (the probe). Destinations whose
+ * Destinations with due work: pending rows whose time has come, or expired leases; destinations
+ * whose circuit is half-open with any pending row (the probe); and destinations whose log holds
+ * traces routed to them past their cursor (log.ts) that no live drain is reading. Destinations whose
  * circuit is open are left alone until it half-opens. One indexed probe per destination, not a
  * scan of the backlog: the sweep runs every few seconds whatever the backlog's size.
  */
 export async function destinationsWithDueWork(now = new Date()): Promise<string[]> {
   const rows = await prisma.$queryRaw<{ id: string }[]>(dueDestinationsStatement(now));
   return rows.map((r) => r.id);
+}
+
+/** An exception row made from the log (drain.ts): a trace the log could not deliver in one go. */
+export type ExceptionRow = {
+  id: string;
+  traceId: string;
+  destinationId: string;
+  workspaceId: string;
+  status: "pending" | "failed";
+  nextAttemptAt: Date;
+  samplingRate: number;
+  /** When the trace was queued (received): the row's retry window counts from it. */
+  queuedAt: Date;
+  lastStatus: number | null;
+  lastError: string;
+  /** When the attempt was made. */
+  at: Date;
+};
+
+// One attempt made. ON CONFLICT: a drain that died after writing them and before moving the cursor
+// left them there; the next drain sends the range again and finds them.
+const INSERT_EXCEPTIONS = `
+  INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, attempts, "nextAttemptAt", "samplingRate",
+                          "lastStatus", "lastError", "createdAt", "updatedAt")
+  SELECT id, "traceId", "destinationId", "workspaceId", status::"DeliveryStatus", 1, "nextAttemptAt", "samplingRate",
+         "lastStatus", "lastError", "queuedAt", at
+    FROM jsonb_to_recordset($1::jsonb)
+      AS r(id text, "traceId" text, "destinationId" text, "workspaceId" text, status text, "nextAttemptAt" timestamp(3),
+           "samplingRate" double precision, "lastStatus" integer, "lastError" text, "queuedAt" timestamp(3), at timestamp(3))
+  ON CONFLICT ("traceId", "destinationId") DO NOTHING`;
+
+/** Stores traces of the log that need attempts of their own (or failed) as Delivery rows. */
+export async function insertExceptions(rows: ExceptionRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await driver.query(INSERT_EXCEPTIONS, [JSON.stringify(rows)], "tracecast_insert_exceptions");
 }

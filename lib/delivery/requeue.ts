@@ -73,7 +73,8 @@ export async function assertReplayWithinLimit(db: Db, workspaceId: string, since
  * Re-sends the traces received since `since` to one destination, as its routing stands now
  * (API-key include/exclude, filter rules, sampling; privacy mode applies at delivery): routed
  * traces with a settled delivery (delivered, failed, dropped) are reset to pending, routed traces
- * without one get a new row. Test traces, and rows already queued or in flight, are left alone.
+ * without one get a new row (those the log delivered among them). Test traces, and traces already
+ * queued (rows pending or in flight, log traces past the destination's cursor), are left alone.
  * A paused destination's replayed rows wait for it to be resumed.
  */
 export async function replayCandidates(
@@ -94,7 +95,7 @@ export async function replayCandidates(
       where: cursor
         ? { ...where, OR: [{ receivedAt: { gt: cursor.receivedAt } }, { receivedAt: cursor.receivedAt, id: { gt: cursor.id } }] }
         : where,
-      select: { id: true, data: true, apiKeyId: true, receivedAt: true },
+      select: { id: true, data: true, apiKeyId: true, receivedAt: true, routes: true, xid: true, seq: true },
       orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
       take: REQUEUE_CHUNK,
     });
@@ -105,12 +106,21 @@ export async function replayCandidates(
       select: { id: true, traceId: true, status: true },
     });
     const byTrace = new Map(existing.map((d) => [d.traceId, d]));
+    // Routed to the destination in the log and not yet reached by its cursor: already queued.
+    const logCursor = await db.deliveryCursor.findUnique({ where: { destinationId: destination.id }, select: { xid: true, seq: true } });
+    const queuedInLog = (t: (typeof traces)[number]) =>
+      logCursor !== null &&
+      t.routes !== null &&
+      typeof t.routes === "object" &&
+      destination.id in t.routes &&
+      (t.xid > logCursor.xid || (t.xid === logCursor.xid && t.seq > logCursor.seq));
     const toCreate: Prisma.DeliveryCreateManyInput[] = [];
     const toReset: string[] = [];
     for (const trace of traces) {
       const [decision] = route(trace.data as unknown as Trace, trace.apiKeyId);
       if (!decision) continue;
       const row = byTrace.get(trace.id);
+      if (!row && queuedInLog(trace)) continue;
       if (!row) toCreate.push({ traceId: trace.id, destinationId: destination.id, workspaceId: destination.workspaceId, samplingRate: decision.samplingRate, ...requeued(now) });
       else if ((SETTLED as readonly string[]).includes(row.status)) toReset.push(row.id);
     }

@@ -1,22 +1,44 @@
 // Retention: traces older than TRACECAST_RETENTION_DAYS are deleted with their delivery rows
-// (ON DELETE CASCADE), in bounded chunks so one sweep never holds long locks or a huge transaction;
-// ingest Idempotency-Keys once they are a day old.
+// (ON DELETE CASCADE), in bounded chunks so one sweep never holds long locks or a huge transaction,
+// and so are the DeliveryAttempt rows; ingest Idempotency-Keys once they are a day old. A trace a
+// paused destination's cursor has not reached yet is deleted all the same: the drain skips it.
 import { prisma } from "@/lib/db";
 import { deliverySettings } from "./settings";
 
-export async function deleteExpiredTraces(now = new Date(), opts: { chunkSize?: number; maxChunks?: number } = {}): Promise<number> {
+type ChunkOptions = { chunkSize?: number; maxChunks?: number };
+
+/** Runs `deleteChunk(cutoff, chunkSize)` until a chunk comes back short (or maxChunks); returns the rows deleted. */
+async function deleteInChunks(now: Date, opts: ChunkOptions, deleteChunk: (cutoff: Date, chunkSize: number) => Promise<number>): Promise<number> {
   const chunkSize = opts.chunkSize ?? 500;
   const maxChunks = opts.maxChunks ?? 100;
   const cutoff = new Date(now.getTime() - deliverySettings.retentionMs());
   let deleted = 0;
   for (let i = 0; i < maxChunks; i++) {
-    const count = await prisma.$executeRaw`
-      DELETE FROM "TracePayload"
-       WHERE id IN (SELECT id FROM "TracePayload" WHERE "receivedAt" < ${cutoff} ORDER BY "receivedAt" LIMIT ${chunkSize})`;
+    const count = await deleteChunk(cutoff, chunkSize);
     deleted += count;
     if (count < chunkSize) break;
   }
   return deleted;
+}
+
+export async function deleteExpiredTraces(now = new Date(), opts: ChunkOptions = {}): Promise<number> {
+  return deleteInChunks(
+    now,
+    opts,
+    (cutoff, chunkSize) => prisma.$executeRaw`
+      DELETE FROM "TracePayload"
+       WHERE id IN (SELECT id FROM "TracePayload" WHERE "receivedAt" < ${cutoff} ORDER BY "receivedAt" LIMIT ${chunkSize})`,
+  );
+}
+
+/** Deletes DeliveryAttempt rows older than the retention period, in chunks like the traces. */
+export async function deleteExpiredAttempts(now = new Date(), opts: ChunkOptions = {}): Promise<number> {
+  return deleteInChunks(
+    now,
+    opts,
+    (cutoff, chunkSize) => prisma.$executeRaw`
+      DELETE FROM "DeliveryAttempt" WHERE id IN (SELECT id FROM "DeliveryAttempt" WHERE at < ${cutoff} ORDER BY at LIMIT ${chunkSize})`,
+  );
 }
 
 /**

@@ -1,10 +1,14 @@
 // Read side of the delivery ledger: the delivery log, per-destination health, and the summary
 // (status, 24 h success rate, hourly sparkline) shown in the destinations list. Callers pass ids
-// already scoped to the workspace; every query also filters on workspaceId.
+// already scoped to the workspace; every query also filters on workspaceId. A trace's status at a
+// destination comes from its exception row, else from the destination's cursor in the log
+// (status.ts); when a log trace was delivered, from the DeliveryAttempt whose range covered it.
 import { z } from "zod";
-import { cursorWhere, decodeCursor, encodeCursor } from "@/lib/api/cursor";
+import { decodeCursor, encodeCursor } from "@/lib/api/cursor";
 import { prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
 import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
+import { destinationTraces, LOG_STATUS_SQL, noExceptionRow } from "./status";
 
 const HOUR = 3_600_000;
 
@@ -34,14 +38,14 @@ async function bucketsFor(workspaceId: string, destinationIds: string[], window:
   const rows = destinationIds.length
     ? await prisma.$queryRaw<BucketRow[]>`
         SELECT "destinationId",
-               floor((date_part('epoch', "createdAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int AS bucket,
+               floor((date_part('epoch', "queuedAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int AS bucket,
                (count(*) FILTER (WHERE status = 'delivered'))::int AS delivered,
                (count(*) FILTER (WHERE status = 'failed'))::int AS failed,
                (count(*) FILTER (WHERE status IN ('pending', 'in_flight')))::int AS pending
-          FROM "Delivery"
-         WHERE "workspaceId" = ${workspaceId}
-           AND "destinationId" = ANY(${destinationIds})
-           AND "createdAt" >= ${new Date(start)}
+          FROM (${destinationTraces(workspaceId, destinationIds, {
+            rowWhere: Prisma.sql`AND d."createdAt" >= ${new Date(start)}`,
+            logWhere: Prisma.sql`AND t."receivedAt" >= ${new Date(start)}`,
+          })}) queued
          GROUP BY 1, 2`
     : [];
   const result = new Map<string, Bucket[]>();
@@ -82,7 +86,7 @@ export async function healthSummaries(workspaceId: string, destinationIds: strin
   return summaries;
 }
 
-/** Trace received → delivered, in milliseconds (null: nothing was delivered). */
+/** Trace queued (received, or requeued) → delivered, in milliseconds (null: nothing was delivered). */
 export type Latency = { p50: number | null; p95: number | null };
 
 export type HealthBucket = Bucket & {
@@ -110,22 +114,40 @@ export type DestinationHealth = {
 type LatencyRow = { bucket: number | null; overall: boolean; p50: number | null; p95: number | null };
 
 /**
- * p50/p95 of trace received → delivered over the deliveries completed since `since`, and per bucket
+ * SQL: the log traces the destination's successful requests delivered since `since` (alias t), with
+ * the request (alias a): each request's range of the log read through (workspaceId, xid, seq), so
+ * every trace is read once. Traces that became exception rows are theirs to count.
+ */
+function deliveredFromLog(workspaceId: string, destinationId: string, since: Date): Prisma.Sql {
+  return Prisma.sql`
+    FROM "DeliveryAttempt" a
+    JOIN "TracePayload" t ON t."workspaceId" = a."workspaceId" AND t.routes ? a."destinationId"
+                         AND (t.xid, t.seq) >= (a."fromXid", a."fromSeq") AND (t.xid, t.seq) <= (a."toXid", a."toSeq")
+   WHERE a."workspaceId" = ${workspaceId} AND a."destinationId" = ${destinationId} AND a.ok AND a."toXid" IS NOT NULL AND a.at >= ${since}
+     AND ${noExceptionRow(Prisma.sql`${destinationId}`)}`;
+}
+
+/**
+ * p50/p95 of trace queued → delivered over the deliveries completed since `since`, and per bucket
  * of the window (by when delivered) in the same scan. A delivery completed between `since` and the
- * first aligned bucket counts in the window's figure only.
+ * first aligned bucket counts in the window's figure only. An exception row counts from when it was
+ * queued (a replay or a retry of failed rows queues it again), a log trace from when it was received.
  */
 async function deliveryLatencies(workspaceId: string, destinationId: string, window: HealthWindow, since: Date, now: Date) {
   const { start, bucket } = bucketRange(window, now);
+  const bucketOf = (at: Prisma.Sql) => Prisma.sql`floor((date_part('epoch', ${at}) * 1000 - ${start}::float8) / ${bucket}::float8)::int`;
   const rows = await prisma.$queryRaw<LatencyRow[]>`
     SELECT bucket,
            GROUPING(bucket) = 1 AS overall,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency)::float8 AS p50,
            percentile_cont(0.95) WITHIN GROUP (ORDER BY latency)::float8 AS p95
-      FROM (SELECT floor((date_part('epoch', d."deliveredAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int AS bucket,
-                   date_part('epoch', d."deliveredAt" - t."receivedAt") * 1000 AS latency
-              FROM "Delivery" d JOIN "TracePayload" t ON t.id = d."traceId"
+      FROM (SELECT ${bucketOf(Prisma.sql`d."deliveredAt"`)} AS bucket, date_part('epoch', d."deliveredAt" - d."createdAt") * 1000 AS latency
+              FROM "Delivery" d
              WHERE d."workspaceId" = ${workspaceId} AND d."destinationId" = ${destinationId}
-               AND d.status = 'delivered' AND d."deliveredAt" >= ${since}) AS completed
+               AND d.status = 'delivered' AND d."deliveredAt" >= ${since}
+            UNION ALL
+            SELECT ${bucketOf(Prisma.sql`a.at`)}, date_part('epoch', a.at - t."receivedAt") * 1000
+            ${deliveredFromLog(workspaceId, destinationId, since)}) AS completed
      GROUP BY GROUPING SETS ((bucket), ())`;
   const round = (v: number | null): number | null => (v === null ? null : Math.round(v));
   const latency = (row: LatencyRow | undefined): Latency => ({ p50: round(row?.p50 ?? null), p95: round(row?.p95 ?? null) });
@@ -133,6 +155,45 @@ async function deliveryLatencies(workspaceId: string, destinationId: string, win
     window: latency(rows.find((r) => r.overall)),
     byBucket: (index: number) => latency(rows.find((r) => !r.overall && r.bucket === index)),
   };
+}
+
+/** SQL: the log traces routed to the destinations that their cursors have not reached (aliases t, and c for the cursor). */
+function pendingInLog(workspaceId: string, destinationIds: string[]): Prisma.Sql {
+  return Prisma.sql`
+    FROM "DeliveryCursor" c JOIN "TracePayload" t ON t."workspaceId" = ${workspaceId} AND (t.xid, t.seq) > (c.xid, c.seq) AND t.routes ? c."destinationId"
+   WHERE c."destinationId" = ANY(${destinationIds}) AND ${noExceptionRow(Prisma.sql`c."destinationId"`)}`;
+}
+
+export type Waiting = {
+  /** Deliveries waiting: exception rows pending or in flight, and log traces past the cursor. */
+  waiting: number;
+  /** Of those, the ones that have failed at least once and wait for another attempt. */
+  retrying: number;
+  /** When the oldest of them was queued (received, or requeued by a retry or replay). */
+  oldestQueuedAt: Date | null;
+};
+
+const NOTHING_WAITING: Waiting = { waiting: 0, retrying: 0, oldestQueuedAt: null };
+
+/**
+ * What waits for each destination now (every id gets an entry), in one query for the list and the
+ * health page. The log's part is a range of the (workspaceId, xid, seq) index from each cursor.
+ */
+export async function waitingDeliveries(workspaceId: string, destinationIds: string[]): Promise<Map<string, Waiting>> {
+  const rows = destinationIds.length
+    ? await prisma.$queryRaw<{ destinationId: string; waiting: number; retrying: number; oldest: Date | null }[]>`
+        SELECT "destinationId", sum(waiting)::int AS waiting, sum(retrying)::int AS retrying, min(oldest) AS oldest
+          FROM (SELECT "destinationId", count(*) AS waiting, count(*) FILTER (WHERE attempts > 0) AS retrying, min("createdAt") AS oldest
+                  FROM "Delivery"
+                 WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ANY(${destinationIds}) AND status IN ('pending', 'in_flight')
+                 GROUP BY 1
+                UNION ALL
+                SELECT c."destinationId", count(*), 0, min(t."receivedAt") ${pendingInLog(workspaceId, destinationIds)}
+                 GROUP BY 1) AS waiting
+         GROUP BY 1`
+    : [];
+  const byId = new Map(rows.map((r) => [r.destinationId, { waiting: r.waiting, retrying: r.retrying, oldestQueuedAt: r.oldest }]));
+  return new Map(destinationIds.map((id) => [id, byId.get(id) ?? NOTHING_WAITING]));
 }
 
 /**
@@ -151,6 +212,8 @@ async function backlogByBucket(workspaceId: string, destinationId: string, windo
   // once per bucket: joined with the buckets this read every row of the window per bucket (seconds
   // for a busy destination on the embedded database, holding its one connection).
   // Waiting at the end E(i) = start + (i + 1) * bucket: created ≤ E(i) < ended.
+  // Log traces: those delivered since the window started end when their request did; those past
+  // the cursor are waiting.
   const rows = await prisma.$queryRaw<{ first: number; last: number; rows: number }[]>`
     SELECT first, last, count(*)::int AS rows
       FROM (SELECT greatest(0, ceil((date_part('epoch', "createdAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int - 1) AS first,
@@ -163,7 +226,12 @@ async function backlogByBucket(workspaceId: string, destinationId: string, windo
                        AND "createdAt" <= ${new Date(start + count * bucket)}
                        AND (status IN ('pending', 'in_flight')
                             OR (status = 'delivered' AND "deliveredAt" > ${new Date(start)})
-                            OR (status IN ('failed', 'dropped') AND "updatedAt" > ${new Date(start)}))) AS queued) AS ranges
+                            OR (status IN ('failed', 'dropped') AND "updatedAt" > ${new Date(start)}))
+                    UNION ALL
+                    SELECT t."receivedAt", a.at ${deliveredFromLog(workspaceId, destinationId, new Date(start))}
+                    UNION ALL
+                    SELECT t."receivedAt", NULL ${pendingInLog(workspaceId, [destinationId])}
+                       AND t."receivedAt" <= ${new Date(start + count * bucket)}) AS queued) AS ranges
      WHERE first <= last
      GROUP BY first, last`;
   const backlog = Array.from({ length: count }, () => 0);
@@ -182,12 +250,7 @@ export async function destinationHealth(
     bucketsFor(workspaceId, [destination.id], window, now),
     deliveryLatencies(workspaceId, destination.id, window, since, now),
     backlogByBucket(workspaceId, destination.id, window, now),
-    prisma.$queryRaw<{ backlog: number; retrying: number; oldest: Date | null }[]>`
-      SELECT count(*)::int AS backlog,
-             (count(*) FILTER (WHERE attempts > 0))::int AS retrying,
-             min("createdAt") AS oldest
-        FROM "Delivery"
-       WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ${destination.id} AND status IN ('pending', 'in_flight')`,
+    waitingDeliveries(workspaceId, [destination.id]).then((waiting) => waiting.get(destination.id)!),
   ]);
   const b = buckets.get(destination.id)!;
   const delivered = b.reduce((n, x) => n + x.delivered, 0);
@@ -198,9 +261,9 @@ export async function destinationHealth(
     delivered,
     failed,
     latencyMs: latency.window,
-    backlog: backlog[0]?.backlog ?? 0,
-    retrying: backlog[0]?.retrying ?? 0,
-    oldestPendingAgeMs: backlog[0]?.oldest ? Math.max(0, now.getTime() - new Date(backlog[0].oldest).getTime()) : null,
+    backlog: backlog.waiting,
+    retrying: backlog.retrying,
+    oldestPendingAgeMs: backlog.oldestQueuedAt ? Math.max(0, now.getTime() - new Date(backlog.oldestQueuedAt).getTime()) : null,
     lastError: destination.lastError ? { message: destination.lastError, at: destination.lastFailureAt } : null,
     buckets: b.map((bucket, i) => ({ ...bucket, latencyMs: latency.byBucket(i), backlog: backlogHistory[i] })),
   };
@@ -234,47 +297,78 @@ export type DeliveryLogEntry = {
   createdAt: Date;
 };
 
-/** Newest first. */
+type LogPageRow = Omit<DeliveryLogEntry, "traceExternalId" | "status"> & { status: string; fromLog: boolean };
+
+/**
+ * Newest first (by when queued): the destination's exception rows and its log traces without one,
+ * merged; each side read newest first through its index and stopped at the page's size. A log
+ * trace's delivery details (when, the answer's status, the request's latency) are those of the
+ * request that covered it.
+ */
 export async function listDeliveries(
   workspaceId: string,
   destinationId: string,
   query: DeliveriesQuery,
 ): Promise<{ deliveries: DeliveryLogEntry[]; nextCursor: string | null }> {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
-  const rows = await prisma.delivery.findMany({
-    where: {
-      workspaceId,
-      destinationId,
-      ...(query.status ? { status: query.status } : {}),
-      ...(after ? cursorWhere(after) : {}),
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: query.limit + 1,
-    include: { trace: { select: { receivedAt: true, isTest: true } } },
-  });
+  const take = query.limit + 1;
+  const logId = Prisma.sql`'dlv_' || t.id || '_' || ${destinationId}`;
+  const rowAfter = after ? Prisma.sql`AND (d."createdAt" < ${after.createdAt} OR (d."createdAt" = ${after.createdAt} AND d.id < ${after.id}))` : Prisma.empty;
+  const logAfter = after ? Prisma.sql`AND (t."receivedAt" < ${after.createdAt} OR (t."receivedAt" = ${after.createdAt} AND ${logId} < ${after.id}))` : Prisma.empty;
+  const rowStatus = query.status ? Prisma.sql`AND d.status = ${query.status}::"DeliveryStatus"` : Prisma.empty;
+  // The log holds only delivered and pending traces.
+  const logStatus =
+    query.status === "delivered" || query.status === "pending"
+      ? Prisma.sql`AND ${LOG_STATUS_SQL} = ${query.status}`
+      : query.status
+        ? Prisma.sql`AND false`
+        : Prisma.empty;
+  const rows = await prisma.$queryRaw<LogPageRow[]>`
+    SELECT * FROM (
+      (SELECT d.id, d."traceId", t."isTest", t."receivedAt", d.status::text AS status, d.attempts, d."lastStatus", d."latencyMs", d."lastError",
+              d."nextAttemptAt", d."deliveredAt", d."createdAt", false AS "fromLog"
+         FROM "Delivery" d JOIN "TracePayload" t ON t.id = d."traceId"
+        WHERE d."workspaceId" = ${workspaceId} AND d."destinationId" = ${destinationId} ${rowStatus} ${rowAfter}
+        ORDER BY d."createdAt" DESC, d.id DESC LIMIT ${take})
+      UNION ALL
+      (SELECT ${logId}, t.id, t."isTest", t."receivedAt", ${LOG_STATUS_SQL}, 0, NULL::int, NULL::int, NULL::text,
+              t."receivedAt", NULL::timestamp(3), t."receivedAt", true
+         FROM "TracePayload" t, "DeliveryCursor" c
+        WHERE c."destinationId" = ${destinationId} AND t."workspaceId" = ${workspaceId} AND t.routes ? ${destinationId}
+          AND ${noExceptionRow(Prisma.sql`${destinationId}`)} ${logStatus} ${logAfter}
+        ORDER BY t."receivedAt" DESC, ${logId} DESC LIMIT ${take})) page
+    ORDER BY "createdAt" DESC, id DESC LIMIT ${take}`;
   const page = rows.slice(0, query.limit);
-  // Only the id out of each trace document, not the whole (possibly large) JSON.
-  const externalIds = page.length
-    ? await prisma.$queryRaw<{ id: string; externalId: string | null }[]>`
-        SELECT id, data->>'id' AS "externalId" FROM "TracePayload" WHERE id = ANY(${page.map((d) => d.traceId)})`
-    : [];
+  const delivered = page.filter((r) => r.fromLog && r.status === "delivered").map((r) => r.traceId);
+  // Only the id out of each trace document, not the whole (possibly large) JSON; for delivered log
+  // traces, the first successful request whose range reaches them.
+  const [externalIds, requests] = page.length
+    ? await Promise.all([
+        prisma.$queryRaw<{ id: string; externalId: string | null }[]>`
+          SELECT id, data->>'id' AS "externalId" FROM "TracePayload" WHERE id = ANY(${page.map((d) => d.traceId)})`,
+        delivered.length
+          ? prisma.$queryRaw<{ id: string; at: Date; httpStatus: number | null; latencyMs: number }[]>`
+              SELECT t.id, a.at, a."httpStatus", a."latencyMs"
+                FROM "TracePayload" t
+               CROSS JOIN LATERAL (SELECT at, "httpStatus", "latencyMs" FROM "DeliveryAttempt" a
+                                    WHERE a."destinationId" = ${destinationId} AND a.ok AND (a."toXid", a."toSeq") >= (t.xid, t.seq)
+                                    ORDER BY a."toXid", a."toSeq" LIMIT 1) a
+               WHERE t.id = ANY(${delivered})`
+          : [],
+      ])
+    : [[], []];
   const externalIdOf = new Map(externalIds.map((t) => [t.id, t.externalId]));
+  const requestOf = new Map(requests.map((r) => [r.id, r]));
   return {
-    deliveries: page.map((d) => ({
-      id: d.id,
-      traceId: d.traceId,
-      traceExternalId: externalIdOf.get(d.traceId) ?? null,
-      isTest: d.trace.isTest,
-      receivedAt: d.trace.receivedAt,
-      status: d.status,
-      attempts: d.attempts,
-      lastStatus: d.lastStatus,
-      latencyMs: d.latencyMs,
-      lastError: d.lastError,
-      nextAttemptAt: d.nextAttemptAt,
-      deliveredAt: d.deliveredAt,
-      createdAt: d.createdAt,
-    })),
+    deliveries: page.map(({ fromLog, ...d }) => {
+      const request = fromLog ? requestOf.get(d.traceId) : undefined;
+      return {
+        ...d,
+        status: d.status as DeliveryStatus,
+        traceExternalId: externalIdOf.get(d.traceId) ?? null,
+        ...(request ? { attempts: 1, lastStatus: request.httpStatus, latencyMs: request.latencyMs, deliveredAt: request.at } : {}),
+      };
+    }),
     nextCursor: rows.length > query.limit ? encodeCursor(page.at(-1)!) : null,
   };
 }

@@ -1,11 +1,13 @@
 // The periodic sweep, shared by the inline sweeper and the Inngest cron: pause destinations that
 // have failed for too long, apply retention (and vacuum the embedded database after it), and find
-// destinations with due work (retries whose time has come, expired leases) for the dispatcher to drain.
+// destinations with due work (retries whose time has come, expired leases, traces in their log) for
+// the dispatcher to drain, after moving idle cursors up to the log's head (log.ts skipIdleCursors).
 import { autoPauseIfFailingSince } from "./health";
 import { alertOnSweep } from "@/lib/alerts/hooks";
 import { vacuumEmbeddedDatabase } from "./maintenance";
+import { skipIdleCursors } from "./log";
 import { destinationsWithDueWork } from "./outbox";
-import { deleteExpiredIdempotencyKeys, deleteExpiredTraces } from "./retention";
+import { deleteExpiredAttempts, deleteExpiredIdempotencyKeys, deleteExpiredTraces } from "./retention";
 
 export type SweepResult = { autoPaused: number; expiredTraces: number; due: string[] };
 
@@ -15,8 +17,10 @@ export async function sweep(opts: { now?: Date; retention?: boolean } = {}): Pro
   alertOnSweep(now);
   const expiredTraces = opts.retention === false ? 0 : await deleteExpiredTraces(now);
   if (opts.retention !== false) {
+    await deleteExpiredAttempts(now);
     await deleteExpiredIdempotencyKeys(now);
     await vacuumEmbeddedDatabase();
   }
+  await skipIdleCursors(now);
   return { autoPaused, expiredTraces, due: await destinationsWithDueWork(now) };
 }

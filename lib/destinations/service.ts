@@ -19,19 +19,20 @@ import { lockWorkspace } from "@/lib/db-client";
 import { prisma } from "@/lib/db";
 import { invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
+import { logDeliveryId } from "@/lib/delivery/log";
 import { replayCandidates, requeueFailed } from "@/lib/delivery/requeue";
-import { destinationHealth, healthSummaries, listDeliveries, type DeliveriesQuery, type HealthSummary, type HealthWindow } from "@/lib/delivery/stats";
+import { destinationHealth, healthSummaries, listDeliveries, waitingDeliveries, type DeliveriesQuery, type HealthSummary, type HealthWindow, type Waiting } from "@/lib/delivery/stats";
 import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import { NO_GENERATION_METADATA } from "@/lib/traces/generation-metadata";
 import { traceShapingOf, type TraceShaping } from "@/lib/traces/shape";
 import { traceInput } from "@/lib/traces/schema";
 import { Prisma, type Destination } from "@/lib/generated/prisma/client";
+import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
 import { filterRulesSchema } from "@/lib/routing/filters";
 import { fieldsOf, secretKeysOf, targetKeysOf } from "./define";
 import { runDestinationTest } from "./http";
 import { hasSecretValue, maskConfig, unmaskSecret } from "@/lib/outbound/masking";
-import { waitingDeliveries, type Waiting } from "./waiting";
 import { DESTINATIONS, getDefinition } from "./registry";
 import { holdsClearSecrets, resolveConfig, sealSecrets, splitSecrets, storedConfigOf } from "./stored-config";
 import type { DestinationDefinition, TestResult } from "./types";
@@ -698,8 +699,8 @@ export async function getDeliveries(ctx: WorkspaceContext, destinationId: string
  * "Send test trace": a sample trace marked is_test goes through the real pipeline (routing,
  * outbox, drain) of the workspace, without an API key, so it reaches the destinations that have
  * no API-key include list: every such destination of the workspace, or with `destinationId` (sent
- * from that destination's page) that one only. Returns the delivery rows it created, with the
- * names of their destinations.
+ * from that destination's page) that one only. Returns the deliveries it queued, with the names
+ * of their destinations.
  */
 export async function sendTestTrace(ctx: WorkspaceContext, opts: { destinationId?: string } = {}) {
   // Another workspace's id, or a deleted destination's, is a 404 (never routed to: routing is per workspace).
@@ -721,10 +722,12 @@ export async function sendTestTrace(ctx: WorkspaceContext, opts: { destinationId
   const { ids } = await acceptTraces({ apiKey: null, workspace: ctx.workspace }, [input], { isTest: true, onlyDestinationId: opts.destinationId });
   // The input has no id of its own, so the trace id is its storage id (TracePayload.id).
   const traceId = ids[0];
-  const rows = await prisma.delivery.findMany({
-    where: { workspaceId: ctx.workspace.id, traceId },
-    select: { id: true, destinationId: true, status: true, createdAt: true, destination: { select: { name: true } } },
-    orderBy: { createdAt: "asc" },
-  });
-  return { traceId, deliveries: rows.map(({ destination, ...d }) => ({ ...d, destinationName: destination.name })) };
+  // Routed in the delivery log (lib/delivery/log.ts): pending until each destination's cursor passes it.
+  const trace = await prisma.tracePayload.findUniqueOrThrow({ where: { id: traceId }, select: { routes: true, receivedAt: true } });
+  const routedTo = Object.keys((trace.routes ?? {}) as Record<string, number>);
+  const destinations = await prisma.destination.findMany({ where: { workspaceId: ctx.workspace.id, id: { in: routedTo } }, select: { id: true, name: true }, orderBy: { name: "asc" } });
+  return {
+    traceId,
+    deliveries: destinations.map((d) => ({ id: logDeliveryId(traceId, d.id), destinationId: d.id, status: "pending" as DeliveryStatus, createdAt: trace.receivedAt, destinationName: d.name })),
+  };
 }

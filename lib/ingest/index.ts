@@ -1,8 +1,7 @@
-// Ingestion: validated trace inputs → normalized traces + one outbox row (Delivery) per routed
-// destination, stored in one atomic statement (shared with concurrent requests: group commit), then
-// the dispatcher is kicked after the response.
+// Ingestion: validated trace inputs → normalized traces, each stored with where it was routed (its
+// `routes`: the delivery log, lib/delivery/log.ts), one row per trace in one atomic statement (shared
+// with concurrent requests: group commit), then the dispatcher is kicked after the response.
 // Shared by POST /api/v1/traces and the capture proxy.
-import { randomUUID } from "node:crypto";
 import { afterResponse } from "@/lib/api/after-response";
 import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { driver } from "@/lib/db";
@@ -33,7 +32,7 @@ export type IngestContext = ApiKeyContext | { apiKey: null; workspace: ApiKeyCon
 export type AcceptResult = {
   /** Trace ids (Trace.id: the caller's `id`, or the generated `gen-<uuid>`), in input order. */
   ids: string[];
-  /** Number of Delivery rows created (trace × destination pairs). */
+  /** Number of deliveries queued (trace × destination pairs). */
   routed: number;
   /** False when the request's Idempotency-Key was already stored (by a concurrent request): nothing was stored. */
   stored: boolean;
@@ -42,10 +41,10 @@ export type AcceptResult = {
 /**
  * Stores a batch of traces and queues their deliveries: all or nothing.
  *
- * Every trace is stored, even when the workspace's broadcast switch is off (then no Delivery rows
- * are created): stored traces can be replayed to destinations later, and turning broadcast off
- * must not silently lose data the apps already sent. Paused and auto-paused destinations get their
- * rows like active ones; the rows wait for Resume (lib/routing/route.ts).
+ * Every trace is stored, even when the workspace's broadcast switch is off (then it is routed
+ * nowhere): stored traces can be replayed to destinations later, and turning broadcast off must not
+ * silently lose data the apps already sent. Paused and auto-paused destinations are routed like
+ * active ones; their cursor waits for Resume (lib/routing/route.ts).
  *
  * TracePayload.id is always a fresh `gen-<uuid>` (the trace's own id when the caller gave none):
  * a caller-given id is only unique per caller, and using it as the global primary key would let
@@ -68,7 +67,7 @@ export async function acceptTraces(ctx: IngestContext, inputs: ParsedTraceInput[
   const idempotency = opts.idempotency && ctx.apiKey ? { ...opts.idempotency, apiKeyId: ctx.apiKey.id, answer: { ids } } : undefined;
   const { routed, deliverable, stored } = await commit({ ctx, receivedAt, traces, onlyDestinationId: opts.onlyDestinationId, idempotency });
   // After the response, so dispatching never adds latency to ingestion. A failed kick only delays
-  // delivery: the Delivery rows are committed, and the dispatcher's sweep picks them up. Rows held
+  // delivery: the traces and their routes are committed, and the dispatcher's sweep picks them up. Traces held
   // for a paused destination are not kicked: Resume kicks them.
   if (deliverable.length) afterResponse(() => kickDestinations([...new Set(deliverable)]));
   return { ids, routed, stored };
@@ -95,7 +94,7 @@ type CommitRequest = {
 };
 
 /**
- * What one request's commit did: how many Delivery rows it queued, the destinations to kick (not
+ * What one request's commit did: how many deliveries it queued, the destinations to kick (not
  * paused), and whether it stored anything (not when its Idempotency-Key was already stored).
  */
 type Committed = { routed: number; deliverable: string[]; stored: boolean };
@@ -150,8 +149,17 @@ async function drainQueue(): Promise<void> {
 }
 
 /** `request`: the row's request in the batch, only in a batch with Idempotency-Keys (INSERT_TRACES_ONCE). */
-type PayloadRow = { id: string; workspaceId: string; apiKeyId: string | null; sizeBytes: number; isTest: boolean; receivedAt: string; request?: number };
-type DeliveryRow = { id: string; traceId: string; destinationId: string; workspaceId: string; samplingRate: number; queuedAt: string };
+type PayloadRow = {
+  id: string;
+  workspaceId: string;
+  apiKeyId: string | null;
+  sizeBytes: number;
+  isTest: boolean;
+  receivedAt: string;
+  /** { destinationId: samplingRate } of the destinations the trace was routed to; null for none. */
+  routes: Record<string, number> | null;
+  request?: number;
+};
 type IdempotencyRow = { request: number; apiKeyId: string; key: string; bodyHash: string; status: number; answer: { ids: string[] }; createdAt: string };
 
 /** Routes and stores a batch of requests in one statement; returns what each request queued and stored. */
@@ -161,7 +169,6 @@ async function store(batch: CommitRequest[]): Promise<Committed[]> {
 
   /** TracePayload rows as JSON text (see payloadJson). */
   const payloads: string[] = [];
-  const deliveries: DeliveryRow[] = [];
   const keys: IdempotencyRow[] = [];
   const withKeys = batch.some((r) => r.idempotency);
   const keysInBatch = new Set<string>();
@@ -181,24 +188,25 @@ async function store(batch: CommitRequest[]): Promise<Committed[]> {
     for (const { storageId, trace } of traces) {
       const data = JSON.stringify(trace);
       const sizeBytes = Buffer.byteLength(data);
-      const row: PayloadRow = { id: storageId, workspaceId, apiKeyId, sizeBytes, isTest: trace.is_test, receivedAt: at };
-      if (withKeys) row.request = request;
-      payloads.push(payloadJson(data, row));
+      let routes: Record<string, number> | null = null;
       for (const { destinationId, samplingRate, held } of route?.(trace, apiKeyId) ?? []) {
         if (onlyDestinationId !== undefined && destinationId !== onlyDestinationId) continue;
-        deliveries.push({ id: `dlv_${randomUUID()}`, traceId: storageId, destinationId, workspaceId, samplingRate, queuedAt: at });
+        (routes ??= {})[destinationId] = samplingRate;
         committed.routed++;
         if (!held) committed.deliverable.push(destinationId);
       }
+      const row: PayloadRow = { id: storageId, workspaceId, apiKeyId, sizeBytes, isTest: trace.is_test, receivedAt: at, routes };
+      if (withKeys) row.request = request;
+      payloads.push(payloadJson(data, row));
     }
     return committed;
   });
   const notStored: Committed = { routed: 0, deliverable: [], stored: false };
   if (!withKeys) {
-    await insertTracesWithDeliveries(payloads, deliveries);
+    await insertTraces(payloads);
     return routed.map((committed) => committed!);
   }
-  const storedRequests = await insertTracesOnce(payloads, deliveries, keys);
+  const storedRequests = await insertTracesOnce(payloads, keys);
   return routed.map((committed, request) => (committed && (!batch[request].idempotency || storedRequests.has(request)) ? committed : notStored));
 }
 
@@ -232,44 +240,35 @@ const SELECT_ROUTABLE_DESTINATIONS = `
   WHERE "workspaceId" = $1 AND "deletedAt" IS NULL AND enabled`;
 
 /**
- * Inserts the traces and their outbox rows in ONE statement (a data-modifying CTE), which is
- * atomic on its own: no BEGIN/COMMIT round trips. It goes to the driver directly, not through
- * Prisma, whose per-call query compilation of the large JSON parameters cost more CPU than the
- * statement (bench/ingest.bench.mts), prepared once per connection on PostgreSQL. The rows travel as two JSON parameters. Timestamps are
- * written as UTC wall-clock values into the `timestamp(3)` columns, as Prisma does; Delivery rows
- * start pending and due now. tests/ingest/*.test.ts read every column back through Prisma.
+ * Inserts the traces, each with its routes, in ONE statement, atomic on its own: no BEGIN/COMMIT
+ * round trips, and no row per delivery (each destination reads the log with its cursor:
+ * lib/delivery/log.ts; the columns xid and seq, the log's order, come from their defaults). It goes
+ * to the driver directly, not through Prisma, whose per-call query compilation of the large JSON
+ * parameter cost more CPU than the statement (bench/ingest.bench.mts), prepared once per connection
+ * on PostgreSQL. The rows travel as one JSON parameter. Timestamps are written as UTC wall-clock
+ * values into the `timestamp(3)` columns, as Prisma does. tests/ingest/*.test.ts read every column
+ * back through Prisma.
  */
-async function insertTracesWithDeliveries(payloads: string[], deliveries: DeliveryRow[]): Promise<void> {
+async function insertTraces(payloads: string[]): Promise<void> {
   // toISOString() ends in "Z"; a cast to `timestamp` (without time zone) keeps the UTC wall-clock value.
-  await driver.query(INSERT_TRACES_WITH_DELIVERIES, [`[${payloads.join(",")}]`, JSON.stringify(deliveries)], "tracecast_insert_traces");
+  await driver.query(INSERT_TRACES, [`[${payloads.join(",")}]`], "tracecast_insert_traces");
 }
 
-const INSERT_TRACES_WITH_DELIVERIES = `
-  WITH traces AS (
-    INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt")
-    SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt"
-    FROM jsonb_to_recordset($1::jsonb)
-      AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3))
-  )
-  INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, "nextAttemptAt", "samplingRate", "createdAt", "updatedAt")
-  SELECT id, "traceId", "destinationId", "workspaceId", 'pending', "queuedAt", "samplingRate", "queuedAt", "queuedAt"
-  FROM jsonb_to_recordset($2::jsonb)
-    AS d(id text, "traceId" text, "destinationId" text, "workspaceId" text, "samplingRate" double precision, "queuedAt" timestamp(3))`;
+const INSERT_TRACES = `
+  INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes)
+  SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes
+  FROM jsonb_to_recordset($1::jsonb)
+    AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3), routes jsonb)`;
 
 /**
- * INSERT_TRACES_WITH_DELIVERIES for a batch in which some requests carry an Idempotency-Key: their
- * keys are inserted first (ON CONFLICT DO NOTHING), and a request's traces and Delivery rows only
- * when its key was. A key already stored, or stored by a concurrent statement (PostgreSQL makes this
+ * INSERT_TRACES for a batch in which some requests carry an Idempotency-Key: their keys are
+ * inserted first (ON CONFLICT DO NOTHING), and a request's traces only when its key was. A key already stored, or stored by a concurrent statement (PostgreSQL makes this
  * one wait for the other to commit), or twice in this batch, stores its request once. A separate
  * statement, so that requests without a key (nearly all) keep the plain one. Returns the batch
  * indexes of the requests whose key was stored.
  */
-async function insertTracesOnce(payloads: string[], deliveries: DeliveryRow[], keys: IdempotencyRow[]): Promise<Set<number>> {
-  const rows = await driver.query<{ request: number }>(
-    INSERT_TRACES_ONCE,
-    [`[${payloads.join(",")}]`, JSON.stringify(deliveries), JSON.stringify(keys)],
-    "tracecast_insert_traces_once",
-  );
+async function insertTracesOnce(payloads: string[], keys: IdempotencyRow[]): Promise<Set<number>> {
+  const rows = await driver.query<{ request: number }>(INSERT_TRACES_ONCE, [`[${payloads.join(",")}]`, JSON.stringify(keys)], "tracecast_insert_traces_once");
   return new Set(rows.map((r) => r.request));
 }
 
@@ -277,30 +276,22 @@ const INSERT_TRACES_ONCE = `
   WITH keys AS (
     INSERT INTO "IdempotencyKey" ("apiKeyId", key, "bodyHash", status, answer, "createdAt")
     SELECT "apiKeyId", key, "bodyHash", status, answer, "createdAt"
-    FROM jsonb_to_recordset($3::jsonb)
+    FROM jsonb_to_recordset($2::jsonb)
       AS k("apiKeyId" text, key text, "bodyHash" text, status integer, answer jsonb, "createdAt" timestamp(3))
     ON CONFLICT ("apiKeyId", key) DO NOTHING
     RETURNING "apiKeyId", key
   ),
   stored_requests AS (
     SELECT k.request
-    FROM jsonb_to_recordset($3::jsonb) AS k(request integer, "apiKeyId" text, key text)
+    FROM jsonb_to_recordset($2::jsonb) AS k(request integer, "apiKeyId" text, key text)
     JOIN keys USING ("apiKeyId", key)
   ),
   traces AS (
-    INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt")
-    SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt"
+    INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes)
+    SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes
     FROM jsonb_to_recordset($1::jsonb)
-      AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3), request integer)
-    WHERE t.request NOT IN (SELECT (k->>'request')::integer FROM jsonb_array_elements($3::jsonb) AS k)
+      AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3), routes jsonb, request integer)
+    WHERE t.request NOT IN (SELECT (k->>'request')::integer FROM jsonb_array_elements($2::jsonb) AS k)
        OR t.request IN (SELECT request FROM stored_requests)
-    RETURNING id
-  ),
-  deliveries AS (
-    INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, "nextAttemptAt", "samplingRate", "createdAt", "updatedAt")
-    SELECT id, "traceId", "destinationId", "workspaceId", 'pending', "queuedAt", "samplingRate", "queuedAt", "queuedAt"
-    FROM jsonb_to_recordset($2::jsonb)
-      AS d(id text, "traceId" text, "destinationId" text, "workspaceId" text, "samplingRate" double precision, "queuedAt" timestamp(3))
-    WHERE "traceId" IN (SELECT id FROM traces)
   )
   SELECT request FROM stored_requests`;

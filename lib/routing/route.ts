@@ -1,8 +1,9 @@
 // Routing: which destinations receive a trace. Decided once, at ingest, per destination, and
-// recorded as Delivery rows (the outbox). The workspace's broadcast switch is the caller's check.
+// recorded with the trace (TracePayload.routes: the delivery log, lib/delivery/log.ts). The
+// workspace's broadcast switch is the caller's check.
 // What happens to a new trace, by the state of the destination and the workspace:
 //   active                 queued and delivered
-//   paused / auto-paused   queued and held: delivered when the destination is resumed
+//   paused / auto-paused   queued and held (the cursor waits): delivered when the destination is resumed
 //   disabled               not queued (a replay can send it later)
 //   deleted                nothing
 //   broadcast off          stored, queued for no destination (a replay can send it later)
@@ -27,15 +28,15 @@ export const ROUTABLE_DESTINATION_SELECT = {
   samplingRate: true,
 } as const satisfies Record<keyof RoutableDestination, true>;
 
-/** `held`: the destination is paused or auto-paused, so the row waits for Resume (no drain is kicked). */
+/** `held`: the destination is paused or auto-paused, so the trace waits for Resume (no drain is kicked). */
 export type RouteDecision = { destinationId: string; samplingRate: number; held: boolean };
 
 export type Router = (trace: Trace, apiKeyId: string | null) => RouteDecision[];
 
 /**
  * Prepares routing to a set of destinations (filters compiled once), for routing many traces.
- * A destination receives a trace when it is enabled (paused and auto-paused ones too: their rows
- * are held until Resume, not lost), the API key passes its include list (empty = every key) and is not in its exclude list, its filter
+ * A destination receives a trace when it is enabled (paused and auto-paused ones too: their traces
+ * wait until Resume, not lost), the API key passes its include list (empty = every key) and is not in its exclude list, its filter
  * rules match, and the trace is sampled in at its rate. A trace sent without an API key (the
  * "Send test trace" action) passes only destinations with an empty include list: an include list
  * names keys, and a keyless trace is none of them.

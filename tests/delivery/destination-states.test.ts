@@ -30,7 +30,7 @@ import {
   updateDestination,
 } from "@/lib/destinations/service";
 import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
-import { makeDue, startReceiver, type Receiver } from "./helpers";
+import { ageTraces, makeDue, startReceiver, statusesOf, type Receiver } from "./helpers";
 
 const kick = vi.mocked(kickDestinations);
 
@@ -79,7 +79,8 @@ async function kickedAfterIngest(): Promise<string[]> {
   return kick.mock.calls.flat(2);
 }
 
-const rows = () => prisma.delivery.findMany({ where: { destinationId } });
+/** The status of each trace at the destination (the log and its exception rows). */
+const rows = async () => (await statusesOf(destinationId)).map((status) => ({ status }));
 
 describe("a paused destination", () => {
   it("queues and holds new traces without kicking or sweeping them, and Resume delivers them all", async () => {
@@ -103,12 +104,13 @@ describe("a paused destination", () => {
     await pauseDestination(ws.ctx, destinationId);
     await sendTraces("held");
     // As if queued two days ago: longer ago than the 24 h retry window.
-    await prisma.delivery.updateMany({ where: { destinationId }, data: { createdAt: new Date(Date.now() - 48 * 3_600_000), nextAttemptAt: new Date(Date.now() - 48 * 3_600_000) } });
+    await ageTraces(destinationId, 48 * 3_600_000);
     await resumeDestination(ws.ctx, destinationId);
 
     receiver.handle((_req, res) => res.writeHead(503).end("busy"));
     expect(await drainDestination(destinationId)).toMatchObject({ delivered: 0, retrying: 1, failed: 0 });
-    expect((await rows())[0]).toMatchObject({ status: "pending", attempts: 1 });
+    expect(await rows()).toEqual([{ status: "pending" }]);
+    expect(await prisma.deliveryAttempt.count({ where: { destinationId, ok: false, httpStatus: 503 } })).toBe(1);
 
     receiver.handle((_req, res) => res.end("ok"));
     await makeDue(destinationId);
@@ -152,7 +154,7 @@ describe("a disabled destination", () => {
   it("holds what was queued before it was disabled, with a full retry window once it is enabled again", async () => {
     await sendTraces("before"); // queued while active (the kick does nothing here)
     await updateDestination(ws.ctx, destinationId, { enabled: false });
-    await prisma.delivery.updateMany({ where: { destinationId }, data: { createdAt: new Date(Date.now() - 48 * 3_600_000) } });
+    await ageTraces(destinationId, 48 * 3_600_000);
     expect(await destinationsWithDueWork()).not.toContain(destinationId);
     expect((await drainDestination(destinationId)).stopped).toBe("destination disabled");
 
@@ -182,7 +184,7 @@ describe("broadcast off", () => {
   it("holds what was queued before it was turned off, with a full retry window once it is on again", async () => {
     await sendTraces("before"); // queued while active (the kick does nothing here)
     await setBroadcast(ws.ctx, { enabled: false });
-    await prisma.delivery.updateMany({ where: { destinationId }, data: { createdAt: new Date(Date.now() - 48 * 3_600_000) } });
+    await ageTraces(destinationId, 48 * 3_600_000);
     expect(await destinationsWithDueWork()).not.toContain(destinationId);
     expect((await drainDestination(destinationId)).stopped).toBe("broadcast is off for the workspace");
 

@@ -10,7 +10,7 @@ import { sweep } from "@/lib/delivery/sweep";
 import { deleteExpiredTraces } from "@/lib/delivery/retention";
 import { generateWebhookSecret } from "@/lib/destinations/webhook";
 import { traceInput } from "@/lib/traces/schema";
-import { apiKeyContext, createDestinationRow, createWorkspace, deliveriesOf, enqueue, freePort, makeDue, startReceiver, type Receiver } from "./helpers";
+import { apiKeyContext, createDestinationRow, createWorkspace, deliveriesOf, enqueue, freePort, makeDue, startReceiver, statusesOf, type Receiver } from "./helpers";
 import { quickWebhook } from "./quick-webhook";
 
 vi.mock("@/lib/destinations/registry", async (importOriginal) => {
@@ -54,11 +54,14 @@ describe("end to end: acceptTraces → drain → receiver", () => {
     expect(request.body).toContain("gpt-4o");
     expect(ids).toHaveLength(2);
 
-    const rows = await deliveriesOf(destination.id);
-    expect(rows.map((r) => r.status)).toEqual(["delivered", "delivered"]);
-    expect(rows[0]).toMatchObject({ attempts: 1, lastStatus: 200, claimToken: null });
-    expect(rows[0].deliveredAt).toBeInstanceOf(Date);
-    expect(rows[0].latencyMs).toBeGreaterThanOrEqual(0);
+    // Delivered by the log: no Delivery row, the cursor passed them, one attempt row for the request.
+    expect(await deliveriesOf(destination.id)).toEqual([]);
+    expect(await statusesOf(destination.id)).toEqual(["delivered", "delivered"]);
+    const attempts = await prisma.deliveryAttempt.findMany({ where: { destinationId: destination.id } });
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ ok: true, httpStatus: 200, traces: 2, error: null, nextAttemptAt: null, workspaceId });
+    expect(attempts[0].latencyMs).toBeGreaterThanOrEqual(0);
+    expect(attempts[0].toXid).not.toBeNull();
     const health = await prisma.destination.findUniqueOrThrow({ where: { id: destination.id } });
     expect(health).toMatchObject({ consecutiveFailures: 0, failingSince: null });
     expect(health.lastSuccessAt).toBeInstanceOf(Date);

@@ -9,6 +9,7 @@ import { getDefinition } from "@/lib/destinations/registry";
 import { sealSecrets, splitSecrets } from "@/lib/destinations/stored-config";
 import type { DestinationDefinition } from "@/lib/destinations/types";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { traceStatuses } from "@/lib/delivery/status";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import type { Trace } from "@/lib/traces/schema";
 
@@ -73,6 +74,9 @@ export async function apiKeyContext(workspaceId: string, name = "Production"): P
 }
 
 /** Stores a destination as the service does: plain config as JSON, secrets encrypted for its id. */
+/** A destination's three generation-metadata switches on (off by default): cost split, caller identity, request context. */
+export const SEND_GENERATION_METADATA = { broadcastGenerationCost: true, broadcastGenerationIdentity: true, broadcastGenerationRequestContext: true } as const;
+
 export async function createDestinationRow(
   workspaceId: string,
   type: string,
@@ -123,4 +127,16 @@ export async function makeDue(destinationId: string) {
 
 export async function deliveriesOf(destinationId: string) {
   return prisma.delivery.findMany({ where: { destinationId }, orderBy: { createdAt: "asc" } });
+}
+
+/** The status of every trace at the destination (lib/delivery/status.ts: exception rows and the log), oldest first. */
+export async function statusesOf(destinationId: string): Promise<string[]> {
+  return (await traceStatuses(destinationId)).map((s) => s.status);
+}
+
+/** Moves the traces routed to the destination (and its exception rows) `ms` into the past, as if queued then. */
+export async function ageTraces(destinationId: string, ms: number) {
+  const at = new Date(Date.now() - ms);
+  await prisma.$executeRaw`UPDATE "TracePayload" SET "receivedAt" = ${at} WHERE routes ? ${destinationId}`;
+  await prisma.delivery.updateMany({ where: { destinationId }, data: { createdAt: at, nextAttemptAt: at } });
 }

@@ -4,6 +4,7 @@
 // serves each predicate; without one it falls back to a (disabled, still chosen) sequential scan.
 import { beforeAll, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
+import { READ_LOG } from "@/lib/delivery/log";
 import { claimStatement, dueDestinationsStatement } from "@/lib/delivery/outbox";
 import { Prisma } from "@/lib/generated/prisma/client";
 
@@ -26,7 +27,8 @@ beforeAll(async () => {
     `INSERT INTO "Destination" (id, "workspaceId", type, name, config, "updatedAt") SELECT 'd' || i, 'w1', 'webhook', 'd' || i, '{}', now() FROM generate_series(1, 20) i`,
   );
   await prisma.$executeRawUnsafe(
-    `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", "receivedAt") SELECT 't' || i, 'w1', '{}', 2, now() - i * interval '1 minute' FROM generate_series(1, 4000) i`,
+    `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", "receivedAt", routes)
+     SELECT 't' || i, 'w1', '{}', 2, now() - i * interval '1 minute', jsonb_build_object('d' || (i % 20 + 1), 1) FROM generate_series(1, 4000) i`,
   );
   await prisma.$executeRawUnsafe(
     `INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, "deliveredAt", "updatedAt")
@@ -63,4 +65,18 @@ it("the sweep probes each destination's due rows through (destinationId, status,
   const explained = await plan(dueDestinationsStatement(new Date()));
   expect(explained).toMatch(/Index (Only )?Scan using "Delivery_destinationId_status_nextAttemptAt_idx"/);
   expect(explained).not.toMatch(/Seq Scan on "Delivery"|HashAggregate|Unique/);
+});
+
+it("a drain reads its log from the cursor through (workspaceId, xid, seq), in order, without sorting the workspace's traces", async () => {
+  const [{ xid }] = await prisma.$queryRaw<{ xid: string }[]>`SELECT min(xid)::text AS xid FROM "TracePayload"`;
+  const values: Record<string, string> = { $1: "'w1'", $2: "'d1'", $3: xid, $4: "0", $5: "100" };
+  const explained = await plan(READ_LOG.replace(/\$[1-5]\b/g, (p) => values[p]));
+  expect(explained).toMatch(/Index Scan using "TracePayload_workspaceId_xid_seq_idx"[^\n]*\n\s*Index Cond: \(\("workspaceId" = 'w1'::text\) AND \(ROW\(xid, seq\) > ROW\(/);
+  expect(explained).not.toMatch(/Sort Key|Seq Scan on "TracePayload"/);
+});
+
+it("the sweep probes each destination's log from its cursor through (workspaceId, xid, seq)", async () => {
+  const explained = await plan(dueDestinationsStatement(new Date()));
+  expect(explained).toMatch(/Index (Only )?Scan using "TracePayload_workspaceId_xid_seq_idx"/);
+  expect(explained).not.toMatch(/Seq Scan on "TracePayload"/);
 });

@@ -41,7 +41,10 @@ async function post(secret: string, body: unknown, headers: Record<string, strin
 
 const counts = async (workspaceId: string) => ({
   traces: await prisma.tracePayload.count({ where: { workspaceId } }),
-  deliveries: await prisma.delivery.count({ where: { workspaceId } }),
+  // Trace × destination pairs routed in the log (TracePayload.routes).
+  deliveries: Number(
+    (await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "TracePayload" t, jsonb_object_keys(t.routes) WHERE t."workspaceId" = ${workspaceId}`)[0].n,
+  ),
 });
 
 describe("Idempotency-Key (route handler)", () => {

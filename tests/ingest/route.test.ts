@@ -128,7 +128,7 @@ describe("POST /api/v1/traces: accepted traces", () => {
 });
 
 describe("POST /api/v1/traces: outbox rows", () => {
-  it("creates one pending Delivery per routed destination and kicks the unpaused ones after commit", async () => {
+  it("routes each trace in the log to every destination that takes it and kicks the unpaused ones after commit", async () => {
     const { workspace, apiKey, secret } = await workspaceWithKey();
     const { apiKey: otherKey } = await prisma.$transaction((tx) => issueApiKey(tx, { workspaceId: workspace.id, name: "Other", actor: null }));
     const sessionId = "session-routing";
@@ -155,15 +155,17 @@ describe("POST /api/v1/traces: outbox rows", () => {
     const res = await post({ traces: [traceBody({ session_id: sessionId }), traceBody({ session_id: sessionId })] }, auth(secret));
     expect(res.status).toBe(202);
 
-    const deliveries = await prisma.delivery.findMany({ where: { trace: { workspaceId: workspace.id } }, include: { destination: true } });
+    // Routed in the log: each trace carries { destinationId: samplingRate }; no Delivery row is written.
+    expect(await prisma.delivery.count({ where: { workspaceId: workspace.id } })).toBe(0);
+    const traces = await prisma.tracePayload.findMany({ where: { workspaceId: workspace.id }, select: { routes: true } });
     const routedIds = [all, included, sampledIn, filtered].map((d) => d.id);
-    expect(new Set(deliveries.map((d) => d.destinationId))).toEqual(new Set([...routedIds, ...held.map((d) => d.id)]));
-    expect(deliveries).toHaveLength(12); // 2 traces × 6 destinations
-    for (const d of deliveries) {
-      expect(d).toMatchObject({ status: "pending", attempts: 0, workspaceId: workspace.id, samplingRate: d.destination.samplingRate });
-      expect(d.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before - 1);
-      expect(d.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now());
+    const rates = new Map((await prisma.destination.findMany({ where: { workspaceId: workspace.id } })).map((d) => [d.id, d.samplingRate]));
+    expect(traces).toHaveLength(2);
+    for (const { routes } of traces) {
+      expect(routes).toEqual(Object.fromEntries([...routedIds, ...held.map((d) => d.id)].map((id) => [id, rates.get(id)])));
     }
+    const deliveries = traces.flatMap(({ routes }) => Object.keys(routes as Record<string, number>).map((destinationId) => ({ destinationId })));
+    expect(deliveries).toHaveLength(12); // 2 traces × 6 destinations
     expect(skipped.every((s) => !deliveries.some((d) => d.destinationId === s.id))).toBe(true);
     expect(kick).toHaveBeenCalledTimes(1);
     expect(new Set(kick.mock.calls[0][0])).toEqual(new Set(routedIds));

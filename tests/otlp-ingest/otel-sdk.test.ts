@@ -16,7 +16,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { otlpSettings } from "@/components/api-keys/otlp-settings";
 import { drainDestination } from "@/lib/delivery/drain";
-import { createDestinationRow, startReceiver, type Receiver } from "../delivery/helpers";
+import { createDestinationRow, SEND_GENERATION_METADATA, startReceiver, type Receiver } from "../delivery/helpers";
 import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer } from "../proxy/harness";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../receivers/openai-upstream";
 
@@ -91,7 +91,8 @@ const attr = (span: WebhookSpan, key: string) => {
 describe("the OpenTelemetry JS SDK's exporters", () => {
   it("OTLP/protobuf: the generation is stored with its workflow's names and delivered to a webhook", async () => {
     const ws = await createTestWorkspace("sdk-proto");
-    const destination = await createDestinationRow(ws.ctx.workspace.id, "webhook", { url: `${webhook.url}/hook`, method: "POST", headers: {} });
+    // With the generation metadata on: the caller's user id is asserted below.
+    const destination = await createDestinationRow(ws.ctx.workspace.id, "webhook", { url: `${webhook.url}/hook`, method: "POST", headers: {} }, SEND_GENERATION_METADATA);
     const spans = recordSpans();
     const exporter = new OtlpProtoExporter({ url: `${server.url}/v1/traces`, headers: { authorization: `Bearer ${ws.apiKey}` } });
     expect(await exportWith(exporter, spans)).toMatchObject({ code: 0 });

@@ -9,9 +9,11 @@ import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { arizeProfile } from "@/lib/destinations/arize";
+import { dynatraceProfile } from "@/lib/destinations/dynatrace";
 import { langfuseProfile } from "@/lib/destinations/langfuse";
 import { langsmithProfile } from "@/lib/destinations/langsmith";
 import { newRelicProfile } from "@/lib/destinations/newrelic";
+import { openInferenceProfile } from "@/lib/destinations/openinference";
 import { encodeOtlpProtobuf, otlpRequests, tracesToOtlp, type ExportTraceServiceRequest, type OtlpProfile } from "@/lib/destinations/otlp";
 import { exportTraceServiceRequestType } from "@/lib/destinations/otlp/proto";
 import { DESTINATIONS, getDefinition } from "@/lib/destinations/registry";
@@ -91,6 +93,9 @@ const BATCHES: Record<string, OutboundTrace[]> = {
 /** Every OTLP destination: a config and the profile its encode uses. */
 const OTLP_DESTINATIONS: Record<string, { config: Record<string, unknown>; profile: OtlpProfile }> = {
   arize: { config: { apiKey: "ak", spaceKey: "sk", modelId: "weather-bot" }, profile: arizeProfile("weather-bot") },
+  dynatrace: { config: { environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "dt0c01.x" }, profile: dynatraceProfile },
+  middleware: { config: { baseUrl: "https://acme.middleware.io", accountKey: "mw_x" }, profile: {} },
+  phoenix: { config: { baseUrl: "https://phoenix.example", projectName: "weather" }, profile: openInferenceProfile("weather") },
   grafana: { config: { endpoint: "https://otlp-gateway.example/otlp", instanceId: "123456", apiKey: "glc_x" }, profile: {} },
   langfuse: { config: { secretKey: "sk-lf-1", publicKey: "pk-lf-1" }, profile: langfuseProfile },
   langsmith: { config: { apiKey: "lsv2_x" }, profile: langsmithProfile },

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { drainDestination } from "@/lib/delivery/drain";
 import { settleProxyTraces } from "@/lib/proxy/trace";
 import { createUpstream } from "@/lib/proxy/upstreams";
-import { createDestinationRow, startReceiver, type Receiver } from "../delivery/helpers";
+import { createDestinationRow, SEND_GENERATION_METADATA, startReceiver, type Receiver } from "../delivery/helpers";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../receivers/openai-upstream";
 import { createTestWorkspace, serveDirectRoutes, type RouteServer } from "./harness";
 
@@ -35,7 +35,8 @@ function attributesOf(span: OtlpSpan): Record<string, unknown> {
 it("delivers a proxied streamed call to a webhook with usage, TTFT, session, metadata and tool calls", async () => {
   const ws = await createTestWorkspace("e2e");
   await createUpstream(ws.ctx, { name: "OpenAI", baseUrl: upstream.url, modelPrefix: "openai/", apiKey: "sk-e2e-provider-key-0123456789" });
-  const destination = await createDestinationRow(ws.ctx.workspace.id, "webhook", { url: `${webhook.url}/traces`, method: "POST", headers: {} });
+  // With the generation metadata on: the user, finish reason and cost split are asserted below.
+  const destination = await createDestinationRow(ws.ctx.workspace.id, "webhook", { url: `${webhook.url}/traces`, method: "POST", headers: {} }, SEND_GENERATION_METADATA);
   upstream.reply = {
     content: [],
     toolCalls: [{ id: "call_1", name: "get_weather", argumentParts: ['{"city":', '"Paris"}'] }],

@@ -255,6 +255,10 @@ describe("secrets stay masked everywhere", () => {
 
     const deliveryRows = await prisma.delivery.findMany({ where: { workspaceId: orgId } });
     for (const row of deliveryRows) check(`delivery row ${row.destinationId}`, JSON.stringify(row));
+    // Every request's record, with the platform's answer (the receivers quote the request back).
+    const attemptRows = await prisma.deliveryAttempt.findMany({ where: { workspaceId: orgId } });
+    expect(attemptRows.length).toBeGreaterThan(0);
+    for (const row of attemptRows) check(`delivery attempt ${row.destinationId}`, JSON.stringify(row, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value)));
 
     check("console", consoleOutput.join("\n"));
     expect(leaks).toEqual([]);

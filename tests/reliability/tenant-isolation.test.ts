@@ -47,6 +47,8 @@ const BODIES: Record<string, (ids: ObjectIds) => unknown> = {
   "POST upstreams": () => ({ name: "intruder", baseUrl: "http://127.0.0.1:9/v1" }),
   "PATCH upstreams/[upstreamId]": () => ({ name: "renamed by A" }),
   "POST notifications/read": (ids) => ({ ids: [ids.notificationId] }),
+  "PUT alerts": () => ({ backlogMinutes: 5 }),
+  "POST destinations/setup-sql": () => ({ type: "clickhouse", config: { host: "http://127.0.0.1:9" } }),
 };
 
 type RouteModule = Partial<Record<(typeof METHODS)[number], Parameters<typeof call>[0]>>;
