@@ -13,39 +13,11 @@ import type { OutboundRequest, OutboundTrace } from "../types";
 import { packBatches, refuseOversized, type BatchLimits } from "../batching";
 import { ProtoWriter, protoWriter, writeKeyValues, writeSpan } from "./protobuf";
 
-// ---------------------------------------------------------------------------------------------
-// OTLP/JSON shapes (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): ids are
-// hex strings, 64-bit integers are decimal strings, enums are integers.
-
-export type AnyValue =
-  | { stringValue: string }
-  | { boolValue: boolean }
-  | { intValue: string }
-  | { doubleValue: number }
-  | { arrayValue: { values: AnyValue[] } };
-export type KeyValue = { key: string; value: AnyValue };
+export type { AnyValue, ExportTraceServiceRequest, KeyValue, OtlpSpan } from "./shapes";
+import type { AnyValue, ExportTraceServiceRequest, KeyValue, OtlpSpan } from "./shapes";
 
 export const SpanKind = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
 export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
-
-export type OtlpSpan = {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: KeyValue[];
-  status?: { code: number; message?: string };
-};
-
-export type ExportTraceServiceRequest = {
-  resourceSpans: {
-    resource: { attributes: KeyValue[] };
-    scopeSpans: { scope: { name: string; version: string }; spans: OtlpSpan[] }[];
-  }[];
-};
 
 export const SERVICE_NAME = "tracecast";
 export const SERVICE_VERSION: string = pkg.version;

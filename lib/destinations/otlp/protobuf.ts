@@ -6,7 +6,7 @@
 // (valid UTF-8, what JSON.stringify and Buffer do) instead of invalid bytes a collector refuses.
 //
 // Field numbers: opentelemetry/proto/{collector/trace,trace,common,resource}/v1 (lib/destinations/otlp/proto).
-import type { AnyValue, KeyValue, OtlpSpan } from "./index";
+import type { AnyValue, KeyValue, OtlpSpan } from "./shapes";
 
 const VARINT = 0;
 const FIXED64 = 1;
