@@ -54,7 +54,7 @@ export type BenchDatabase = string | { postgresUrl: string };
 /** What seed callbacks get: the part of the PGlite and node-postgres clients both have. */
 export type SqlClient = { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
 
-async function openSql(db: BenchDatabase): Promise<SqlClient & { exec(sql: string): Promise<unknown>; close(): Promise<void> }> {
+export async function openSql(db: BenchDatabase): Promise<SqlClient & { exec(sql: string): Promise<unknown>; close(): Promise<void> }> {
   if (typeof db === "string") {
     const pglite = new PGlite(db);
     return { query: (sql, params) => pglite.query(sql, params), exec: (sql) => pglite.exec(sql), close: () => pglite.close() };

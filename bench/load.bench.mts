@@ -102,7 +102,10 @@ function stats(values: number[]) {
   return { mean: round2(values.reduce((a, b) => a + b, 0) / values.length), p50, min: Math.min(...values), max };
 }
 
-/** Delivery rows by status, and how many needed more than one attempt (open only once the server has stopped). */
+/**
+ * Exception rows by status (traces retried or failed one by one, replays: first deliveries go through
+ * the delivery log and leave none), and how many needed more than one attempt (open only once the server has stopped).
+ */
 async function deliveryStatuses(dir: string) {
   const db = new PGlite(dir);
   const rows = (await db.query<{ status: string; n: number; retried: number }>(
