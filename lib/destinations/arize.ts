@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { defineDestination, field } from "./define";
 import { openInferenceProfile } from "./openinference";
-import { joinUrl, mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
+import { joinUrl, type OtlpProfile, platformOtlpRequests } from "./otlp";
 
 /** OpenInference, plus the project as `model_id` for older Arize releases. */
 export const arizeProfile = (projectName: string): OtlpProfile => openInferenceProfile(projectName, (attrs) => attrs.str("model_id", projectName));
@@ -28,12 +28,9 @@ export default defineDestination({
   }),
   maxBatch: 100,
   encode: (traces, config) =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: joinUrl(config.baseUrl, "/v1/traces"),
-      encoding: "protobuf",
-      gzip: true,
       profile: arizeProfile(config.modelId),
-      headers: mergeHeaders(config.headers, { "arize-space-id": config.spaceKey, "arize-api-key": config.apiKey }),
+      auth: { "arize-space-id": config.spaceKey, "arize-api-key": config.apiKey },
     }),
 });

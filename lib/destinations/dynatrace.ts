@@ -12,7 +12,7 @@
 import { z } from "zod";
 import { limitsOf } from "./batching";
 import { defineDestination, field } from "./define";
-import { mergeHeaders, otlpRequests, type Attributes, type OtlpProfile } from "./otlp";
+import { type Attributes, type OtlpProfile, platformOtlpRequests } from "./otlp";
 import type { OutboundRequest } from "./types";
 
 export const DYNATRACE_MAX_SPAN_ATTRIBUTES = 128;
@@ -72,15 +72,11 @@ const dynatrace = defineDestination({
       ? `Dynatrace drops spans that ended more than 60 minutes before they arrive; this trace ended at ${trace.timing.end}`
       : undefined,
   encode: (traces, config): OutboundRequest[] =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: dynatraceTracesUrl(config.environmentUrl),
-      encoding: "protobuf",
-      gzip: true,
       limits: limitsOf(dynatrace),
       profile: dynatraceProfile,
-      // Custom headers first, so the token wins over a stray Authorization among them.
-      headers: mergeHeaders(config.headers, { authorization: `Api-Token ${config.apiToken}` }),
+      auth: { authorization: `Api-Token ${config.apiToken}` },
     }),
 });
 

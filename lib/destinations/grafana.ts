@@ -3,7 +3,7 @@
 // https://grafana.com/docs/grafana-cloud/send-data/otlp/send-data-otlp/
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { basicAuth, joinUrl, mergeHeaders, otlpRequests } from "./otlp";
+import { basicAuth, joinUrl, platformOtlpRequests } from "./otlp";
 
 /** Users often paste the gateway URL with its /otlp suffix (as Grafana shows it); accept both. */
 const gatewayBase = (baseUrl: string) => baseUrl.replace(/\/+$/, "").replace(/\/otlp(\/v1\/traces)?$/, "");
@@ -29,11 +29,8 @@ export default defineDestination({
   }),
   maxBatch: 100,
   encode: (traces, config) =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: joinUrl(gatewayBase(config.baseUrl), "/otlp/v1/traces"),
-      encoding: "protobuf",
-      gzip: true,
-      headers: mergeHeaders(config.headers, { authorization: basicAuth(config.instanceId, config.apiKey) }),
+      auth: { authorization: basicAuth(config.instanceId, config.apiKey) },
     }),
 });

@@ -14,7 +14,7 @@
 // find the trace from its own id; the original id is kept in `tracecast.trace.id`.
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { basicAuth, joinUrl, mergeHeaders, otlpRequests, type Attributes, type OtlpProfile, type SpanContext } from "./otlp";
+import { type Attributes, basicAuth, joinUrl, type OtlpProfile, platformOtlpRequests, type SpanContext } from "./otlp";
 import { completionStartTime, costDetails, inputMessages, outputMessage, tagsOf } from "./trace-document";
 import type { OutboundTrace } from "./types";
 
@@ -99,15 +99,12 @@ export default defineDestination({
   }),
   maxBatch: 100,
   encode: (traces, config) =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: joinUrl(config.baseUrl, "/api/public/otel/v1/traces"),
-      encoding: "protobuf",
-      gzip: true,
       profile: langfuseProfile,
-      headers: mergeHeaders(config.headers, {
+      auth: {
         authorization: basicAuth(config.publicKey, config.secretKey),
         "x-langfuse-ingestion-version": "4",
-      }),
+      },
     }),
 });

@@ -6,7 +6,7 @@
 // https://docs.langchain.com/langsmith/trace-with-opentelemetry
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { hasContent, joinUrl, mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
+import { hasContent, joinUrl, type OtlpProfile, platformOtlpRequests } from "./otlp";
 import { tagsOf } from "./trace-document";
 import type { OutboundTrace } from "./types";
 
@@ -73,16 +73,13 @@ export default defineDestination({
   }),
   maxBatch: 100,
   encode: (traces, config) =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: joinUrl(config.endpoint, "/otel/v1/traces"),
-      encoding: "protobuf",
-      gzip: true,
       profile: langsmithProfile,
-      headers: mergeHeaders(config.headers, {
+      auth: {
         "x-api-key": config.apiKey,
         "langsmith-project": config.project,
         ...(config.workspaceId ? { "x-tenant-id": config.workspaceId } : {}),
-      }),
+      },
     }),
 });

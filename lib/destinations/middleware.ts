@@ -4,7 +4,7 @@
 // https://docs.middleware.io/open-telemetry/otel-getting-started
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { mergeHeaders, otlpRequests } from "./otlp";
+import { platformOtlpRequests } from "./otlp";
 import { tracesUrlUnder } from "./otlp-base-url";
 
 export default defineDestination({
@@ -28,12 +28,8 @@ export default defineDestination({
   }),
   maxBatch: 100,
   encode: (traces, config) =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: tracesUrlUnder(config.baseUrl),
-      encoding: "protobuf",
-      gzip: true,
-      // Custom headers first, so the account key wins over a stray Authorization among them.
-      headers: mergeHeaders(config.headers, { authorization: config.accountKey }),
+      auth: { authorization: config.accountKey },
     }),
 });

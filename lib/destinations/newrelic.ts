@@ -6,7 +6,7 @@ import { z } from "zod";
 import { defineDestination, field } from "./define";
 import { limitsOf } from "./batching";
 import type { OutboundRequest } from "./types";
-import { mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
+import { type OtlpProfile, platformOtlpRequests } from "./otlp";
 
 export const NEW_RELIC_ENDPOINTS = {
   us: "https://otlp.nr-data.net/v1/traces",
@@ -33,14 +33,11 @@ const newRelic = defineDestination({
   maxBatch: 100,
   maxBatchBytes: NEW_RELIC_MAX_BYTES,
   encode: (traces, config): OutboundRequest[] =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: NEW_RELIC_ENDPOINTS[config.region],
-      encoding: "protobuf",
-      gzip: true,
       limits: limitsOf(newRelic),
       profile: newRelicProfile,
-      headers: mergeHeaders(config.headers, { "api-key": config.licenseKey }),
+      auth: { "api-key": config.licenseKey },
     }),
 });
 

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { defineDestination, field } from "./define";
 import { openInferenceProfile } from "./openinference";
-import { mergeHeaders, otlpRequests } from "./otlp";
+import { platformOtlpRequests } from "./otlp";
 import { tracesUrlUnder } from "./otlp-base-url";
 
 export default defineDestination({
@@ -30,14 +30,10 @@ export default defineDestination({
   }),
   maxBatch: 100,
   encode: (traces, config) =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       // Phoenix shows its collector endpoint with the path: either form works.
       url: tracesUrlUnder(config.baseUrl),
-      encoding: "protobuf",
-      gzip: true,
       profile: openInferenceProfile(config.projectName),
-      // Custom headers first, so the API key wins over a stray Authorization among them.
-      headers: mergeHeaders(config.headers, config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
+      auth: config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {},
     }),
 });

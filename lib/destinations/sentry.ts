@@ -11,7 +11,7 @@
 // data a Sentry SDK records.
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
+import { type OtlpProfile, platformOtlpRequests } from "./otlp";
 import { environmentOf, releaseOf } from "./trace-document";
 
 /**
@@ -82,12 +82,9 @@ export default defineDestination({
     }),
   maxBatch: 100,
   encode: (traces, config) =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: config.otlpEndpoint,
-      encoding: "protobuf",
-      gzip: true,
       profile: sentryProfile,
-      headers: mergeHeaders(config.headers, { "x-sentry-auth": `sentry sentry_key=${parseDsn(config.dsn)!.publicKey}` }),
+      auth: { "x-sentry-auth": `sentry sentry_key=${parseDsn(config.dsn)!.publicKey}` },
     }),
 });

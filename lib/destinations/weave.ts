@@ -7,7 +7,7 @@
 // https://github.com/wandb/weave/blob/master/weave/trace_server/opentelemetry/constants.py
 import { z } from "zod";
 import { defineDestination, field } from "./define";
-import { joinUrl, mergeHeaders, otlpRequests, type OtlpProfile } from "./otlp";
+import { joinUrl, type OtlpProfile, platformOtlpRequests } from "./otlp";
 
 export function weaveProfile(entity: string, project: string): OtlpProfile {
   return {
@@ -52,12 +52,9 @@ export default defineDestination({
   }),
   maxBatch: 100,
   encode: (traces, config) =>
-    otlpRequests(traces, {
-      serviceName: config.serviceName,
+    platformOtlpRequests(traces, config, {
       url: joinUrl(config.baseUrl, "/otel/v1/traces"),
-      encoding: "protobuf",
-      gzip: true,
       profile: weaveProfile(config.entity, config.project),
-      headers: mergeHeaders(config.headers, { "wandb-api-key": config.apiKey }),
+      auth: { "wandb-api-key": config.apiKey },
     }),
 });

@@ -118,7 +118,7 @@ describe("every OTLP destination's requests are what the previous encoder wrote"
     const folder = path.join(process.cwd(), "lib/destinations");
     const sendsOtlp = fs
       .readdirSync(folder)
-      .filter((file) => file.endsWith(".ts") && /\botlp(Requests|Bodies)\(/.test(fs.readFileSync(path.join(folder, file), "utf8")))
+      .filter((file) => file.endsWith(".ts") && /\b(otlpRequests|otlpBodies|platformOtlpRequests)\(/.test(fs.readFileSync(path.join(folder, file), "utf8")))
       .map((file) => /\btype: "([^"]+)"/.exec(fs.readFileSync(path.join(folder, file), "utf8"))?.[1])
       .filter((type) => type !== undefined && DESTINATIONS.has(type));
     expect(sendsOtlp.sort()).toEqual(Object.keys(OTLP_DESTINATIONS).sort());

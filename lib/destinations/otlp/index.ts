@@ -560,6 +560,27 @@ export function otlpRequests(traces: OutboundTrace[], target: OtlpTarget): Outbo
   }));
 }
 
+/**
+ * A platform's OTLP intake as most take it: protobuf, gzipped, under the destination's service name,
+ * with the destination's custom headers and then the platform's own auth headers, which win over
+ * a stray header of the same name among the custom ones.
+ */
+export function platformOtlpRequests(
+  traces: OutboundTrace[],
+  config: { serviceName?: string; headers: Record<string, string> },
+  target: { url: string; auth: Record<string, string>; profile?: OtlpProfile; limits?: BatchLimits },
+): OutboundRequest[] {
+  return otlpRequests(traces, {
+    serviceName: config.serviceName,
+    url: target.url,
+    encoding: "protobuf",
+    gzip: true,
+    limits: target.limits,
+    profile: target.profile,
+    headers: mergeHeaders(config.headers, target.auth),
+  });
+}
+
 /** Merges header sets case-insensitively (names lower-cased); later sets win. */
 export function mergeHeaders(...sets: Record<string, string>[]): Record<string, string> {
   const merged: Record<string, string> = {};
