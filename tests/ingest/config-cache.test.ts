@@ -17,7 +17,7 @@ import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { autoPauseIfFailingSince } from "@/lib/delivery/health";
 import { createDestination, deleteDestination, pauseDestination, resumeDestination, setBroadcast, updateDestination } from "@/lib/destinations/service";
 import { acceptTraces } from "@/lib/ingest";
-import { createUpstream, deleteUpstream, resolveUpstream, updateUpstream } from "@/lib/proxy/upstreams";
+import { createUpstream, deleteUpstream, resolveUpstream, updateUpstream } from "@/lib/capture-proxy/upstreams";
 import { CONFIG_TTL_MS, ConfigCache, REFRESH_AT_SHARE } from "@/lib/ingest/config-cache";
 import { traceInput } from "@/lib/traces/schema";
 import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";

@@ -5,10 +5,10 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatC
 import { describe, expect, it, vi } from "vitest";
 import { settleAfterResponseWork } from "@/lib/api/after-response";
 import { driver } from "@/lib/db";
-import { MAX_TRACED_BODY_BYTES } from "@/lib/proxy/forward";
-import { costOf } from "@/lib/proxy/prices";
-import { settleProxyTraces } from "@/lib/proxy/trace";
-import { createUpstream } from "@/lib/proxy/upstreams";
+import { MAX_TRACED_BODY_BYTES } from "@/lib/capture-proxy/forward";
+import { costOf } from "@/lib/capture-proxy/prices";
+import { settleProxyTraces } from "@/lib/capture-proxy/trace";
+import { createUpstream } from "@/lib/capture-proxy/upstreams";
 import { DEFAULT_REPLY, startOpenAiUpstream } from "../receivers/openai-upstream";
 import { createTestWorkspace, storedTraces, useProxyFixture } from "./harness";
 

@@ -10,8 +10,8 @@ import { issueApiKey } from "@/lib/api-keys/keys";
 import { createDirectRoutes, type DirectRoutes } from "@/lib/api/direct-routes";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
-import { settleProxyTraces } from "@/lib/proxy/trace";
-import { createUpstream } from "@/lib/proxy/upstreams";
+import { settleProxyTraces } from "@/lib/capture-proxy/trace";
+import { createUpstream } from "@/lib/capture-proxy/upstreams";
 import type { Trace } from "@/lib/traces/schema";
 import { DEFAULT_REPLY, startOpenAiUpstream, type OpenAiUpstream } from "../receivers/openai-upstream";
 

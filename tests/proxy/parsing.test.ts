@@ -1,10 +1,10 @@
 // The pieces that read the upstream's answer: SSE splitting at any chunk boundary, chunk
 // assembly, usage mapping, error bodies, and the price table.
 import { describe, expect, it } from "vitest";
-import { closeTruncatedJson, upstreamErrorOf, usageOf } from "@/lib/proxy/answer";
-import { ChatStreamAssembler, completionResponseOf, isUsageOnlyChunk } from "@/lib/proxy/chat-completions";
-import { SseSplitter } from "@/lib/proxy/sse";
-import { costOf, priceOf } from "@/lib/proxy/prices";
+import { closeTruncatedJson, upstreamErrorOf, usageOf } from "@/lib/capture-proxy/answer";
+import { ChatStreamAssembler, completionResponseOf, isUsageOnlyChunk } from "@/lib/capture-proxy/chat-completions";
+import { SseSplitter } from "@/lib/capture-proxy/sse";
+import { costOf, priceOf } from "@/lib/capture-proxy/prices";
 
 const EVENTS = [
   'data: {"id":"c1","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n',

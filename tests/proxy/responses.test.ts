@@ -3,7 +3,7 @@
 import type { ResponseCreateParamsNonStreaming, ResponseCreateParamsStreaming, ResponseStreamEvent } from "openai/resources/responses/responses";
 import { describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { settleProxyTraces } from "@/lib/proxy/trace";
+import { settleProxyTraces } from "@/lib/capture-proxy/trace";
 import { DEFAULT_REPLY } from "../receivers/openai-upstream";
 import { useProxyFixture } from "./harness";
 

@@ -3,7 +3,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/api/errors";
 import { prisma } from "@/lib/db";
-import { createUpstream, deleteUpstream, listUpstreams, resolveUpstream, updateUpstream } from "@/lib/proxy/upstreams";
+import { createUpstream, deleteUpstream, listUpstreams, resolveUpstream, updateUpstream } from "@/lib/capture-proxy/upstreams";
 import { createTestWorkspace, type TestWorkspace } from "./harness";
 
 const KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz";

@@ -13,7 +13,7 @@ import { findMembership } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { createDestination } from "@/lib/destinations/service";
 import { proposeChange } from "@/lib/governance/change-requests";
-import { createUpstream } from "@/lib/proxy/upstreams";
+import { createUpstream } from "@/lib/capture-proxy/upstreams";
 import { createInvite } from "@/lib/workspaces/invites";
 import { actAs } from "../accounts/session-mock";
 import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";

@@ -1,8 +1,8 @@
 // POST /api/v1/chat/completions: the capture proxy (OpenAI-compatible). Callers point their
 // OpenAI client's base URL at Tracecast and authenticate with a workspace API key; see
-// lib/proxy/forward.ts for what is forwarded, relayed and traced.
+// lib/capture-proxy/forward.ts for what is forwarded, relayed and traced.
 import { defineRoute } from "@/lib/api/route";
-import { chatCompletionsEndpoint } from "@/lib/proxy/chat-completions";
-import { proxyCall } from "@/lib/proxy/forward";
+import { chatCompletionsEndpoint } from "@/lib/capture-proxy/chat-completions";
+import { proxyCall } from "@/lib/capture-proxy/forward";
 
 export const POST = defineRoute({ auth: { kind: "apiKey" } }, ({ req, ctx }) => proxyCall(chatCompletionsEndpoint, ctx, req));

@@ -2,7 +2,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
-import { deleteUpstream, updateUpstream, updateUpstreamSchema } from "@/lib/proxy/upstreams";
+import { deleteUpstream, updateUpstream, updateUpstreamSchema } from "@/lib/capture-proxy/upstreams";
 
 const params = z.object({ workspaceId: z.string(), upstreamId: z.string() });
 
