@@ -82,10 +82,11 @@ function encodeSettingAside<S extends z.ZodObject>(
   encode: NonNullable<DestinationDefinition<S>["encode"]>,
   traces: OutboundTrace[],
   config: z.output<S>,
+  at: Date,
   failed: Map<string, DeliveryError>,
 ): OutboundRequest[] {
   try {
-    return encode(traces, config);
+    return encode(traces, config, at);
   } catch (err) {
     if (traces.length === 1) {
       failed.set(traces[0].delivery_id, encodeError(def, err));
@@ -94,7 +95,7 @@ function encodeSettingAside<S extends z.ZodObject>(
   }
   const encodable = traces.filter((trace) => {
     try {
-      encode([trace], config);
+      encode([trace], config, at);
       return true;
     } catch (err) {
       failed.set(trace.delivery_id, encodeError(def, err));
@@ -103,7 +104,7 @@ function encodeSettingAside<S extends z.ZodObject>(
   });
   if (encodable.length === 0) return [];
   try {
-    return encode(encodable, config);
+    return encode(encodable, config, at);
   } catch (err) {
     // Each encodes alone but not together: the batch as a whole cannot be sent.
     throw encodeError(def, err);
@@ -139,7 +140,7 @@ export async function deliverTraces<S extends z.ZodObject>(
       for (const [id, error] of undelivered ?? []) failed.set(id, error);
     } else if (sendable.length > 0) {
       if (!def.encode) throw new DeliveryError("config", `${def.name} has neither encode nor deliver`, { retryable: false });
-      for (const request of encodeSettingAside(def, def.encode, sendable, config, failed)) results.push(await ctx.send(request));
+      for (const request of encodeSettingAside(def, def.encode, sendable, config, now, failed)) results.push(await ctx.send(request));
     }
     for (const [id, error] of failed) failed.set(id, withoutSecrets(error, secrets));
     return { results, failed };
@@ -216,7 +217,7 @@ export async function runDestinationTest<S extends z.ZodObject>(
   }
   const fixture = connectionTestTrace();
   const trace = outbound(shapeTrace(fixture, shaping), 1, `test-${randomUUID()}`);
-  const requests = def.encode ? safeEncode(def, trace, config) : undefined;
+  const requests = def.encode ? safeEncode(def, trace, config, new Date()) : undefined;
   const request = requests?.[0] ? shownRequest(requests[0], secrets) : undefined;
   try {
     const results = await deliverBatch(def, [trace], config, opts);
@@ -245,9 +246,9 @@ export async function runDestinationTest<S extends z.ZodObject>(
   }
 }
 
-function safeEncode<S extends z.ZodObject>(def: DestinationDefinition<S>, trace: OutboundTrace, config: z.output<S>): OutboundRequest[] | undefined {
+function safeEncode<S extends z.ZodObject>(def: DestinationDefinition<S>, trace: OutboundTrace, config: z.output<S>, at: Date): OutboundRequest[] | undefined {
   try {
-    return def.encode!([trace], config);
+    return def.encode!([trace], config, at);
   } catch {
     return undefined; // deliverBatch reports the encoding error itself
   }

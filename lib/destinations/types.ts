@@ -101,10 +101,11 @@ export type DestinationDefinition<S extends z.ZodObject = z.ZodObject> = {
    */
   refuses?: (trace: OutboundTrace, now: Date) => string | undefined;
   /**
-   * Pure: traces → the HTTP requests to send. Used by delivery, by test connection and by
+   * Pure: traces → the HTTP requests to send, `at` being when they are sent (a signature's
+   * timestamp: encoders never read the clock). Used by delivery, by test connection and by
    * contract tests. Destinations that must go through an official SDK implement `deliver` instead.
    */
-  encode?: (traces: OutboundTrace[], config: z.output<S>) => OutboundRequest[];
+  encode?: (traces: OutboundTrace[], config: z.output<S>, at: Date) => OutboundRequest[];
   /**
    * Custom transport (S3 via the AWS SDK, ClickHouse via its client). Throws DeliveryError when the
    * batch as a whole failed; resolves with the traces the platform refused one by one (Firehose's

@@ -118,7 +118,7 @@ const webhook = defineDestination({
   maxBatchBytes: WEBHOOK_MAX_BYTES,
   // The signature timestamp must be the send time (receivers reject stale ones), and delivery
   // sends what encode returns straight away, so encode reads the clock here.
-  encode: (traces, config) => webhookRequests(traces, config, new Date()),
+  encode: (traces, config, at) => webhookRequests(traces, config, at),
 });
 
 export default webhook;

@@ -121,7 +121,7 @@ async function deliver(type: string, trace: Trace, switches: GenerationMetadataS
     // A platform host no config can point elsewhere (New Relic, Snowflake): the same requests, re-pointed at the recorder.
     await viaRecorder(recorder, async (ctx) => {
       if (def.deliver) return def.deliver(traces, config, ctx);
-      for (const request of def.encode!(traces, config)) await ctx.send(request);
+      for (const request of def.encode!(traces, config, new Date())) await ctx.send(request);
     });
   }
   return [...recorder.requests];

@@ -168,7 +168,7 @@ describe("a trace at the limit in every field", () => {
     for (const def of DESTINATIONS.values()) {
       const config = def.config.parse(CONFIGS[def.type]);
       encodeFor[def.type] = def.encode
-        ? (traces) => def.encode!(traces, config)
+        ? (traces) => def.encode!(traces, config, new Date())
         : (traces) => CUSTOM_TRANSPORT_ENCODERS[def.type](traces, config as never);
     }
     expect(Object.keys(encodeFor).sort()).toEqual(Object.keys(CONFIGS).sort());

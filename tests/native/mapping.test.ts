@@ -30,7 +30,7 @@ describe("Datadog", () => {
 
   it("serializes start_ns and duration as exact nanosecond integers (beyond 2^53)", () => {
     const trace = outbound(sampleTrace({ timing: { start: "2026-11-26T12:34:56.789Z", end: "2026-11-26T12:34:58.012Z", duration_ms: 1223, time_to_first_token_ms: 40 } }));
-    const [request] = datadog.encode!([trace], config);
+    const [request] = datadog.encode!([trace], config, new Date());
     const body = request.body as string;
     const startNs = (BigInt(Date.parse("2026-11-26T12:34:56.789Z")) * 1_000_000n).toString();
     expect(startNs).toBe("1795696496789000000");
@@ -44,7 +44,7 @@ describe("Datadog", () => {
   });
 
   it("nested trace → workflow root, workflow span, llm span; tags carry service, user, env and version", () => {
-    const [request] = datadog.encode!([variants().nested], config);
+    const [request] = datadog.encode!([variants().nested], config, new Date());
     expect(request.url).toBe("https://api.datadoghq.eu/api/intake/llm-obs/v1/trace/spans");
     const body = json<{ data: { attributes: { ml_app: string; tags: string[]; spans: Span[] } } }>(request);
     expect(body.data.attributes).toMatchObject({ ml_app: "support-bot", tags: ["service:support-bot", "source:tracecast"] });
@@ -65,13 +65,13 @@ describe("Datadog", () => {
   });
 
   it("site selector: each site's API host (US5 by default); a custom URL, as stored by earlier versions, still wins", () => {
-    const intake = (config: Record<string, unknown>) => datadog.encode!([variants().plain], datadog.config.parse({ apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", ...config }))[0].url;
+    const intake = (config: Record<string, unknown>) => datadog.encode!([variants().plain], datadog.config.parse({ apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", ...config }), new Date())[0].url;
     const hosts = { US1: "api.datadoghq.com", US3: "api.us3.datadoghq.com", US5: "api.us5.datadoghq.com", EU1: "api.datadoghq.eu", AP1: "api.ap1.datadoghq.com", AP2: "api.ap2.datadoghq.com", "US1-FED": "api.ddog-gov.com" };
     for (const [site, host] of Object.entries(hosts)) expect(intake({ site })).toBe(`https://${host}/api/intake/llm-obs/v1/trace/spans`);
     expect(intake({})).toBe("https://api.us5.datadoghq.com/api/intake/llm-obs/v1/trace/spans");
     // A destination stored with the old raw-URL setting (no `site`) resolves unchanged and keeps its target.
     const stored = datadog.config.parse(storedConfigOf({ id: "dst-old", config: { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", url: "https://api.datadoghq.eu/", headers: {} }, secrets: null }));
-    expect(datadog.encode!([variants().plain], stored)[0].url).toBe("https://api.datadoghq.eu/api/intake/llm-obs/v1/trace/spans");
+    expect(datadog.encode!([variants().plain], stored, new Date())[0].url).toBe("https://api.datadoghq.eu/api/intake/llm-obs/v1/trace/spans");
     expect(intake({ site: "AP1", url: "https://dd-proxy.example.com/dd" })).toBe("https://dd-proxy.example.com/dd/api/intake/llm-obs/v1/trace/spans");
     expect(datadog.config.safeParse({ apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", site: "US2" }).error?.issues[0].path).toEqual(["site"]);
   });
@@ -86,7 +86,7 @@ describe("Datadog", () => {
         }),
       ),
     );
-    const [request_] = datadog.encode!([trace], config);
+    const [request_] = datadog.encode!([trace], config, new Date());
     const spans = json<{ data: { attributes: { spans: Span[] } } }>(request_).data.attributes.spans;
     const llm = spans.find((s) => s.meta.kind === "llm")!;
     expect(llm.tags).toContain("env:staging");
@@ -94,7 +94,7 @@ describe("Datadog", () => {
   });
 
   it("a plain trace is a single root llm span", () => {
-    const [request] = datadog.encode!([variants().plain], config);
+    const [request] = datadog.encode!([variants().plain], config, new Date());
     const spans = json<{ data: { attributes: { spans: Span[] } } }>(request).data.attributes.spans;
     expect(spans.map((s) => [s.meta.kind, s.parent_id])).toEqual([["llm", "undefined"]]);
   });
@@ -121,11 +121,11 @@ describe("Datadog", () => {
 describe("PostHog", () => {
   const config = posthog.config.parse({ apiKey: "phc_abc", endpoint: "https://eu.i.posthog.com/" });
   type Event = { event: string; distinct_id: string; uuid: string; timestamp: string; properties: Record<string, unknown> };
-  const events = (trace = variants().nested) => json<{ batch: Event[] }>(posthog.encode!([trace], config)[0]).batch;
+  const events = (trace = variants().nested) => json<{ batch: Event[] }>(posthog.encode!([trace], config, new Date())[0]).batch;
 
   it("nested trace → $ai_trace, $ai_span, $ai_generation linked by ids; metadata under its own keys; timestamp = end", () => {
     const nested = variants().nested;
-    const [request] = posthog.encode!([nested], config);
+    const [request] = posthog.encode!([nested], config, new Date());
     expect(request.url).toBe("https://eu.i.posthog.com/batch/");
     const [trace, span, generation] = events(nested);
     expect([trace.event, span.event, generation.event]).toEqual(["$ai_trace", "$ai_span", "$ai_generation"]);
@@ -178,7 +178,7 @@ describe("PostHog", () => {
   });
 
   it("the batch body is gzipped with Content-Encoding: gzip, as posthog-node sends it", () => {
-    const [request] = posthog.encode!([variants().nested], config);
+    const [request] = posthog.encode!([variants().nested], config, new Date());
     expect(request.headers).toMatchObject({ "content-encoding": "gzip", "content-type": "application/json" });
     expect(request.body).toBeInstanceOf(Uint8Array);
     expect(JSON.parse(gunzipSync(request.body).toString("utf8"))).toMatchObject({ api_key: "phc_abc" });
@@ -211,7 +211,7 @@ describe("Opik", () => {
   type Record_ = { id: string; trace_id?: string; parent_span_id?: string; name: string; type?: string; metadata: Record<string, unknown>; thread_id?: string; usage?: Record<string, number> };
   const nested = variants().nested;
   const encodeAll = (traces = [nested]) => {
-    const [t, s] = opik.encode!(traces, config);
+    const [t, s] = opik.encode!(traces, config, new Date());
     return { traces: json<{ traces: Record_[] }>(t).traces, spans: json<{ spans: Record_[] }>(s).spans };
   };
   const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -269,7 +269,7 @@ describe("Braintrust", () => {
   type Event = { id: string; span_id: string; root_span_id: string; span_parents?: string[]; span_attributes: { name: string; type: string }; metrics: Record<string, number>; metadata: Record<string, unknown>; input?: unknown };
 
   it("root task → span → llm linked by span_parents under one root_span_id; native metrics", () => {
-    const events = json<{ events: Event[] }>(braintrust.encode!([variants().nested], config)[0]).events;
+    const events = json<{ events: Event[] }>(braintrust.encode!([variants().nested], config, new Date())[0]).events;
     expect(events.map((e) => [e.span_attributes.type, e.span_attributes.name, e.span_parents])).toEqual([
       ["task", "Weather question", undefined],
       ["task", "Answer", ["trace-weather-001"]],
@@ -283,7 +283,7 @@ describe("Braintrust", () => {
   });
 
   it("a plain generation is the root of its own trace", () => {
-    const [event] = json<{ events: Event[] }>(braintrust.encode!([variants().plain], config)[0]).events;
+    const [event] = json<{ events: Event[] }>(braintrust.encode!([variants().plain], config, new Date())[0]).events;
     expect(event).toMatchObject({ id: "gen-plain", span_id: "gen-plain", root_span_id: "gen-plain" });
     expect(event.span_parents).toBeUndefined();
   });

@@ -24,7 +24,7 @@ type Case = {
 
 function viaEncode(def: DestinationDefinition, config: Record<string, unknown>, inputTokens: string): Case {
   const parsed = def.config.parse(config);
-  return { def, encode: (traces) => def.encode!(traces, parsed), inputTokens };
+  return { def, encode: (traces) => def.encode!(traces, parsed, new Date()), inputTokens };
 }
 
 const CASES: Record<string, Case> = {

@@ -103,7 +103,7 @@ describe("service.name", () => {
   async function resourcesOf(type: string, config: Record<string, unknown>, traces: OutboundTrace[]) {
     receiver.reset();
     const def = definition(type);
-    for (const r of def.encode!(traces, def.config.parse(config))) await send({ ...r, url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
+    for (const r of def.encode!(traces, def.config.parse(config), new Date())) await send({ ...r, url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
     expect(receiver.rejected).toEqual([]);
     return receiver.requests.flatMap((r) => (r.decoded.resourceSpans as { resource: { attributes: { key: string; value: { stringValue?: string } }[] } }[]).map((rs) => rs.resource));
   }
@@ -171,7 +171,7 @@ describe("OpenTelemetry Collector", () => {
 it("a collector that does not answer within the attempt's deadline is a retryable timeout", async () => {
   receiver.respondWith({ delayMs: 1500 });
   const def = definition("otel-collector");
-  const [request] = def.encode!([trace], def.config.parse({ endpoint: `${receiver.url}/v1/traces` }));
+  const [request] = def.encode!([trace], def.config.parse({ endpoint: `${receiver.url}/v1/traces` }), new Date());
   const error = await send(request, { timeoutMs: 300 }).catch((e: unknown) => e);
   expect(error).toMatchObject({ kind: "timeout", retryable: true });
   expect(receiver.requests).toHaveLength(1);
@@ -191,7 +191,7 @@ describe("Ramp", () => {
 
   it("defaults to Ramp's OpenRouter endpoint", () => {
     const def = definition("ramp");
-    expect(def.encode!([trace], def.config.parse({ apiKey: "k" }))[0].url).toBe("https://api.ramp.com/developer/v1/ai-usage/openrouter/v1/traces");
+    expect(def.encode!([trace], def.config.parse({ apiKey: "k" }), new Date())[0].url).toBe("https://api.ramp.com/developer/v1/ai-usage/openrouter/v1/traces");
   });
 });
 
@@ -208,7 +208,7 @@ describe("Grafana Cloud", () => {
   it("defaults to the prod-us-west-0 gateway and requires a numeric instance id", () => {
     const def = definition("grafana");
     const config = def.config.parse({ instanceId: "1", apiKey: "glc_x" });
-    expect(def.encode!([trace], config)[0].url).toBe("https://otlp-gateway-prod-us-west-0.grafana.net/otlp/v1/traces");
+    expect(def.encode!([trace], config, new Date())[0].url).toBe("https://otlp-gateway-prod-us-west-0.grafana.net/otlp/v1/traces");
     const bad = def.config.safeParse({ instanceId: "stack-1", apiKey: "glc_x" });
     expect(bad.error?.issues[0]).toMatchObject({ path: ["instanceId"], message: "Instance ID must be the numeric instance ID of your stack" });
   });
@@ -218,10 +218,10 @@ describe("New Relic", () => {
   const def = definition("newrelic");
 
   it("targets the region's OTLP endpoint with the license key in api-key, protobuf + gzip", async () => {
-    const us = def.encode!([trace], def.config.parse({ licenseKey: "NRAK-LICENSE" }));
+    const us = def.encode!([trace], def.config.parse({ licenseKey: "NRAK-LICENSE" }), new Date());
     expect(us[0].url).toBe(NEW_RELIC_ENDPOINTS.us);
     expect(us[0].url).toBe("https://otlp.nr-data.net/v1/traces");
-    expect(def.encode!([trace], def.config.parse({ licenseKey: "x", region: "eu" }))[0].url).toBe("https://otlp.eu01.nr-data.net/v1/traces");
+    expect(def.encode!([trace], def.config.parse({ licenseKey: "x", region: "eu" }), new Date())[0].url).toBe("https://otlp.eu01.nr-data.net/v1/traces");
     // New Relic's host is fixed: send the encoded request to the receiver instead.
     await send({ ...us[0], url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
     const [req] = receiver.requests;
@@ -235,7 +235,7 @@ describe("New Relic", () => {
     const traces = Array.from({ length: 40 }, (_, i) =>
       outbound(sampleTrace({ id: `gen-${i}`, request: { ...sampleTrace().request, messages: [{ role: "user", content: long }] }, metadata: { note: long } })),
     );
-    const requests = def.encode!(traces, def.config.parse({ licenseKey: "x" }));
+    const requests = def.encode!(traces, def.config.parse({ licenseKey: "x" }), new Date());
     expect(requests.length).toBeGreaterThan(1);
     for (const r of requests) await send({ ...r, url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
     expect(receiver.requests.length).toBe(requests.length);
@@ -276,7 +276,7 @@ describe("Dynatrace", () => {
 
   it("keeps every span within 128 attributes, dropping the caller's last metadata keys first", async () => {
     const metadata = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`key_${String(i).padStart(3, "0")}`, `value ${i}`]));
-    const [request] = def.encode!([outbound({ ...endedAgo("gen-wide", 1000), metadata })], def.config.parse({ environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "t" }));
+    const [request] = def.encode!([outbound({ ...endedAgo("gen-wide", 1000), metadata })], def.config.parse({ environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "t" }), new Date());
     await send({ ...request, url: `${receiver.url}/v1/traces` }, { timeoutMs: 5000 });
     const spans = receiver.spans();
     expect(spans).toHaveLength(3);
@@ -292,7 +292,7 @@ describe("Dynatrace", () => {
   it("splits requests to stay within 8 MB", () => {
     const long = "é".repeat(150_000);
     const traces = Array.from({ length: 40 }, (_, i) => outbound({ ...endedAgo(`gen-big-${i}`, 1000), request: { ...sampleTrace().request, messages: [{ role: "user", content: long }] } }));
-    const requests = def.encode!(traces, def.config.parse({ environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "t" }));
+    const requests = def.encode!(traces, def.config.parse({ environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "t" }), new Date());
     expect(requests.length).toBeGreaterThan(1);
     for (const r of requests) expect(gunzipSync(r.body as Uint8Array).byteLength).toBeLessThanOrEqual(DYNATRACE_MAX_BYTES);
     expect(requests.reduce((n, r) => n + r.traceCount, 0)).toBe(40);
@@ -330,7 +330,7 @@ describe("Middleware", () => {
   });
 
   it("accepts the account URL with or without the traces path, and rejects a key with spaces", () => {
-    const url = (baseUrl: string) => def.encode!([trace], def.config.parse({ baseUrl, accountKey: "k" }))[0].url;
+    const url = (baseUrl: string) => def.encode!([trace], def.config.parse({ baseUrl, accountKey: "k" }), new Date())[0].url;
     expect(url("https://abc123.middleware.io")).toBe("https://abc123.middleware.io/v1/traces");
     expect(url("https://abc123.middleware.io:443/v1/traces")).toBe("https://abc123.middleware.io:443/v1/traces");
     expect(def.config.safeParse({ baseUrl: "https://abc123.middleware.io", accountKey: "Bearer abc" }).error?.issues[0]).toMatchObject({

@@ -93,6 +93,15 @@ describe("webhook destination", () => {
     expect(Math.abs(Number(headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(60);
   });
 
+  it("is pure: the signature's timestamp is the time encode is given, and the same inputs give the same bytes", () => {
+    const config = registered.config.parse(configOf({ secret }));
+    const at = new Date("2026-01-02T03:04:05.678Z");
+    const [first] = registered.encode!([traceA], config, at);
+    const [again] = registered.encode!([traceA], config, new Date(at));
+    expect(first.headers["webhook-timestamp"]).toBe(String(Math.floor(at.getTime() / 1000)));
+    expect(again).toEqual(first);
+  });
+
   it("gives a retried batch the same webhook-id and a different batch another one", async () => {
     const config = configOf({ secret });
     await deliverBatch(registered, [traceA, traceB], config);

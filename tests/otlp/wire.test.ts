@@ -129,7 +129,7 @@ describe("every OTLP destination's requests are what the previous encoder wrote"
       it(`${type}: ${name}`, () => {
         const def = getDefinition(type)!;
         const parsed = def.config.parse(config) as { serviceName?: string };
-        const requests = def.encode!(traces, parsed as never);
+        const requests = def.encode!(traces, parsed as never, new Date());
         expect(requests.reduce((n, r) => n + r.traceCount, 0)).toBe(traces.length);
         let offset = 0;
         for (const request of requests) {
