@@ -87,7 +87,7 @@ describe("the log", () => {
 
   it("a trace the platform refuses becomes an exception row while the cursor moves on", async () => {
     receiver.handle((_req, res) => res.writeHead(202).end());
-    const destination = await createDestinationRow(workspaceId, "datadog", { apiKey: "dd-key", mlApp: "app", url: receiver.url });
+    const destination = await createDestinationRow(workspaceId, "datadog", { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", url: receiver.url });
     const fresh = await ingest(2, { word: "fresh" });
     const [stale] = await ingest(1, { word: "stale", ageMs: 25 * 3_600_000 });
     expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2, failed: 1 });

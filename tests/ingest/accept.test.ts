@@ -19,14 +19,26 @@ const input = traceInput.parse({
 describe("acceptTraces", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("stores nothing when the outbox insert fails: traces and deliveries commit together", async () => {
+  it("stores the traces with their routes even when a routed destination vanished meanwhile: no row depends on it", async () => {
     const ctx = await keyContext();
-    // A destination that vanished between loading and inserting (the foreign key then fails): the
-    // first statement is the routing read of this new workspace, the second the insert.
+    // A destination that was deleted between loading the routers and inserting: the first statement
+    // is the routing read of this new workspace. Routes are a JSON map on the trace (the delivery
+    // log: lib/delivery/log.ts), so nothing can fail on the missing destination, and no drain reads it.
     vi.spyOn(driver, "query").mockResolvedValueOnce([
       { id: "deleted-meanwhile", workspaceId: ctx.workspace.id, enabled: true, status: "active", apiKeyInclude: [], apiKeyExclude: [], filterRules: null, samplingRate: 1 },
     ] as never);
-    await expect(acceptTraces(ctx, [input, input])).rejects.toThrow();
+    expect(await acceptTraces(ctx, [input, input])).toMatchObject({ routed: 2, stored: true });
+    const stored = await prisma.tracePayload.findMany({ where: { workspaceId: ctx.workspace.id }, select: { routes: true } });
+    expect(stored.map((t) => t.routes)).toEqual([{ "deleted-meanwhile": 1 }, { "deleted-meanwhile": 1 }]);
+  });
+
+  it("stores nothing when the insert fails: a batch of traces commits together", async () => {
+    const ctx = await keyContext();
+    const real = driver.query.bind(driver);
+    vi.spyOn(driver, "query").mockImplementation((sql, params, name) =>
+      sql.includes('INSERT INTO "TracePayload"') ? Promise.reject(new Error("disk full")) : real(sql, params, name),
+    );
+    await expect(acceptTraces(ctx, [input, input])).rejects.toThrow("disk full");
     expect(await prisma.tracePayload.count({ where: { workspaceId: ctx.workspace.id } })).toBe(0);
   });
 

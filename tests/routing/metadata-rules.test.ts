@@ -10,6 +10,7 @@ import type { TraceInput } from "@/lib/traces/schema";
 import { actAs } from "../accounts/session-mock";
 import { call, createOrganization, createUser } from "../accounts/fixtures";
 import { managementKeyOf, serveManagementApi, type ApiServer } from "../api/harness";
+import { traceStatuses } from "@/lib/delivery/status";
 
 vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
 vi.mock("@/lib/delivery/dispatcher", () => ({ kickDestinations: vi.fn(async () => {}) }));
@@ -94,9 +95,9 @@ describe("filter rules on trace metadata", () => {
     });
     expect(ingest.status, await ingest.clone().text()).toBe(202);
 
-    // The caller's ids of the traces queued for a destination (stored traces have ids of their own).
+    // The caller's ids of the traces routed to a destination (stored traces have ids of their own).
     const receivedBy = async (destinationId: string) => {
-      const rows = await prisma.delivery.findMany({ where: { destinationId }, select: { traceId: true } });
+      const rows = await traceStatuses(destinationId);
       const payloads = await prisma.tracePayload.findMany({ where: { id: { in: rows.map((r) => r.traceId) } }, select: { data: true } });
       return payloads.map((p) => (p.data as { id: string }).id).sort();
     };
