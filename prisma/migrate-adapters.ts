@@ -44,16 +44,35 @@ export function pgConfigFromUrl(url: string): pg.PoolConfig {
   };
 }
 
-// 3) Close the shadow database's pool before dropping it.
+// 3) adapter-pg's executeScript splits a migration on ";" and sends each piece alone, which cuts a
+//    function body ($$ … $$, the delivery log's cursor trigger) in half: send the script whole, as one
+//    simple query (PostgreSQL runs its statements in order, as psql would).
+type PgAdapter = Awaited<ReturnType<PrismaPg["connect"]>>;
+function runScriptsWhole(adapter: PgAdapter): PgAdapter {
+  const internals = adapter as unknown as { client: pg.Pool; onError(error: unknown): never };
+  adapter.executeScript = async (script: string) => {
+    try {
+      await internals.client.query(script);
+    } catch (error) {
+      internals.onError(error);
+    }
+  };
+  return adapter;
+}
+
+// 4) Close the shadow database's pool before dropping it.
 export class MigratePrismaPg extends PrismaPg {
   constructor(private readonly url: string) {
     super(pgConfigFromUrl(url));
+  }
+  async connect() {
+    return runScriptsWhole(await super.connect());
   }
   async connectToShadowDb() {
     const admin = await this.connect();
     const database = `prisma_migrate_shadow_db_${globalThis.crypto.randomUUID()}`;
     await admin.executeScript(`CREATE DATABASE "${database}"`);
-    const shadow = await new PrismaPg({ ...pgConfigFromUrl(this.url), database }).connect();
+    const shadow = runScriptsWhole(await new PrismaPg({ ...pgConfigFromUrl(this.url), database }).connect());
     const disposeShadow = shadow.dispose.bind(shadow);
     shadow.dispose = async () => {
       await disposeShadow();
