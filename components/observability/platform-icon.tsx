@@ -1,35 +1,34 @@
+"use client";
+
 // One small monochrome mark per platform, drawn inline in currentColor so it follows the theme (no
 // external images: a self-hosted instance may have no internet). Brand marks come from simple-icons
 // (CC0; imported one by one, so only these reach the bundle); platforms it has no mark for keep a
 // letter monogram in a shape, and the generic webhook gets lucide's webhook glyph.
+import * as React from "react";
 import { WebhookIcon } from "lucide-react";
-import {
-  siBraintrust,
-  siClickhouse,
-  siDatadog,
-  siGrafana,
-  siNewrelic,
-  siOpentelemetry,
-  siPosthog,
-  siSentry,
-  siSnowflake,
-  siWeightsandbiases,
-} from "simple-icons";
 import { cn } from "@/lib/utils";
 
-/** Destination type → its brand's simple-icons path (24×24 viewBox). Weave is Weights & Biases'. */
-const BRAND_MARKS: Record<string, string> = {
-  braintrust: siBraintrust.path,
-  clickhouse: siClickhouse.path,
-  datadog: siDatadog.path,
-  grafana: siGrafana.path,
-  newrelic: siNewrelic.path,
-  "otel-collector": siOpentelemetry.path,
-  posthog: siPosthog.path,
-  sentry: siSentry.path,
-  snowflake: siSnowflake.path,
-  weave: siWeightsandbiases.path,
-};
+/**
+ * The platforms simple-icons has a mark for. Their paths (several KiB) live in ./platform-marks and
+ * load after the page's first paint: until then the mark's frame is drawn empty, at its size.
+ */
+export const BRAND_TYPES = new Set(["braintrust", "clickhouse", "datadog", "grafana", "newrelic", "otel-collector", "posthog", "sentry", "snowflake", "weave"]);
+
+let brandMarks: Record<string, string> | undefined;
+let brandMarksLoading: Promise<Record<string, string>> | undefined;
+
+function useBrandMarks(): Record<string, string> | undefined {
+  const [marks, setMarks] = React.useState(brandMarks);
+  React.useEffect(() => {
+    if (marks) return;
+    let live = true;
+    (brandMarksLoading ??= import("./platform-marks").then((m) => (brandMarks = m.BRAND_MARKS))).then((loaded) => live && setMarks(loaded));
+    return () => {
+      live = false;
+    };
+  }, [marks]);
+  return marks;
+}
 
 type Monogram = { letters: string; shape: "square" | "circle" | "hexagon" | "diamond" };
 
@@ -56,12 +55,13 @@ const SHAPES: Record<Monogram["shape"], string> = {
 
 export function PlatformIcon({ type, className }: { type: string; className?: string }) {
   const classes = cn("text-foreground size-8 shrink-0", className);
-  const brand = BRAND_MARKS[type];
-  if (brand) {
+  const marks = useBrandMarks();
+  if (BRAND_TYPES.has(type)) {
+    const brand = marks?.[type];
     return (
       // The mark inset a little so brand marks and monograms look the same size side by side.
       <svg viewBox="-3 -3 30 30" aria-hidden data-mark="brand" className={classes}>
-        <path d={brand} fill="currentColor" />
+        {brand && <path d={brand} fill="currentColor" />}
       </svg>
     );
   }

@@ -3,16 +3,20 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { PlatformIcon } from "@/components/observability/platform-icon";
+import { BRAND_TYPES, PlatformIcon } from "@/components/observability/platform-icon";
+import { BRAND_MARKS } from "@/components/observability/platform-marks";
 import { DESTINATIONS } from "@/lib/destinations/registry";
 
 const markOf = (type: string) => renderToStaticMarkup(createElement(PlatformIcon, { type })).match(/data-mark="(\w+)"/)?.[1];
 
 describe("platform marks", () => {
-  it("draws the brand mark for the platforms simple-icons has", () => {
-    for (const type of ["posthog", "datadog", "sentry", "snowflake", "clickhouse", "grafana", "newrelic", "otel-collector", "weave", "braintrust"]) {
+  it("draws the brand mark for the platforms simple-icons has (its path loads after the first paint)", () => {
+    const brands = ["posthog", "datadog", "sentry", "snowflake", "clickhouse", "grafana", "newrelic", "otel-collector", "weave", "braintrust"];
+    for (const type of brands) {
       expect([type, markOf(type)]).toEqual([type, "brand"]);
+      expect([type, BRAND_MARKS[type]]).toEqual([type, expect.stringMatching(/^M/)]);
     }
+    expect([...BRAND_TYPES].sort()).toEqual(Object.keys(BRAND_MARKS).sort());
   });
 
   it("gives every other destination type a monogram or glyph chosen for it", () => {
