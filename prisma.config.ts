@@ -10,6 +10,10 @@ const url = databaseUrl();
 // engine and tries to download it); with an adapter the value is never used.
 process.env.DATABASE_URL ??= "postgresql://unused@localhost/embedded";
 
+// The CLI asks for the adapter more than once in a run; two PGlite instances on one directory
+// overwrite each other's files (a seed right after found no tables, or a directory that would not open).
+let embedded: MigratePrismaPGlite | undefined;
+
 export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
@@ -19,6 +23,7 @@ export default defineConfig({
     if (url) return new MigratePrismaPg(url);
     // pglite-prisma-adapter 0.6.1 is typed against driver-adapter-utils 6.10, whose ArgType union is
     // narrower than 6.19's; the runtime contract is the same (see lib/db-client.ts).
-    return new MigratePrismaPGlite(new PGlite(pgliteDir())) as unknown as SqlMigrationAwareDriverAdapterFactory;
+    embedded ??= new MigratePrismaPGlite(new PGlite(pgliteDir()));
+    return embedded as unknown as SqlMigrationAwareDriverAdapterFactory;
   },
 });

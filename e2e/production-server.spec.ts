@@ -30,8 +30,11 @@ function exitWithin(child: ChildProcess, ms: number, output: () => string = () =
 }
 
 /** A second production server on `port` and a fresh database of its own (scripts/e2e-server.sh), its output piped here. */
-function startE2eServer(port: number): { server: ChildProcessByStdio<null, Readable, Readable>; base: string; output: () => string } {
-  const server = spawn("bash", ["scripts/e2e-server.sh"], { env: { ...process.env, E2E_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+function startE2eServer(
+  port: number,
+  env: Record<string, string> = {},
+): { server: ChildProcessByStdio<null, Readable, Readable>; base: string; output: () => string } {
+  const server = spawn("bash", ["scripts/e2e-server.sh"], { env: { ...process.env, ...env, E2E_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   server.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -41,9 +44,12 @@ function startE2eServer(port: number): { server: ChildProcessByStdio<null, Reada
 test("serves ingestion and pages, and stops on SIGTERM with the accepted traces stored", async ({ request }) => {
   test.setTimeout(180_000);
   const port = Number(process.env.E2E_PORT ?? 3100) + 57;
-  const { server, base, output } = startE2eServer(port);
+  // A short bound for the direct routes' handover: the server must outlive it once they arrived.
+  const { server, base, output } = startE2eServer(port, { TRACECAST_STARTUP_TIMEOUT_MS: "5000" });
   try {
     await expect.poll(output, { timeout: 150_000, intervals: [500] }).toContain(`Tracecast listening on ${base}`);
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect(server.exitCode, output()).toBeNull();
     const apiKey = /API key "Demo app" \(shown only now\): (\S+)/.exec(output())?.[1];
     expect(apiKey, output()).toBeDefined();
 

@@ -99,9 +99,21 @@ function runScriptsWithExec(adapter: PGliteAdapter, client: PGlite): PGliteAdapt
   return adapter;
 }
 
+// The CLI never closes the database (it does not call the adapter's dispose, which does nothing
+// anyway): close it once the CLI's work is done, so the next opener finds a cleanly shut-down
+// directory, holding the process open until the close has finished (a close cut short leaves a
+// directory PGlite cannot open). prisma.config.ts makes one of these per run.
 export class MigratePrismaPGlite extends PrismaPGlite {
   constructor(private readonly pglite: PGlite) {
     super(pglite);
+    process.once("beforeExit", async () => {
+      const hold = setInterval(() => {}, 1000);
+      try {
+        await pglite.close();
+      } finally {
+        clearInterval(hold);
+      }
+    });
   }
   async connect() {
     return runScriptsWithExec(await super.connect(), this.pglite);

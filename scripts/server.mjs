@@ -54,6 +54,8 @@ const workers = Number(process.env.TRACECAST_WORKERS ?? 1);
 // Node's own defaults (60 s, 300 s) let a client trickling a request hold a connection for minutes.
 const headersTimeout = Number(process.env.TRACECAST_HEADERS_TIMEOUT_MS || 10_000);
 const requestTimeout = Number(process.env.TRACECAST_REQUEST_TIMEOUT_MS || 60_000);
+// How long instrumentation may take, after Next.js is prepared, to pass the direct routes.
+const startupTimeout = Number(process.env.TRACECAST_STARTUP_TIMEOUT_MS || 60_000);
 
 const within = (ms, work) => Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 
@@ -143,10 +145,14 @@ async function runServer() {
     };
   });
   await app.prepare();
-  const directRoutes = await Promise.race([
-    handedOver,
-    new Promise((resolve) => setTimeout(resolve, 60_000).unref()).then(() => failToStart("instrumentation.ts did not pass the direct routes within 60 s")),
-  ]);
+  const directRoutes = await new Promise((resolve) => {
+    const late = setTimeout(() => failToStart(`instrumentation.ts did not pass the direct routes within ${startupTimeout} ms`), startupTimeout);
+    // Cleared once they arrive: the server lives on long past the bound.
+    void handedOver.then((routes) => {
+      clearTimeout(late);
+      resolve(routes);
+    });
+  });
 
   // Node checks the two timeouts every connectionsCheckingInterval (30 s by default): often enough
   // that a request past its bound is answered within about a second of it.

@@ -340,9 +340,11 @@ export async function listDeliveries(
     ORDER BY "createdAt" DESC, id DESC LIMIT ${take}`;
   const page = rows.slice(0, query.limit);
   const delivered = page.filter((r) => r.fromLog && r.status === "delivered").map((r) => r.traceId);
+  const pending = page.filter((r) => r.fromLog && r.status === "pending").map((r) => r.traceId);
   // Only the id out of each trace document, not the whole (possibly large) JSON; for delivered log
-  // traces, the first successful request whose range reaches them.
-  const [externalIds, requests] = page.length
+  // traces, the first successful request whose range reaches them; for pending ones, the failed
+  // requests that carried them (the cursor waits at a retryable failure: they are being retried).
+  const [externalIds, requests, failures] = page.length
     ? await Promise.all([
         prisma.$queryRaw<{ id: string; externalId: string | null }[]>`
           SELECT id, data->>'id' AS "externalId" FROM "TracePayload" WHERE id = ANY(${page.map((d) => d.traceId)})`,
@@ -355,18 +357,33 @@ export async function listDeliveries(
                                     ORDER BY a."toXid", a."toSeq" LIMIT 1) a
                WHERE t.id = ANY(${delivered})`
           : [],
+        pending.length
+          ? prisma.$queryRaw<{ id: string; attempts: number; lastStatus: number | null; latencyMs: number; lastError: string | null; nextAttemptAt: Date | null }[]>`
+              SELECT DISTINCT ON (t.id) t.id, count(*) OVER (PARTITION BY t.id)::int AS attempts, a."httpStatus" AS "lastStatus",
+                     a."latencyMs", a.error AS "lastError", a."nextAttemptAt"
+                FROM "TracePayload" t
+                JOIN "DeliveryAttempt" a ON a."destinationId" = ${destinationId} AND NOT a.ok
+                 AND (a."toXid", a."toSeq") >= (t.xid, t.seq) AND (a."fromXid", a."fromSeq") <= (t.xid, t.seq)
+               WHERE t.id = ANY(${pending})
+               ORDER BY t.id, a.at DESC`
+          : [],
       ])
-    : [[], []];
+    : [[], [], []];
   const externalIdOf = new Map(externalIds.map((t) => [t.id, t.externalId]));
   const requestOf = new Map(requests.map((r) => [r.id, r]));
+  const failuresOf = new Map(failures.map((f) => [f.id, f]));
   return {
     deliveries: page.map(({ fromLog, ...d }) => {
       const request = fromLog ? requestOf.get(d.traceId) : undefined;
+      const failed = fromLog ? failuresOf.get(d.traceId) : undefined;
       return {
         ...d,
         status: d.status as DeliveryStatus,
         traceExternalId: externalIdOf.get(d.traceId) ?? null,
         ...(request ? { attempts: 1, lastStatus: request.httpStatus, latencyMs: request.latencyMs, deliveredAt: request.at } : {}),
+        ...(failed
+          ? { attempts: failed.attempts, lastStatus: failed.lastStatus, latencyMs: failed.latencyMs, lastError: failed.lastError, nextAttemptAt: failed.nextAttemptAt ?? d.nextAttemptAt }
+          : {}),
       };
     }),
     nextCursor: rows.length > query.limit ? encodeCursor(page.at(-1)!) : null,

@@ -134,6 +134,13 @@ describe("failures of the whole request", () => {
     const [failed] = await attemptsOf(destination.id);
     expect(failed).toMatchObject({ ok: false, httpStatus: 429, traces: 2 });
     expect(failed.nextAttemptAt!.getTime()).toBeGreaterThanOrEqual(t0.getTime() + 60_000);
+    // The delivery log shows them as being retried, with the platform's answer and the next attempt.
+    const held = (await listDeliveries(workspaceId, destination.id, deliveriesQuery.parse({}))).deliveries;
+    expect(held).toHaveLength(2);
+    for (const row of held) {
+      expect(row).toMatchObject({ status: "pending", attempts: 1, lastStatus: 429, nextAttemptAt: failed.nextAttemptAt });
+      expect(row.lastError).toContain("429");
+    }
 
     receiver.handle((_req, res) => res.end("ok"));
     await ingest(1, { word: "later" });
