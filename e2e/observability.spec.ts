@@ -466,7 +466,7 @@ test("a rule on a custom trace metadata key: built in the form, previewed, saved
   for (const label of ["Send cost breakdown", "Send caller identity", "Send request context"]) {
     await expect(page.getByRole("switch", { name: label })).not.toBeChecked();
   }
-  await expect(page.getByText("The user ID, the name of the API key that sent the trace, and the provider's response ID.", { exact: false })).toBeVisible();
+  await expect(page.getByText("and its user agent, the name of the API key that sent the trace, and the provider's response ID.", { exact: false })).toBeVisible();
   const preview = page.getByRole("status", { name: "Routing preview" });
   await page.getByRole("button", { name: "Add filter rule" }).click();
   await page.getByRole("combobox", { name: "Rule 1 of group 1: field" }).click();

@@ -15,12 +15,12 @@ import type http from "node:http";
 import { afterResponse } from "@/lib/api/after-response";
 import type { RouteRequest } from "@/lib/api/route";
 import type { ApiKeyContext } from "@/lib/api-keys/context";
-import { sessionIdHeader } from "@/lib/traces/normalize";
+import { callerFacts, sessionIdHeader } from "@/lib/traces/normalize";
 import { closeTruncatedJson, upstreamErrorOf, type RecordedResponse, type StreamAssembler } from "./answer";
 import { invalidRequest, openAiErrorResponse, ProxyError } from "./openai-error";
 import type { ProxiedRequest } from "./request";
 import { SseSplitter } from "./sse";
-import { buildTrace, recordTrace, type CallRecord } from "./trace";
+import { buildTrace, recordTrace, type CallRecord, type RecordingFacts } from "./trace";
 import { relay, requestUpstream, type RelayEnd, type RelayObserver } from "./upstream-http";
 import { resolveUpstream, type ResolvedUpstream } from "./upstreams";
 
@@ -55,11 +55,11 @@ export async function proxyCall(endpoint: Endpoint, ctx: ApiKeyContext, req: Rou
   const startedAt = performance.now();
   let request: ProxiedRequest;
   let upstream: ResolvedUpstream;
-  let headerSessionId: string | undefined;
+  let recording: RecordingFacts;
   let authorization: string | null;
   try {
     request = await endpoint.readRequest(req);
-    headerSessionId = sessionHeaderOf(req);
+    const headerSessionId = sessionHeaderOf(req);
     const resolved = await resolveUpstream(ctx.workspace.id, request.model);
     if (!resolved)
       throw invalidRequest(
@@ -68,6 +68,8 @@ export async function proxyCall(endpoint: Endpoint, ctx: ApiKeyContext, req: Rou
         "model_not_found",
       );
     upstream = resolved;
+    // The caller here is the app's own client: its User-Agent describes the call.
+    recording = { headerSessionId, caller: { ...callerFacts(req.headers, { userAgent: true }), upstream: new URL(upstream.baseUrl).origin } };
     authorization = authorizationFor(upstream, req);
   } catch (err) {
     // Rejected before routing: like OpenRouter, no trace (the request never reached a provider).
@@ -76,7 +78,7 @@ export async function proxyCall(endpoint: Endpoint, ctx: ApiKeyContext, req: Rou
   }
 
   const call: Omit<CallRecord, "end"> = { request, provider: upstream.name, upstreamModel: upstream.model, start };
-  const finishTrace = recordInThisRequest((facts: Partial<CallRecord>) => recordTrace(ctx, buildTrace({ ...call, end: new Date(), ...facts }), headerSessionId));
+  const finishTrace = recordInThisRequest((facts: Partial<CallRecord>) => recordTrace(ctx, buildTrace({ ...call, end: new Date(), ...facts }), recording));
 
   // The caller going away (request aborted) cancels the upstream call too.
   const abort = new AbortController();

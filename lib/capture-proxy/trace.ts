@@ -2,7 +2,7 @@
 // never waits for it: recording starts after the last byte was sent, and a recording failure is
 // logged, never surfaced to the caller (their LLM call succeeded).
 import type { ApiKeyContext } from "@/lib/api-keys/context";
-import { acceptTraces } from "@/lib/ingest";
+import { acceptTraces, type AcceptOptions } from "@/lib/ingest";
 import { traceInput, type TraceInput } from "@/lib/traces/schema";
 import type { ProxiedRequest } from "./request";
 import type { RecordedResponse, UpstreamError } from "./answer";
@@ -92,8 +92,11 @@ function storeTogether(): Promise<void> {
   ));
 }
 
+/** What the proxied request says beside the trace itself. */
+export type RecordingFacts = Pick<AcceptOptions, "headerSessionId" | "caller">;
+
 /** Validates and stores the trace; never rejects (a failure is logged). */
-export function recordTrace(ctx: ApiKeyContext, trace: TraceInput, headerSessionId: string | undefined): Promise<void> {
+export function recordTrace(ctx: ApiKeyContext, trace: TraceInput, facts: RecordingFacts): Promise<void> {
   const task = (async () => {
     // Called as the relay ends, before the caller's last bytes are written: validating first would
     // hold them back.
@@ -105,7 +108,7 @@ export function recordTrace(ctx: ApiKeyContext, trace: TraceInput, headerSession
       return;
     }
     await storeTogether();
-    await acceptTraces(ctx, [parsed.data], { headerSessionId });
+    await acceptTraces(ctx, [parsed.data], { ...facts, source: "proxy" });
   })()
     .catch((err) => console.error(`[proxy] trace for ${trace.model} not recorded`, err))
     .finally(() => inFlight.delete(task));

@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { jsonBytes, packBatches, refuseOversized } from "./batching";
 import { defineDestination, field } from "./define";
-import { compact, inputMessages, outputMessages, tagsOf, traceTree } from "./trace-document";
+import { callerMetadata, compact, inputMessages, outputMessages, tagsOf, traceTree } from "./trace-document";
 import type { OutboundTrace } from "./types";
 
 const MAX_BATCH = 100;
@@ -36,6 +36,7 @@ function eventsFor(t: OutboundTrace): Record<string, unknown>[] {
     user_id: t.user ?? undefined,
     session_id: t.session_id ?? undefined,
     api_key_name: t.api_key_name ?? undefined,
+    ...callerMetadata(t),
     sampling_rate: t.sampling_rate,
   });
   const common = compact({

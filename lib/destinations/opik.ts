@@ -18,7 +18,7 @@ import { z } from "zod";
 import { jsonBytes, packBatches, refuseOversized } from "./batching";
 import { defineDestination, field } from "./define";
 import { deterministicUuidV7, validUuidV7 } from "./ids";
-import { compact, inputMessages, outputMessage, tagsOf, traceTree } from "./trace-document";
+import { callerMetadata, compact, inputMessages, outputMessage, tagsOf, traceTree } from "./trace-document";
 import type { OutboundRequest, OutboundTrace } from "./types";
 
 const MAX_BATCH = 100;
@@ -67,6 +67,7 @@ function recordsFor(t: OutboundTrace, projectName: string) {
       tracecast_trace_id: tree.traceId,
       user_id: t.user ?? undefined,
       api_key_name: t.api_key_name ?? undefined,
+      ...callerMetadata(t),
       sampling_rate: t.sampling_rate,
     }),
     thread_id: t.session_id ?? undefined,

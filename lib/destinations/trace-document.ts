@@ -104,6 +104,20 @@ export function completionStartTime(t: Trace): string | null {
 }
 
 /** Drops undefined members so encoded JSON carries no empty keys. */
+/**
+ * The calling app and how the trace arrived (the identity and request-context switches), as
+ * metadata keys named like the trace's fields; absent when switched off or not recorded.
+ */
+export function callerMetadata(t: Trace): { app_name?: string; app_url?: string; user_agent?: string; source?: string; upstream?: string } {
+  return compact({
+    app_name: t.app?.name ?? undefined,
+    app_url: t.app?.url ?? undefined,
+    user_agent: t.user_agent ?? undefined,
+    source: t.source ?? undefined,
+    upstream: t.upstream ?? undefined,
+  });
+}
+
 export function compact<T extends Record<string, unknown>>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -231,6 +245,11 @@ export function traceDocument(t: OutboundTrace): TraceDocument {
       generationId: t.id,
       deliveryId: t.delivery_id,
       apiKeyName: t.api_key_name,
+      appName: t.app?.name ?? undefined,
+      appUrl: t.app?.url ?? undefined,
+      userAgent: t.user_agent ?? undefined,
+      source: t.source ?? undefined,
+      upstream: t.upstream ?? undefined,
       receivedAt: t.received_at,
       samplingRate: t.sampling_rate,
       isTest: t.is_test,

@@ -43,8 +43,10 @@ export async function acceptTracesOnce(
   opts: Omit<AcceptOptions, "idempotency">,
   key: string,
 ): Promise<JsonReply> {
-  // The parsed body (formatting does not matter) and the session header, which changes what is stored.
-  const bodyHash = sha256Hex(JSON.stringify([inputs, opts.headerSessionId ?? null]));
+  // The parsed body (formatting does not matter) and the headers that change what is stored (the
+  // session; the app's, only when sent, so hashes stored before they were recorded still match).
+  const caller = Object.values(opts.caller ?? {}).some((v) => v !== undefined) ? [opts.caller] : [];
+  const bodyHash = sha256Hex(JSON.stringify([inputs, opts.headerSessionId ?? null, ...caller]));
   const earlier = await storedAnswer(ctx.apiKey.id, key);
   if (earlier) return replay(earlier, bodyHash);
   const { ids, stored } = await acceptTraces(ctx, inputs, { ...opts, idempotency: { key, bodyHash } });

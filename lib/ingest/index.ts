@@ -8,11 +8,15 @@ import { driver } from "@/lib/db";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { cachedRouters } from "@/lib/ingest/config-cache";
 import { createRouter, ROUTABLE_DESTINATION_SELECT, type RoutableDestination, type Router } from "@/lib/routing/route";
-import { newTraceId, normalizeTrace } from "@/lib/traces/normalize";
-import type { ParsedTraceInput, Trace } from "@/lib/traces/schema";
+import { newTraceId, normalizeTrace, type CallerFacts } from "@/lib/traces/normalize";
+import type { ParsedTraceInput, Trace, TraceSource } from "@/lib/traces/schema";
 
 export type AcceptOptions = {
   headerSessionId?: string;
+  /** The calling app as the request describes it (lib/traces/normalize.ts callerFacts). */
+  caller?: CallerFacts;
+  /** Default "api" ("test" with isTest). */
+  source?: TraceSource;
   isTest?: boolean;
   /** Queue for this destination only (if its routing takes the traces): a test trace sent from its page. */
   onlyDestinationId?: string;
@@ -58,6 +62,8 @@ export async function acceptTraces(ctx: IngestContext, inputs: ParsedTraceInput[
       apiKeyName: ctx.apiKey?.name ?? null,
       receivedAt,
       headerSessionId: opts.headerSessionId,
+      caller: opts.caller,
+      source: opts.isTest ? "test" : (opts.source ?? "api"),
       isTest: opts.isTest,
       newId: () => storageId,
     });

@@ -384,7 +384,7 @@ function timeToFirstTokenMs(a: Attributes): number | undefined {
 
 /** Attributes read into trace fields (or pure bookkeeping): not repeated as metadata. */
 const CONSUMED_PREFIXES = ["gen_ai.", "llm.", "ai.prompt", "ai.response.", "ai.usage.", "ai.model.", "ai.settings.", "ai.telemetry.", "traceloop.", "openinference.", "langfuse.", "tracecast.", "trace.", "span."];
-const CONSUMED_KEYS = new Set(["user.id", "session.id", "enduser.id", "input.value", "input.mime_type", "output.value", "output.mime_type", "metadata", "ai.operationId", "operation.name", "resource.name", "error.type", "sampling.rate"]);
+const CONSUMED_KEYS = new Set(["user.id", "session.id", "enduser.id", "user_agent.original", "http.user_agent", "input.value", "input.mime_type", "output.value", "output.mime_type", "metadata", "ai.operationId", "operation.name", "resource.name", "error.type", "sampling.rate"]);
 
 /**
  * Custom metadata set as such: OpenRouter/Tracecast `trace.metadata.*`, OpenInference `metadata`
@@ -407,6 +407,7 @@ function otherAttributes(a: Attributes): Record<string, unknown> {
 
 const USER_KEYS = ["user.id", "enduser.id", "langfuse.user.id", "traceloop.association.properties.user_id", "ai.telemetry.metadata.userId"];
 const SESSION_KEYS = ["session.id", "gen_ai.conversation.id", "langfuse.session.id", "traceloop.association.properties.session_id", "ai.telemetry.metadata.sessionId"];
+const USER_AGENT_KEYS = ["user_agent.original", "http.user_agent"];
 const TRACE_NAME_KEYS = ["trace.name", "langfuse.trace.name", "traceloop.workflow.name", "ai.telemetry.functionId"];
 /** Keys of the `trace` object that mean something to Tracecast: never filled from metadata. */
 const TRACE_FIELDS = new Set(["trace_id", "trace_name", "span_name", "generation_name", "parent_span_id"]);
@@ -479,6 +480,9 @@ function traceOf(span: IncomingSpan, ancestors: IncomingSpan[]): TraceInput {
     error: isError ? defined({ message: (span.status.message ?? errorType ?? "error").slice(0, 4096), code: errorType?.slice(0, 128) }) : undefined,
     user: inherited(USER_KEYS),
     session_id: inherited(SESSION_KEYS),
+    // Tracecast's own OTLP output names the app (tracecast.app.*): kept when forwarded again.
+    app: defined({ name: clip(inherited(["tracecast.app.name"]), LIMITS.nameLength), url: clip(inherited(["tracecast.app.url"]), LIMITS.urlLength) }),
+    user_agent: clip(inherited(USER_AGENT_KEYS), LIMITS.userAgentLength),
     trace: defined({
       ...metadata,
       trace_id: str(a["tracecast.trace.id"])?.slice(0, LIMITS.idLength) ?? span.traceId,

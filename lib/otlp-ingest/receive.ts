@@ -51,7 +51,7 @@ export async function receiveOtlpTraces(req: RouteRequest, ctx: ApiKeyContext): 
 async function acceptOnce(ctx: ApiKeyContext, mapped: MappedSpans): Promise<void> {
   const inputs = mapped.traces.map((t) => t.input);
   const key = `otlp:${sha256Hex(mapped.traces.map((t) => `${t.input.trace?.trace_id}/${t.spanId}`).join(","))}`;
-  await acceptTraces(ctx, inputs, { idempotency: { key, bodyHash: sha256Hex(JSON.stringify(inputs)) } });
+  await acceptTraces(ctx, inputs, { source: "otlp", idempotency: { key, bodyHash: sha256Hex(JSON.stringify(inputs)) } });
 }
 
 const CONTENT_TYPE: Record<OtlpEncoding, string> = { json: "application/json", protobuf: "application/x-protobuf" };

@@ -36,15 +36,16 @@ export const GENERATION_METADATA_GROUPS: readonly GenerationMetadataGroup[] = [
     setting: "broadcastGenerationIdentity",
     wire: "broadcast_generation_identity",
     label: "Send caller identity",
-    sends: "The user ID, the name of the API key that sent the trace, and the provider's response ID. Privacy mode does not remove them.",
-    fields: ["user", "api_key_name", "response.id"],
+    sends:
+      "The user ID, the application (name and site, from the trace or the X-Title and HTTP-Referer headers) and its user agent, the name of the API key that sent the trace, and the provider's response ID. Privacy mode does not remove them.",
+    fields: ["user", "app.name", "app.url", "user_agent", "api_key_name", "response.id"],
   },
   {
     setting: "broadcastGenerationRequestContext",
     wire: "broadcast_generation_request_context",
     label: "Send request context",
-    sends: "Whether the response was streamed and why the generation stopped (finish reason).",
-    fields: ["stream", "finish_reason"],
+    sends: "Whether the response was streamed, why the generation stopped (finish reason), how the trace arrived (JSON API, OTLP or the capture proxy) and, through the capture proxy, the upstream it called.",
+    fields: ["stream", "finish_reason", "source", "upstream"],
   },
 ];
 

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { stripMultimodal } from "@/lib/traces/content";
-import { LIMITS, TRACE_KNOWN_KEYS, type Message, type ParsedTraceInput, type ToolDefinition, type Trace } from "@/lib/traces/schema";
+import { LIMITS, TRACE_KNOWN_KEYS, type Message, type ParsedTraceInput, type ToolDefinition, type Trace, type TraceSource } from "@/lib/traces/schema";
 
 export type NormalizeContext = {
   /** Name of the API key that sent the trace (filters, S3 paths). */
@@ -12,12 +12,39 @@ export type NormalizeContext = {
   receivedAt: Date;
   /** Value of the `x-session-id` request header, already validated (see sessionIdHeader). */
   headerSessionId?: string;
+  /** What the request that carried the trace says about the calling app, for what the trace itself does not say. */
+  caller?: CallerFacts;
+  /** Default "api". */
+  source?: TraceSource;
   isTest?: boolean;
   /** Id generator for traces without an `id`; default `gen-<uuid>`. */
   newId?: () => string;
 };
 
 export const newTraceId = () => `gen-${randomUUID()}`;
+
+/** The calling app as a request's headers describe it (callerFacts) and, for the capture proxy, its upstream. */
+export type CallerFacts = { appName?: string; appUrl?: string; userAgent?: string; upstream?: string };
+
+/** A header's value cut to `max` characters; blank counts as absent. */
+function headerValue(headers: Pick<Headers, "get">, name: string, max: number): string | undefined {
+  const value = headers.get(name)?.trim();
+  return value ? value.slice(0, max) : undefined;
+}
+
+/**
+ * OpenRouter's app attribution headers: X-Title names the app, HTTP-Referer (or Referer) its
+ * site; with `userAgent`, the caller's User-Agent too (the capture proxy: the app's own client. The
+ * JSON API's User-Agent is whatever ships the traces, not the app's client, so it is not taken).
+ * Over-long values are cut, not refused: they describe the call, they are not the call.
+ */
+export function callerFacts(headers: Pick<Headers, "get">, opts: { userAgent?: boolean } = {}): CallerFacts {
+  return {
+    appName: headerValue(headers, "x-title", LIMITS.nameLength),
+    appUrl: headerValue(headers, "http-referer", LIMITS.urlLength) ?? headerValue(headers, "referer", LIMITS.urlLength),
+    userAgent: opts.userAgent ? headerValue(headers, "user-agent", LIMITS.userAgentLength) : undefined,
+  };
+}
 
 /**
  * The `x-session-id` header: same limit as the body's `session_id`. Blank counts as absent.
@@ -99,6 +126,11 @@ export function normalizeTrace(input: ParsedTraceInput, ctx: NormalizeContext): 
     },
     metadata,
     api_key_name: ctx.apiKeyName,
+    // The body wins over the request's headers, as for the session.
+    app: { name: input.app?.name ?? ctx.caller?.appName ?? null, url: input.app?.url ?? ctx.caller?.appUrl ?? null },
+    user_agent: input.user_agent ?? ctx.caller?.userAgent ?? null,
+    source: ctx.source ?? "api",
+    upstream: ctx.caller?.upstream ?? null,
     received_at: ctx.receivedAt.toISOString(),
     is_test: ctx.isTest ?? false,
   };

@@ -9,6 +9,8 @@ export const LIMITS = {
   idLength: 128,
   nameLength: 256,
   modelLength: 256,
+  urlLength: 2048,
+  userAgentLength: 512,
   messagesPerTrace: 2000,
   tracesPerBatch: 500,
   /** Request body limit of the ingest API (bytes). */
@@ -120,6 +122,13 @@ export const traceInput = z
     error: z.object({ message: z.string().max(4096), code: z.string().max(128).optional(), status: z.number().int().optional() }).strict().optional(),
     user: z.string().min(1).max(LIMITS.userLength).optional(),
     session_id: z.string().min(1).max(LIMITS.sessionIdLength).optional(),
+    /** The application that made the call (OpenRouter's X-Title and HTTP-Referer headers say the same). */
+    app: z
+      .object({ name: z.string().min(1).max(LIMITS.nameLength).optional(), url: z.string().min(1).max(LIMITS.urlLength).optional() })
+      .strict()
+      .optional(),
+    /** The user agent of the client that made the call. */
+    user_agent: z.string().min(1).max(LIMITS.userAgentLength).optional(),
     trace: traceContext.optional(),
   })
   .strict();
@@ -143,6 +152,9 @@ export const ingestBody = z.unknown().transform((value, ctx): ParsedTraceInput[]
 });
 
 export type Message = z.output<typeof message>;
+
+/** How a trace reached Tracecast: the JSON API, OTLP, the capture proxy, or "Send test trace". */
+export type TraceSource = "api" | "otlp" | "proxy" | "test";
 export type ToolDefinition = z.output<typeof toolDefinition>;
 
 /**
@@ -183,6 +195,15 @@ export type Trace = {
   metadata: Record<string, unknown>;
   /** Name of the API key that sent it (S3 {apiKeyName}, filters). */
   api_key_name: string | null;
+  // Recorded since the identity and request-context switches carried them: absent on older traces.
+  /** The application that made the call (the body's `app`, else the X-Title and HTTP-Referer headers). */
+  app?: { name: string | null; url: string | null };
+  /** The calling client's user agent (the body's `user_agent`; the capture proxy: the caller's User-Agent header). */
+  user_agent?: string | null;
+  /** How the trace reached Tracecast. */
+  source?: TraceSource | null;
+  /** The capture proxy's upstream (its origin) for traces it recorded. */
+  upstream?: string | null;
   received_at: string;
   /** True for "Send test trace" / test-connection traces. */
   is_test: boolean;

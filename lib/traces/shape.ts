@@ -10,8 +10,15 @@ export type TraceShaping = GenerationMetadataSwitches & { privacyMode: boolean }
 /** A switched-off group's fields, emptied (null: "not sent", which every encoder already leaves out or sends empty). */
 const WITHOUT: Record<keyof GenerationMetadataSwitches, (trace: Trace) => Trace> = {
   broadcastGenerationCost: (trace) => ({ ...trace, cost: { ...trace.cost, input: null, output: null } }),
-  broadcastGenerationIdentity: (trace) => ({ ...trace, user: null, api_key_name: null, response: { ...trace.response, id: null } }),
-  broadcastGenerationRequestContext: (trace) => ({ ...trace, stream: null, finish_reason: null }),
+  broadcastGenerationIdentity: (trace) => ({
+    ...trace,
+    user: null,
+    api_key_name: null,
+    response: { ...trace.response, id: null },
+    app: { name: null, url: null },
+    user_agent: null,
+  }),
+  broadcastGenerationRequestContext: (trace) => ({ ...trace, stream: null, finish_reason: null, source: null, upstream: null }),
 };
 
 export function shapeTrace(trace: Trace, shaping: TraceShaping): Trace {

@@ -36,20 +36,35 @@ const GROUP_VALUES: Record<keyof GenerationMetadataSwitches, { apply: (t: Trace)
     values: [0.00031337, 0.00042424],
   },
   broadcastGenerationIdentity: {
-    apply: (t) => ({ ...t, user: "ident-user-5qx8", api_key_name: "ident-key-7rw2", response: { ...t.response, id: "ident-resp-3kp9" } }),
-    values: ["ident-user-5qx8", "ident-key-7rw2", "ident-resp-3kp9"],
+    apply: (t) => ({
+      ...t,
+      user: "ident-user-5qx8",
+      api_key_name: "ident-key-7rw2",
+      response: { ...t.response, id: "ident-resp-3kp9" },
+      app: { name: "ident-app-8vn1", url: "https://ident-site-2hb6.example/" },
+      user_agent: "ident-agent-6cd3",
+    }),
+    values: ["ident-user-5qx8", "ident-key-7rw2", "ident-resp-3kp9", "ident-app-8vn1", "ident-site-2hb6", "ident-agent-6cd3"],
   },
   broadcastGenerationRequestContext: {
-    apply: (t) => ({ ...t, stream: true, finish_reason: "ctx-finish-9tz4" }),
-    values: ["ctx-finish-9tz4"],
+    // The source is one of four words, not a distinctive value: OTHER_VALUES proves it is not sent when off.
+    apply: (t) => ({ ...t, stream: true, finish_reason: "ctx-finish-9tz4", source: "proxy", upstream: "https://ctx-upstream-4mq7.example" }),
+    values: ["ctx-finish-9tz4", "ctx-upstream-4mq7"],
   },
 };
 
 /** The same trace with other values in one group's fields (stream flipped: a boolean has no distinctive value). */
 const OTHER_VALUES: Record<keyof GenerationMetadataSwitches, (t: Trace) => Trace> = {
   broadcastGenerationCost: (t) => ({ ...t, cost: { ...t.cost, input: 0.00011111, output: 0.00062650 } }),
-  broadcastGenerationIdentity: (t) => ({ ...t, user: "other-user", api_key_name: "other-key", response: { ...t.response, id: "other-resp" } }),
-  broadcastGenerationRequestContext: (t) => ({ ...t, stream: false, finish_reason: "length" }),
+  broadcastGenerationIdentity: (t) => ({
+    ...t,
+    user: "other-user",
+    api_key_name: "other-key",
+    response: { ...t.response, id: "other-resp" },
+    app: { name: "other-app", url: "https://other.example/" },
+    user_agent: "other-agent",
+  }),
+  broadcastGenerationRequestContext: (t) => ({ ...t, stream: false, finish_reason: "length", source: "otlp", upstream: "https://other-upstream.example" }),
 };
 
 /**
@@ -182,10 +197,13 @@ describe("through the destinations API, ingest and the drain", () => {
           response: { id: "ident-resp-3kp9", messages: [{ role: "assistant", content: "hello" }] },
           cost: { input: 0.00031337, output: 0.00042424 },
           user: "ident-user-5qx8",
+          app: { name: "ident-app-8vn1", url: "https://ident-site-2hb6.example/" },
+          user_agent: "ident-agent-6cd3",
           finish_reason: "ctx-finish-9tz4",
           stream: true,
         }),
-      ]);
+        // What the capture proxy passes for the call it recorded.
+      ], { source: "proxy", caller: { upstream: "https://ctx-upstream-4mq7.example" } });
       expect(await drainDestination(id)).toMatchObject({ delivered: 1 });
       return bytesOf(recorder.requests);
     };

@@ -39,6 +39,10 @@ describe("normalizeTrace", () => {
       trace: { trace_id: null, trace_name: null, span_name: null, generation_name: null, parent_span_id: null },
       metadata: {},
       api_key_name: "Production",
+      app: { name: null, url: null },
+      user_agent: null,
+      source: "api",
+      upstream: null,
       received_at: receivedAt.toISOString(),
       is_test: false,
     });

@@ -104,6 +104,27 @@ describe("POST /api/v1/traces: accepted traces", () => {
     expect(sessions).toEqual({ "from-header": "hdr-session", "from-body": "body-session", none: null });
   });
 
+  it("records the calling app from the body, else from X-Title and HTTP-Referer; not the trace shipper's User-Agent", async () => {
+    const { workspace, secret } = await workspaceWithKey();
+    const headers = { ...auth(secret), "x-title": "Checkout bot", "http-referer": "https://shop.example/checkout", "user-agent": "trace-shipper/1.0" };
+    await post(traceBody({ id: "from-headers" }), headers);
+    await post(traceBody({ id: "from-body", app: { name: "Support bot" }, user_agent: "OpenAI/JS 6.9.1" }), headers);
+    await post(traceBody({ id: "referer-only" }), { ...auth(secret), referer: "https://other.example/" });
+    await post(traceBody({ id: "none" }), auth(secret));
+    const byId = Object.fromEntries((await storedTraces(workspace.id)).map((r) => [r.trace.id, r.trace]));
+    expect(byId["from-headers"]).toMatchObject({ app: { name: "Checkout bot", url: "https://shop.example/checkout" }, user_agent: null, source: "api", upstream: null });
+    // Field by field: the body's name wins, the header still gives the url the body left out.
+    expect(byId["from-body"]).toMatchObject({ app: { name: "Support bot", url: "https://shop.example/checkout" }, user_agent: "OpenAI/JS 6.9.1" });
+    expect(byId["referer-only"].app).toEqual({ name: null, url: "https://other.example/" });
+    expect(byId.none).toMatchObject({ app: { name: null, url: null }, user_agent: null, source: "api" });
+    // Over-long headers are cut (they describe the call), an over-long body field is refused as any other.
+    await post(traceBody({ id: "long-title" }), { ...auth(secret), "x-title": "t".repeat(LIMITS.nameLength + 50) });
+    expect((await storedTraces(workspace.id)).find((r) => r.trace.id === "long-title")!.trace.app!.name).toHaveLength(LIMITS.nameLength);
+    const refused = await post(traceBody({ user_agent: "u".repeat(LIMITS.userAgentLength + 1) }), auth(secret));
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.fields.map((f: { path: string }) => f.path)).toEqual(["user_agent"]);
+  });
+
   it("stores multimodal content as placeholders", async () => {
     const { workspace, secret } = await workspaceWithKey();
     const image = `data:image/png;base64,${"iVBORw0KGgo".repeat(2000)}`;

@@ -306,6 +306,18 @@ describe("traces and their spans", () => {
     expect(mapped.traces[1].input.trace).not.toHaveProperty("span_name");
   });
 
+  it("the caller's user agent from the HTTP server span above (user_agent.original); the app from Tracecast's own attributes", () => {
+    const mapped = mapSpans([
+      span("0000000000000001", "POST /chat", { "http.route": "/chat", "user_agent.original": "Mozilla/5.0 (chat-ui)" }),
+      span("0000000000000002", "chat", { "gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "tracecast.app.name": "Chat UI", "tracecast.app.url": "https://chat.example/" }, { parentSpanId: "0000000000000001" }),
+    ]);
+    const [{ input }] = mapped.traces;
+    expect(input).toMatchObject({ user_agent: "Mozilla/5.0 (chat-ui)", app: { name: "Chat UI", url: "https://chat.example/" } });
+    // Consumed, not repeated as custom metadata.
+    expect(Object.keys(input.trace ?? {})).not.toEqual(expect.arrayContaining(["user_agent.original"]));
+    expect(only([span("0000000000000003", "chat", { "gen_ai.operation.name": "chat", "gen_ai.request.model": "m", "http.user_agent": "curl/8" })]).user_agent).toBe("curl/8");
+  });
+
   it("keeps the parent span id when the tree's top is not in the request (exported in another batch)", () => {
     const input = only([span("0000000000000009", "chat", { "gen_ai.operation.name": "chat", "gen_ai.request.model": "m" }, { parentSpanId: "00000000000000ff" })]);
     expect(input.trace).toMatchObject({ parent_span_id: "00000000000000ff", generation_name: "chat" });

@@ -14,7 +14,7 @@ import { otlpRequests } from "@/lib/destinations/otlp";
 import { exportTraceServiceRequestType } from "@/lib/destinations/otlp/proto";
 import { OTLP_INGEST_LIMITS, TOO_DEEP } from "@/lib/otlp-ingest/decode";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
-import { LIMITS } from "@/lib/traces/schema";
+import { LIMITS, type Trace } from "@/lib/traces/schema";
 import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer, type TestWorkspace } from "../proxy/harness";
 import { asJson, asProtobuf, decodeExportResponse, otlpRequest, post, TRACE_ID, type SpanSpec } from "./helpers";
 
@@ -66,6 +66,7 @@ describe("accepting spans", () => {
     expect(trace).toMatchObject({
       model: "gpt-4o-mini",
       provider: "openai",
+      source: "otlp",
       user: "user_7",
       session_id: "chat-42",
       usage: { input_tokens: 21, output_tokens: 9, total_tokens: 30 },
@@ -171,7 +172,7 @@ describe("accepting spans", () => {
 
   it.each(["json", "protobuf"] as const)("round trip (OTLP/%s): what the OpenTelemetry Collector destination sends comes back as the same trace", async (encoding) => {
     const other = await createTestWorkspace(`otlp-roundtrip-${encoding}`);
-    const original = sampleTrace();
+    const original: Trace = { ...sampleTrace(), app: { name: "Weather app", url: "https://weather.example/" }, user_agent: "OpenAI/JS 6.9.1", source: "api", upstream: null };
     const [request] = otlpRequests([outbound(original)], { url: url(), encoding, headers: { authorization: `Bearer ${other.apiKey}` }, gzip: encoding === "protobuf", serviceName: undefined });
     const answer = await post(url(), request.headers, Buffer.from(request.body));
     expect(answer.status).toBe(200);
@@ -179,7 +180,8 @@ describe("accepting spans", () => {
     expect(traces).toHaveLength(1);
     const { received_at, api_key_name, metadata, ...rest } = traces[0];
     const { received_at: _r, api_key_name: _a, metadata: originalMetadata, ...expected } = original;
-    expect(rest).toEqual(expected);
+    // Now it arrived through OTLP.
+    expect(rest).toEqual({ ...expected, source: "otlp" });
     expect(metadata).toEqual({ ...originalMetadata, "service.name": "Production" });
     expect(api_key_name).toBe("Proxy tests");
     expect(received_at).not.toBe(original.received_at);

@@ -111,6 +111,15 @@ describe("non-streamed chat completion", () => {
     expect(Date.parse(trace.timing.end)).toBeGreaterThanOrEqual(Date.parse(trace.timing.start));
   });
 
+  it("records the calling app: the openai client's User-Agent, X-Title and HTTP-Referer, the upstream's origin, the proxy as source", async () => {
+    await fx.client.chat.completions.create(params, { headers: { "x-title": "Weather app", "http-referer": "https://weather.example/" } });
+    const trace = await fx.onlyTrace();
+    expect(trace).toMatchObject({ app: { name: "Weather app", url: "https://weather.example/" }, source: "proxy", upstream: new URL(fx.upstream.url).origin });
+    // What the official client sends as its User-Agent ("OpenAI/JS <version>").
+    expect(trace.user_agent).toBe(fx.upstream.received[0].headers["user-agent"]);
+    expect(trace.user_agent).toMatch(/^OpenAI\/JS \d/);
+  });
+
   it("takes the session from x-session-id when the body has none, and leaves cost empty for unknown models", async () => {
     await fx.client.chat.completions.create(
       { model: "openai/my-finetune", messages: [{ role: "user", content: "Hi" }] },

@@ -331,6 +331,11 @@ function addGenerationAttributes(attrs: Attributes, trace: OutboundTrace, traceN
     .str("tracecast.trace.id", trace.trace.trace_id ?? trace.id)
     .str("tracecast.generation.id", trace.id)
     .str("tracecast.api_key_name", trace.api_key_name)
+    .str("tracecast.app.name", trace.app?.name)
+    .str("tracecast.app.url", trace.app?.url)
+    .str("user_agent.original", trace.user_agent)
+    .str("tracecast.source", trace.source)
+    .str("tracecast.upstream", trace.upstream)
     .double("sampling.rate", trace.sampling_rate);
   if (trace.status === "error") attrs.str("error.type", trace.error?.code ?? (trace.error?.status ? String(trace.error.status) : "_OTHER"));
 }

@@ -7,7 +7,7 @@ import { defineRoute } from "@/lib/api/route";
 import { acceptTraces } from "@/lib/ingest";
 import { acceptTracesOnce, idempotencyKeyOf } from "@/lib/ingest/idempotency";
 import { ingestRateLimiter } from "@/lib/ingest/rate-limit";
-import { sessionIdHeader } from "@/lib/traces/normalize";
+import { callerFacts, sessionIdHeader } from "@/lib/traces/normalize";
 import { ingestBody, LIMITS } from "@/lib/traces/schema";
 
 export const POST = defineRoute(
@@ -27,9 +27,10 @@ export const POST = defineRoute(
   async ({ req, ctx, body }) => {
     const header = sessionIdHeader.safeParse(req.headers.get("x-session-id") ?? undefined);
     if (!header.success) throw validationError(header.error, "headers", ["x-session-id"]);
+    const opts = { headerSessionId: header.data, caller: callerFacts(req.headers) };
     const key = idempotencyKeyOf(req);
-    if (key !== undefined) return acceptTracesOnce(ctx, body, { headerSessionId: header.data }, key);
-    const { ids } = await acceptTraces(ctx, body, { headerSessionId: header.data });
+    if (key !== undefined) return acceptTracesOnce(ctx, body, opts, key);
+    const { ids } = await acceptTraces(ctx, body, opts);
     return new JsonReply({ ids }, 202);
   },
 );
