@@ -4,8 +4,8 @@ import * as React from "react";
 import { MutationCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { announceProposal } from "@/components/governance/proposal-store";
 import { lazyComponent } from "@/components/shell/lazy";
-import { ApiClientError, isChangeProposed } from "@/lib/api/client";
-import { loadToasts, toast, whenToastsLoad } from "@/lib/toast";
+import { ApiClientError, isChangeProposed } from "@/lib/client/api";
+import { loadToasts, toast, whenToastsLoad } from "@/lib/client/toast";
 
 function makeQueryClient() {
   const client: QueryClient = new QueryClient({
@@ -55,7 +55,7 @@ function afterLoadWhenIdle(task: () => void): () => void {
 
 const Toaster = lazyComponent(() => import("@/components/ui/sonner").then((m) => m.Toaster));
 
-/** Where toasts appear: mounted once sonner is loading (lib/toast.ts), which starts when the page is idle. */
+/** Where toasts appear: mounted once sonner is loading (lib/client/toast.ts), which starts when the page is idle. */
 function DeferredToaster() {
   const [toastsLoading, setToastsLoading] = React.useState(false);
   React.useEffect(() => whenToastsLoad(() => setToastsLoading(true)), []);

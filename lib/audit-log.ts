@@ -3,7 +3,7 @@
 import "server-only";
 import { z } from "zod";
 import { cursorWhere, decodeCursor, encodeCursor } from "@/lib/api/cursor";
-import { validationError } from "@/lib/api/errors";
+import { validationError } from "@/lib/errors";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { nameInSnapshots } from "@/lib/audit";

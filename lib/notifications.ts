@@ -5,7 +5,7 @@
 import "server-only";
 import { z } from "zod";
 import { cursorWhere, decodeCursor, encodeCursor } from "@/lib/api/cursor";
-import { notFound, parseInput } from "@/lib/api/errors";
+import { notFound, parseInput } from "@/lib/errors";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import type { Notification, Prisma } from "@/lib/generated/prisma/client";

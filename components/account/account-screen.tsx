@@ -13,8 +13,8 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { api, errorMessage, fieldErrorsOf } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
+import { api, errorMessage, fieldErrorsOf } from "@/lib/client/api";
+import { toast } from "@/lib/client/toast";
 
 const profileAnswer = z.object({ user: z.object({ name: z.nullable(z.string()) }) });
 const passwordAnswer = z.object({ endedSessions: z.number() });

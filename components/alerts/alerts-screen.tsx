@@ -12,8 +12,8 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
-import { api, errorMessage, fieldErrorsOf } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
+import { api, errorMessage, fieldErrorsOf } from "@/lib/client/api";
+import { toast } from "@/lib/client/toast";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 const settingsSchema = z.object({

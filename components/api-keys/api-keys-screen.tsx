@@ -17,8 +17,8 @@ import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-contex
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { formatDate, formatDateTime, formatRelative } from "@/lib/format";
-import { toast } from "@/lib/toast";
+import { formatDate, formatDateTime, formatRelative } from "@/lib/client/format";
+import { toast } from "@/lib/client/toast";
 
 function RevokeApiKeyButton({ workspaceId, kind, apiKey }: { workspaceId: string; kind: KeyKind; apiKey: ApiKeyRow }) {
   const queryClient = useQueryClient();

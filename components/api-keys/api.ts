@@ -2,7 +2,7 @@
 // and management keys (…/management-keys). Both kinds share the screen's table and dialogs through
 // a KeyKind, which says where each kind lives and how to name it.
 import * as z from "zod/mini";
-import { api } from "@/lib/api/client";
+import { api } from "@/lib/client/api";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 export const apiKeySchema = z.object({

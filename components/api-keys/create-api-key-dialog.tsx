@@ -7,8 +7,8 @@ import type { KeyKind } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { DialogForm, DialogNameField, ShownOnce } from "@/components/ui/dialog-form";
-import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
+import { errorMessage, fieldErrorsOf } from "@/lib/client/api";
+import { toast } from "@/lib/client/toast";
 
 /**
  * Names a new key (an ingest key or a management key), then shows its secret exactly once. The

@@ -1,6 +1,6 @@
 // The audit log endpoint as the UI uses it (app/api/workspaces/[workspaceId]/audit).
 import * as z from "zod/mini";
-import { api } from "@/lib/api/client";
+import { api } from "@/lib/client/api";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 const jsonValue = z.unknown();

@@ -16,8 +16,8 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { errorMessage } from "@/lib/api/client";
-import { formatDateTime, formatRelative } from "@/lib/format";
+import { errorMessage } from "@/lib/client/api";
+import { formatDateTime, formatRelative } from "@/lib/client/format";
 
 const ALL = "all";
 /** Typing in the actor filter waits this long before asking the server. */

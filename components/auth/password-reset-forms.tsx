@@ -8,7 +8,7 @@ import * as z from "zod/mini";
 import { SubmitButton } from "@/components/auth/auth-forms";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { api, errorMessage, fieldErrorsOf } from "@/lib/api/client";
+import { api, errorMessage, fieldErrorsOf } from "@/lib/client/api";
 
 const requested = z.object({ message: z.string() });
 const done = z.object({ reset: z.boolean() });

@@ -1,4 +1,4 @@
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 /** The Tracecast mark: a trace point sending out two arcs, drawn in currentColor on a rounded tile. */
 export function LogoMark({ className }: { className?: string }) {

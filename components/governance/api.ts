@@ -1,7 +1,7 @@
 // The change-request endpoints as the UI uses them (app/api/workspaces/[workspaceId]/change-requests).
 // Responses are parsed with zod schemas typed against the server's own view type.
 import * as z from "zod/mini";
-import { api, isChangeProposed } from "@/lib/api/client";
+import { api, isChangeProposed } from "@/lib/client/api";
 import type { ChangeRequestView } from "@/lib/governance/change-requests";
 import { CHANGE_REQUEST_STATUSES, GOVERNED_ACTIONS } from "@/lib/governance/vocabulary";
 import { workspaceApiPath } from "@/lib/workspace-paths";

@@ -12,9 +12,9 @@ import { Card, CardContent, CardHeader } from "@/components/ui/card";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Textarea } from "@/components/ui/textarea";
-import { ApiClientError, errorMessage, fieldErrorsOf } from "@/lib/api/client";
-import { formatDateTime, formatRelative } from "@/lib/format";
-import { toast } from "@/lib/toast";
+import { ApiClientError, errorMessage, fieldErrorsOf } from "@/lib/client/api";
+import { formatDateTime, formatRelative } from "@/lib/client/format";
+import { toast } from "@/lib/client/toast";
 import { workspacePath } from "@/lib/workspace-paths";
 import { destinationPath } from "@/components/observability/paths";
 

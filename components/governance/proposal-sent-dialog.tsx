@@ -11,8 +11,8 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Textarea } from "@/components/ui/textarea";
-import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
+import { errorMessage, fieldErrorsOf } from "@/lib/client/api";
+import { toast } from "@/lib/client/toast";
 import { workspacePath } from "@/lib/workspace-paths";
 
 /**

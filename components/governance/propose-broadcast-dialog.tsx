@@ -12,7 +12,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Textarea } from "@/components/ui/textarea";
-import { errorMessage, isChangeProposed } from "@/lib/api/client";
+import { errorMessage, isChangeProposed } from "@/lib/client/api";
 
 /**
  * A member flipping the Broadcast switch of an organization: asks first, says that an admin

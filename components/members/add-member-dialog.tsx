@@ -10,9 +10,9 @@ import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { DialogForm } from "@/components/ui/dialog-form";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { errorMessage, fieldErrorsOf } from "@/lib/api/client";
+import { errorMessage, fieldErrorsOf } from "@/lib/client/api";
 import type { Role } from "@/lib/generated/prisma/enums";
-import { toast } from "@/lib/toast";
+import { toast } from "@/lib/client/toast";
 
 /** Adds someone who already has a Tracecast account; others get an invite link. */
 export function AddMemberDialog({ workspaceId, roles }: { workspaceId: string; roles: Role[] }) {

@@ -1,6 +1,6 @@
 // The members and invites endpoints as the UI uses them (app/api/workspaces/[workspaceId]/members, …/invites).
 import * as z from "zod/mini";
-import { api, noContent } from "@/lib/api/client";
+import { api, noContent } from "@/lib/client/api";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 const roleSchema = z.enum(["owner", "admin", "member"]);

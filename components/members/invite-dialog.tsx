@@ -10,10 +10,10 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { DialogForm, ShownOnce } from "@/components/ui/dialog-form";
 import { FormField } from "@/components/ui/form-field";
-import { errorMessage } from "@/lib/api/client";
-import { formatDateTime } from "@/lib/format";
+import { errorMessage } from "@/lib/client/api";
+import { formatDateTime } from "@/lib/client/format";
 import type { Role } from "@/lib/generated/prisma/enums";
-import { toast } from "@/lib/toast";
+import { toast } from "@/lib/client/toast";
 
 /** Creates a one-person invite link with a role and shows it once, ready to copy. */
 export function InviteDialog({ workspaceId, roles }: { workspaceId: string; roles: Role[] }) {

@@ -28,10 +28,10 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { errorMessage } from "@/lib/api/client";
-import { formatDate, formatDateTime, formatRelative } from "@/lib/format";
+import { errorMessage } from "@/lib/client/api";
+import { formatDate, formatDateTime, formatRelative } from "@/lib/client/format";
 import type { Role } from "@/lib/generated/prisma/enums";
-import { toast } from "@/lib/toast";
+import { toast } from "@/lib/client/toast";
 
 function MemberRoleCell({ workspaceId, member, roles }: { workspaceId: string; member: MemberRow; roles: Role[] }) {
   const queryClient = useQueryClient();

@@ -1,6 +1,6 @@
 // The caller's own in-app notifications (app/api/workspaces/[workspaceId]/notifications).
 import * as z from "zod/mini";
-import { api } from "@/lib/api/client";
+import { api } from "@/lib/client/api";
 import type { NotificationView } from "@/lib/notifications";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 

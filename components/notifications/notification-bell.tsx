@@ -8,9 +8,9 @@ import { useCurrentWorkspace } from "@/components/shell/workspace-context";
 import { Button } from "@/components/ui/button";
 import { Popover, PopoverContent, PopoverTrigger } from "@/components/ui/popover";
 import { Skeleton } from "@/components/ui/skeleton";
-import { errorMessage } from "@/lib/api/client";
-import { formatDateTime, formatRelative } from "@/lib/format";
-import { cn } from "@/lib/utils";
+import { errorMessage } from "@/lib/client/api";
+import { formatDateTime, formatRelative } from "@/lib/client/format";
+import { cn } from "@/lib/client/utils";
 import { workspacePath } from "@/lib/workspace-paths";
 import { notificationApi, notificationKeys, type AppNotification } from "./api";
 

@@ -2,7 +2,7 @@
 // Every response is parsed with a zod schema (the server is another process); the schemas are
 // typed against the server's own exported types, so a change there fails the type check here.
 import * as z from "zod/mini";
-import { api, noContent } from "@/lib/api/client";
+import { api, noContent } from "@/lib/client/api";
 import type { FieldDescriptor, FieldWidget } from "@/lib/destinations/define";
 import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary, Waiting } from "@/lib/delivery/stats";
 import type { RoutingPreview } from "@/lib/destinations/routing-preview";

@@ -14,7 +14,7 @@ import { lazyDialog } from "@/components/shell/lazy";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Switch } from "@/components/ui/switch";
-import { errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/client/api";
 import { BROADCAST_OFF, useBroadcast, useSetBroadcast } from "./broadcast";
 import { TRACES_WHEN, useBroadcastAccess } from "./status";
 

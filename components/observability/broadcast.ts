@@ -5,8 +5,8 @@
 import * as z from "zod/mini";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
-import { api, errorMessage, isChangeProposed } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
+import { api, errorMessage, isChangeProposed } from "@/lib/client/api";
+import { toast } from "@/lib/client/toast";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
 const broadcastSchema = z.object({ enabled: z.boolean() });

@@ -6,7 +6,7 @@ import Link from "next/link";
 import { SearchIcon } from "lucide-react";
 import { ErrorState } from "@/components/ui/error-state";
 import { Input } from "@/components/ui/input";
-import { errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/client/api";
 import type { DestinationType } from "./api";
 import { CatalogSkeleton } from "./catalog-skeleton";
 import { useDestinationTypes } from "./destination-types";

@@ -1,7 +1,7 @@
 // Hand-rolled SVG charts (no chart library: these are two shapes, and the settings page has a
 // bundle budget). Geometry lives in pure functions so it can be tested without a browser.
 import type * as React from "react";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 export type CountPoint = { delivered: number; failed: number };
 

@@ -12,8 +12,8 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { errorMessage } from "@/lib/api/client";
-import { formatDateTime, formatRelative } from "@/lib/format";
+import { errorMessage } from "@/lib/client/api";
+import { formatDateTime, formatRelative } from "@/lib/client/format";
 import { DELIVERY_STATUSES, observabilityApi, observabilityKeys, type DeliveryStatus } from "./api";
 import { DeliveryStatusBadge, deliveryStatusLabel, useBroadcastAccess } from "./status";
 

@@ -24,10 +24,10 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { Skeleton } from "@/components/ui/skeleton";
-import { errorMessage, isChangeProposed } from "@/lib/api/client";
-import { formatDateTime, formatDuration, formatRelative } from "@/lib/format";
-import { toast } from "@/lib/toast";
-import { cn } from "@/lib/utils";
+import { errorMessage, isChangeProposed } from "@/lib/client/api";
+import { formatDateTime, formatDuration, formatRelative } from "@/lib/client/format";
+import { toast } from "@/lib/client/toast";
+import { cn } from "@/lib/client/utils";
 import { observabilityApi, observabilityKeys, type Destination, type DestinationType, type ListedDestination } from "./api";
 import { useBroadcast } from "./broadcast";
 import { Sparkline } from "./charts";

@@ -1,7 +1,7 @@
 // The one state a destination is shown in (list and detail page), derived from its settings, the
 // workspace's Broadcast switch, its failure streak and what waits in its outbox. Pure, so
 // tests/ui/destination-state.test.ts covers every combination.
-import { formatDuration } from "@/lib/format";
+import { formatDuration } from "@/lib/client/format";
 import type { Destination, ListedDestination } from "./api";
 
 export type DestinationStateKind = "broadcast_off" | "disabled" | "paused" | "auto_paused" | "failing" | "retrying" | "active";

@@ -7,7 +7,7 @@ import { INGEST_KEYS } from "@/components/api-keys/api";
 import { CreateApiKeyDialog } from "@/components/api-keys/create-api-key-dialog";
 import { SendTracePanel } from "@/components/api-keys/send-trace-panel";
 import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-context";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 import { workspacePath } from "@/lib/workspace-paths";
 import type { FirstRunProgress } from "./api";
 import { CatalogDialog } from "./catalog-dialog";

@@ -5,7 +5,7 @@ import { ArrowLeftIcon } from "lucide-react";
 import { PageHeader } from "@/components/shell/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
 import { ErrorState } from "@/components/ui/error-state";
-import { errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/client/api";
 import { workspacePath } from "@/lib/workspace-paths";
 import { useDestinationTypes } from "./destination-types";
 import { ProposeNote } from "@/components/governance/propose-note";

@@ -6,7 +6,7 @@
 // letter monogram in a shape, and the generic webhook gets lucide's webhook glyph.
 import * as React from "react";
 import { WebhookIcon } from "lucide-react";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 /**
  * The platforms simple-icons has a mark for. Their paths (several KiB) live in ./platform-marks and

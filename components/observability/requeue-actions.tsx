@@ -7,8 +7,8 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { FormError, FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { errorMessage, fieldErrorsOf, isChangeProposed } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
+import { errorMessage, fieldErrorsOf, isChangeProposed } from "@/lib/client/api";
+import { toast } from "@/lib/client/toast";
 import { observabilityApi, observabilityKeys } from "./api";
 import { useBroadcastAccess } from "./status";
 

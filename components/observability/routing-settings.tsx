@@ -14,7 +14,7 @@ import { Select, SelectContent, SelectGroup, SelectItem, SelectLabel, SelectSepa
 import { Skeleton } from "@/components/ui/skeleton";
 import { Slider } from "@/components/ui/slider";
 import { Switch } from "@/components/ui/switch";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 import {
   isMetadataField,
   METADATA_FIELD_PREFIX,
@@ -27,7 +27,7 @@ import {
   type FilterField,
   type FilterOperator,
 } from "@/lib/routing/filter-vocabulary";
-import { errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/client/api";
 import { GENERATION_METADATA_GROUPS, type GenerationMetadataSwitches as GenerationMetadataSettings } from "@/lib/traces/generation-metadata";
 import {
   addGroup,

@@ -4,7 +4,7 @@ import { useQuery, type UseQueryResult } from "@tanstack/react-query";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
-import { errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/client/api";
 import { observabilityApi, observabilityKeys, type DestinationType } from "./api";
 import type { FieldDescriptor } from "@/lib/destinations/define";
 import { useSettled } from "./use-settled";

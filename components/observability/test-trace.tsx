@@ -6,7 +6,7 @@ import { Loader2Icon, SendIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { FormError } from "@/components/ui/form-field";
-import { errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/client/api";
 import { observabilityApi, observabilityKeys, type DeliveryRow, type TestTraceResult } from "./api";
 import { DeliveryStatusBadge, useBroadcastAccess } from "./status";
 

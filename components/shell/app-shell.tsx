@@ -15,7 +15,7 @@ import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-contex
 import { WorkspaceSwitcher, type WorkspaceOption } from "@/components/shell/workspace-switcher";
 import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 import { workspacePath, type WorkspaceSection } from "@/lib/workspace-paths";
 
 const NAV: { section: WorkspaceSection; label: string; icon: LucideIcon; organizationOnly?: true; alertsOnly?: true }[] = [

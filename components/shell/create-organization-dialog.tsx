@@ -6,8 +6,8 @@ import { useMutation } from "@tanstack/react-query";
 import * as z from "zod/mini";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { DialogForm, DialogNameField } from "@/components/ui/dialog-form";
-import { api, errorMessage, fieldErrorsOf } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
+import { api, errorMessage, fieldErrorsOf } from "@/lib/client/api";
+import { toast } from "@/lib/client/toast";
 import { workspacePath } from "@/lib/workspace-paths";
 
 const createdWorkspaceSchema = z.object({ workspace: z.object({ id: z.string(), name: z.string() }) });

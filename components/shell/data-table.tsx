@@ -1,6 +1,6 @@
 import * as React from "react";
 import { Table } from "@/components/ui/table";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 /**
  * A bordered table whose rows are as tall as TableSkeleton's (h-14), with the outer cells padded

@@ -1,5 +1,5 @@
 import * as React from "react";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 /** The title row of a workspace screen: what it is, one sentence on why, and its main actions. */
 export function PageHeader({

@@ -4,7 +4,7 @@ import * as React from "react";
 import type { UseQueryResult } from "@tanstack/react-query";
 import { TableSkeleton } from "@/components/shell/skeletons";
 import { ErrorState } from "@/components/ui/error-state";
-import { errorMessage } from "@/lib/api/client";
+import { errorMessage } from "@/lib/client/api";
 
 /**
  * The four states of a screen's data in one place: loading (a skeleton of the same height as the

@@ -2,7 +2,7 @@
 
 import * as React from "react";
 import { MonitorIcon, MoonIcon, SunIcon, type LucideIcon } from "lucide-react";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 import { chooseTheme, storedThemeChoice, subscribeToTheme, type ThemeChoice } from "./theme";
 
 const OPTIONS: { choice: ThemeChoice; label: string; icon: LucideIcon }[] = [

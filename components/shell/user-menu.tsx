@@ -14,9 +14,9 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
-import { api, errorMessage } from "@/lib/api/client";
-import { toast } from "@/lib/toast";
-import { cn } from "@/lib/utils";
+import { api, errorMessage } from "@/lib/client/api";
+import { toast } from "@/lib/client/toast";
+import { cn } from "@/lib/client/utils";
 import { workspacePath } from "@/lib/workspace-paths";
 
 const endedSessions = z.object({ ended: z.number() });

@@ -3,7 +3,7 @@
 import * as React from "react";
 import { CheckIcon, CopyIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
-import { toast } from "@/lib/toast";
+import { toast } from "@/lib/client/toast";
 
 /**
  * Copies text to the clipboard. navigator.clipboard only exists on secure origins; a self-hosted

@@ -1,5 +1,5 @@
 import * as React from "react";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 /** What a screen shows when there is nothing to list yet: what this is, and the first step. */
 function EmptyState({

@@ -3,7 +3,7 @@
 import * as React from "react";
 import { AlertTriangleIcon, RotateCwIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 /** What a screen shows when its data could not be loaded, with a way to try again. */
 function ErrorState({

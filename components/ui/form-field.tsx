@@ -2,7 +2,7 @@
 
 import * as React from "react";
 import { Label } from "@/components/ui/label";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 /** Props a form control needs to be tied to its label, description and error message. */
 export type FieldControlProps = {

@@ -1,5 +1,5 @@
 import * as React from "react";
-import { cn } from "@/lib/utils";
+import { cn } from "@/lib/client/utils";
 
 function Table({ className, ...props }: React.ComponentProps<"table">) {
   return (

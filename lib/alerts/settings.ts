@@ -4,7 +4,7 @@
 // by the SSRF guard when saved and again on the address connected to when used (lib/alerts/notify.ts).
 import "server-only";
 import { z } from "zod";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { decryptJson, encryptJson, type SecretOwner } from "@/lib/crypto/keyring";

@@ -1,7 +1,7 @@
 // "Send test notification": the same channels and message path as a real alert, audited, and
 // limited so that a held-down button cannot flood a channel.
 import "server-only";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import { countRequest } from "@/lib/auth/request-limit";
 import type { WorkspaceContext } from "@/lib/auth/workspace";

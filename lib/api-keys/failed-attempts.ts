@@ -5,7 +5,7 @@
 // keys never wait. The state lives in this process's memory (like the ingest rate limit), bounded.
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { processSingleton } from "@/lib/process/singleton";
 
 export type FailedAttemptConfig = { maxFailures: number; windowMs: number; firstBlockMs: number; maxBlockMs: number };

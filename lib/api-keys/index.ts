@@ -2,7 +2,7 @@
 // ingestion hot path.
 import "server-only";
 import { z } from "zod";
-import { notFound, parseInput } from "@/lib/api/errors";
+import { notFound, parseInput } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";

@@ -7,7 +7,7 @@
 // the time of each request: lowered to member, the key's changes become change requests; removed
 // from the workspace (or deleted), the key stops working (401).
 import "server-only";
-import { notFound, parseInput, unauthorized } from "@/lib/api/errors";
+import { notFound, parseInput, unauthorized } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";

@@ -1,7 +1,7 @@
 // Opaque keyset cursors for lists sorted newest first by (createdAt, id). The cursor names the last
 // row of a page; callers apply it as a filter inside their tenant's `where`, so a cursor never
 // reads another workspace's rows.
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 
 export type CursorPosition = { createdAt: Date; id: string };
 

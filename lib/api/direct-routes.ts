@@ -14,7 +14,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { ResponseScope, settleAfterResponseWork, withResponseScope } from "@/lib/api/after-response";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { JsonReply } from "@/lib/api/reply";
 import { closeDatabase } from "@/lib/db";
 import { tooLarge, routeAnswer, type RouteAnswer, type RouteRequest } from "@/lib/api/route";

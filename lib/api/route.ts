@@ -1,15 +1,15 @@
 // The one way to write an API route handler: it parses params/query/body with zod, authenticates
-// and authorizes before the handler runs, and turns every error into the JSON error shape of
-// lib/api/errors.ts. A route cannot be declared without saying who may call it.
+// and authorizes before the handler runs, and answers every error (lib/errors.ts) in the one JSON
+// error shape (lib/api/reply.ts). A route cannot be declared without saying who may call it.
 //
 //   export const POST = defineRoute(
 //     { auth: { kind: "workspace", permission: "broadcast:change" }, params: z.object({ workspaceId: z.string(), id: z.string() }), body: updateSchema },
 //     async ({ ctx, params, body }) => NextResponse.json(await updateDestination(ctx, params.id, body)),
 //   );
 import { z } from "zod";
-import { ApiError, databaseUnavailable, errorReply, forbidden, openRouterErrorReply, unauthorized, validationError } from "@/lib/api/errors";
+import { ApiError, databaseUnavailable, forbidden, unauthorized, validationError } from "@/lib/errors";
 import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH, pathNestedDeeperThan, TOO_DEEP_MESSAGE } from "@/lib/api/json-depth";
-import { JsonReply } from "@/lib/api/reply";
+import { errorReply, JsonReply, openRouterErrorReply } from "@/lib/api/reply";
 import { assertSameOrigin } from "@/lib/api/same-origin";
 import type { Permission } from "@/lib/auth/permissions";
 import { can } from "@/lib/auth/permissions";

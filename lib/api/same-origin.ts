@@ -14,7 +14,7 @@
 //   - Neither header: passes. Every browser that runs Tracecast's UI sends Origin with a POST, PUT,
 //     PATCH or DELETE, same-origin or not, so such a request comes from a script or curl, which
 //     holds the cookie itself and forges nothing (Next.js judges server actions the same way).
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { trustHostFromEnv } from "@/lib/auth/base-config";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

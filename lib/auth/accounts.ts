@@ -2,7 +2,7 @@
 import "server-only";
 import { z } from "zod";
 import { clientAddressOf } from "@/lib/api/client-address";
-import { ApiError, parseInput } from "@/lib/api/errors";
+import { ApiError, parseInput } from "@/lib/errors";
 import { hashPassword, verifyDecoyPassword, verifyPassword } from "@/lib/auth/password";
 import type { SessionUser } from "@/lib/auth/session-user";
 import { chargeSignInAttempt, SignInBlocked, signInSucceeded } from "@/lib/auth/sign-in-throttle";

@@ -4,7 +4,7 @@
 import { redirect } from "next/navigation";
 import { AuthError } from "next-auth";
 import { z } from "zod";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { signUp } from "@/lib/auth/accounts";
 import { oauthProviders, signIn, signOut, TOO_MANY_ATTEMPTS_MESSAGE, TooManySignInAttempts } from "@/lib/auth/config";
 import { SIGN_IN_PATH } from "@/lib/auth/base-config";

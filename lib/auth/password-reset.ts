@@ -7,7 +7,7 @@
 // inbox) and per client address (no sweep through many addresses), like failed sign-ins.
 import "server-only";
 import { z } from "zod";
-import { ApiError, parseInput } from "@/lib/api/errors";
+import { ApiError, parseInput } from "@/lib/errors";
 import { newPasswordSchema } from "@/lib/auth/accounts";
 import { hashPassword } from "@/lib/auth/password";
 import { countRequest, forgetOldCounters } from "@/lib/auth/request-limit";

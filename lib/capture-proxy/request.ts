@@ -2,7 +2,7 @@
 // validate what the proxy relies on (OpenAI-style errors naming the parameter), take Tracecast's own
 // fields (`trace`, `session_id`) out, and describe it for the trace.
 import { z } from "zod";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { readJsonBody, type RouteRequest } from "@/lib/api/route";
 import { LIMITS, traceContext, type TraceInput } from "@/lib/traces/schema";
 import { invalidRequest, ProxyError } from "./openai-error";

@@ -2,7 +2,7 @@
 // optional provider key (encrypted with the key ring, masked on read) and the model prefix that
 // selects it ("openai/" in "openai/gpt-4o"; "" = the default upstream).
 import { z } from "zod";
-import { ApiError, forbidden, notFound, validationError } from "@/lib/api/errors";
+import { ApiError, forbidden, notFound, validationError } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import { broadcastChangeMode } from "@/lib/auth/permissions";
 import type { WorkspaceContext } from "@/lib/auth/workspace";

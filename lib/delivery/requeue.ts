@@ -11,7 +11,7 @@
 import { setImmediate as yieldToOthers } from "node:timers/promises";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "@/lib/db-client";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { createRouter } from "@/lib/routing/route";
 import type { Trace } from "@/lib/traces/schema";
 

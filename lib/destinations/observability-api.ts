@@ -5,7 +5,7 @@
 // saved as a change request and answered 202 with its id.
 import "server-only";
 import { z } from "zod";
-import { ApiError, notFound } from "@/lib/api/errors";
+import { ApiError, notFound } from "@/lib/errors";
 import { JsonReply } from "@/lib/api/reply";
 import type { ManagementKeyContext } from "@/lib/api-keys/management";
 import { broadcastChangeMode, can, type Permission } from "@/lib/auth/permissions";

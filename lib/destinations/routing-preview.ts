@@ -5,7 +5,7 @@
 import "server-only";
 import type { z } from "zod";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
-import { parseInput } from "@/lib/api/errors";
+import { parseInput } from "@/lib/errors";
 import { prisma } from "@/lib/db";
 import { compileFilter, filterSubject } from "@/lib/routing/filters";
 import { createRouter } from "@/lib/routing/route";

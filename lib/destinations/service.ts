@@ -9,7 +9,7 @@
 import "server-only";
 import { z } from "zod";
 import { isDeepStrictEqual } from "node:util";
-import { ApiError, notFound, parseInput, validationError, type FieldIssue } from "@/lib/api/errors";
+import { ApiError, notFound, parseInput, validationError, type FieldIssue } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import { diffOfDestination } from "@/lib/governance/snapshot";
 import { broadcastChangeMode } from "@/lib/auth/permissions";

@@ -3,7 +3,7 @@
 // must be valid: each field is validated on its own (defaults applied), and reading one that is
 // missing or invalid is a 400 naming it. Nothing is stored and no secret is read.
 import { z } from "zod";
-import { ApiError, type FieldIssue } from "@/lib/api/errors";
+import { ApiError, type FieldIssue } from "@/lib/errors";
 import { fieldsOf } from "./define";
 import { getDefinition } from "./registry";
 

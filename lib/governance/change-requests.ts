@@ -18,7 +18,7 @@
 import "server-only";
 import { NextResponse } from "next/server";
 import { z } from "zod";
-import { ApiError, notFound, parseInput } from "@/lib/api/errors";
+import { ApiError, notFound, parseInput } from "@/lib/errors";
 import { cursorWhere, decodeCursor, encodeCursor } from "@/lib/api/cursor";
 import { recordAudit } from "@/lib/audit";
 import { broadcastChangeMode } from "@/lib/auth/permissions";

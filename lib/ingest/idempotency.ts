@@ -6,7 +6,7 @@
 // one process or several, store once: the second finds the first's answer. Only accepted requests
 // are remembered: a request refused with a 4xx stored nothing, and may be sent again with its key.
 import { z } from "zod";
-import { ApiError, validationError } from "@/lib/api/errors";
+import { ApiError, validationError } from "@/lib/errors";
 import { JsonReply } from "@/lib/api/reply";
 import type { RouteRequest } from "@/lib/api/route";
 import type { ApiKeyContext } from "@/lib/api-keys/context";

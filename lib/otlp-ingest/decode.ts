@@ -7,7 +7,7 @@
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import type protobuf from "protobufjs";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { jsonTextNestsDeeperThan } from "@/lib/api/json-depth";
 import { exportTraceServiceRequestType } from "@/lib/destinations/otlp/proto";
 

@@ -4,7 +4,7 @@
 // 200 ExportTraceServiceResponse (partial_success names the spans that could not be taken), or a
 // google.rpc.Status with 400, 413, 415, 429 or 503 (the last two with Retry-After).
 import protobuf from "protobufjs";
-import { ApiError, databaseUnavailable } from "@/lib/api/errors";
+import { ApiError, databaseUnavailable } from "@/lib/errors";
 import { JsonReply } from "@/lib/api/reply";
 import { readBodyBytes, type RouteRequest } from "@/lib/api/route";
 import type { ApiKeyContext } from "@/lib/api-keys/context";

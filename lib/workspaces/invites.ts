@@ -2,7 +2,7 @@
 // expires after 7 days, can be revoked, and admits exactly one person.
 import "server-only";
 import { z } from "zod";
-import { ApiError, notFound, parseInput } from "@/lib/api/errors";
+import { ApiError, notFound, parseInput } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import type { SessionUser } from "@/lib/auth/session-user";
 import type { WorkspaceContext } from "@/lib/auth/workspace";

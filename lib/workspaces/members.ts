@@ -2,7 +2,7 @@
 // (owners, last owner, personal workspaces) are in ./rules.ts.
 import "server-only";
 import { z } from "zod";
-import { ApiError, notFound, parseInput } from "@/lib/api/errors";
+import { ApiError, notFound, parseInput } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { isUniqueViolation } from "@/lib/db-client";

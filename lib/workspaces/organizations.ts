@@ -1,7 +1,7 @@
 // Organization workspaces: shared by several members, unlike each user's personal workspace.
 import "server-only";
 import { z } from "zod";
-import { parseInput } from "@/lib/api/errors";
+import { parseInput } from "@/lib/errors";
 import type { SessionUser } from "@/lib/auth/session-user";
 import type { WorkspaceSummary } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";

@@ -2,7 +2,7 @@
 // and none imports "server-only", so the seed script (tsx, outside Next) provisions accounts with
 // the same code as sign-up, OAuth sign-in and the workspace API.
 import { z } from "zod";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
 import { isUniqueViolation } from "@/lib/db-client";
 import type { Prisma, User, Workspace, WorkspaceKind } from "@/lib/generated/prisma/client";

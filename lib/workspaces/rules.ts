@@ -3,7 +3,7 @@
 //  - only owners grant or revoke the owner role (admins manage admins and members);
 //  - the last owner can never be demoted or removed, nor leave.
 // Checks run under a lock on the workspace row, against the actor's role as it is at that moment.
-import { ApiError, forbidden, notFound } from "@/lib/api/errors";
+import { ApiError, forbidden, notFound } from "@/lib/errors";
 import { can, type Permission } from "@/lib/auth/permissions";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { lockWorkspace } from "@/lib/db-client";

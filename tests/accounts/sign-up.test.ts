@@ -3,7 +3,7 @@ import { POST as signUpRoute } from "@/app/api/auth/sign-up/route";
 import { authenticateWithPassword, signUp } from "@/lib/auth/accounts";
 import { verifyPassword } from "@/lib/auth/password";
 import { prisma } from "@/lib/db";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { call } from "./fixtures";
 
 async function rejection(p: Promise<unknown>): Promise<ApiError> {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { DIRECT_POST_ROUTES } from "@/app/api/v1/direct-routes";
 import { afterResponse } from "@/lib/api/after-response";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { createDirectRoutes } from "@/lib/api/direct-routes";
 import { defineRoute } from "@/lib/api/route";
 import { issueApiKey } from "@/lib/api-keys/keys";

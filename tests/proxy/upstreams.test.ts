@@ -1,7 +1,7 @@
 // Managing the proxy's upstreams: key encryption and masking, prefix uniqueness, the SSRF guard,
 // tenant isolation, audit, and which upstream a model resolves to.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors";
 import { prisma } from "@/lib/db";
 import { createUpstream, deleteUpstream, listUpstreams, resolveUpstream, updateUpstream } from "@/lib/capture-proxy/upstreams";
 import { createTestWorkspace, type TestWorkspace } from "./harness";

@@ -1,10 +1,10 @@
-// lib/api/client.ts against a real HTTP server on loopback: how server answers become values or
+// lib/client/api.ts against a real HTTP server on loopback: how server answers become values or
 // ApiClientErrors that forms can show field by field.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod/mini";
-import { api, ApiClientError, errorMessage, fieldErrorsOf, noContent } from "@/lib/api/client";
+import { api, ApiClientError, errorMessage, fieldErrorsOf, noContent } from "@/lib/client/api";
 
 type Reply = { status: number; body: string; type?: string };
 const replies = new Map<string, Reply>([

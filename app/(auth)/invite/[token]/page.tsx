@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { SIGN_IN_PATH } from "@/lib/auth/base-config";
 import { getSessionUser } from "@/lib/auth/session";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTime } from "@/lib/client/format";
 import { withCallback } from "@/lib/safe-redirect";
 import { invitePath, previewInvite } from "@/lib/workspaces/invites";
 

@@ -3,7 +3,8 @@
 // Its POSTs are also refused when another site makes them (lib/api/same-origin.ts): Auth.js's
 // CSRF token already stops them, and this keeps one rule for every cookie request.
 import type { NextRequest } from "next/server";
-import { ApiError, errorReply } from "@/lib/api/errors";
+import { errorReply } from "@/lib/api/reply";
+import { ApiError } from "@/lib/errors";
 import { assertSameOrigin } from "@/lib/api/same-origin";
 import { handlers } from "@/lib/auth/config";
 

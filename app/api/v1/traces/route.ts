@@ -1,7 +1,7 @@
 // POST /api/v1/traces: apps send one trace or a batch {"traces":[…]} with their workspace API key.
 // 202 {ids} as soon as the traces and their outbox rows are committed; delivery happens later.
 // With an Idempotency-Key header, a retry gets the first answer again (lib/ingest/idempotency.ts).
-import { ApiError, validationError } from "@/lib/api/errors";
+import { ApiError, validationError } from "@/lib/errors";
 import { JsonReply } from "@/lib/api/reply";
 import { defineRoute } from "@/lib/api/route";
 import { acceptTraces } from "@/lib/ingest";

@@ -1,7 +1,7 @@
-// The one error shape of every API response: 4xx JSON naming the field, never a bare 500.
-//   { "error": { "code": "invalid_request", "message": "…", "fields": [{ "path": "traces.0.model", "message": "…" }] } }
+// The errors domain code throws when a request cannot be served as asked: each carries the HTTP
+// status and code it is answered with (lib/api/reply.ts writes the one JSON error shape), so a
+// lib module says what went wrong without knowing about routes or responses.
 import type { z } from "zod";
-import { JsonReply } from "@/lib/api/reply";
 
 export type FieldIssue = { path: string; message: string };
 
@@ -30,20 +30,6 @@ export function validationError(error: z.ZodError, where: "body" | "query" | "pa
   const first = fields[0];
   const summary = first ? `${first.path}: ${first.message}` : "invalid input";
   return new ApiError(400, "invalid_request", `Invalid ${where}: ${summary}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ""}`, fields);
-}
-
-export function errorReply(err: ApiError): JsonReply {
-  return new JsonReply({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } }, err.status, err.headers);
-}
-
-/**
- * OpenRouter's error shape, for the OpenRouter-compatible management API (docs/api.md), so its SDK
- * reads our errors: `code` is the HTTP status; our own code and the fields go in `metadata`.
- *   { "error": { "code": 400, "message": "…", "metadata": { "code": "invalid_request", "fields": [...] } } }
- */
-export function openRouterErrorReply(err: ApiError): JsonReply {
-  const metadata = { code: err.code, ...(err.fields ? { fields: err.fields } : {}) };
-  return new JsonReply({ error: { code: err.status, message: err.message, metadata } }, err.status, err.headers);
 }
 
 /** Seconds a client is asked to wait (Retry-After) when the database is unavailable: a restart or failover takes seconds. */
