@@ -109,7 +109,7 @@ export default async function backlogBenchmark() {
   const { waitingDeliveries } = await import("../lib/delivery/stats");
   const { traceStatuses } = await import("../lib/delivery/status");
   const { getDefinition } = await import("../lib/destinations/registry");
-  const { sealSecrets, splitSecrets } = await import("../lib/destinations/stored-config");
+  const { sealSecrets, splitSecrets } = await import("../lib/broadcast/stored-config");
   const { traceInput: traceInputSchema } = await import("../lib/traces/schema");
 
   const receiver = await startOtlpJsonReceiver();

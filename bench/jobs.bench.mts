@@ -50,7 +50,7 @@ export default async function jobsBenchmark() {
   const { destinationHealth, healthSummaries, listDeliveries } = await import("../lib/delivery/stats");
   const { sweep } = await import("../lib/delivery/sweep");
   const { getDefinition } = await import("../lib/destinations/registry");
-  const { sealSecrets, splitSecrets } = await import("../lib/destinations/stored-config");
+  const { sealSecrets, splitSecrets } = await import("../lib/broadcast/stored-config");
   const { traceInput } = await import("../lib/traces/schema");
 
   const receiver = await startOtlpJsonReceiver();

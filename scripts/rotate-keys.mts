@@ -2,7 +2,7 @@
 // TRACECAST_KEYS. Run it after putting a new key first in TRACECAST_KEYS (keep the old keys listed
 // until it has finished); then the old keys can be removed. Safe to run again and while the app runs.
 // It also encrypts the custom header values that destinations created before they were secrets
-// still hold in clear (lib/destinations/stored-config.ts).
+// still hold in clear (lib/broadcast/stored-config.ts).
 import "dotenv/config";
 import { connectDatabase } from "@/lib/db-client";
 import { KeyRingError, keyRing, type KeyRing } from "@/lib/crypto/keyring";

@@ -1,12 +1,12 @@
 // Key rotation: re-encrypts every stored credential under the active key of TRACECAST_KEYS, and
 // encrypts the custom header values that destinations stored before issue #8 still hold in clear
-// (lib/destinations/stored-config.ts). Idempotent (rows already under the active key, and rows
+// (lib/broadcast/stored-config.ts). Idempotent (rows already under the active key, and rows
 // with nothing in clear, are skipped) and safe while the app runs: each row is rewritten only if it
 // still holds what was read (a concurrent edit wins).
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { getDefinition } from "@/lib/destinations/registry";
-import { holdsClearSecrets, sealSecrets, splitSecrets, storedConfigOf } from "@/lib/destinations/stored-config";
+import { holdsClearSecrets, sealSecrets, splitSecrets, storedConfigOf } from "@/lib/broadcast/stored-config";
 import { keyRing, reencrypt, type KeyRing, type SecretOwner } from "./keyring";
 
 const CHUNK = 200;

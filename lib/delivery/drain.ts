@@ -6,7 +6,7 @@ import { limitsOf, packBatches } from "@/lib/destinations/batching";
 import { DeliveryError } from "@/lib/outbound/errors";
 import { deliverTraces, type BatchOutcome } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
-import { resolveConfig } from "@/lib/destinations/stored-config";
+import { resolveConfig } from "@/lib/broadcast/stored-config";
 import type { DestinationDefinition, OutboundTrace } from "@/lib/destinations/types";
 import { shapeTrace, traceShapingOf, type TraceShaping } from "@/lib/traces/shape";
 import type { Trace } from "@/lib/traces/schema";

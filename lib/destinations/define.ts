@@ -14,7 +14,7 @@ export type FieldMeta = {
   help?: string;
   placeholder?: string;
   /**
-   * Write-only: stored encrypted (lib/destinations/stored-config.ts), masked on read, kept when an
+   * Write-only: stored encrypted (lib/broadcast/stored-config.ts), masked on read, kept when an
    * update sends the mask back. A string for `field.secret`; for `field.headers` each value of
    * the record is a secret and the names stay visible.
    */
@@ -22,7 +22,7 @@ export type FieldMeta = {
   /**
    * Decides where requests (and so the secrets) go: a URL, host, region or account. A saved
    * destination's secrets are reused only while every such field is unchanged
-   * (lib/destinations/service.ts), so nobody can send them to an address of their choosing.
+   * (lib/broadcast/service.ts), so nobody can send them to an address of their choosing.
    * Always true for `field.url`.
    */
   target?: boolean;

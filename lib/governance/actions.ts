@@ -1,5 +1,5 @@
 // The broadcast changes a change request can carry. Each one names the payload it accepts, the
-// applyX function of lib/destinations/service.ts that performs it (the very function the direct
+// applyX function of lib/broadcast/service.ts that performs it (the very function the direct
 // path runs, so an approval validates and applies exactly like an admin's own change), how to
 // preview it as a diff, and what to do once it is committed (wake the delivery of what waits).
 import "server-only";
@@ -21,7 +21,7 @@ import {
   replaySchema,
   updateDestinationSchema,
   type ChangeActor,
-} from "@/lib/destinations/service";
+} from "@/lib/broadcast/service";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { assertReplayWithinLimit } from "@/lib/delivery/requeue";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";

@@ -7,7 +7,7 @@ import type { Db } from "@/lib/db-client";
 import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
 import type { SecretValue } from "@/lib/outbound/masking";
 import { getDefinition } from "@/lib/destinations/registry";
-import { splitSecrets, storedConfigOf } from "@/lib/destinations/stored-config";
+import { splitSecrets, storedConfigOf } from "@/lib/broadcast/stored-config";
 import type { Destination } from "@/lib/generated/prisma/client";
 import { destinationDiff, type DestinationSnapshot, type DiffEntry } from "./diff";
 

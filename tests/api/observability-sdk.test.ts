@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import { DESTINATIONS } from "@/lib/destinations/registry";
-import { storedConfigOf } from "@/lib/destinations/stored-config";
+import { storedConfigOf } from "@/lib/broadcast/stored-config";
 import { addMembership, createOrganization, createUser } from "../accounts/fixtures";
 import { destinationCount, managementKeyOf, serveManagementApi, type ApiServer } from "./harness";
 

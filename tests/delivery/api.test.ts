@@ -18,7 +18,7 @@ import * as testUnsaved from "@/app/api/workspaces/[workspaceId]/destinations/te
 import * as testTrace from "@/app/api/workspaces/[workspaceId]/test-trace/route";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
-import { openSecrets } from "@/lib/destinations/stored-config";
+import { openSecrets } from "@/lib/broadcast/stored-config";
 import { generateWebhookSecret } from "@/lib/destinations/webhook";
 import { actAs } from "../accounts/session-mock";
 import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";

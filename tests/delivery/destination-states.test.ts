@@ -28,7 +28,7 @@ import {
   resumeDestination,
   setBroadcast,
   updateDestination,
-} from "@/lib/destinations/service";
+} from "@/lib/broadcast/service";
 import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
 import { ageTraces, makeDue, startReceiver, statusesOf, type Receiver } from "./helpers";
 

@@ -12,7 +12,7 @@ import * as list from "@/app/api/workspaces/[workspaceId]/destinations/route";
 import { rotateAllSecrets } from "@/lib/crypto/rotate";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
-import { openSecrets } from "@/lib/destinations/stored-config";
+import { openSecrets } from "@/lib/broadcast/stored-config";
 import { actAs } from "../accounts/session-mock";
 import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
 import { enqueue, startReceiver, type Receiver } from "./helpers";

@@ -6,7 +6,7 @@ import { prisma } from "@/lib/db";
 import { issueApiKey } from "@/lib/api-keys/keys";
 import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { getDefinition } from "@/lib/destinations/registry";
-import { sealSecrets, splitSecrets } from "@/lib/destinations/stored-config";
+import { sealSecrets, splitSecrets } from "@/lib/broadcast/stored-config";
 import type { DestinationDefinition } from "@/lib/destinations/types";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { traceStatuses } from "@/lib/delivery/status";

@@ -8,7 +8,7 @@ import { prisma } from "@/lib/db";
 import { DecryptionError, decryptJson, encryptJson, keyIdOf, parseKeyRing } from "@/lib/crypto/keyring";
 import { rotateAllSecrets } from "@/lib/crypto/rotate";
 import { drainDestination } from "@/lib/delivery/drain";
-import { openSecrets } from "@/lib/destinations/stored-config";
+import { openSecrets } from "@/lib/broadcast/stored-config";
 import { generateWebhookSecret } from "@/lib/destinations/webhook";
 import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver } from "./helpers";
 

@@ -9,7 +9,7 @@ import braintrust from "@/lib/destinations/braintrust";
 import datadog from "@/lib/destinations/datadog";
 import { deliverTraces, runDestinationTest } from "@/lib/destinations/http";
 import { hexTraceId } from "@/lib/destinations/ids";
-import { storedConfigOf } from "@/lib/destinations/stored-config";
+import { storedConfigOf } from "@/lib/broadcast/stored-config";
 import opik, { opikTraceUuid } from "@/lib/destinations/opik";
 import posthog from "@/lib/destinations/posthog";
 import snowflake, { jwtAccount, SNOWFLAKE_STATEMENT_BYTES, snowflakeRequests } from "@/lib/destinations/snowflake";

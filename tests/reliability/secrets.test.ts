@@ -31,7 +31,7 @@ import { rotateAllSecrets } from "@/lib/crypto/rotate";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { credentialsInHeaders, maskSecretsIn, secretForms } from "@/lib/outbound/masking";
-import { openSecrets } from "@/lib/destinations/stored-config";
+import { openSecrets } from "@/lib/broadcast/stored-config";
 import { actAs } from "../accounts/session-mock";
 import { addMembership, call, createOrganization, createUser, type Call } from "../accounts/fixtures";
 import { makeDue, startReceiver, type Receiver } from "../delivery/helpers";

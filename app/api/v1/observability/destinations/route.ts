@@ -6,7 +6,7 @@ import {
   createObservabilityDestinationSchema,
   listObservabilityDestinations,
   listObservabilityDestinationsQuery,
-} from "@/lib/destinations/observability-api";
+} from "@/lib/broadcast/observability-api";
 
 export const GET = defineRoute({ auth: { kind: "managementKey" }, query: listObservabilityDestinationsQuery }, async ({ ctx, query }) =>
   listObservabilityDestinations(ctx, query),

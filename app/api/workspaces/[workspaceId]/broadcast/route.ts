@@ -4,7 +4,7 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
 import { governedChange } from "@/lib/governance/change-requests";
-import { broadcastSchema, getBroadcast, setBroadcast } from "@/lib/destinations/service";
+import { broadcastSchema, getBroadcast, setBroadcast } from "@/lib/broadcast/service";
 
 const params = z.object({ workspaceId: z.string() });
 

@@ -8,7 +8,7 @@ import {
   getObservabilityDestination,
   updateObservabilityDestination,
   updateObservabilityDestinationSchema,
-} from "@/lib/destinations/observability-api";
+} from "@/lib/broadcast/observability-api";
 
 export const GET = defineRoute({ auth: { kind: "managementKey" }, params }, async ({ ctx, params }) => getObservabilityDestination(ctx, params.id));
 

@@ -3,7 +3,7 @@
 import { NextResponse } from "next/server";
 import { defineRoute } from "@/lib/api/route";
 import { governedChange } from "@/lib/governance/change-requests";
-import { deleteDestination, getDestination, updateDestination, updateDestinationSchema } from "@/lib/destinations/service";
+import { deleteDestination, getDestination, updateDestination, updateDestinationSchema } from "@/lib/broadcast/service";
 import { destinationParams as params } from "./params";
 
 export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadcast:read" }, params }, async ({ ctx, params }) =>

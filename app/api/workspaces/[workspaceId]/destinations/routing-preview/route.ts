@@ -3,7 +3,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
-import { previewRouting, routingPreviewSchema } from "@/lib/destinations/routing-preview";
+import { previewRouting, routingPreviewSchema } from "@/lib/broadcast/routing-preview";
 
 export const POST = defineRoute(
   { auth: { kind: "workspace", permission: "broadcast:read" }, params: z.object({ workspaceId: z.string() }), body: routingPreviewSchema },

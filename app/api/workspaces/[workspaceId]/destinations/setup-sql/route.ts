@@ -3,7 +3,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
-import { previewSetupSql, setupSqlPreviewSchema } from "@/lib/destinations/setup-sql-preview";
+import { previewSetupSql, setupSqlPreviewSchema } from "@/lib/broadcast/setup-sql-preview";
 
 export const POST = defineRoute(
   { auth: { kind: "workspace", permission: "broadcast:read" }, params: z.object({ workspaceId: z.string() }), body: setupSqlPreviewSchema },

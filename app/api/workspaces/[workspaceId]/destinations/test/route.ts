@@ -3,7 +3,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
-import { testUnsavedDestination, testUnsavedSchema } from "@/lib/destinations/service";
+import { testUnsavedDestination, testUnsavedSchema } from "@/lib/broadcast/service";
 
 export const POST = defineRoute(
   { auth: { kind: "workspace", permission: "broadcast:test" }, params: z.object({ workspaceId: z.string() }), body: testUnsavedSchema },

@@ -3,7 +3,7 @@
 import { NextResponse } from "next/server";
 import { defineRoute } from "@/lib/api/route";
 import { governedChange } from "@/lib/governance/change-requests";
-import { pauseDestination } from "@/lib/destinations/service";
+import { pauseDestination } from "@/lib/broadcast/service";
 import { destinationParams as params } from "../params";
 
 export const POST = defineRoute({ auth: { kind: "workspace", permission: "broadcast:change" }, params }, async ({ ctx, params }) =>

@@ -3,7 +3,7 @@
 import { NextResponse } from "next/server";
 import { defineRoute } from "@/lib/api/route";
 import { governedChange } from "@/lib/governance/change-requests";
-import { retryFailed, retryFailedSchema } from "@/lib/destinations/service";
+import { retryFailed, retryFailedSchema } from "@/lib/broadcast/service";
 import { destinationParams as params } from "../params";
 
 export const POST = defineRoute({ auth: { kind: "workspace", permission: "broadcast:change" }, params, body: retryFailedSchema }, async ({ ctx, params, body }) =>

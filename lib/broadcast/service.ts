@@ -30,12 +30,12 @@ import { traceInput } from "@/lib/traces/schema";
 import { Prisma, type Destination } from "@/lib/generated/prisma/client";
 import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
 import { filterRulesSchema } from "@/lib/routing/filters";
-import { fieldsOf, secretKeysOf, targetKeysOf } from "./define";
-import { runDestinationTest } from "./http";
+import { fieldsOf, secretKeysOf, targetKeysOf } from "@/lib/destinations/define";
+import { runDestinationTest } from "@/lib/destinations/http";
 import { hasSecretValue, maskConfig, unmaskSecret } from "@/lib/outbound/masking";
-import { DESTINATIONS, getDefinition } from "./registry";
+import { DESTINATIONS, getDefinition } from "@/lib/destinations/registry";
 import { holdsClearSecrets, resolveConfig, sealSecrets, splitSecrets, storedConfigOf } from "./stored-config";
-import type { DestinationDefinition, TestResult } from "./types";
+import type { DestinationDefinition, TestResult } from "@/lib/destinations/types";
 
 type Tx = Prisma.TransactionClient;
 type Definition = DestinationDefinition;

@@ -4,8 +4,8 @@
 // missing or invalid is a 400 naming it. Nothing is stored and no secret is read.
 import { z } from "zod";
 import { ApiError, type FieldIssue } from "@/lib/errors";
-import { fieldsOf } from "./define";
-import { getDefinition } from "./registry";
+import { fieldsOf } from "@/lib/destinations/define";
+import { getDefinition } from "@/lib/destinations/registry";
 
 export const setupSqlPreviewSchema = z.object({
   type: z.string().min(1).max(64),

@@ -8,8 +8,8 @@
 // decrypted secrets (storedConfigOf), so such rows deliver and mask like new ones, and the clear
 // values move into the ciphertext on the row's next update (applyUpdateDestination) or when
 // `npm run keys:rotate` runs (lib/crypto/rotate.ts), whichever comes first.
-import type { DestinationDefinition } from "./types";
-import { secretKeysOf } from "./define";
+import type { DestinationDefinition } from "@/lib/destinations/types";
+import { secretKeysOf } from "@/lib/destinations/define";
 import { hasSecretValue, type SecretValue } from "@/lib/outbound/masking";
 import { decryptJson, encryptJson } from "@/lib/crypto/keyring";
 
