@@ -3,7 +3,7 @@
 // workspace id but B's object ids in every other [param] (and in body fields that name objects).
 // Nothing may succeed and none of B's rows may change. A new route with a [param] this suite
 // cannot fill, or a new method it has no body for, fails the suite instead of being skipped.
-// (tests/accounts/tenant-isolation.test.ts covers the accounts routes by hand; this one is exhaustive.)
+// And every read with A's own ids names none of B's objects (lists hold only the caller's workspace's).
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -162,6 +162,8 @@ describe("tenant isolation of every workspace route (discovered from app/api/wor
       const before = await snapshot(b.workspaceId);
       const res = await request(r, b.workspaceId, b.ids);
       if (res.status !== 404) outcomes.push(`${r.method} ${r.route} → ${res.status}`);
+      // Not even B's name in the refusal.
+      if (JSON.stringify(res.json ?? "").includes("Org b")) outcomes.push(`${r.method} ${r.route} named workspace B`);
       expect(await snapshot(b.workspaceId), `${r.method} ${r.route} changed B`).toEqual(before);
     }
     expect(outcomes).toEqual([]);
@@ -182,6 +184,19 @@ describe("tenant isolation of every workspace route (discovered from app/api/wor
       expect(await snapshot(b.workspaceId), `${r.method} ${r.route} changed B`).toEqual(before);
     }
     expect(outcomes).toEqual([]);
+  });
+
+  it("every read with A's own ids names none of B's objects, and A's lists do hold A's", async () => {
+    const reads = routes.filter((r) => r.method === "GET");
+    const leaks: string[] = [];
+    let text = "";
+    for (const r of reads) {
+      const body = JSON.stringify((await request(r, a.workspaceId, a.ids)).json ?? "");
+      text += body;
+      for (const id of [b.workspaceId, ...Object.values(b.ids)]) if (body.includes(id)) leaks.push(`${r.route} → ${id}`);
+    }
+    expect(leaks).toEqual([]);
+    for (const id of [a.ids.apiKeyId, a.ids.destinationId, a.ids.membershipId, a.ids.inviteId]) expect(text).toContain(id);
   });
 
   it("the (b) requests with A's own object ids reach A's objects (the 404s are not vacuous)", async () => {
