@@ -2,7 +2,7 @@
 // Responses are parsed with zod schemas typed against the server's own view type.
 import * as z from "zod/mini";
 import { api, isChangeProposed } from "@/lib/client/api";
-import type { ChangeRequestView } from "@/lib/governance/change-requests";
+import type { ChangeRequestView } from "@/lib/governance/requests";
 import { CHANGE_REQUEST_STATUSES, GOVERNED_ACTIONS } from "@/lib/governance/vocabulary";
 import { workspaceApiPath } from "@/lib/workspace-paths";
 
@@ -71,7 +71,7 @@ export const changeRequestApi = {
   comment: (ws: string, id: string, comment: string | null) => api.patch(path(ws, id), one, { comment }).then((r) => r.changeRequest),
 };
 
-/** The longest comment the server keeps (lib/governance/change-requests.ts commentSchema). */
+/** The longest comment the server keeps (lib/governance/propose.ts commentSchema). */
 export const MAX_COMMENT_LENGTH = 1000;
 
 /**

@@ -8,9 +8,9 @@ import { z } from "zod";
 import { ApiError, notFound } from "@/lib/errors";
 import { JsonReply } from "@/lib/api/reply";
 import type { ManagementKeyContext } from "@/lib/api-keys/management";
-import { broadcastChangeMode, can, type Permission } from "@/lib/auth/permissions";
+import { can, type Permission } from "@/lib/auth/permissions";
 import { prisma } from "@/lib/db";
-import { proposeChange, type Proposal } from "@/lib/governance/change-requests";
+import { proposeIfRequired, type Proposal } from "@/lib/governance/propose";
 import {
   createDestination,
   deleteDestination,
@@ -172,8 +172,8 @@ function settingsOf(body: Omit<UpdateWire, "config">, hashOf: Map<string, string
  */
 async function governed(ctx: ManagementKeyContext, proposal: Proposal, direct: () => Promise<JsonReply>): Promise<JsonReply> {
   assertMay(ctx, "broadcast:change");
-  if (broadcastChangeMode(ctx.membership.role, ctx.workspace.kind) === "apply") return direct();
-  const request = await proposeChange(ctx, proposal.action, proposal.targetId, proposal.payload);
+  const request = await proposeIfRequired(ctx, proposal);
+  if (!request) return direct();
   return new JsonReply(
     {
       change_request: {

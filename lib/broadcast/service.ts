@@ -3,9 +3,10 @@
 //
 // Governance: every change is one `applyX(tx, actor, input)` function that validates and applies
 // atomically and writes its audit event. A member of an organization never reaches the entry
-// points below: the routes go through governedChange (lib/governance/change-requests.ts), which
-// stores the change as a ChangeRequest (202) and calls the same applyX when an admin approves it,
-// re-validated against the then-current state. assertDirectChange stays as the last guard (403).
+// points below: each change route declares its change with `governed` (lib/api/governed.ts), which
+// has it proposed as a ChangeRequest (202, lib/governance/propose.ts), and approving it calls the
+// same applyX (lib/governance/decide.ts), re-validated against the then-current state.
+// assertDirectChange stays as the last guard (403).
 import "server-only";
 import { z } from "zod";
 import { isDeepStrictEqual } from "node:util";

@@ -12,7 +12,7 @@ import { createManagementKey } from "@/lib/api-keys/management";
 import { findMembership } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { createDestination } from "@/lib/broadcast/service";
-import { proposeChange } from "@/lib/governance/change-requests";
+import { proposeChange } from "@/lib/governance/propose";
 import { createUpstream } from "@/lib/capture-proxy/upstreams";
 import { createInvite } from "@/lib/workspaces/invites";
 import { actAs } from "../accounts/session-mock";

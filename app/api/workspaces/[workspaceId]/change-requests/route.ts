@@ -3,7 +3,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
-import { listChangeRequests, listQuerySchema } from "@/lib/governance/change-requests";
+import { listChangeRequests, listQuerySchema } from "@/lib/governance/views";
 
 const params = z.object({ workspaceId: z.string() });
 

@@ -2,8 +2,8 @@
 // POST by a member of an organization: 202 {changeRequest} (created when an admin approves it).
 import { NextResponse } from "next/server";
 import { z } from "zod";
+import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { governedChange } from "@/lib/governance/change-requests";
 import { createDestination, createDestinationSchema, listDestinationsWithHealth } from "@/lib/broadcast/service";
 
 const params = z.object({ workspaceId: z.string() });
@@ -12,8 +12,10 @@ export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadca
   NextResponse.json({ destinations: await listDestinationsWithHealth(ctx) }),
 );
 
-export const POST = defineRoute({ auth: { kind: "workspace", permission: "broadcast:change" }, params, body: createDestinationSchema }, async ({ ctx, body }) =>
-  governedChange(ctx, { action: "destination.create", targetId: null, payload: body }, async () =>
-    NextResponse.json({ destination: await createDestination(ctx, body) }, { status: 201 }),
+export const POST = defineRoute(
+  { auth: { kind: "workspace", permission: "broadcast:change" }, params, body: createDestinationSchema },
+  governed(
+    ({ body }) => ({ action: "destination.create", targetId: null, payload: body }),
+    async ({ ctx, body }) => NextResponse.json({ destination: await createDestination(ctx, body) }, { status: 201 }),
   ),
 );

@@ -1,7 +1,8 @@
 // GET → {changeRequest} with its diff · PATCH {comment} → the proposer's note, while pending.
 import { NextResponse } from "next/server";
 import { defineRoute } from "@/lib/api/route";
-import { commentSchema, getChangeRequest, setComment } from "@/lib/governance/change-requests";
+import { commentSchema, setComment } from "@/lib/governance/propose";
+import { getChangeRequest } from "@/lib/governance/views";
 import { changeRequestParams as params } from "./params";
 
 export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadcast:read" }, params }, async ({ ctx, params }) =>

@@ -2,7 +2,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
-import { countPending } from "@/lib/governance/change-requests";
+import { countPending } from "@/lib/governance/views";
 
 const params = z.object({ workspaceId: z.string() });
 

@@ -3,7 +3,7 @@
 // or the change no longer validates: the request is then `conflict` and nothing was applied.
 import { NextResponse } from "next/server";
 import { defineRoute } from "@/lib/api/route";
-import { approveChange } from "@/lib/governance/change-requests";
+import { approveChange } from "@/lib/governance/decide";
 import { changeRequestParams as params } from "../params";
 
 export const POST = defineRoute({ auth: { kind: "workspace", permission: "approvals:decide" }, params }, async ({ ctx, params }) =>

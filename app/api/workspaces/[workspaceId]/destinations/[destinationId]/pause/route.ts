@@ -1,13 +1,15 @@
 // POST: pause deliveries to the destination (traces keep being queued for it).
 // By a member of an organization: 202 {changeRequest} (applied when an admin approves it).
 import { NextResponse } from "next/server";
+import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { governedChange } from "@/lib/governance/change-requests";
 import { pauseDestination } from "@/lib/broadcast/service";
 import { destinationParams as params } from "../params";
 
-export const POST = defineRoute({ auth: { kind: "workspace", permission: "broadcast:change" }, params }, async ({ ctx, params }) =>
-  governedChange(ctx, { action: "destination.pause", targetId: params.destinationId, payload: {} }, async () =>
-    NextResponse.json({ destination: await pauseDestination(ctx, params.destinationId) }),
+export const POST = defineRoute(
+  { auth: { kind: "workspace", permission: "broadcast:change" }, params },
+  governed(
+    ({ params }) => ({ action: "destination.pause", targetId: params.destinationId, payload: {} }),
+    async ({ ctx, params }) => NextResponse.json({ destination: await pauseDestination(ctx, params.destinationId) }),
   ),
 );
