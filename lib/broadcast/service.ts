@@ -35,6 +35,7 @@ import { fieldsOf, secretKeysOf, targetKeysOf } from "@/lib/destinations/define"
 import { runDestinationTest } from "@/lib/destinations/http";
 import { hasSecretValue, maskConfig, unmaskSecret } from "@/lib/outbound/masking";
 import { DESTINATIONS, getDefinition } from "@/lib/destinations/registry";
+import { settingsOf, type DestinationSettings } from "./settings";
 import { holdsClearSecrets, resolveConfig, sealSecrets, splitSecrets, storedConfigOf } from "./stored-config";
 import type { DestinationDefinition, TestResult } from "@/lib/destinations/types";
 
@@ -135,22 +136,11 @@ export const replaySchema = z
 
 // ───────────── views ─────────────
 
-export type DestinationView = {
+export type DestinationView = DestinationSettings & {
   id: string;
   type: string;
-  name: string;
-  enabled: boolean;
   status: Destination["status"];
   statusReason: string | null;
-  privacyMode: boolean;
-  samplingRate: number;
-  apiKeyInclude: string[];
-  apiKeyExclude: string[];
-  filterRules: unknown;
-  regions: string[];
-  broadcastGenerationCost: boolean;
-  broadcastGenerationIdentity: boolean;
-  broadcastGenerationRequestContext: boolean;
   /** Secrets masked ("pk-l...EfGh"). */
   config: Record<string, unknown>;
   version: number;
@@ -192,19 +182,9 @@ export function toView(row: Destination): DestinationView {
   return {
     id: row.id,
     type: row.type,
-    name: row.name,
-    enabled: row.enabled,
+    ...settingsOf(row),
     status: row.status,
     statusReason: row.statusReason,
-    privacyMode: row.privacyMode,
-    samplingRate: row.samplingRate,
-    apiKeyInclude: row.apiKeyInclude,
-    apiKeyExclude: row.apiKeyExclude,
-    filterRules: row.filterRules,
-    regions: row.regions,
-    broadcastGenerationCost: row.broadcastGenerationCost,
-    broadcastGenerationIdentity: row.broadcastGenerationIdentity,
-    broadcastGenerationRequestContext: row.broadcastGenerationRequestContext,
     config: maskedConfigOf(getDefinition(row.type), row),
     version: row.version,
     health: {

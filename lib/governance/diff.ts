@@ -6,6 +6,7 @@
 // and the diff says "set", "changed" or "removed". Custom header values are secrets too: the
 // snapshot carries a fingerprint per header, and the diff shows the names only.
 // The rule editor's operator wording, so a rule reads the same in the diff as in the form.
+import type { DestinationSettings } from "@/lib/broadcast/settings";
 import type { FieldDescriptor } from "@/lib/destinations/define";
 import { OPERATOR_LABELS, type FilterOperator } from "@/lib/routing/filter-vocabulary";
 import { GENERATION_METADATA_GROUPS } from "@/lib/traces/generation-metadata";
@@ -25,20 +26,9 @@ export type DiffEntry = {
  * A destination as the diff sees it. `secretFingerprints` holds a digest per set secret key; for a
  * record of secrets (custom headers), the names with a digest per value.
  */
-export type DestinationSnapshot = {
+export type DestinationSnapshot = DestinationSettings & {
   type: string;
-  name: string;
-  enabled: boolean;
   status: "active" | "paused" | "auto_paused";
-  privacyMode: boolean;
-  samplingRate: number;
-  apiKeyInclude: string[];
-  apiKeyExclude: string[];
-  filterRules: unknown;
-  regions: string[];
-  broadcastGenerationCost: boolean;
-  broadcastGenerationIdentity: boolean;
-  broadcastGenerationRequestContext: boolean;
   /** Non-secret config values. */
   config: Record<string, unknown>;
   secretFingerprints: Record<string, string | Record<string, string>>;

@@ -7,6 +7,7 @@ import type { Db } from "@/lib/db-client";
 import { fieldsOf, secretKeysOf } from "@/lib/destinations/define";
 import type { SecretValue } from "@/lib/outbound/masking";
 import { getDefinition } from "@/lib/destinations/registry";
+import { settingsOf } from "@/lib/broadcast/settings";
 import { splitSecrets, storedConfigOf } from "@/lib/broadcast/stored-config";
 import type { Destination } from "@/lib/generated/prisma/client";
 import { destinationDiff, type DestinationSnapshot, type DiffEntry } from "./diff";
@@ -41,18 +42,8 @@ function configSnapshot(row: Destination): Pick<DestinationSnapshot, "config" | 
 function snapshotOf(row: Destination): DestinationSnapshot {
   return {
     type: row.type,
-    name: row.name,
-    enabled: row.enabled,
+    ...settingsOf(row),
     status: row.status,
-    privacyMode: row.privacyMode,
-    samplingRate: row.samplingRate,
-    apiKeyInclude: row.apiKeyInclude,
-    apiKeyExclude: row.apiKeyExclude,
-    filterRules: row.filterRules,
-    regions: row.regions,
-    broadcastGenerationCost: row.broadcastGenerationCost,
-    broadcastGenerationIdentity: row.broadcastGenerationIdentity,
-    broadcastGenerationRequestContext: row.broadcastGenerationRequestContext,
     ...configSnapshot(row),
   };
 }
