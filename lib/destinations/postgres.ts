@@ -22,6 +22,7 @@
 // connection, so only the traces it refuses fail (permanently, each with PostgreSQL's message) and
 // the rest is delivered. Missing table or columns, authentication and privileges are configuration
 // errors; connection failures, timeouts and server shutdowns are retried.
+import net from "node:net";
 import pg from "pg";
 import { z } from "zod";
 import { defineDestination, field } from "./define";
@@ -70,10 +71,14 @@ const endpointOf = (text: string): Endpoint => {
 type TlsMode = "verify-full" | "require" | "disable";
 type PostgresConfig = { connectionString: string; table: string; tlsMode: TlsMode };
 
-/** `pg`'s ssl option: verify-full checks the certificate against the host name, require only encrypts. */
+/**
+ * `pg`'s ssl option: verify-full checks the certificate against the host name, require only encrypts.
+ * `pg` connects to the checked IP address, so the name is given as the TLS server name: SNI (hosted
+ * databases route on it) and the name the certificate is checked against. An IP literal is no server name.
+ */
 function sslOption(mode: TlsMode, host: string): pg.ClientConfig["ssl"] {
   if (mode === "disable") return false;
-  return mode === "verify-full" ? { rejectUnauthorized: true, servername: host } : { rejectUnauthorized: false };
+  return { rejectUnauthorized: mode === "verify-full", ...(net.isIP(host) === 0 ? { servername: host } : {}) };
 }
 
 /** SQLSTATEs no retry can fix, with what the user should do. https://www.postgresql.org/docs/current/errcodes-appendix.html */
@@ -98,15 +103,16 @@ const isValueError = (err: unknown): boolean => {
   return typeof code === "string" && /^2[23]/.test(code) && code !== "23505";
 };
 
-export function postgresError(err: unknown, ctx: Pick<DeliverContext, "signal" | "timeoutMs">, target: string): DeliveryError {
+/** `during`: what was refused, for the message ("the insert into", "the test of"). */
+export function postgresError(err: unknown, ctx: Pick<DeliverContext, "signal" | "timeoutMs">, target: string, during = "the insert into"): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = err as { code?: string; message?: string; detail?: string };
   const message = e?.message ?? String(err);
   if (err instanceof pg.DatabaseError && e.code) {
     const advice = CONFIG_STATES[e.code];
-    if (advice) return new DeliveryError("config", `PostgreSQL refused the insert into ${target}: ${advice} (${e.code}: ${message})`, { retryable: false, cause: err });
+    if (advice) return new DeliveryError("config", `PostgreSQL refused ${during} ${target}: ${advice} (${e.code}: ${message})`, { retryable: false, cause: err });
     if (isValueError(err)) return new DeliveryError("encode", `PostgreSQL refused a value for ${target} (${e.code}: ${message}${e.detail ? `; ${e.detail}` : ""})`, { retryable: false, cause: err });
-    return new DeliveryError("http", `PostgreSQL failed the insert into ${target} (${e.code}: ${message})`, { retryable: true, cause: err });
+    return new DeliveryError("http", `PostgreSQL failed ${during} ${target} (${e.code}: ${message})`, { retryable: true, cause: err });
   }
   if (message.includes("does not support SSL")) {
     return new DeliveryError("config", `${target}: the server does not accept TLS connections (choose TLS "disable" only for a server on a private network)`, { retryable: false, cause: err });
@@ -165,7 +171,7 @@ async function insert(client: pg.Client, table: string, traces: OutboundTrace[])
   for (const statement of insertStatements(table, traces.flatMap(traceRows))) await client.query(statement);
 }
 
-const tlsLabels = { "verify-full": "Verify (verify-full)", require: "Encrypt only (require)", disable: "Off (disable: local or private network only)" } as const;
+const tlsLabels = { "verify-full": "Verify (verify-full)", require: "Encrypt only (require)", disable: "Off (disable)" } as const;
 
 export const postgresSetupSql = (config: Pick<PostgresConfig, "table">) =>
   pgSetupSql(config.table, [
@@ -178,7 +184,7 @@ export const postgresSetupSql = (config: Pick<PostgresConfig, "table">) =>
 async function testTable(config: PostgresConfig, ctx: DeliverContext): Promise<TestResult> {
   const target = config.table;
   const client = await connect(config, ctx).catch((err: unknown) => {
-    throw postgresError(err, ctx, target);
+    throw postgresError(err, ctx, target, "the test of");
   });
   try {
     const probe = await client.query(`SELECT * FROM ${quotedTable(config.table)} LIMIT 0`);
@@ -195,7 +201,7 @@ async function testTable(config: PostgresConfig, ctx: DeliverContext): Promise<T
     }
     return { ok: true, message: `PostgreSQL accepted the test rows for ${target} (rolled back: nothing was kept)` };
   } catch (err) {
-    throw postgresError(err, ctx, target);
+    throw postgresError(err, ctx, target, "the test of");
   } finally {
     await client.end().catch(() => {});
   }

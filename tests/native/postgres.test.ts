@@ -3,7 +3,12 @@
 // setup SQL creates the table, rows are inserted with `pg` through the shared delivery path and the
 // drain and selected back, Test connection reports each missing piece. The SSRF refusal and the
 // form's rules need no database and run in both phases.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import tls from "node:tls";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres, { parseConnectionString, postgresSetupSql } from "@/lib/destinations/postgres";
@@ -208,6 +213,47 @@ describe("PostgreSQL destination: SSRF guard", () => {
       expect(accepted).toHaveLength(1);
     } finally {
       process.env.TRACECAST_ALLOW_PRIVATE_TARGETS = previous;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe("PostgreSQL destination: TLS", () => {
+  it("verify-full checks the certificate, presenting the host name (not the checked address); require encrypts without verifying", async () => {
+    // A server that accepts PostgreSQL's SSLRequest and completes TLS with a self-signed certificate for the host name.
+    const dir = mkdtempSync(path.join(tmpdir(), "tracecast-pg-tls-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`, "-days", "1", "-subj", "/CN=db.tracecast.test", "-addext", "subjectAltName=DNS:db.tracecast.test"], { stdio: "ignore" });
+    const context = tls.createSecureContext({ key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) });
+    rmSync(dir, { recursive: true, force: true });
+    const handshakes: { servername: string | false | null; secured: boolean }[] = [];
+    const server = net.createServer((socket) => {
+      socket.once("data", () => {
+        socket.write("S");
+        const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context });
+        const seen = { servername: false as string | false | null, secured: false };
+        handshakes.push(seen);
+        secure.on("secure", () => {
+          seen.servername = secure.servername;
+          seen.secured = true;
+          secure.destroy();
+        });
+        secure.on("error", () => socket.destroy());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const lookup = ((_h: string, _o: unknown, cb: (err: null, a: { address: string; family: number }[]) => void) => cb(null, [{ address: "127.0.0.1", family: 4 }])) as unknown as LookupFunction;
+    const configWith = (tlsMode: string) => postgres.config.parse({ connectionString: `postgresql://u:p@db.tracecast.test:${port}/db`, tlsMode });
+    const trace = outbound(sampleTrace({ id: "gen-tls" }));
+    try {
+      const unverified = await deliverBatch(postgres, [trace], configWith("verify-full"), { lookup }).catch((e: unknown) => e);
+      expect(unverified).toMatchObject({ kind: "config", retryable: false, message: expect.stringMatching(/TLS certificate could not be verified \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/) });
+      expect(handshakes.at(-1)?.secured).toBe(false);
+
+      const encrypted = await deliverBatch(postgres, [trace], configWith("require"), { lookup }).catch((e: unknown) => e);
+      expect(handshakes.at(-1)).toEqual({ servername: "db.tracecast.test", secured: true });
+      expect(encrypted).toMatchObject({ retryable: true });
+    } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
