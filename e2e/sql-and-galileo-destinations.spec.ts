@@ -59,6 +59,8 @@ test("Galileo and Supabase: in the catalog with their marks, forms checked befor
   await page.getByRole("button", { name: "Add destination" }).first().click();
   const catalog = page.getByRole("dialog", { name: "Add a destination" });
   for (const name of ["Galileo", "PostgreSQL", "Supabase"]) await expect(catalog.getByRole("link", { name: new RegExp(`^${name}`) })).toBeVisible();
+  await catalog.getByRole("link", { name: /^Supabase/ }).scrollIntoViewIfNeeded();
+  await screenshot(page, "destinations-catalog-storage");
   await catalog.getByLabel("Search platforms").fill("supa");
   await expect(catalog.locator('svg[data-mark="brand"]')).toHaveCount(1);
   await page.keyboard.press("Escape");

@@ -104,14 +104,16 @@ const isValueError = (err: unknown): boolean => {
 };
 
 /** `during`: what was refused, for the message ("the insert into", "the test of"). */
-export function postgresError(err: unknown, ctx: Pick<DeliverContext, "signal" | "timeoutMs">, target: string, during = "the insert into"): DeliveryError {
+function postgresError(err: unknown, ctx: Pick<DeliverContext, "signal" | "timeoutMs">, target: string, during = "the insert into"): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = err as { code?: string; message?: string; detail?: string };
-  const message = e?.message ?? String(err);
+  // The server writes these: kept to a line each, as a hostile or verbose server could send pages.
+  const message = (e?.message ?? String(err)).slice(0, 300);
+  const detail = e?.detail?.slice(0, 300);
   if (err instanceof pg.DatabaseError && e.code) {
     const advice = CONFIG_STATES[e.code];
     if (advice) return new DeliveryError("config", `PostgreSQL refused ${during} ${target}: ${advice} (${e.code}: ${message})`, { retryable: false, cause: err });
-    if (isValueError(err)) return new DeliveryError("encode", `PostgreSQL refused a value for ${target} (${e.code}: ${message}${e.detail ? `; ${e.detail}` : ""})`, { retryable: false, cause: err });
+    if (isValueError(err)) return new DeliveryError("encode", `PostgreSQL refused a value for ${target} (${e.code}: ${message}${detail ? `; ${detail}` : ""})`, { retryable: false, cause: err });
     return new DeliveryError("http", `PostgreSQL failed ${during} ${target} (${e.code}: ${message})`, { retryable: true, cause: err });
   }
   if (message.includes("does not support SSL")) {
@@ -157,7 +159,7 @@ async function connect(config: PostgresConfig, ctx: DeliverContext): Promise<pg.
 const CAST_VALUES = (row: number) => `(${PG_COLUMNS.map((c, i) => `$${row * PG_COLUMNS.length + i + 1}::${PG_TYPES[c.kind]}`).join(", ")})`;
 
 /** The statements for `rows`: text with one cast parameter per value, and the values. */
-export function insertStatements(table: string, rows: TraceRow[]): { text: string; values: unknown[] }[] {
+function insertStatements(table: string, rows: TraceRow[]): { text: string; values: unknown[] }[] {
   const head = `INSERT INTO ${quotedTable(table)} (${PG_COLUMNS.map((c) => c.name).join(", ")}) VALUES `;
   const statements: { text: string; values: unknown[] }[] = [];
   for (let start = 0; start < rows.length; start += MAX_ROWS_PER_STATEMENT) {
@@ -228,7 +230,7 @@ export default defineDestination({
       .select("TLS", ["verify-full", "require", "disable"], {
         labels: tlsLabels,
         target: true,
-        help: "verify-full checks the server's certificate and name; require only encrypts; disable sends everything in clear (a local server only).",
+        help: "verify-full checks the server's certificate and name; require only encrypts; disable sends everything in clear (a server on a private network only).",
       })
       .default("verify-full"),
   }),

@@ -110,6 +110,15 @@ describe.skipIf(!onPostgres)("PostgreSQL destination (real PostgreSQL, pg)", () 
     expect((await rowsOf("analytics.checked")).map((r) => r.trace_id)).toEqual(["gen-ok-a", "gen-ok-b"]);
   });
 
+  it("the server's error text is kept to a line in the delivery error, however long the server makes it", async () => {
+    await db.query("CREATE TABLE analytics.verbose (LIKE analytics.llm_traces INCLUDING ALL)");
+    await db.query("CREATE FUNCTION analytics.verbose_refusal() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '%', repeat('x', 20000) USING ERRCODE = '22000', DETAIL = repeat('y', 20000); END $$");
+    await db.query("CREATE TRIGGER refuse BEFORE INSERT ON analytics.verbose FOR EACH ROW EXECUTE FUNCTION analytics.verbose_refusal()");
+    const refused = await deliverBatch(postgres, [outbound(sampleTrace({ id: "gen-verbose" }))], configFor({ table: "analytics.verbose" })).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: "encode", retryable: false, message: expect.stringContaining("22000") });
+    expect((refused as Error).message.length).toBeLessThan(800);
+  });
+
   it("through the drain: connection refused is retried, then delivered; a missing table fails permanently with the advice", async () => {
     const port = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, "127.0.0.1", () => {
