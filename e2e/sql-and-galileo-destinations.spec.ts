@@ -132,6 +132,13 @@ test("PostgreSQL: the setup SQL from the form creates the table, Test connection
     await testAndSave(page, "Warehouse", "destinations-postgres-tested");
     // Test connection keeps nothing in the table.
     expect((await target.query("SELECT count(*)::int AS n FROM tracecast_traces")).rows[0]).toEqual({ n: 0 });
+
+    // On a phone the form, its TLS choice and the setup SQL fit the width (the SQL scrolls in its box).
+    await page.setViewportSize({ width: 375, height: 812 });
+    await openFromCatalog(page, "postgres", "PostgreSQL");
+    await expect(page.locator("section", { has: page.getByRole("heading", { name: "Table setup" }) }).locator("pre")).toContainText("CREATE TABLE");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await screenshot(page, "destinations-postgres-mobile");
     await context.close();
   } finally {
     await target.end();
