@@ -15,15 +15,17 @@
 // browsers by their User-Agent; ours names Tracecast. Publishable (`sb_publishable_…`) and anon
 // keys are refused by the form: RLS would refuse their inserts.
 //
-// A PostgREST insert is all or nothing: the batch fails as a whole, retried on 5xx/429, refused on
-// other 4xx with PostgREST's own explanation (`{"code":"PGRST205","message":"Could not find the table…"}`).
+// A PostgREST insert is all or nothing: a request fails as a whole, retried on 5xx/429, refused on
+// other 4xx with PostgREST's own explanation (`{"code":"PGRST205","message":"Could not find the table…"}`),
+// except when PostgreSQL refused a value (SQLSTATE class 22 or 23): then each trace is sent alone and
+// only the refused ones fail.
 import { z } from "zod";
 import { jsonBytes, packBatches } from "./batching";
 import { defineDestination, field } from "./define";
 import { DeliveryError } from "@/lib/outbound/errors";
 import { PG_COLUMNS, pgRowObject, pgSetupSql, quotedTable } from "./pg-rows";
 import { SQL_IDENTIFIER, SQL_IDENTIFIER_MESSAGE, traceRows } from "./rows";
-import type { OutboundRequest, OutboundTrace } from "./types";
+import type { OutboundRequest, OutboundTrace, TraceFailures } from "./types";
 
 const MAX_BATCH = 200;
 /** Bytes of rows per request: well under the API gateway's request size limit. */
@@ -33,13 +35,19 @@ type SupabaseConfig = { projectUrl: string; apiKey: string; schema: string; tabl
 
 const COLUMNS_PARAM = encodeURIComponent(PG_COLUMNS.map((c) => `"${c.name}"`).join(","));
 
-/** Pure: the PostgREST inserts for a batch, split by MAX_BATCH traces and MAX_REQUEST_BYTES. */
-export function supabaseRequests(traces: OutboundTrace[], config: SupabaseConfig): OutboundRequest[] {
-  const perTrace = traces.map((t) => traceRows(t).map(pgRowObject));
-  const base = config.projectUrl.replace(/\/+$/, "");
-  return packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_REQUEST_BYTES }, jsonBytes, { overheadBytes: 2, separatorBytes: 1 }).batches.map((group) => ({
+type Group = { traces: OutboundTrace[]; rows: Record<string, unknown>[] };
+
+/** The batch in request-sized groups (MAX_BATCH traces, MAX_REQUEST_BYTES of rows), each with its rows. */
+function groupsOf(traces: OutboundTrace[]): Group[] {
+  const perTrace = traces.map((trace) => ({ trace, rows: traceRows(trace).map(pgRowObject) }));
+  const packed = packBatches(perTrace, { maxItems: MAX_BATCH, maxBytes: MAX_REQUEST_BYTES }, (p) => jsonBytes(p.rows), { overheadBytes: 2, separatorBytes: 1 });
+  return packed.batches.map((group) => ({ traces: group.map((p) => p.trace), rows: group.flatMap((p) => p.rows) }));
+}
+
+function requestFor(group: Group, config: SupabaseConfig): OutboundRequest {
+  return {
     method: "POST",
-    url: `${base}/rest/v1/${config.table}?columns=${COLUMNS_PARAM}`,
+    url: `${config.projectUrl.replace(/\/+$/, "")}/rest/v1/${config.table}?columns=${COLUMNS_PARAM}`,
     headers: {
       ...config.headers,
       apikey: config.apiKey,
@@ -49,9 +57,14 @@ export function supabaseRequests(traces: OutboundTrace[], config: SupabaseConfig
       prefer: "return=minimal,resolution=ignore-duplicates",
       "user-agent": "Tracecast/1.0",
     },
-    body: JSON.stringify(group.flat()),
-    traceCount: group.length,
-  }));
+    body: JSON.stringify(group.rows),
+    traceCount: group.traces.length,
+  };
+}
+
+/** Pure: the PostgREST inserts for a batch, split by MAX_BATCH traces and MAX_REQUEST_BYTES. */
+export function supabaseRequests(traces: OutboundTrace[], config: SupabaseConfig): OutboundRequest[] {
+  return groupsOf(traces).map((group) => requestFor(group, config));
 }
 
 export function supabaseSetupSql(config: Pick<SupabaseConfig, "schema" | "table">): string {
@@ -64,25 +77,45 @@ export function supabaseSetupSql(config: Pick<SupabaseConfig, "schema" | "table"
   ]);
 }
 
-/** PostgREST's own explanation of a refused insert (`{"code":"PGRST204","message":"Could not find the 'x' column…","hint":…}`). */
-function postgrestMessage(body: string | undefined): string | undefined {
+const PostgrestError = z.object({ code: z.string().nullish(), message: z.string(), hint: z.string().nullish() });
+
+/** PostgREST's answer to a refused insert (`{"code":"PGRST204","message":"Could not find the 'x' column…","hint":…}`). */
+function postgrestError(body: string | undefined): z.infer<typeof PostgrestError> | undefined {
   if (!body) return undefined;
   try {
-    const parsed = z.object({ code: z.string().optional(), message: z.string(), hint: z.string().nullish() }).safeParse(JSON.parse(body));
-    if (!parsed.success) return undefined;
-    const { code, message, hint } = parsed.data;
-    return `${message}${hint ? ` (${hint})` : ""}${code ? ` [${code}]` : ""}`;
+    return PostgrestError.safeParse(JSON.parse(body)).data;
   } catch {
     return undefined;
   }
 }
 
-/** What the user should do about a refused insert, by PostgREST error code or HTTP status. */
-function advice(status: number | undefined, body: string | undefined): string | undefined {
-  if (body?.includes("PGRST205") || body?.includes('"42P01"')) return "the table does not exist: create it with the setup SQL";
-  if (body?.includes("PGRST204") || body?.includes('"42703"')) return "the table is missing columns: recreate it with the setup SQL";
+/** What the user should do about a refused insert, by PostgREST or PostgreSQL error code, or HTTP status. */
+function advice(status: number | undefined, code: string | null | undefined): string | undefined {
+  if (code === "PGRST205" || code === "42P01") return "the table does not exist: create it with the setup SQL";
+  if (code === "PGRST204" || code === "42703") return "the table is missing columns: recreate it with the setup SQL";
   if (status === 401 || status === 403) return "check the secret key (a secret or service_role key of this project)";
   return undefined;
+}
+
+/**
+ * A value PostgreSQL refused (PostgREST passes its SQLSTATE on: a data exception, class 22, or a
+ * constraint, class 23): the trace it belongs to fails, not the table or the key.
+ */
+const isValueError = (err: DeliveryError) => err.status === 400 && /^2[23]/.test(postgrestError(err.responseBody)?.code ?? "");
+
+function supabaseError(err: unknown, config: SupabaseConfig): unknown {
+  if (!(err instanceof DeliveryError) || err.kind !== "http") return err;
+  const answer = postgrestError(err.responseBody);
+  const hint = advice(err.status, answer?.code);
+  const explanation = answer ? `${answer.message}${answer.hint ? ` (${answer.hint})` : ""}${answer.code ? ` [${answer.code}]` : ""}` : undefined;
+  const kind = isValueError(err) ? "encode" : hint && !err.retryable ? "config" : err.kind;
+  return new DeliveryError(kind, `Supabase refused the insert into ${config.schema}.${config.table} (${err.status})${hint ? `: ${hint}` : ""}${explanation ? `. ${explanation}` : ""}`, {
+    retryable: err.retryable,
+    status: err.status,
+    retryAfterMs: err.retryAfterMs,
+    responseBody: err.responseBody,
+    cause: err,
+  });
 }
 
 const identifier = (label: string) => field.text(label, { pattern: SQL_IDENTIFIER, patternMessage: `${label} ${SQL_IDENTIFIER_MESSAGE}`, max: 63 });
@@ -114,22 +147,28 @@ export default defineDestination({
   maxBatchBytes: MAX_REQUEST_BYTES,
   setupSql: supabaseSetupSql,
   encode: (traces, config) => supabaseRequests(traces, config),
-  async deliver(traces, config, ctx) {
-    for (const request of supabaseRequests(traces, config)) {
+  // One request per group. When PostgreSQL refuses a value, the group's traces are sent one by one,
+  // so only the refused ones fail (permanently) and the rest is delivered, as PostgreSQL's own destination does.
+  async deliver(traces, config, ctx): Promise<TraceFailures> {
+    const failures: TraceFailures = new Map();
+    for (const group of groupsOf(traces)) {
       try {
-        await ctx.send(request);
+        await ctx.send(requestFor(group, config));
+        continue;
       } catch (err) {
-        if (!(err instanceof DeliveryError) || err.kind !== "http") throw err;
-        const explanation = postgrestMessage(err.responseBody);
-        const hint = advice(err.status, err.responseBody);
-        const target = `${config.schema}.${config.table}`;
-        throw new DeliveryError(
-          hint && !err.retryable ? "config" : err.kind,
-          `Supabase refused the insert into ${target} (${err.status})${hint ? `: ${hint}` : ""}${explanation ? `. ${explanation}` : ""}`,
-          { retryable: err.retryable, status: err.status, retryAfterMs: err.retryAfterMs, responseBody: err.responseBody, cause: err },
-        );
+        if (!(err instanceof DeliveryError && isValueError(err) && group.traces.length > 1)) throw supabaseError(err, config);
+      }
+      for (const trace of group.traces) {
+        try {
+          await ctx.send(requestFor({ traces: [trace], rows: traceRows(trace).map(pgRowObject) }, config));
+        } catch (err) {
+          if (!(err instanceof DeliveryError && isValueError(err))) throw supabaseError(err, config);
+          failures.set(trace.delivery_id, supabaseError(err, config) as DeliveryError);
+        }
       }
     }
+    if (failures.size === traces.length) throw [...failures.values()][0];
+    return failures;
   },
 });
 

@@ -97,6 +97,23 @@ describe("Supabase destination", () => {
     expect(failed.lastError).toMatch(/Supabase refused the insert into public\.tracecast_traces \(401\): check the secret key.*Invalid API key/);
   });
 
+  it("a value PostgreSQL refuses (SQLSTATE class 22/23 through PostgREST) fails only its trace; the others are delivered", async () => {
+    const workspace = await createWorkspace();
+    const destination = await createDestinationRow(workspace.id, "supabase", { projectUrl: recorder().url, apiKey: KEY });
+    const [, refusedId] = await enqueue(workspace.id, [destination.id], 3);
+    const refused = (await deliveriesOf(destination.id)).find((d) => d.id === refusedId)!;
+    recorder().respond = (req) =>
+      req.text.includes(`"${refused.traceId}"`)
+        ? { status: 400, body: JSON.stringify({ code: "23514", details: "Failing row contains …", hint: null, message: 'new row for relation "tracecast_traces" violates check constraint "model_known"' }) }
+        : { status: 201 };
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 2, failed: 1, retrying: 0 });
+    const failed = (await deliveriesOf(destination.id)).find((d) => d.status === "failed")!;
+    expect(failed.id).toBe(refusedId);
+    expect(failed.lastError).toMatch(/Supabase refused the insert into public\.tracecast_traces \(400\)\. new row .* violates check constraint "model_known" \[23514\]/);
+    // The whole batch first, then each trace alone.
+    expect(recorder().requests.map((r) => r.json<unknown[]>().length)).toEqual([6, 2, 2, 2]);
+  });
+
   it("Test connection inserts the test trace, and names the cause of each refusal", async () => {
     expect(await runDestinationTest(supabase, configFor())).toMatchObject({ ok: true, message: "Supabase accepted the test trace" });
     expect(recorder().requests[0].json<{ is_test: boolean }[]>().every((r) => r.is_test)).toBe(true);
