@@ -86,7 +86,7 @@ const CONFIG_STATES: Record<string, string> = {
   "42P01": "the table does not exist: create it with the setup SQL",
   "42703": "the table is missing columns: recreate it with the setup SQL",
   "42804": "a column has an unexpected type: recreate the table with the setup SQL",
-  "42501": "the user may not insert into this table (GRANT INSERT)",
+  "42501": "the user lacks a privilege on the table (GRANT SELECT, INSERT: see the setup SQL)",
   "28P01": "authentication failed: check the user and password",
   "28000": "the server refused this user (pg_hba.conf or authorization)",
   "3D000": "the database does not exist",

@@ -177,6 +177,18 @@ describe.skipIf(!onPostgres)("PostgreSQL destination (real PostgreSQL, pg)", () 
     expect(unknownUser.ok).toBe(false);
     expect(unknownUser.message).toMatch(/28000|28P01/);
 
+    // A user without privileges on the table (roles are the cluster's: a unique one, dropped after).
+    const role = `tracecast_noprivs_${Date.now()}`;
+    await db.query(`CREATE ROLE ${role} LOGIN`);
+    try {
+      const unprivileged = new URL(connectionString());
+      unprivileged.username = role;
+      const denied = await runDestinationTest(postgres, configFor({ connectionString: unprivileged.toString() }));
+      expect(denied).toMatchObject({ ok: false, message: expect.stringMatching(/the user lacks a privilege on the table \(GRANT SELECT, INSERT: see the setup SQL\) \(42501/) });
+    } finally {
+      await db.query(`DROP ROLE ${role}`);
+    }
+
     const tls = await runDestinationTest(postgres, configFor({ tlsMode: "require" }));
     expect(tls).toMatchObject({ ok: false });
     expect(tls.message).toMatch(/does not accept TLS connections/);
