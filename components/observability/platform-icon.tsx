@@ -12,7 +12,7 @@ import { cn } from "@/lib/client/utils";
  * The platforms simple-icons has a mark for. Their paths (several KiB) live in ./platform-marks and
  * load after the page's first paint: until then the mark's frame is drawn empty, at its size.
  */
-export const BRAND_TYPES = new Set(["braintrust", "clickhouse", "datadog", "grafana", "newrelic", "otel-collector", "posthog", "sentry", "snowflake", "weave"]);
+export const BRAND_TYPES = new Set(["braintrust", "clickhouse", "datadog", "grafana", "newrelic", "otel-collector", "posthog", "postgres", "sentry", "snowflake", "supabase", "weave"]);
 
 let brandMarks: Record<string, string> | undefined;
 let brandMarksLoading: Promise<Record<string, string>> | undefined;
@@ -38,6 +38,7 @@ const MONOGRAMS: Record<string, Monogram> = {
   phoenix: { letters: "Px", shape: "hexagon" },
   dynatrace: { letters: "Dt", shape: "diamond" },
   firehose: { letters: "Fh", shape: "square" },
+  galileo: { letters: "Gl", shape: "hexagon" },
   middleware: { letters: "Mw", shape: "circle" },
   langfuse: { letters: "Lf", shape: "hexagon" },
   langsmith: { letters: "Ls", shape: "hexagon" },

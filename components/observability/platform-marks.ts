@@ -8,8 +8,10 @@ import {
   siNewrelic,
   siOpentelemetry,
   siPosthog,
+  siPostgresql,
   siSentry,
   siSnowflake,
+  siSupabase,
   siWeightsandbiases,
 } from "simple-icons";
 
@@ -22,7 +24,9 @@ export const BRAND_MARKS: Record<string, string> = {
   newrelic: siNewrelic.path,
   "otel-collector": siOpentelemetry.path,
   posthog: siPosthog.path,
+  postgres: siPostgresql.path,
   sentry: siSentry.path,
   snowflake: siSnowflake.path,
+  supabase: siSupabase.path,
   weave: siWeightsandbiases.path,
 };

@@ -7,7 +7,7 @@ import { DeliveryError } from "@/lib/outbound/errors";
 import { secretKeysOf } from "./define";
 import { maskHeaders, maskSecretsIn, secretForms, secretStrings } from "@/lib/outbound/masking";
 import { send } from "@/lib/outbound/send";
-import { guardedAgents, type LookupFunction } from "@/lib/outbound/ssrf";
+import { allowedAddress, guardedAgents, type LookupFunction } from "@/lib/outbound/ssrf";
 import type { DeliverContext, DestinationDefinition, HttpResult, OutboundRequest, OutboundTrace, TestResult } from "./types";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
 import { NO_GENERATION_METADATA } from "@/lib/traces/generation-metadata";
@@ -49,6 +49,7 @@ export function createDeliverContext(opts: DeliverContextOptions): DeliverContex
     signal,
     requestSignal: () => AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)]),
     agents: guardedAgents({ lookup: opts.lookup }),
+    resolveTarget: (hostname) => allowedAddress(hostname, { lookup: opts.lookup }),
     now: () => new Date(),
   };
 }

@@ -7,6 +7,7 @@ import clickhouse from "./clickhouse";
 import datadog from "./datadog";
 import dynatrace from "./dynatrace";
 import firehose from "./firehose";
+import galileo from "./galileo";
 import grafana from "./grafana";
 import langfuse from "./langfuse";
 import langsmith from "./langsmith";
@@ -14,11 +15,13 @@ import middleware from "./middleware";
 import newrelic from "./newrelic";
 import opik from "./opik";
 import otelCollector from "./otel-collector";
+import postgres from "./postgres";
 import posthog from "./posthog";
 import ramp from "./ramp";
 import s3 from "./s3";
 import sentry from "./sentry";
 import snowflake from "./snowflake";
+import supabase from "./supabase";
 import weave from "./weave";
 import webhook from "./webhook";
 
@@ -32,17 +35,20 @@ const definitions: DestinationDefinition[] = [
   opik,
   datadog,
   dynatrace,
+  galileo,
   grafana,
   langfuse,
   langsmith,
   middleware,
   newrelic,
   otelCollector,
+  postgres,
   posthog,
   ramp,
   s3,
   sentry,
   snowflake,
+  supabase,
   weave,
   webhook,
 ];

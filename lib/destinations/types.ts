@@ -53,6 +53,11 @@ export type DeliverContext = {
    * own resolver), so the address it connects to is the one the guard checked.
    */
   agents: GuardedAgents;
+  /**
+   * For a transport that opens its own sockets (PostgreSQL): the guard-checked address to connect
+   * to for a host name (lib/outbound/ssrf.ts allowedAddress). Connect to it, never to the name.
+   */
+  resolveTarget(hostname: string): Promise<{ address: string; family: number }>;
   now: () => Date;
 };
 

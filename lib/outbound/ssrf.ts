@@ -286,3 +286,26 @@ export async function assertAllowedHost(hostname: string, options: GuardOptions 
     }),
   );
 }
+
+/**
+ * The address a transport that opens its own sockets (the PostgreSQL wire protocol) connects to for
+ * `hostname`: an IP literal checked as is, else the name resolved once through guardedLookup (every
+ * answer checked). The caller connects to this address, never to the name again, so a resolver
+ * that answers a public address now and 127.0.0.1 later (DNS rebinding) gains nothing.
+ */
+export async function allowedAddress(hostname: string, options: GuardOptions = {}): Promise<{ address: string; family: number }> {
+  const literal = ipLiteralOf(hostname);
+  if (literal !== undefined) {
+    const refused = blockedLiteral(hostname, options);
+    if (refused) throw refused;
+    return { address: literal, family: net.isIP(literal) };
+  }
+  const lookup = guardedLookup(options);
+  return new Promise((resolve, reject) =>
+    lookup(hostname, {}, (err, address, family) => {
+      if (err instanceof DeliveryError) reject(err);
+      else if (err) reject(new DeliveryError("network", `Could not resolve ${hostname}: ${err.message}`, { retryable: true, cause: err }));
+      else resolve({ address: address as string, family: family ?? net.isIP(address as string) });
+    }),
+  );
+}

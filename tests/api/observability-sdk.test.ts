@@ -24,17 +24,20 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   datadog: { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app", url: RECEIVER },
   dynatrace: { environmentUrl: RECEIVER, apiToken: "dt0c01.token-0123456789" },
   firehose: { streamName: "traces", region: "us-east-1", endpoint: RECEIVER, accessKeyId: "AKIA0123456789", secretAccessKey: "firehose-secret-0123456789" },
+  galileo: { apiKey: "galileo-key-0123456789", projectId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", logStreamId: "5fa85f64-5717-4562-b3fc-2c963f66afa7", baseUrl: RECEIVER },
   grafana: { baseUrl: RECEIVER, instanceId: "12345", apiKey: "glc_0123456789abcdef" },
   langfuse: { secretKey: "sk-lf-0123456789AbCd", publicKey: "pk-lf-0123456789EfGh", baseUrl: RECEIVER },
   langsmith: { apiKey: "lsv2-0123456789", endpoint: RECEIVER },
   middleware: { baseUrl: RECEIVER, accountKey: "mw-key-0123456789" },
   newrelic: { licenseKey: "nr-license-0123456789" },
   "otel-collector": { endpoint: `${RECEIVER}/v1/traces`, headers: { Authorization: "Bearer collector-token-0123" } },
+  postgres: { connectionString: "postgresql://tracecast:pg-password-0123@127.0.0.1:9/traces", table: "analytics.llm_traces", tlsMode: "require" },
   posthog: { apiKey: "phc_0123456789abcdef", endpoint: RECEIVER },
   ramp: { apiKey: "ramp-key-0123456789", baseUrl: RECEIVER },
   s3: { bucketName: "traces", region: "us-east-1", endpoint: RECEIVER, accessKeyId: "AKIA0123456789", secretAccessKey: "s3-secret-0123456789" },
   sentry: { otlpEndpoint: `${RECEIVER}/api/1/integration/otlp/v1/traces`, dsn: "https://publickey0123@127.0.0.1:9/1" },
   snowflake: { account: "acme", token: "snowflake-token-0123456789" },
+  supabase: { projectUrl: RECEIVER, apiKey: "sb_secret_0123456789abcdef", schema: "public", table: "llm_traces" },
   weave: { apiKey: "wandb-key-0123456789", entity: "e", project: "p", baseUrl: RECEIVER },
   webhook: { url: `${RECEIVER}/hook`, headers: { "X-Token": "webhook-token-0123" } },
 };
@@ -47,7 +50,7 @@ let memberKey: string;
 let ingestKeyHash: string;
 
 /** Tracecast's destinations beyond OpenRouter's list: the SDK cannot know their type. */
-const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "middleware", "phoenix"]);
+const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "galileo", "middleware", "phoenix", "postgres", "supabase"]);
 
 type Parsed = Record<string, unknown> & { id: string; config: Record<string, unknown> };
 /**

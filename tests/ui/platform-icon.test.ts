@@ -11,7 +11,7 @@ const markOf = (type: string) => renderToStaticMarkup(createElement(PlatformIcon
 
 describe("platform marks", () => {
   it("draws the brand mark for the platforms simple-icons has (its path loads after the first paint)", () => {
-    const brands = ["posthog", "datadog", "sentry", "snowflake", "clickhouse", "grafana", "newrelic", "otel-collector", "weave", "braintrust"];
+    const brands = ["posthog", "datadog", "sentry", "snowflake", "clickhouse", "grafana", "newrelic", "otel-collector", "weave", "braintrust", "postgres", "supabase"];
     for (const type of brands) {
       expect([type, markOf(type)]).toEqual([type, "brand"]);
       expect([type, BRAND_MARKS[type]]).toEqual([type, expect.stringMatching(/^M/)]);
