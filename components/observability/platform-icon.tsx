@@ -38,6 +38,8 @@ const MONOGRAMS: Record<string, Monogram> = {
   phoenix: { letters: "Px", shape: "hexagon" },
   dynatrace: { letters: "Dt", shape: "diamond" },
   firehose: { letters: "Fh", shape: "square" },
+  helicone: { letters: "He", shape: "circle" },
+  keywordsai: { letters: "Kw", shape: "square" },
   middleware: { letters: "Mw", shape: "circle" },
   langfuse: { letters: "Lf", shape: "hexagon" },
   langsmith: { letters: "Ls", shape: "hexagon" },

@@ -8,6 +8,8 @@ import datadog from "./datadog";
 import dynatrace from "./dynatrace";
 import firehose from "./firehose";
 import grafana from "./grafana";
+import helicone from "./helicone";
+import keywordsai from "./keywordsai";
 import langfuse from "./langfuse";
 import langsmith from "./langsmith";
 import middleware from "./middleware";
@@ -33,6 +35,8 @@ const definitions: DestinationDefinition[] = [
   datadog,
   dynatrace,
   grafana,
+  helicone,
+  keywordsai,
   langfuse,
   langsmith,
   middleware,

@@ -25,6 +25,8 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   dynatrace: { environmentUrl: RECEIVER, apiToken: "dt0c01.token-0123456789" },
   firehose: { streamName: "traces", region: "us-east-1", endpoint: RECEIVER, accessKeyId: "AKIA0123456789", secretAccessKey: "firehose-secret-0123456789" },
   grafana: { baseUrl: RECEIVER, instanceId: "12345", apiKey: "glc_0123456789abcdef" },
+  helicone: { apiKey: "sk-helicone-0123456789", baseUrl: RECEIVER },
+  keywordsai: { apiKey: "kw-key-0123456789", baseUrl: RECEIVER },
   langfuse: { secretKey: "sk-lf-0123456789AbCd", publicKey: "pk-lf-0123456789EfGh", baseUrl: RECEIVER },
   langsmith: { apiKey: "lsv2-0123456789", endpoint: RECEIVER },
   middleware: { baseUrl: RECEIVER, accountKey: "mw-key-0123456789" },
@@ -47,7 +49,7 @@ let memberKey: string;
 let ingestKeyHash: string;
 
 /** Tracecast's destinations beyond OpenRouter's list: the SDK cannot know their type. */
-const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "middleware", "phoenix"]);
+const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "helicone", "keywordsai", "middleware", "phoenix"]);
 
 type Parsed = Record<string, unknown> & { id: string; config: Record<string, unknown> };
 /**

@@ -59,6 +59,9 @@ const OTHER_VALUES: Record<keyof GenerationMetadataSwitches, (t: Trace) => Trace
 const NOT_CARRIED: Partial<Record<string, (keyof GenerationMetadataSwitches)[]>> = {
   // Opik's span has one estimated total cost, no input/output split.
   opik: ["broadcastGenerationCost"],
+  // Helicone prices the call itself from model and tokens; Keywords AI has one cost per log.
+  helicone: ["broadcastGenerationCost"],
+  keywordsai: ["broadcastGenerationCost"],
 };
 
 const everyField = Object.values(GROUP_VALUES).reduce((t, g) => g.apply(t), base);

@@ -239,6 +239,8 @@ describe("every destination says which fields decide where requests go", () => {
     dynatrace: ["environmentUrl"],
     firehose: ["region", "endpoint"],
     grafana: ["baseUrl"],
+    helicone: ["baseUrl"],
+    keywordsai: ["baseUrl"],
     langfuse: ["baseUrl"],
     langsmith: ["endpoint"],
     middleware: ["baseUrl"],
