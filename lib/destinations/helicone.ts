@@ -45,6 +45,7 @@ export function heliconeHeaders(t: OutboundTrace): Record<string, string> {
   };
   for (const [key, value] of Object.entries(t.metadata)) headers[`Helicone-Property-${propertyName(key)}`] = metadataText(value);
   Object.assign(headers, {
+    "Helicone-Property-Tracecast-Generation-Id": t.id,
     "Helicone-Property-Tracecast-Session-Id": t.session_id !== null && t.session_id !== sessionId ? t.session_id : undefined,
     "Helicone-Property-Tracecast-Provider": t.provider ?? undefined,
     "Helicone-Property-Tracecast-Api-Key": t.api_key_name ?? undefined,
