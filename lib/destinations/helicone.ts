@@ -50,7 +50,6 @@ export function heliconeHeaders(t: OutboundTrace): Record<string, string> {
     "Helicone-Property-Tracecast-Provider": t.provider ?? undefined,
     "Helicone-Property-Tracecast-Api-Key": t.api_key_name ?? undefined,
     "Helicone-Property-Tracecast-Cost-Usd": t.cost.total !== null ? String(t.cost.total) : undefined,
-    "Helicone-Property-Tracecast-Test": t.is_test ? "true" : undefined,
   });
   return compact(headers) as Record<string, string>;
 }

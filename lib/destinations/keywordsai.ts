@@ -59,7 +59,6 @@ export function keywordsAiLog(t: OutboundTrace): Record<string, unknown> {
       span: tree.span?.name,
       api_key_name: t.api_key_name ?? undefined,
       sampling_rate: t.sampling_rate,
-      tracecast_test: t.is_test ? true : undefined,
     }),
   });
 }
