@@ -23,8 +23,10 @@ import type { HttpResult, OutboundRequest, OutboundTrace } from "./types";
 
 /** Helicone's worker answers 400 "Payload too large" above 10 MB. */
 const MAX_LOG_BYTES = 10 * 1024 * 1024;
-/** A Helicone-* value goes in an HTTP header too only when printable ASCII and this short. */
+/** A Helicone-* value goes in an HTTP header too only when printable ASCII and this short… */
 const MAX_HEADER_VALUE = 1000;
+/** …and while the Helicone-* headers stay under this in all (servers refuse large header blocks with 431). */
+const MAX_HEADER_BYTES = 8 * 1024;
 const HEADER_SAFE = /^[\x20-\x7e]*$/;
 
 const metadataText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
@@ -93,7 +95,13 @@ export function heliconeLog(t: OutboundTrace): Record<string, unknown> {
 type HeliconeConfig = { apiKey: string; baseUrl: string; headers: Record<string, string> };
 
 function requestOf(t: OutboundTrace, config: HeliconeConfig): OutboundRequest {
-  const helicone = Object.entries(heliconeHeaders(t)).filter(([, v]) => v.length <= MAX_HEADER_VALUE && HEADER_SAFE.test(v));
+  // In order: request id, user and session first, so a trace with many properties keeps those as headers.
+  let budget = MAX_HEADER_BYTES;
+  const helicone = Object.entries(heliconeHeaders(t)).filter(([name, value]) => {
+    if (value.length > MAX_HEADER_VALUE || !HEADER_SAFE.test(value)) return false;
+    budget -= name.length + value.length + 4;
+    return budget >= 0;
+  });
   return {
     method: "POST",
     url: `${config.baseUrl.replace(/\/+$/, "")}/custom/v1/log`,

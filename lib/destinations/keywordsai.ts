@@ -17,13 +17,44 @@ import { deliverOnePerRequest } from "./one-per-request";
 import { compact, inputMessages, openAiUsage, outputMessages, traceTree } from "./trace-document";
 import type { OutboundRequest, OutboundTrace } from "./types";
 
+/**
+ * The request parameters Keywords AI's log takes as fields of its own, with their types. Other fields of
+ * the log steer Keywords AI (`disable_log`, fallbacks, prompts, integrations): a caller's parameter must
+ * never become one, so any other parameter, or one of another type, goes in `metadata.parameters`.
+ */
+const LLM_PARAMETERS: Record<string, "number" | "boolean" | "string"> = {
+  temperature: "number",
+  top_p: "number",
+  max_tokens: "number",
+  max_completion_tokens: "number",
+  frequency_penalty: "number",
+  presence_penalty: "number",
+  n: "number",
+  top_logprobs: "number",
+  logprobs: "boolean",
+  parallel_tool_calls: "boolean",
+  stop: "string",
+  reasoning_effort: "string",
+};
+
+function splitParameters(parameters: OutboundTrace["request"]["parameters"]) {
+  const fields: Record<string, unknown> = {};
+  const other: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    if (Object.hasOwn(LLM_PARAMETERS, key) && typeof value === LLM_PARAMETERS[key]) fields[key] = value;
+    else other[key] = value;
+  }
+  return { fields, other: Object.keys(other).length > 0 ? other : undefined };
+}
+
 /** The log body for one trace. */
 export function keywordsAiLog(t: OutboundTrace): Record<string, unknown> {
   const tree = traceTree(t);
+  const parameters = splitParameters(t.request.parameters);
   const output = outputMessages(t);
   const ttft = t.timing.time_to_first_token_ms;
   return compact({
-    ...t.request.parameters,
+    ...parameters.fields,
     log_type: "chat",
     model: t.response.model ?? t.model,
     provider_id: t.provider ?? undefined,
@@ -59,6 +90,7 @@ export function keywordsAiLog(t: OutboundTrace): Record<string, unknown> {
       span: tree.span?.name,
       api_key_name: t.api_key_name ?? undefined,
       sampling_rate: t.sampling_rate,
+      parameters: parameters.other,
     }),
   });
 }

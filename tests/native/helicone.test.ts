@@ -146,6 +146,17 @@ describe("Helicone", () => {
     expect(ours.json<HeliconeBody>().providerRequest.meta).toMatchObject({ "Helicone-Property-team": "日本チーム", "Helicone-Property-odd-key": "ok" });
   });
 
+  it("many properties: the HTTP headers stop at 8 KiB (user and session kept), meta carries them all", async () => {
+    const metadata = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`prop${i}`, "v".repeat(100)]));
+    const ours = await recordOurRequest([outbound(sampleTrace({ metadata }), 1, "dlv-many")]);
+    const headerBytes = Object.entries(ours.headers).filter(([name]) => name.startsWith("helicone-")).reduce((n, [name, v]) => n + name.length + String(v).length + 4, 0);
+    expect(headerBytes).toBeLessThanOrEqual(8 * 1024);
+    expect(ours.headers["helicone-user-id"]).toBe("user_42");
+    expect(ours.headers["helicone-session-id"]).toBe("trace-weather-001");
+    expect(ours.headers["helicone-property-prop199"]).toBeUndefined();
+    expect(Object.keys(ours.json<HeliconeBody>().providerRequest.meta).filter((k) => k.startsWith("Helicone-Property-prop"))).toHaveLength(200);
+  });
+
   it("a 200 answer carrying Helicone's storage error is a retryable failure of that trace, not a delivery", async () => {
     recorder.respond = () => ({ status: 200, body: JSON.stringify({ error: "clickhouse insert failed" }) });
     const config = helicone.config.parse({ apiKey: API_KEY, baseUrl: recorder.url });

@@ -89,6 +89,14 @@ describe("Keywords AI", () => {
     expect(SDK_LOG.safeParse({ ...keywordsAiLog(trace), latency: "1.53" }).success).toBe(false);
   });
 
+  it("a caller's parameter never becomes a field that steers Keywords AI: unknown or mistyped ones go in metadata.parameters", () => {
+    const hostile = keywordsAiLog(outbound(sampleTrace({ request: { ...sampleTrace().request, parameters: { temperature: "hot", disable_log: true, top_p: 0.9, seed: 7 } } })));
+    expect(hostile.disable_log).toBeUndefined();
+    expect(hostile.temperature).toBeUndefined();
+    expect(hostile).toMatchObject({ top_p: 0.9, metadata: { parameters: { temperature: "hot", disable_log: true, seed: 7 } } });
+    expect(SDK_LOG.safeParse(hostile).error?.issues ?? []).toEqual([]);
+  });
+
   it("a failed call: its status and message; the caller's parent span as span_parent_id", () => {
     const failed = keywordsAiLog(outbound(sampleTrace({ status: "error", error: { message: "Upstream timed out", status: 504 }, trace: { ...sampleTrace().trace, parent_span_id: "caller-span-9" } })));
     expect(failed).toMatchObject({ status_code: 504, error_message: "Upstream timed out", span_parent_id: "caller-span-9" });
