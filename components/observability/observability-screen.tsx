@@ -92,7 +92,7 @@ export function ObservabilityScreen() {
             <EmptyState
               icon={<RadioTowerIcon />}
               title="No destinations yet"
-              description="Add Langfuse, LangSmith, Datadog, an OpenTelemetry collector, a webhook or any of 16 platforms. Each gets its own sampling, filters and privacy mode, with no change to your code."
+              description="Add Langfuse, LangSmith, Datadog, an OpenTelemetry collector, a webhook or any other platform of the catalog. Each gets its own sampling, filters and privacy mode, with no change to your code."
               action={canChange ? <CatalogDialog /> : <span className="text-muted-foreground text-sm">An admin can add destinations.</span>}
             />
           }
