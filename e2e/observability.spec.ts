@@ -188,6 +188,46 @@ test("the catalog offers Amazon Data Firehose, Arize Phoenix, Dynatrace and Midd
   await context.close();
 });
 
+test("the catalog offers Helicone and Keywords AI; each form validates, tests against the platform's log endpoint and saves", async ({ browser }) => {
+  const { page, context } = await signedUpPage(browser, "LogPlatforms");
+  const platforms = [
+    { name: "Helicone", search: "helicone", key: "sk-helicone-e2e-secret", wrongKey: "sk-proj-openai-e2e", wrongKeyMessage: "This is an OpenAI or Anthropic key: use a Helicone API key", base: "/helicone", path: "/helicone/custom/v1/log", shot: "observability-new-helicone-desktop" },
+    { name: "Keywords AI", search: "keywords", key: "kw-e2e-secret.0123", wrongKey: "", wrongKeyMessage: "API Key is required", base: "/kw/api", path: "/kw/api/request-logs/", shot: "observability-new-keywordsai-desktop" },
+  ];
+  for (const platform of platforms) {
+    await page.goto(page.url().replace(/\/settings\/observability.*$/, "/settings/observability"));
+    await page.getByRole("button", { name: "Add destination" }).first().click();
+    const catalog = page.getByRole("dialog", { name: "Add a destination" });
+    await catalog.getByLabel("Search platforms").fill(platform.search);
+    await expect(catalog.getByRole("link")).toHaveCount(1);
+    await catalog.getByRole("link", { name: new RegExp(`^${platform.name}`) }).click();
+    await expect(page.getByRole("heading", { name: `Add ${platform.name}`, level: 1 })).toBeVisible();
+    await page.getByLabel("Name", { exact: true }).fill(`${platform.name} prod`);
+    await page.getByLabel(/^Base URL/).fill(receiver.url(platform.base));
+    // A wrong key is named under its input before anything is sent.
+    await page.getByLabel(/^API Key/).fill(platform.wrongKey);
+    await page.getByRole("button", { name: "Test connection" }).click();
+    await expect(page.getByText(platform.wrongKeyMessage)).toBeVisible();
+
+    await page.getByLabel(/^API Key/).fill(platform.key);
+    await page.getByRole("button", { name: "Test connection" }).click();
+    const passed = page.getByRole("status", { name: "Connection test passed" });
+    await expect(passed).toContainText("HTTP 200");
+    await passed.getByText("Request sent (secrets masked)").click();
+    await expect(passed).toContainText(`POST ${receiver.url(platform.path)}`);
+    await expect(passed).not.toContainText(platform.key);
+    const sent = receiver.received.filter((r) => r.url === platform.path);
+    expect(sent.map((r) => [r.method, r.headers.authorization])).toEqual([["POST", `Bearer ${platform.key}`]]);
+    expect(sent[0].body).toContain("Tracecast connection test");
+    await screenshot(page, platform.shot);
+
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
+    await expect(page.getByRole("heading", { name: `${platform.name} prod`, level: 1 })).toBeVisible();
+  }
+  await context.close();
+});
+
 test("routing settings persist after reload and take effect: privacy mode strips the content", async ({ browser }) => {
   const { page, context } = await signedUpPage(browser, "Routing");
   await addWebhook(page, "Private receiver", receiver.url("/private"));

@@ -39,6 +39,8 @@ const MONOGRAMS: Record<string, Monogram> = {
   dynatrace: { letters: "Dt", shape: "diamond" },
   firehose: { letters: "Fh", shape: "square" },
   galileo: { letters: "Gl", shape: "hexagon" },
+  helicone: { letters: "He", shape: "circle" },
+  keywordsai: { letters: "Kw", shape: "square" },
   middleware: { letters: "Mw", shape: "circle" },
   langfuse: { letters: "Lf", shape: "hexagon" },
   langsmith: { letters: "Ls", shape: "hexagon" },

@@ -137,7 +137,16 @@ export async function deliverTraces<S extends z.ZodObject>(
     });
     const results: HttpResult[] = [];
     if (sendable.length > 0 && def.deliver) {
-      const undelivered = await def.deliver(sendable, config, ctx);
+      // A transport that sends through ctx.send gets its answers recorded too (Test connection shows them).
+      const recording: DeliverContext = {
+        ...ctx,
+        send: async (request) => {
+          const result = await ctx.send(request);
+          results.push(result);
+          return result;
+        },
+      };
+      const undelivered = await def.deliver(sendable, config, recording);
       for (const [id, error] of undelivered ?? []) failed.set(id, error);
     } else if (sendable.length > 0) {
       if (!def.encode) throw new DeliveryError("config", `${def.name} has neither encode nor deliver`, { retryable: false });

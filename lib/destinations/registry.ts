@@ -9,6 +9,8 @@ import dynatrace from "./dynatrace";
 import firehose from "./firehose";
 import galileo from "./galileo";
 import grafana from "./grafana";
+import helicone from "./helicone";
+import keywordsai from "./keywordsai";
 import langfuse from "./langfuse";
 import langsmith from "./langsmith";
 import middleware from "./middleware";
@@ -37,6 +39,8 @@ const definitions: DestinationDefinition[] = [
   dynatrace,
   galileo,
   grafana,
+  helicone,
+  keywordsai,
   langfuse,
   langsmith,
   middleware,

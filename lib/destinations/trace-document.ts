@@ -257,3 +257,17 @@ export function traceDocument(t: OutboundTrace): TraceDocument {
     observations,
   }) as TraceDocument;
 }
+
+/**
+ * The usage object of an OpenAI chat completion (Helicone's and Keywords AI's logs read this shape):
+ * cached and reasoning tokens in their `*_tokens_details`, only when the trace knows them.
+ */
+export function openAiUsage(t: Trace): Record<string, unknown> {
+  return compact({
+    prompt_tokens: t.usage.input_tokens,
+    completion_tokens: t.usage.output_tokens,
+    total_tokens: t.usage.total_tokens,
+    prompt_tokens_details: t.usage.cached_tokens !== null ? { cached_tokens: t.usage.cached_tokens } : undefined,
+    completion_tokens_details: t.usage.reasoning_tokens !== null ? { reasoning_tokens: t.usage.reasoning_tokens } : undefined,
+  });
+}

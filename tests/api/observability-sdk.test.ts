@@ -26,6 +26,8 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   firehose: { streamName: "traces", region: "us-east-1", endpoint: RECEIVER, accessKeyId: "AKIA0123456789", secretAccessKey: "firehose-secret-0123456789" },
   galileo: { apiKey: "galileo-key-0123456789", projectId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", logStreamId: "5fa85f64-5717-4562-b3fc-2c963f66afa7", baseUrl: RECEIVER },
   grafana: { baseUrl: RECEIVER, instanceId: "12345", apiKey: "glc_0123456789abcdef" },
+  helicone: { apiKey: "sk-helicone-0123456789", baseUrl: RECEIVER },
+  keywordsai: { apiKey: "kw-key-0123456789", baseUrl: RECEIVER },
   langfuse: { secretKey: "sk-lf-0123456789AbCd", publicKey: "pk-lf-0123456789EfGh", baseUrl: RECEIVER },
   langsmith: { apiKey: "lsv2-0123456789", endpoint: RECEIVER },
   middleware: { baseUrl: RECEIVER, accountKey: "mw-key-0123456789" },
@@ -50,7 +52,7 @@ let memberKey: string;
 let ingestKeyHash: string;
 
 /** Tracecast's destinations beyond OpenRouter's list: the SDK cannot know their type. */
-const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "galileo", "middleware", "phoenix", "postgres", "supabase"]);
+const BEYOND_OPENROUTER = new Set(["dynatrace", "firehose", "galileo", "helicone", "keywordsai", "middleware", "phoenix", "postgres", "supabase"]);
 
 type Parsed = Record<string, unknown> & { id: string; config: Record<string, unknown> };
 /**

@@ -25,6 +25,8 @@ export function destinationConfigs(base: string): DestinationConfigs {
     firehose: { host: CONFIG_TARGET, config: () => ({ streamName: "traces", region: "us-east-1", endpoint: base, accessKeyId: "AKIA", secretAccessKey: "secret" }) },
     galileo: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", projectId: GALILEO_PROJECT, logStreamId: GALILEO_LOG_STREAM, baseUrl: base }) },
     grafana: { host: CONFIG_TARGET, config: () => ({ baseUrl: base, instanceId: "1", apiKey: "k" }) },
+    helicone: { host: CONFIG_TARGET, config: () => ({ apiKey: "sk-helicone-1", baseUrl: base }) },
+    keywordsai: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", baseUrl: base }) },
     langfuse: { host: CONFIG_TARGET, config: () => ({ secretKey: "sk-lf-1", publicKey: "pk-lf-1", baseUrl: base }) },
     langsmith: { host: CONFIG_TARGET, config: () => ({ apiKey: "k", endpoint: base }) },
     middleware: { host: CONFIG_TARGET, config: () => ({ baseUrl: base, accountKey: "k" }) },

@@ -74,6 +74,9 @@ const OTHER_VALUES: Record<keyof GenerationMetadataSwitches, (t: Trace) => Trace
 const NOT_CARRIED: Partial<Record<string, (keyof GenerationMetadataSwitches)[]>> = {
   // Opik's span has one estimated total cost, no input/output split.
   opik: ["broadcastGenerationCost"],
+  // Helicone prices the call itself from model and tokens; Keywords AI has one cost per log.
+  helicone: ["broadcastGenerationCost"],
+  keywordsai: ["broadcastGenerationCost"],
 };
 
 /** Types with no HTTP request to record: their own test reads what they stored. */

@@ -240,6 +240,8 @@ describe("every destination says which fields decide where requests go", () => {
     firehose: ["region", "endpoint"],
     galileo: ["baseUrl"],
     grafana: ["baseUrl"],
+    helicone: ["baseUrl"],
+    keywordsai: ["baseUrl"],
     langfuse: ["baseUrl"],
     langsmith: ["endpoint"],
     middleware: ["baseUrl"],

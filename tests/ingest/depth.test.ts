@@ -192,6 +192,8 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   dynatrace: { environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "dt0c01.t" },
   firehose: { streamName: "traces", region: "us-east-1", accessKeyId: "a", secretAccessKey: "s" },
   grafana: { instanceId: "1", apiKey: "g" },
+  helicone: { apiKey: "sk-helicone-1" },
+  keywordsai: { apiKey: "k" },
   langfuse: { secretKey: "sk-lf-1", publicKey: "pk-lf-1" },
   langsmith: { apiKey: "ls" },
   middleware: { baseUrl: "https://abc123.middleware.io", accountKey: "mw" },
