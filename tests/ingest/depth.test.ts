@@ -14,6 +14,8 @@ import { clickhouseRows } from "@/lib/destinations/clickhouse";
 import { DESTINATIONS } from "@/lib/destinations/registry";
 import { s3Objects } from "@/lib/destinations/s3";
 import { firehoseRecords } from "@/lib/destinations/firehose";
+import { pgRowValues } from "@/lib/destinations/pg-rows";
+import { traceRows } from "@/lib/destinations/rows";
 import { snowflakeRequests } from "@/lib/destinations/snowflake";
 import type { OutboundTrace } from "@/lib/destinations/types";
 import { outbound } from "@/lib/traces/fixtures";
@@ -191,6 +193,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   datadog: { apiKey: "0123456789abcdef0123456789abcdef", mlApp: "app" },
   dynatrace: { environmentUrl: "https://abc12345.live.dynatrace.com", apiToken: "dt0c01.t" },
   firehose: { streamName: "traces", region: "us-east-1", accessKeyId: "a", secretAccessKey: "s" },
+  galileo: { apiKey: "k", projectId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", logStreamId: "5fa85f64-5717-4562-b3fc-2c963f66afa7" },
   grafana: { instanceId: "1", apiKey: "g" },
   helicone: { apiKey: "sk-helicone-1" },
   keywordsai: { apiKey: "k" },
@@ -199,11 +202,13 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   middleware: { baseUrl: "https://abc123.middleware.io", accountKey: "mw" },
   newrelic: { licenseKey: "nr" },
   "otel-collector": { endpoint: "https://collector.example.com/v1/traces" },
+  postgres: { connectionString: "postgresql://tracecast:pw@db.example.com:5432/traces" },
   posthog: { apiKey: "phc_1" },
   ramp: { apiKey: "rk" },
   s3: { bucketName: "traces-bucket", accessKeyId: "a", secretAccessKey: "s" },
   sentry: { otlpEndpoint: "https://o1.ingest.sentry.io/api/1/integration/otlp/v1/traces", dsn: "https://pk@o1.ingest.sentry.io/1" },
   snowflake: { account: "acme-prod", token: "t" },
+  supabase: { projectUrl: "https://abcdefghijklmnop.supabase.co", apiKey: "sb_secret_k" },
   weave: { apiKey: "w", entity: "e", project: "p" },
   webhook: { url: "https://hooks.example.com/t" },
 };
@@ -214,4 +219,6 @@ const CUSTOM_TRANSPORT_ENCODERS: Record<string, (traces: OutboundTrace[], config
   firehose: (traces) => firehoseRecords(traces),
   clickhouse: (traces) => clickhouseRows(traces),
   snowflake: (traces, config) => snowflakeRequests(traces, config),
+  // The values of its INSERT's parameters, as the driver sends them.
+  postgres: (traces) => traces.flatMap(traceRows).map(pgRowValues),
 };

@@ -115,7 +115,7 @@ describe("Supabase destination", () => {
   });
 
   it("Test connection inserts the test trace, and names the cause of each refusal", async () => {
-    expect(await runDestinationTest(supabase, configFor())).toMatchObject({ ok: true, message: "Supabase accepted the test trace" });
+    expect(await runDestinationTest(supabase, configFor())).toMatchObject({ ok: true, message: "Supabase accepted the test trace (201)" });
     expect(recorder().requests[0].json<{ is_test: boolean }[]>().every((r) => r.is_test)).toBe(true);
 
     recorder().respond = postgrestError(401, "", "Invalid API key");
