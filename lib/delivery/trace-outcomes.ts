@@ -11,6 +11,7 @@ import { notFound } from "@/lib/api/errors";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
+import type { DestinationStatus } from "@/lib/generated/prisma/enums";
 import type { NotSentReason } from "@/lib/routing/not-sent";
 
 /**
@@ -62,7 +63,9 @@ export type TraceOutcomeRow = {
 };
 
 export type TraceOutcomesPage = {
-  destinations: { id: string; name: string; type: string }[];
+  /** The workspace's Broadcast switch now, and the destinations' switches: what a waiting trace waits for. */
+  broadcastEnabled: boolean;
+  destinations: Omit<Destination, "createdAt">[];
   traces: TraceOutcomeRow[];
   /** Where the next page starts: after the page's last trace, or, when the scan ran out before the page filled, after the last trace it read. */
   nextCursor: string | null;
@@ -70,7 +73,7 @@ export type TraceOutcomesPage = {
   searchedUntil: Date | null;
 };
 
-type Destination = { id: string; name: string; type: string; createdAt: Date; held: boolean };
+type Destination = { id: string; name: string; type: string; createdAt: Date; enabled: boolean; status: DestinationStatus };
 type Row = {
   boundary: boolean;
   id: string;
@@ -80,16 +83,21 @@ type Row = {
   outcomes: Record<string, { status: TraceOutcomeStatus; reason: NotSentReason | null; attempts: number | null; lastError: string | null }> | null;
 };
 
-/** The Traces view's page for the workspace: its destinations (not deleted), or the one asked for (404 when it is not the workspace's). */
+/**
+ * The Traces view's page for the workspace: outcomes at its destinations (not deleted), or at the
+ * one asked for (404 when it is not the workspace's); `destinations` lists them all either way (the
+ * view's destination filter offers them).
+ */
 export async function getTraceOutcomes(ctx: WorkspaceContext, query: TraceOutcomesQuery): Promise<TraceOutcomesPage> {
-  const rows = await prisma.destination.findMany({
-    where: { workspaceId: ctx.workspace.id, deletedAt: null, ...(query.destination ? { id: query.destination } : {}) },
+  const all = await prisma.destination.findMany({
+    where: { workspaceId: ctx.workspace.id, deletedAt: null },
     select: { id: true, name: true, type: true, createdAt: true, enabled: true, status: true },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
-  if (query.destination && rows.length === 0) throw notFound("Destination");
-  const destinations = rows.map(({ enabled, status, ...d }) => ({ ...d, held: !enabled || status !== "active" }));
-  return listTraceOutcomes(ctx.workspace.id, ctx.workspace.broadcastEnabled, destinations, query);
+  const shown = query.destination ? all.filter((d) => d.id === query.destination) : all;
+  if (query.destination && shown.length === 0) throw notFound("Destination");
+  const page = await listTraceOutcomes(ctx.workspace.id, ctx.workspace.broadcastEnabled, shown, query);
+  return { ...page, destinations: all.map(({ createdAt: _createdAt, ...d }) => d) };
 }
 
 /**
@@ -117,7 +125,7 @@ export async function listTraceOutcomes(workspaceId: string, broadcastEnabled: b
   const matches = query.outcome ? Prisma.sql`WHERE EXISTS (SELECT 1 FROM outcomes o WHERE o.id = s.id AND o.status = ${query.outcome})` : Prisma.empty;
   // Held: a queued trace waits there (the cursor and the outbox skip a destination that is not
   // active and enabled, and every destination while Broadcast is off).
-  const heldIds = destinations.filter((d) => d.held || !broadcastEnabled).map((d) => d.id);
+  const heldIds = destinations.filter((d) => !d.enabled || d.status !== "active" || !broadcastEnabled).map((d) => d.id);
   const created = destinations.map((d) => d.createdAt);
   const rows = await prisma.$queryRaw<Row[]>`
     WITH scanned AS (
@@ -176,7 +184,8 @@ export async function listTraceOutcomes(workspaceId: string, broadcastEnabled: b
   // The scan read all it may and the page is not full: the rest is older than what it read.
   const scanFull = boundary !== undefined && boundary.scanned >= scan && found.length < take;
   return {
-    destinations: destinations.map(({ id, name, type }) => ({ id, name, type })),
+    broadcastEnabled,
+    destinations: destinations.map(({ createdAt: _createdAt, ...d }) => d),
     traces: page.map((r) => ({
       id: r.id,
       receivedAt: r.receivedAt,

@@ -177,7 +177,7 @@ describe("GET /api/workspaces/:id/traces", () => {
     expect(await ids({ q: SESSION })).toEqual(["why-off", "why-1"]);
     expect(await ids({ q: "why-off" })).toEqual(["why-off"]);
     const one = await list({ destination: dest.ok, limit: "1" });
-    expect(one.json.destinations.map((d: { id: string }) => d.id)).toEqual([dest.ok]);
+    expect(one.json.destinations).toHaveLength(Object.keys(dest).length);
     expect(Object.keys(one.json.traces[0].outcomes)).toEqual([dest.ok]);
     const next = await list({ limit: "1", cursor: one.json.nextCursor });
     expect(next.json.traces.map((t: { traceId: string }) => t.traceId)).toEqual(["why-1"]);
