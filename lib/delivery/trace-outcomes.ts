@@ -140,7 +140,8 @@ export async function listTraceOutcomes(workspaceId: string, broadcastEnabled: b
         FROM unnest(${ids}::text[], ${created}::timestamp(3)[]) AS d(id, "createdAt")
     ),
     outcomes AS (
-      SELECT s.id, d.id AS "destinationId", e.attempts, e."lastError", s."notSent" -> d.id AS reason,
+      SELECT s.id, d.id AS "destinationId", coalesce(e.attempts, nullif(f.attempts, 0)) AS attempts, coalesce(e."lastError", f."lastError") AS "lastError",
+             s."notSent" -> d.id AS reason,
              CASE
                WHEN e.status IS NOT NULL THEN
                  CASE WHEN e.status IN ('pending', 'in_flight') AND d.held THEN 'waiting'
@@ -150,9 +151,7 @@ export async function listTraceOutcomes(workspaceId: string, broadcastEnabled: b
                WHEN s.routes ? d.id THEN
                  CASE WHEN (s.xid, s.seq) <= (c.xid, c.seq) THEN 'delivered'
                       WHEN d.held THEN 'waiting'
-                      WHEN EXISTS (SELECT 1 FROM "DeliveryAttempt" a
-                                    WHERE a."destinationId" = d.id AND NOT a.ok
-                                      AND (a."toXid", a."toSeq") >= (s.xid, s.seq) AND (a."fromXid", a."fromSeq") <= (s.xid, s.seq)) THEN 'retrying'
+                      WHEN f.attempts > 0 THEN 'retrying'
                       ELSE 'sending' END
                WHEN s."notSent" ? d.id THEN 'not_sent'
                WHEN d."createdAt" > s."receivedAt" THEN 'added_later'
@@ -162,6 +161,12 @@ export async function listTraceOutcomes(workspaceId: string, broadcastEnabled: b
        CROSS JOIN destinations d
         LEFT JOIN "DeliveryCursor" c ON c."destinationId" = d.id
         LEFT JOIN "Delivery" e ON e."traceId" = s.id AND e."destinationId" = d.id AND e."workspaceId" = ${workspaceId}
+        -- A log trace past the cursor that failed requests carried: being retried (the cursor waits at a retryable failure).
+        LEFT JOIN LATERAL (SELECT count(*)::int AS attempts, (array_agg(a.error ORDER BY a.at DESC))[1] AS "lastError"
+                             FROM "DeliveryAttempt" a
+                            WHERE e.status IS NULL AND s.routes ? d.id AND NOT (s.xid, s.seq) <= (c.xid, c.seq)
+                              AND a."destinationId" = d.id AND NOT a.ok
+                              AND (a."toXid", a."toSeq") >= (s.xid, s.seq) AND (a."fromXid", a."fromSeq") <= (s.xid, s.seq)) f ON true
     ),
     page AS (
       SELECT s.id, s."receivedAt" FROM scanned s ${matches}

@@ -144,7 +144,7 @@ describe("GET /api/workspaces/:id/traces", () => {
     expect(first).toMatchObject({ traceId: "why-1", name: "checkout flow", model: "openai/gpt-4o-mini", apiKeyName: "Prod", sessionId: SESSION, isTest: false });
     expect(first.outcomes).toMatchObject({
       [dest.ok]: { status: "delivered" },
-      [dest.flaky]: { status: "retrying" },
+      [dest.flaky]: { status: "retrying", attempts: 1, lastError: expect.stringContaining("503") },
       [dest.broken]: { status: "failed", attempts: 1 },
       [dest.paused]: { status: "waiting" },
       [dest.half]: { status: "not_sent", reason: { r: "sampled_out", rate: 0.5 } },
