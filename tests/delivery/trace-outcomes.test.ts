@@ -9,6 +9,7 @@ vi.mock("@/lib/delivery/dispatcher", () => ({ kickDestinations: vi.fn(async () =
 
 import { NextRequest } from "next/server";
 import * as traces from "@/app/api/workspaces/[workspaceId]/traces/route";
+import * as testTrace from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/test-trace/route";
 import { POST as ingest } from "@/app/api/v1/traces/route";
 import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
@@ -126,6 +127,22 @@ describe("reasons recorded at ingest", () => {
     const row = await prisma.tracePayload.findFirstOrThrow({ where: { workspaceId, data: { path: ["id"], equals: "why-off" } } });
     expect(row.routes).toBeNull();
     expect(row.notSent).toEqual(Object.fromEntries(Object.entries(dest).map(([name, id]) => [id, { r: name === "off" ? "disabled" : "broadcast_off" }])));
+  });
+
+  it("records a test trace sent from one destination's page as meant for that one only (keyless: not among include lists)", async () => {
+    actAs(owner);
+    const before = new Date();
+    const sent = await call(testTrace.POST, { method: "POST", params: { workspaceId, destinationId: dest.ok } });
+    expect(sent.status, JSON.stringify(sent.json)).toBe(202);
+    const row = await prisma.tracePayload.findFirstOrThrow({ where: { workspaceId, isTest: true, receivedAt: { gte: before } } });
+    expect(Object.keys(row.routes as object)).toEqual([dest.ok]);
+    expect(row.notSent).toMatchObject({
+      [dest.flaky]: { r: "test_for_other" },
+      [dest.paused]: { r: "test_for_other" },
+      [dest["only-staging"]]: { r: "key_not_included" },
+      [dest.off]: { r: "disabled" },
+    });
+    await prisma.tracePayload.delete({ where: { id: row.id } });
   });
 });
 
