@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { ActivityIcon, Loader2Icon } from "lucide-react";
 import { DataTable } from "@/components/shell/data-table";
+import { FilterField, FilterSelect } from "@/components/shell/filter-controls";
 import { PageHeader } from "@/components/shell/page-header";
 import { QueryView } from "@/components/shell/query-view";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
@@ -13,8 +14,6 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FormError } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { errorMessage } from "@/lib/api/client";
 import { formatDateTime, formatRelative } from "@/lib/format";
@@ -23,7 +22,6 @@ import { workspacePath } from "@/lib/workspace-paths";
 import { NO_TRACE_FILTERS, OUTCOME_FILTERS, tracesApi, tracesQueryKey, type OutcomeFilter, type TraceDestination, type TraceFilters, type TraceRow } from "./api";
 import { outcomeText, type OutcomeTone } from "./outcome-text";
 
-const ALL = "all";
 /** Typing in the search box waits this long before asking the server. */
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -43,24 +41,6 @@ const TONE_BADGES: Record<OutcomeTone, { variant: "success" | "outline" | "destr
   destructive: { variant: "destructive" },
   muted: { variant: "muted" },
 };
-
-function FilterSelect({ id, value, allLabel, options, onChange }: { id: string; value: string | null; allLabel: string; options: [string, string][]; onChange: (value: string | null) => void }) {
-  return (
-    <Select value={value ?? ALL} onValueChange={(v) => onChange(v === ALL ? null : v)}>
-      <SelectTrigger id={id} className="w-full">
-        <SelectValue />
-      </SelectTrigger>
-      <SelectContent>
-        <SelectItem value={ALL}>{allLabel}</SelectItem>
-        {options.map(([optionValue, label]) => (
-          <SelectItem key={optionValue} value={optionValue}>
-            {label}
-          </SelectItem>
-        ))}
-      </SelectContent>
-    </Select>
-  );
-}
 
 /** Each destination's outcome for the trace: its name, a badge, and why (for traces not sent) or the last error. */
 function Outcomes({ trace, destinations, broadcastEnabled }: { trace: TraceRow; destinations: TraceDestination[]; broadcastEnabled: boolean }) {
@@ -130,36 +110,27 @@ export function TracesScreen() {
         description="Recent traces and what became of each at every destination: delivered, still being sent or retried, failed, or not sent and why (as routing decided when the trace arrived)."
       />
       <div className="grid gap-3 sm:grid-cols-3" role="group" aria-label="Filter the traces">
-        <div className="grid gap-1.5">
-          <Label htmlFor="traces-search" className="text-muted-foreground font-normal">
-            Search
-          </Label>
+        <FilterField id="traces-search" label="Search">
           <Input id="traces-search" type="search" placeholder="Trace id, session or trace name" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
-        </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="traces-destination-filter" className="text-muted-foreground font-normal">
-            Destination
-          </Label>
+        </FilterField>
+        <FilterField id="traces-destination-filter" label="Destination">
           <FilterSelect
             id="traces-destination-filter"
             value={filters.destination}
             allLabel="All destinations"
-            options={destinations.map((d) => [d.id, d.name])}
+            options={Object.fromEntries(destinations.map((d) => [d.id, d.name]))}
             onChange={(v) => setFilters((f) => ({ ...f, destination: v }))}
           />
-        </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="traces-outcome-filter" className="text-muted-foreground font-normal">
-            Outcome
-          </Label>
+        </FilterField>
+        <FilterField id="traces-outcome-filter" label="Outcome">
           <FilterSelect
             id="traces-outcome-filter"
             value={filters.outcome}
             allLabel="Any outcome"
-            options={Object.entries(OUTCOME_LABELS)}
+            options={OUTCOME_LABELS}
             onChange={(v) => setFilters((f) => ({ ...f, outcome: v as OutcomeFilter | null }))}
           />
-        </div>
+        </FilterField>
       </div>
       <QueryView
         query={traces}

@@ -15,7 +15,7 @@ import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { TRACE_SCAN_LIMIT } from "@/lib/delivery/trace-outcomes";
-import { Prisma } from "@/lib/generated/prisma/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { samplingKey, samplingPoint } from "@/lib/routing/sampling";
 import { sampleTrace } from "@/lib/traces/fixtures";
@@ -23,6 +23,7 @@ import type { TraceInput } from "@/lib/traces/schema";
 import { actAs } from "../accounts/session-mock";
 import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
 import { createDestinationRow, startReceiver, type Receiver } from "./helpers";
+import { planNodes, plansOf } from "./query-plans";
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;
@@ -231,22 +232,14 @@ describe("with many traces", () => {
     const plain = await list({ limit: "20" });
     expect(plain.json.traces).toHaveLength(20);
 
-    const statements: Prisma.Sql[] = [];
-    const queryRaw = prisma.$queryRaw.bind(prisma);
-    vi.spyOn(prisma, "$queryRaw").mockImplementation(((strings: TemplateStringsArray, ...values: unknown[]) => {
-      statements.push(Prisma.sql(strings, ...values));
-      return queryRaw(strings, ...values);
-    }) as typeof prisma.$queryRaw);
-    await list({ outcome: "failed" });
-    await list({ limit: "20" });
-    vi.restoreAllMocks();
-    expect(statements).toHaveLength(2);
+    const plans = await plansOf(async () => {
+      await list({ outcome: "failed" });
+      await list({ limit: "20" });
+    });
+    expect(plans).toHaveLength(2);
     const scans: number[] = [];
-    for (const statement of statements) {
-      const [{ "QUERY PLAN": plan }] = await prisma.$queryRaw<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
-        Prisma.sql([`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.strings[0]}`, ...statement.strings.slice(1)], ...statement.values),
-      );
-      const nodes = flatten(plan[0].Plan);
+    for (const plan of plans) {
+      const nodes = planNodes(plan);
       expect(nodes.some((n) => n["Node Type"] === "Seq Scan" && n["Relation Name"] === "TracePayload")).toBe(false);
       // Either index on receivedAt, by the planner's statistics (here nearly every trace is this workspace's).
       const scanned = nodes.filter((n) => n["Relation Name"] === "TracePayload" && n["Index Name"]?.includes("receivedAt"));
@@ -259,6 +252,3 @@ describe("with many traces", () => {
     expect(scans[1]).toBeLessThanOrEqual(22);
   });
 });
-
-type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; "Actual Rows": number; Plans?: PlanNode[] };
-const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(flatten)];
