@@ -1,6 +1,7 @@
 // The URLs of a workspace's screens, so links, redirects and tests name each screen one way.
 export const WORKSPACE_SECTIONS = {
   observability: "settings/observability",
+  traces: "traces",
   apiKeys: "api-keys",
   members: "members",
   audit: "audit",

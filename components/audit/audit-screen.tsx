@@ -6,6 +6,7 @@ import { DownloadIcon, KeyRoundIcon, Loader2Icon, ScrollTextIcon } from "lucide-
 import { AUDIT_ACTION_LABELS, AUDIT_TARGET_TYPES, auditActionLabel, auditEventTitle, auditTargetSummary } from "@/components/audit/actions";
 import { auditApi, auditQueryKey, NO_AUDIT_FILTERS, type AuditEventRow, type AuditFilters } from "@/components/audit/api";
 import { DataTable } from "@/components/shell/data-table";
+import { FilterSelect } from "@/components/shell/filter-controls";
 import { PageHeader } from "@/components/shell/page-header";
 import { QueryView } from "@/components/shell/query-view";
 import { useCurrentWorkspace } from "@/components/shell/workspace-context";
@@ -14,45 +15,12 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { FormError } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { errorMessage } from "@/lib/client/api";
 import { formatDateTime, formatRelative } from "@/lib/client/format";
 
-const ALL = "all";
 /** Typing in the actor filter waits this long before asking the server. */
 const ACTOR_DEBOUNCE_MS = 300;
-
-/** A filter with an "all" choice (null) and one choice per entry of `options` (value → label). */
-function FilterSelect({
-  id,
-  value,
-  allLabel,
-  options,
-  onChange,
-}: {
-  id: string;
-  value: string | null;
-  allLabel: string;
-  options: Record<string, string>;
-  onChange: (value: string | null) => void;
-}) {
-  return (
-    <Select value={value ?? ALL} onValueChange={(v) => onChange(v === ALL ? null : v)}>
-      <SelectTrigger id={id} className="w-full">
-        <SelectValue />
-      </SelectTrigger>
-      <SelectContent>
-        <SelectItem value={ALL}>{allLabel}</SelectItem>
-        {Object.entries(options).map(([optionValue, label]) => (
-          <SelectItem key={optionValue} value={optionValue}>
-            {label}
-          </SelectItem>
-        ))}
-      </SelectContent>
-    </Select>
-  );
-}
 
 /** Changes spelled out before the rest fold under "N more". */
 const CHANGES_SHOWN = 3;

@@ -3,7 +3,7 @@
 import * as React from "react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { BellIcon, InboxIcon, KeyRoundIcon, MenuIcon, RadioTowerIcon, ScrollTextIcon, UsersIcon, type LucideIcon } from "lucide-react";
+import { ActivityIcon, BellIcon, InboxIcon, KeyRoundIcon, MenuIcon, RadioTowerIcon, ScrollTextIcon, UsersIcon, type LucideIcon } from "lucide-react";
 import { Logo } from "@/components/brand/logo";
 import { BroadcastOffBanner } from "@/components/observability/broadcast-off-banner";
 import { ApprovalsNavBadge } from "@/components/governance/approvals-nav-badge";
@@ -20,6 +20,7 @@ import { workspacePath, type WorkspaceSection } from "@/lib/workspace-paths";
 
 const NAV: { section: WorkspaceSection; label: string; icon: LucideIcon; organizationOnly?: true; alertsOnly?: true }[] = [
   { section: "observability", label: "Observability", icon: RadioTowerIcon },
+  { section: "traces", label: "Traces", icon: ActivityIcon },
   { section: "alerts", label: "Alerts", icon: BellIcon, alertsOnly: true },
   { section: "approvals", label: "Approvals", icon: InboxIcon, organizationOnly: true },
   { section: "apiKeys", label: "API keys", icon: KeyRoundIcon },

@@ -7,7 +7,8 @@ import type { ApiKeyContext } from "@/lib/api-keys/context";
 import { driver } from "@/lib/db";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { cachedRouters } from "@/lib/ingest/config-cache";
-import { createRouter, ROUTABLE_DESTINATION_SELECT, type RoutableDestination, type Router } from "@/lib/routing/route";
+import type { NotSentReason, NotSentReasons } from "@/lib/routing/not-sent";
+import { createRouter, ROUTABLE_DESTINATION_SELECT, type NotSentRecorder, type RoutableDestination, type RouteDecision, type Router } from "@/lib/routing/route";
 import { newTraceId, normalizeTrace, type CallerFacts } from "@/lib/traces/normalize";
 import type { ParsedTraceInput, Trace, TraceSource } from "@/lib/traces/schema";
 
@@ -164,14 +165,18 @@ type PayloadRow = {
   receivedAt: string;
   /** { destinationId: samplingRate } of the destinations the trace was routed to; null for none. */
   routes: Record<string, number> | null;
+  /** Why each other destination of the workspace did not get the trace (lib/routing/not-sent.ts); null for none. */
+  notSent: NotSentReasons | null;
   request?: number;
 };
 type IdempotencyRow = { request: number; apiKeyId: string; key: string; bodyHash: string; status: number; answer: { ids: string[] }; createdAt: string };
 
+const TEST_FOR_OTHER: NotSentReason = { r: "test_for_other" };
+
 /** Routes and stores a batch of requests in one statement; returns what each request queued and stored. */
 async function store(batch: CommitRequest[]): Promise<Committed[]> {
-  const broadcasting = [...new Set(batch.filter((r) => r.ctx.workspace.broadcastEnabled).map((r) => r.ctx.workspace.id))];
-  const routers = await routersFor(broadcasting);
+  // Every workspace's router, Broadcast on or off: with it off, it says why nothing was sent.
+  const routers = await routersFor([...new Set(batch.map((r) => r.ctx.workspace.id))]);
 
   /** TracePayload rows as JSON text (see payloadJson). */
   const payloads: string[] = [];
@@ -195,13 +200,21 @@ async function store(batch: CommitRequest[]): Promise<Committed[]> {
       const data = JSON.stringify(trace);
       const sizeBytes = Buffer.byteLength(data);
       let routes: Record<string, number> | null = null;
-      for (const { destinationId, samplingRate, held } of route?.(trace, apiKeyId) ?? []) {
-        if (onlyDestinationId !== undefined && destinationId !== onlyDestinationId) continue;
+      let notSent: NotSentReasons | null = null;
+      const recordNotSent: NotSentRecorder = (destinationId, reason) => ((notSent ??= {})[destinationId] = reason);
+      let decisions: RouteDecision[] = [];
+      if (route && ctx.workspace.broadcastEnabled) decisions = route(trace, apiKeyId, recordNotSent);
+      else if (route) notSent = route.whileBroadcastOff;
+      for (const { destinationId, samplingRate, held } of decisions) {
+        if (onlyDestinationId !== undefined && destinationId !== onlyDestinationId) {
+          recordNotSent(destinationId, TEST_FOR_OTHER);
+          continue;
+        }
         (routes ??= {})[destinationId] = samplingRate;
         committed.routed++;
         if (!held) committed.deliverable.push(destinationId);
       }
-      const row: PayloadRow = { id: storageId, workspaceId, apiKeyId, sizeBytes, isTest: trace.is_test, receivedAt: at, routes };
+      const row: PayloadRow = { id: storageId, workspaceId, apiKeyId, sizeBytes, isTest: trace.is_test, receivedAt: at, routes, notSent };
       if (withKeys) row.request = request;
       payloads.push(payloadJson(data, row));
     }
@@ -243,7 +256,7 @@ const SELECT_ROUTABLE_DESTINATIONS = `
     .map((column) => `"${column}"`)
     .join(", ")}
   FROM "Destination"
-  WHERE "workspaceId" = $1 AND "deletedAt" IS NULL AND enabled`;
+  WHERE "workspaceId" = $1 AND "deletedAt" IS NULL`;
 
 /**
  * Inserts the traces, each with its routes, in ONE statement, atomic on its own: no BEGIN/COMMIT
@@ -261,10 +274,10 @@ async function insertTraces(payloads: string[]): Promise<void> {
 }
 
 const INSERT_TRACES = `
-  INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes)
-  SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes
+  INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes, "notSent")
+  SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes, "notSent"
   FROM jsonb_to_recordset($1::jsonb)
-    AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3), routes jsonb)`;
+    AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3), routes jsonb, "notSent" jsonb)`;
 
 /**
  * INSERT_TRACES for a batch in which some requests carry an Idempotency-Key: their keys are
@@ -293,10 +306,10 @@ const INSERT_TRACES_ONCE = `
     JOIN keys USING ("apiKeyId", key)
   ),
   traces AS (
-    INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes)
-    SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes
+    INSERT INTO "TracePayload" (id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes, "notSent")
+    SELECT id, "workspaceId", "apiKeyId", data, "sizeBytes", "isTest", "receivedAt", routes, "notSent"
     FROM jsonb_to_recordset($1::jsonb)
-      AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3), routes jsonb, request integer)
+      AS t(id text, "workspaceId" text, "apiKeyId" text, data jsonb, "sizeBytes" integer, "isTest" boolean, "receivedAt" timestamp(3), routes jsonb, "notSent" jsonb, request integer)
     WHERE t.request NOT IN (SELECT (k->>'request')::integer FROM jsonb_array_elements($2::jsonb) AS k)
        OR t.request IN (SELECT request FROM stored_requests)
   )

@@ -21,6 +21,7 @@ import {
   TEXT_OPERATORS,
   type FilterField,
 } from "./filter-vocabulary";
+import type { NotSentReason, RuleSummary } from "./not-sent";
 
 export * from "./filter-vocabulary";
 
@@ -236,22 +237,60 @@ function compileRule(rule: FilterRule): RulePredicate {
   };
 }
 
+/** Longest rule value a not-sent reason quotes (reasons are stored with every trace). */
+const MAX_REASON_VALUE = 80;
+
+function ruleSummary(rule: FilterRule): RuleSummary {
+  const { field, operator, value } = rule;
+  if (value === undefined || value === null || value === "") return { field, operator };
+  return { field, operator, value: typeof value === "string" && value.length > MAX_REASON_VALUE ? `${value.slice(0, MAX_REASON_VALUE - 1)}…` : value };
+}
+
+/** Why a filter held a trace back (a not-sent reason), or null when the trace passes it. */
+export type FilterExplainer = (subject: FilterSubject) => Extract<NotSentReason, { r: "filter" | "filter_invalid" }> | null;
+
+const PASSES: FilterExplainer = () => null;
+const INVALID: FilterExplainer = () => ({ r: "filter_invalid" });
+
 /**
- * Filter rules (the stored JSON) → predicate over a trace. Within a group, `and` needs every rule
- * and `or` any rule; groups combine with OR: a trace is sent when any group matches. OR makes each
- * group a self-contained "send when…" case, which is how the UI lists them and lets a user add
- * a case without weakening the others (OpenRouter does not document its choice).
+ * Filter rules (the stored JSON) → what they make of a trace: null when it passes, else which rule
+ * held it back. Within a group, `and` needs every rule and `or` any rule; groups combine with OR: a
+ * trace is sent when any group matches. OR makes each group a self-contained "send when…" case,
+ * which is how the UI lists them and lets a user add a case without weakening the others
+ * (OpenRouter does not document its choice).
  * No rules, or `enabled: false`, lets every trace through. Rules that fail validation (only
  * possible if the stored JSON was edited by hand) let nothing through: a broken filter must not
  * leak traces it was meant to hold back.
+ * Rules run as a plain match would (each group stops at its first deciding rule); the reasons
+ * are built once here, so a trace held back costs no allocation.
  */
-export function compileFilter(stored: unknown): (subject: FilterSubject) => boolean {
-  if (stored === null || stored === undefined) return () => true;
+export function explainFilter(stored: unknown): FilterExplainer {
+  if (stored === null || stored === undefined) return PASSES;
   const parsed = filterRulesSchema.safeParse(stored);
-  if (!parsed.success) return () => false;
+  if (!parsed.success) return INVALID;
   const { enabled, groups } = parsed.data;
-  if (!enabled || groups.length === 0) return () => true;
+  if (!enabled || groups.length === 0) return PASSES;
   const compiled = groups.map((g) => ({ logic: g.logic, rules: g.rules.map(compileRule) }));
-  return (subject) =>
-    compiled.some((g) => (g.logic === "and" ? g.rules.every((r) => r(subject)) : g.rules.some((r) => r(subject))));
+  const others = groups.length > 1 ? { others: groups.length - 1 } : {};
+  const reasons = groups[0].rules.map((rule) => ({ r: "filter" as const, rule: ruleSummary(rule), ...others }));
+  return (subject) => {
+    let held = reasons[0];
+    for (let g = 0; g < compiled.length; g++) {
+      const { logic, rules } = compiled[g];
+      if (logic === "or") {
+        if (rules.some((r) => r(subject))) return null;
+        continue;
+      }
+      const failed = rules.findIndex((r) => !r(subject));
+      if (failed === -1) return null;
+      if (g === 0) held = reasons[failed];
+    }
+    return held;
+  };
+}
+
+/** Filter rules (the stored JSON) → predicate over a trace (explainFilter, without the reason). */
+export function compileFilter(stored: unknown): (subject: FilterSubject) => boolean {
+  const explain = explainFilter(stored);
+  return (subject) => explain(subject) === null;
 }

@@ -1,6 +1,7 @@
 // Routing: which destinations receive a trace. Decided once, at ingest, per destination, and
-// recorded with the trace (TracePayload.routes: the delivery log, lib/delivery/log.ts). The
-// workspace's broadcast switch is the caller's check.
+// recorded with the trace (TracePayload.routes: the delivery log, lib/delivery/log.ts), with why
+// each other destination did not get it (TracePayload.notSent: not-sent.ts). The workspace's
+// broadcast switch is the caller's check.
 // What happens to a new trace, by the state of the destination and the workspace:
 //   active                 queued and delivered
 //   paused / auto-paused   queued and held (the cursor waits): delivered when the destination is resumed
@@ -8,7 +9,8 @@
 //   deleted                nothing
 //   broadcast off          stored, queued for no destination (a replay can send it later)
 import type { Destination } from "@/lib/generated/prisma/client";
-import { compileFilter, filterSubject } from "@/lib/routing/filters";
+import { explainFilter, filterSubject } from "@/lib/routing/filters";
+import type { NotSentReason, NotSentReasons } from "@/lib/routing/not-sent";
 import { isSampled, samplingKey, samplingPoint } from "@/lib/routing/sampling";
 import type { Trace } from "@/lib/traces/schema";
 
@@ -31,7 +33,19 @@ export const ROUTABLE_DESTINATION_SELECT = {
 /** `held`: the destination is paused or auto-paused, so the trace waits for Resume (no drain is kicked). */
 export type RouteDecision = { destinationId: string; samplingRate: number; held: boolean };
 
-export type Router = (trace: Trace, apiKeyId: string | null) => RouteDecision[];
+/** Told why each destination the trace is not routed to did not get it (lib/routing/not-sent.ts). */
+export type NotSentRecorder = (destinationId: string, reason: NotSentReason) => void;
+
+export type Router = {
+  (trace: Trace, apiKeyId: string | null, onNotSent?: NotSentRecorder): RouteDecision[];
+  /** Why each destination gets nothing while the workspace's Broadcast is off (null: it has none). */
+  readonly whileBroadcastOff: NotSentReasons | null;
+};
+
+const DISABLED: NotSentReason = { r: "disabled" };
+const BROADCAST_OFF: NotSentReason = { r: "broadcast_off" };
+const KEY_NOT_INCLUDED: NotSentReason = { r: "key_not_included" };
+const KEY_EXCLUDED: NotSentReason = { r: "key_excluded" };
 
 /**
  * Prepares routing to a set of destinations (filters compiled once), for routing many traces.
@@ -40,8 +54,11 @@ export type Router = (trace: Trace, apiKeyId: string | null) => RouteDecision[];
  * rules match, and the trace is sampled in at its rate. A trace sent without an API key (the
  * "Send test trace" action) passes only destinations with an empty include list: an include list
  * names keys, and a keyless trace is none of them.
+ * `onNotSent` hears, for every other destination, the first of those checks that failed (the
+ * checks run in that order); its reasons are built once here, so telling costs no allocation.
  */
 export function createRouter(destinations: RoutableDestination[]): Router {
+  const disabled = destinations.filter((d) => !d.enabled).map((d) => d.id);
   const routes = destinations
     .filter((d) => d.enabled)
     .map((d) => ({
@@ -49,21 +66,33 @@ export function createRouter(destinations: RoutableDestination[]): Router {
       held: d.status !== "active",
       include: d.apiKeyInclude.length ? new Set(d.apiKeyInclude) : null,
       exclude: new Set(d.apiKeyExclude),
-      matches: compileFilter(d.filterRules),
+      explain: explainFilter(d.filterRules),
       rate: d.samplingRate,
+      sampledOut: { r: "sampled_out", rate: d.samplingRate } satisfies NotSentReason,
     }));
-  return (trace, apiKeyId) => {
+  const router = (trace: Trace, apiKeyId: string | null, onNotSent?: NotSentRecorder): RouteDecision[] => {
+    if (onNotSent) for (const id of disabled) onNotSent(id, DISABLED);
     if (routes.length === 0) return [];
     const subject = filterSubject(trace);
     const point = samplingPoint(samplingKey(trace));
     const decisions: RouteDecision[] = [];
     for (const r of routes) {
-      if (r.include && (apiKeyId === null || !r.include.has(apiKeyId))) continue;
-      if (apiKeyId !== null && r.exclude.has(apiKeyId)) continue;
-      if (!isSampled(point, r.rate)) continue;
-      if (!r.matches(subject)) continue;
-      decisions.push({ destinationId: r.id, samplingRate: r.rate, held: r.held });
+      if (r.include && (apiKeyId === null || !r.include.has(apiKeyId))) {
+        onNotSent?.(r.id, KEY_NOT_INCLUDED);
+      } else if (apiKeyId !== null && r.exclude.has(apiKeyId)) {
+        onNotSent?.(r.id, KEY_EXCLUDED);
+      } else if (!isSampled(point, r.rate)) {
+        onNotSent?.(r.id, r.sampledOut);
+      } else {
+        const held = r.explain(subject);
+        if (held) onNotSent?.(r.id, held);
+        else decisions.push({ destinationId: r.id, samplingRate: r.rate, held: r.held });
+      }
     }
     return decisions;
   };
+  const whileBroadcastOff = destinations.length
+    ? Object.fromEntries(destinations.map((d) => [d.id, d.enabled ? BROADCAST_OFF : DISABLED]))
+    : null;
+  return Object.assign(router, { whileBroadcastOff });
 }

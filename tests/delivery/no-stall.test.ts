@@ -11,7 +11,6 @@ import * as retryFailed from "@/app/api/workspaces/[workspaceId]/destinations/[d
 import * as approve from "@/app/api/workspaces/[workspaceId]/change-requests/[changeRequestId]/approve/route";
 import { prisma } from "@/lib/db";
 import { vacuumEmbeddedDatabase } from "@/lib/delivery/maintenance";
-import { Prisma } from "@/lib/generated/prisma/client";
 import { destinationHealth, healthSummaries } from "@/lib/delivery/stats";
 import { MAX_REPLAY_TRACES, REQUEUE_CHUNK } from "@/lib/delivery/requeue";
 import { acceptTraces } from "@/lib/ingest";
@@ -20,6 +19,7 @@ import { traceInput } from "@/lib/traces/schema";
 import { actAs } from "../accounts/session-mock";
 import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
 import { apiKeyContext, createDestinationRow, createWorkspace } from "./helpers";
+import { plansOf, type PlanNode } from "./query-plans";
 
 vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
 
@@ -117,7 +117,6 @@ describe("replay limit of a governed replay", () => {
   });
 });
 
-type PlanNode = { "Actual Rows": number; "Actual Loops": number; Plans?: PlanNode[] };
 /** Rows the executor handled in all the plan's nodes, each counted once per loop. */
 const rowsHandled = (node: PlanNode): number =>
   node["Actual Rows"] * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsHandled(child), 0);
@@ -192,25 +191,14 @@ describe("the dashboard's reads on the one embedded connection", () => {
     // embedded database's sweep does too): without them PostgreSQL may pick a plan that rereads rows,
     // whether or not autovacuum happened to run during the test.
     await prisma.$executeRawUnsafe("ANALYZE");
-    const statements: Prisma.Sql[] = [];
-    const queryRaw = prisma.$queryRaw.bind(prisma);
-    vi.spyOn(prisma, "$queryRaw").mockImplementation(((strings: TemplateStringsArray, ...values: unknown[]) => {
-      statements.push(Prisma.sql(strings, ...values));
-      return queryRaw(strings, ...values);
-    }) as typeof prisma.$queryRaw);
     const destination = await prisma.destination.findUniqueOrThrow({ where: { id: destinationId } });
-    await healthSummaries(workspaceId, [destinationId]);
-    await destinationHealth(workspaceId, destination, "24h");
-    await destinationHealth(workspaceId, destination, "7d");
-    vi.restoreAllMocks();
-    expect(statements.length).toBeGreaterThanOrEqual(9);
-    const handled: number[] = [];
-    for (const statement of statements) {
-      const [{ "QUERY PLAN": plan }] = await prisma.$queryRaw<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
-        Prisma.sql([`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.strings[0]}`, ...statement.strings.slice(1)], ...statement.values),
-      );
-      handled.push(rowsHandled(plan[0].Plan));
-    }
+    const plans = await plansOf(async () => {
+      await healthSummaries(workspaceId, [destinationId]);
+      await destinationHealth(workspaceId, destination, "24h");
+      await destinationHealth(workspaceId, destination, "7d");
+    });
+    expect(plans.length).toBeGreaterThanOrEqual(9);
+    const handled = plans.map(rowsHandled);
     // Each statement reads the rows of the window (and their traces) a few times at most: scan,
     // join, sort, aggregate. Joined with the buckets (24 or 28) it was once per bucket.
     const tableRows = (await prisma.delivery.count()) + (await prisma.tracePayload.count()) + (await prisma.deliveryAttempt.count());

@@ -42,13 +42,14 @@ describe("acceptTraces", () => {
     expect(await prisma.tracePayload.count({ where: { workspaceId: ctx.workspace.id } })).toBe(0);
   });
 
-  it("does not load destinations when broadcast is off", async () => {
+  it("routes nowhere when broadcast is off, and records that as each destination's reason in the same insert", async () => {
     const ctx = await keyContext(false);
-    await prisma.destination.create({ data: { workspaceId: ctx.workspace.id, type: "webhook", name: "d", config: {} } });
+    const d = await prisma.destination.create({ data: { workspaceId: ctx.workspace.id, type: "webhook", name: "d", config: {} } });
     const statements = vi.spyOn(driver, "query");
     expect(await acceptTraces(ctx, [input])).toMatchObject({ routed: 0 });
-    expect(statements.mock.calls.map(([sql]) => sql).filter((sql) => sql.includes('FROM "Destination"'))).toEqual([]);
     expect(statements.mock.calls.filter(([sql]) => sql.includes('INSERT INTO "TracePayload"'))).toHaveLength(1);
+    const row = await prisma.tracePayload.findFirstOrThrow({ where: { workspaceId: ctx.workspace.id } });
+    expect(row).toMatchObject({ routes: null, notSent: { [d.id]: { r: "broadcast_off" } } });
   });
 
   it("marks test traces and counts routed deliveries", async () => {

@@ -89,3 +89,68 @@ describe("createRouter", () => {
     expect(routeTrace(trace, "k1", [])).toEqual([]);
   });
 });
+
+describe("createRouter: why each other destination did not get the trace", () => {
+  const trace = sampleTrace({ session_id: "why-not" });
+  const point = samplingPoint(samplingKey(trace));
+  /** Routes the trace and collects the reasons the router tells. */
+  function reasons(apiKeyId: string | null, destinations: RoutableDestination[]) {
+    const told: Record<string, unknown> = {};
+    const decisions = createRouter(destinations)(trace, apiKeyId, (id, reason) => (told[id] = reason));
+    return { routed: ids(decisions), told };
+  }
+
+  it("names the first check that failed, for every destination not routed, and nothing for those routed", () => {
+    const destinations = [
+      destination("routed"),
+      destination("paused", { status: "paused" }),
+      destination("off", { enabled: false }),
+      destination("only-k2", { apiKeyInclude: ["k2"], samplingRate: 0.0001 }),
+      destination("not-k1", { apiKeyExclude: ["k1"], samplingRate: 0.0001 }),
+      destination("sampled", { samplingRate: point, filterRules: { groups: [{ rules: [{ field: "model", operator: "contains", value: "claude" }] }] } }),
+      destination("filtered", { filterRules: { groups: [{ rules: [{ field: "model", operator: "contains", value: "claude" }] }] } }),
+    ];
+    expect(reasons("k1", destinations)).toEqual({
+      routed: ["routed", "paused"],
+      told: {
+        off: { r: "disabled" },
+        "only-k2": { r: "key_not_included" },
+        "not-k1": { r: "key_excluded" },
+        sampled: { r: "sampled_out", rate: point },
+        filtered: { r: "filter", rule: { field: "model", operator: "contains", value: "claude" } },
+      },
+    });
+    // A keyless trace (Send test trace) is not among any include list's keys.
+    expect(reasons(null, [destination("only-k2", { apiKeyInclude: ["k2"] })]).told).toEqual({ "only-k2": { r: "key_not_included" } });
+  });
+
+  it("names the rule of the first group that failed, and counts the other groups that did not match", () => {
+    const filterRules = {
+      groups: [
+        { logic: "and", rules: [{ field: "provider", operator: "equals", value: "openai" }, { field: "total_tokens", operator: "gt", value: 100000 }, { field: "model", operator: "exists" }] },
+        { logic: "or", rules: [{ field: "user_id", operator: "equals", value: "nobody" }] },
+      ],
+    };
+    expect(reasons("k1", [destination("f", { filterRules })]).told).toEqual({
+      f: { r: "filter", rule: { field: "total_tokens", operator: "gt", value: 100000 }, others: 1 },
+    });
+    // Another group matching sends the trace: no reason.
+    const either = { groups: [...filterRules.groups, { logic: "and", rules: [{ field: "model", operator: "exists" }] }] };
+    expect(reasons("k1", [destination("f", { filterRules: either })])).toEqual({ routed: ["f"], told: {} });
+    // An `or` group fails only when none of its rules holds: its first rule is named; long values are clipped.
+    const long = "x".repeat(200);
+    const orGroup = { groups: [{ logic: "or", rules: [{ field: "model", operator: "equals", value: long }, { field: "provider", operator: "equals", value: "anthropic" }] }] };
+    expect(reasons("k1", [destination("f", { filterRules: orGroup })]).told).toEqual({ f: { r: "filter", rule: { field: "model", operator: "equals", value: `${"x".repeat(79)}…` } } });
+    // Rules edited by hand into something invalid let nothing through, and say so.
+    expect(reasons("k1", [destination("f", { filterRules: { groups: [{ rules: [] }] } })]).told).toEqual({ f: { r: "filter_invalid" } });
+  });
+
+  it("says why each destination gets nothing while Broadcast is off (disabled ones: disabled)", () => {
+    expect(createRouter([destination("on"), destination("paused", { status: "paused" }), destination("off", { enabled: false })]).whileBroadcastOff).toEqual({
+      on: { r: "broadcast_off" },
+      paused: { r: "broadcast_off" },
+      off: { r: "disabled" },
+    });
+    expect(createRouter([]).whileBroadcastOff).toBeNull();
+  });
+});

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "TracePayload" ADD COLUMN     "notSent" JSONB;
