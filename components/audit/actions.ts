@@ -24,6 +24,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "destination.auto_pause": "Destination paused automatically",
   "destination.retry_failed": "Failed deliveries retried",
   "destination.replay": "Traces replayed",
+  "destination.requeue_trace": "Trace sent again",
   "account.sign_in_throttled": "Sign-ins delayed after failed attempts",
   "credentials.rotate": "Credentials re-encrypted (key rotation)",
   "changeRequest.propose": "Change proposed",

@@ -21,7 +21,8 @@ import { prisma } from "@/lib/db";
 import { invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { logDeliveryId } from "@/lib/delivery/log";
-import { replayCandidates, requeueFailed } from "@/lib/delivery/requeue";
+import { replayCandidates, requeueFailed, requeueTrace } from "@/lib/delivery/requeue";
+import { deliveryDetail, resolveDelivery } from "@/lib/delivery/detail";
 import { destinationHealth, healthSummaries, listDeliveries, waitingDeliveries, type DeliveriesQuery, type HealthSummary, type HealthWindow, type Waiting } from "@/lib/delivery/stats";
 import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
@@ -127,6 +128,7 @@ export const testUnsavedSchema = z
 
 export const broadcastSchema = z.object({ enabled: z.boolean() }).strict();
 export const retryFailedSchema = z.object({ dryRun: z.boolean().default(false) }).strict();
+export const requeueTraceSchema = z.object({ dryRun: z.boolean().default(false) }).strict();
 export const replaySchema = z
   .object({
     since: z.coerce.date({ error: "since must be a date-time" }).refine((d) => d.getTime() <= Date.now(), "since must not be in the future"),
@@ -535,6 +537,17 @@ export async function applyReplay(db: typeof prisma, actor: ChangeActor, input: 
   return { dryRun: input.dryRun, count: created + reset, created, reset };
 }
 
+/** One trace sent to the destination again (lib/delivery/requeue.ts requeueTrace); 409 when it already waits. */
+export async function applyRequeueTrace(db: Tx | typeof prisma, actor: ChangeActor, input: { destinationId: string; traceId: string; dryRun: boolean }): Promise<RequeueResult> {
+  const row = await findDestination(db, actor.workspaceId, input.destinationId);
+  const count = await requeueTrace(db, row, input.traceId, { dryRun: input.dryRun });
+  if (count === 0) throw new ApiError(409, "already_queued", "This trace is already waiting to be delivered to this destination");
+  if (!input.dryRun) {
+    await recordAudit(db, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.requeue_trace", targetType: "destination", targetId: row.id, after: { traceId: input.traceId } });
+  }
+  return { dryRun: input.dryRun, count };
+}
+
 /** The governed path checks the target inside its approval transaction, then requeues after commit. */
 export async function assertDestinationExists(tx: Tx, actor: ChangeActor, destinationId: string): Promise<void> {
   await findDestination(tx, actor.workspaceId, destinationId);
@@ -600,6 +613,22 @@ export async function replay(ctx: WorkspaceContext, destinationId: string, input
   const actor = dryRun ? { workspaceId: ctx.workspace.id, user: ctx.user } : assertDirectChange(ctx);
   const result = await applyReplay(prisma, actor, { destinationId, since, dryRun });
   if (!dryRun && result.count) await kickDestinations([destinationId]);
+  return result;
+}
+
+/** The stored trace a delivery of the destination names (404 when it names none in the workspace). */
+export async function traceOfDelivery(ctx: WorkspaceContext, destinationId: string, deliveryId: string): Promise<string> {
+  const row = await findDestination(prisma, ctx.workspace.id, destinationId);
+  const resolved = await resolveDelivery(ctx.workspace.id, row.id, deliveryId);
+  if (!resolved) throw notFound("Delivery");
+  return resolved.traceId;
+}
+
+export async function requeueDelivery(ctx: WorkspaceContext, destinationId: string, traceId: string, input: z.input<typeof requeueTraceSchema>) {
+  const { dryRun } = parseInput(requeueTraceSchema, input);
+  const actor = dryRun ? { workspaceId: ctx.workspace.id, user: ctx.user } : assertDirectChange(ctx);
+  const result = await applyRequeueTrace(prisma, actor, { destinationId, traceId, dryRun });
+  if (!dryRun) await kickDestinations([destinationId]);
   return result;
 }
 
@@ -674,6 +703,13 @@ export async function getDestinationHealth(ctx: WorkspaceContext, destinationId:
 export async function getDeliveries(ctx: WorkspaceContext, destinationId: string, query: DeliveriesQuery) {
   const row = await findDestination(prisma, ctx.workspace.id, destinationId);
   return listDeliveries(ctx.workspace.id, row.id, query);
+}
+
+export async function getDeliveryDetail(ctx: WorkspaceContext, destinationId: string, deliveryId: string) {
+  const row = await findDestination(prisma, ctx.workspace.id, destinationId);
+  const detail = await deliveryDetail(ctx.workspace.id, row.id, deliveryId);
+  if (!detail) throw notFound("Delivery");
+  return detail;
 }
 
 /**

@@ -110,7 +110,8 @@ function cachePayload(payload: Payload): void {
   }
 }
 
-async function loadTraces<T extends Sendable>(rows: T[], shaping: TraceShaping): Promise<Loaded<T>[]> {
+/** The stored traces of `rows`, shaped for the destination as delivery sends them (privacy mode, metadata switches). */
+export async function loadTraces<T extends Sendable>(rows: T[], shaping: TraceShaping): Promise<Loaded<T>[]> {
   const byId = new Map<string, Payload>();
   const missing: string[] = [];
   for (const { traceId } of rows) {
@@ -182,16 +183,35 @@ async function prepare(destinationId: string, previous: Prepared | undefined): P
   // circuit changes, without a new version.
   const { resumedAt, circuitOpenUntil, workspaceId } = row;
   if (previous && previous.version === row.version) return { ...previous, resumedAt, circuitOpenUntil };
+  const encoding = encodingOf(row);
+  if (typeof encoding === "string") return encoding;
+  return { workspaceId, version: row.version, resumedAt, circuitOpenUntil, ...encoding };
+}
+
+/** What delivery encodes a destination's traces with: its definition, config (decrypted) and shaping. */
+export type EncodingSetup = Pick<Prepared, "shaping" | "def" | "config" | "configError">;
+
+function encodingOf(row: DestinationState): EncodingSetup | string {
   const def = getDefinition(row.type) as DestinationDefinition | undefined;
   if (!def) return `unknown destination type "${row.type}"`;
   try {
-    return { workspaceId, version: row.version, resumedAt, circuitOpenUntil, shaping: traceShapingOf(row), def, config: resolveConfig(def, row) };
+    return { shaping: traceShapingOf(row), def, config: resolveConfig(def, row) };
   } catch (err) {
     // Retryable: the fix (editing the destination, restoring a key to TRACECAST_KEYS) is outside
     // the traces, and the queued rows should be delivered once it is made.
     const configError = new DeliveryError("config", `The destination's configuration cannot be used: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
-    return { workspaceId, version: row.version, resumedAt, circuitOpenUntil, shaping: traceShapingOf(row), def, configError };
+    return { shaping: traceShapingOf(row), def, configError };
   }
+}
+
+/**
+ * The destination's encoding as its next delivery would use it, whether or not it is deliverable
+ * now (paused, disabled, broadcast off): what the delivery detail re-encodes a trace with.
+ */
+export async function encodingSetupOf(destinationId: string): Promise<EncodingSetup | string> {
+  const [row] = await driver.query<DestinationState>(DESTINATION_STATE, [destinationId], "tracecast_destination_state");
+  if (!row || row.deleted) return "destination deleted";
+  return encodingOf(row);
 }
 
 /** One drainDestination call: what its lanes share. */

@@ -137,3 +137,31 @@ export async function replayCandidates(
   }
   return { created, reset };
 }
+
+/**
+ * One trace back into the destination's outbox: "Retry" on a failed delivery, "Replay this trace"
+ * on a delivered (or failed, dropped) one. A settled exception row is reset to pending; a trace the
+ * log delivered gets a new row, at the sampling rate it was routed with. Unlike replayCandidates
+ * it does not route the trace again: the user named it. Returns 1 when it was requeued (or would
+ * be, with dryRun), 0 when it is already waiting (a row pending or in flight, a log trace ahead of
+ * the cursor) or was never routed to the destination. One statement: nothing to chunk.
+ */
+export async function requeueTrace(db: Db, destination: Pick<Destination, "id" | "workspaceId">, traceId: string, opts: { dryRun: boolean }): Promise<number> {
+  const now = new Date();
+  const row = await db.delivery.findFirst({ where: { traceId, destinationId: destination.id, workspaceId: destination.workspaceId }, select: { id: true, status: true } });
+  if (row) {
+    if (!(SETTLED as readonly string[]).includes(row.status)) return 0;
+    if (opts.dryRun) return 1;
+    return (await db.delivery.updateMany({ where: { id: row.id, status: { in: [...SETTLED] } }, data: requeued(now) })).count;
+  }
+  const trace = await db.tracePayload.findFirst({ where: { id: traceId, workspaceId: destination.workspaceId }, select: { routes: true, xid: true, seq: true } });
+  const routes = trace?.routes;
+  const rate = routes && typeof routes === "object" && !Array.isArray(routes) ? routes[destination.id] : undefined;
+  if (!trace || typeof rate !== "number") return 0;
+  const cursor = await db.deliveryCursor.findUnique({ where: { destinationId: destination.id }, select: { xid: true, seq: true } });
+  const delivered = cursor !== null && (trace.xid < cursor.xid || (trace.xid === cursor.xid && trace.seq <= cursor.seq));
+  if (!delivered) return 0;
+  if (opts.dryRun) return 1;
+  const data = { traceId, destinationId: destination.id, workspaceId: destination.workspaceId, samplingRate: rate, ...requeued(now) };
+  return (await db.delivery.createMany({ data: [data], skipDuplicates: true })).count;
+}

@@ -184,19 +184,47 @@ function withoutSecrets(error: DeliveryError, secrets: string[]): DeliveryError 
   return new DeliveryError(kind, message, { retryable, status, retryAfterMs, responseBody, cause });
 }
 
-function secretValuesOf(def: Pick<DestinationDefinition, "config">, config: Record<string, unknown>): string[] {
+export function secretValuesOf(def: Pick<DestinationDefinition, "config">, config: Record<string, unknown>): string[] {
   return secretKeysOf(def).flatMap((key) => secretStrings(config[key]));
 }
 
-function shownRequest(req: OutboundRequest, secrets: string[]): NonNullable<TestResult["request"]> {
-  const body = typeof req.body === "string" ? req.body : `<${req.body.byteLength} bytes of binary data>`;
-  const cut = body.length > MAX_SHOWN_REQUEST_BODY ? `${body.slice(0, MAX_SHOWN_REQUEST_BODY)}…` : body;
+export type MaskedRequest = {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The body as text (a placeholder for a binary one), at most `maxBodyChars`. */
+  body: string;
+  /** The body was longer and is cut. */
+  truncated: boolean;
+  bodyBytes: number;
+  /** A binary body (protobuf), whole, when it is within the limit and holds none of the secrets. */
+  bodyBase64: string | null;
+};
+
+/**
+ * A request for display: secrets masked in its URL, headers and body (masked before the body is
+ * cut, so no part of a secret survives at the cut). A binary body cannot be masked: it is given
+ * only when no form of a secret occurs in it.
+ */
+export function maskRequest(req: OutboundRequest, secrets: string[], maxBodyChars: number): MaskedRequest {
+  const binary = typeof req.body !== "string" ? Buffer.from(req.body) : null;
+  const bodyBytes = binary ? binary.byteLength : Buffer.byteLength(req.body as string);
+  const text = binary ? `<${bodyBytes} bytes of binary data>` : maskSecretsIn(req.body as string, secrets);
+  const holdsSecret = binary !== null && secrets.some((secret) => secret.length >= 4 && binary.includes(secret));
   return {
     method: req.method,
     url: maskSecretsIn(req.url, secrets),
     headers: maskHeaders(req.headers, secrets),
-    body: maskSecretsIn(cut, secrets),
+    body: text.slice(0, maxBodyChars),
+    truncated: text.length > maxBodyChars,
+    bodyBytes,
+    bodyBase64: binary && !holdsSecret && bodyBytes <= maxBodyChars ? binary.toString("base64") : null,
   };
+}
+
+function shownRequest(req: OutboundRequest, secrets: string[]): NonNullable<TestResult["request"]> {
+  const { method, url, headers, body, truncated } = maskRequest(req, secrets, MAX_SHOWN_REQUEST_BODY);
+  return { method, url, headers, body: truncated ? `${body}…` : body };
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   applyDeleteDestination,
   applyPauseDestination,
   applyReplay,
+  applyRequeueTrace,
   applyResumeDestination,
   applyRetryFailed,
   applySetBroadcast,
@@ -26,7 +27,7 @@ import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { assertReplayWithinLimit } from "@/lib/delivery/requeue";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";
 import type { GovernedActionName } from "./vocabulary";
-import { broadcastDiff, replayDiff, retryDiff, type DiffEntry } from "./diff";
+import { broadcastDiff, replayDiff, requeueTraceDiff, retryDiff, type DiffEntry } from "./diff";
 import { diffOfDestination } from "./snapshot";
 
 type Tx = Prisma.TransactionClient;
@@ -60,6 +61,7 @@ type GovernedAction = {
 
 const noPayload = z.object({}).strict();
 const replayPayload = replaySchema.pick({ since: true });
+const requeueTracePayload = z.object({ traceId: z.string().min(1).max(200) }).strict();
 
 const quoted = (name: string | null) => (name ? `“${name}”` : "a deleted destination");
 
@@ -180,5 +182,23 @@ export const ACTIONS: Record<GovernedActionName, GovernedAction> = {
       await kickTarget({ targetId });
     },
     title: (name) => `Replay traces to ${quoted(name)}`,
+  },
+  "destination.requeue_trace": {
+    target: "destination",
+    payload: requeueTracePayload,
+    // The dry run refuses (409) a trace that already waits, so a request that can no longer be
+    // applied is marked a conflict here.
+    apply: (tx, actor, targetId, payload: Payload<typeof requeueTracePayload>) =>
+      applyRequeueTrace(tx, actor, { destinationId: targetId!, traceId: payload.traceId, dryRun: true }),
+    previewReadsOnly: true,
+    async preview(_client, actor, targetId, payload: Payload<typeof requeueTracePayload>) {
+      const { count } = await applyRequeueTrace(prisma, actor, { destinationId: targetId!, traceId: payload.traceId, dryRun: true });
+      return requeueTraceDiff(payload.traceId, count);
+    },
+    async afterCommit({ actor, targetId, payload }: { actor: ChangeActor; targetId: string | null; payload: Payload<typeof requeueTracePayload> }) {
+      await applyRequeueTrace(prisma, actor, { destinationId: targetId!, traceId: payload.traceId, dryRun: false });
+      await kickTarget({ targetId });
+    },
+    title: (name, payload: Payload<typeof requeueTracePayload>) => `Send trace ${payload.traceId} again to ${quoted(name)}`,
   },
 };

@@ -187,3 +187,8 @@ export function replayDiff(since: Date, traceCount: number): DiffEntry[] {
     ? [{ key: "replay", label: `Traces received since ${since.toISOString()}`, before: null, after: `${traceCount} re-sent` }]
     : [];
 }
+
+/** "Send again" on one delivery: the trace goes back into the destination's queue. */
+export function requeueTraceDiff(traceId: string, count: number): DiffEntry[] {
+  return count > 0 ? [{ key: "requeueTrace", label: `Trace ${traceId}`, before: null, after: "Sent again" }] : [];
+}

@@ -11,6 +11,7 @@ export const GOVERNED_ACTIONS = [
   "destination.resume",
   "destination.retry_failed",
   "destination.replay",
+  "destination.requeue_trace",
 ] as const;
 export type GovernedActionName = (typeof GOVERNED_ACTIONS)[number];
 

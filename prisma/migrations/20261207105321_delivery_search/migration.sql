@@ -1,0 +1,15 @@
+-- CreateIndex
+CREATE INDEX "DeliveryAttempt_deliveryIds_idx" ON "DeliveryAttempt" USING GIN ("deliveryIds");
+
+-- CreateIndex
+CREATE INDEX "TracePayload_workspaceId_apiKeyId_receivedAt_idx" ON "TracePayload"("workspaceId", "apiKeyId", "receivedAt");
+
+-- The delivery log's search (lib/delivery/stats.ts): one trace by its own id or its generation id,
+-- and a workspace's traces of one trace name, session or model newest first. Expression indexes
+-- on the trace document, which schema.prisma cannot state. The optional fields are indexed only
+-- where present, so traces without them cost ingestion nothing here.
+CREATE INDEX "TracePayload_search_trace_id_idx" ON "TracePayload" ("workspaceId", (data->>'id'));
+CREATE INDEX "TracePayload_search_generation_id_idx" ON "TracePayload" ("workspaceId", (data->'response'->>'id')) WHERE (data->'response'->>'id') IS NOT NULL;
+CREATE INDEX "TracePayload_search_trace_name_idx" ON "TracePayload" ("workspaceId", (data->'trace'->>'trace_name'), "receivedAt") WHERE (data->'trace'->>'trace_name') IS NOT NULL;
+CREATE INDEX "TracePayload_search_session_idx" ON "TracePayload" ("workspaceId", (data->>'session_id'), "receivedAt") WHERE (data->>'session_id') IS NOT NULL;
+CREATE INDEX "TracePayload_search_model_idx" ON "TracePayload" ("workspaceId", (data->>'model'), "receivedAt");
