@@ -7,6 +7,7 @@ import type { FieldDescriptor, FieldWidget } from "@/lib/destinations/define";
 import type { DeliveryLogEntry, DestinationHealth as HealthStats, HealthSummary, Waiting } from "@/lib/delivery/stats";
 import type { RoutingPreview } from "@/lib/broadcast/routing-preview";
 import type { DestinationListItem, DestinationView, getDestinationHealth, RequeueResult, sendTestTrace } from "@/lib/broadcast/service";
+import type { DeliveryDetail } from "@/lib/delivery/detail";
 import type { DestinationCategory, TestResult } from "@/lib/destinations/types";
 import type { GenerationMetadataSwitches } from "@/lib/traces/generation-metadata";
 import type { FirstRunProgress } from "@/lib/workspaces/first-run";
@@ -134,6 +135,74 @@ export type DeliveryRow = z.infer<typeof deliverySchema>;
 const deliveryPageSchema = z.object({ deliveries: z.array(deliverySchema), nextCursor: z.nullable(z.string()) });
 export type DeliveryPage = z.infer<typeof deliveryPageSchema>;
 
+/** The delivery log's search and filters (lib/delivery/stats.ts deliveriesQuery); absent = no filter. */
+export type DeliveryFilters = {
+  status?: DeliveryStatus;
+  traceId?: string;
+  generationId?: string;
+  traceName?: string;
+  sessionId?: string;
+  model?: string;
+  apiKeyId?: string;
+  /** ISO date-times. */
+  from?: string;
+  to?: string;
+};
+
+const maskedRequestSchema = z.object({
+  method: z.string(),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  body: z.string(),
+  truncated: z.boolean(),
+  bodyBytes: z.number(),
+  bodyBase64: z.nullable(z.string()),
+});
+
+const deliveryDetailSchema = z.object({
+  id: z.string(),
+  destinationId: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  exceptionRow: z.boolean(),
+  trace: z.object({
+    id: z.string(),
+    externalId: z.nullable(z.string()),
+    generationId: z.nullable(z.string()),
+    name: z.nullable(z.string()),
+    model: z.nullable(z.string()),
+    provider: z.nullable(z.string()),
+    apiKeyName: z.nullable(z.string()),
+    sessionId: z.nullable(z.string()),
+    user: z.nullable(z.string()),
+    receivedAt: date,
+    sizeBytes: z.number(),
+    isTest: z.boolean(),
+  }),
+  lastStatus: z.nullable(z.number()),
+  lastError: z.nullable(z.string()),
+  nextAttemptAt: z.nullable(date),
+  deliveredAt: z.nullable(date),
+  attempts: z.array(
+    z.object({
+      id: z.string(),
+      at: date,
+      ok: z.boolean(),
+      httpStatus: z.nullable(z.number()),
+      latencyMs: z.number(),
+      traces: z.number(),
+      error: z.nullable(z.string()),
+      nextAttemptAt: z.nullable(date),
+    }),
+  ),
+  moreAttempts: z.boolean(),
+  sent: z.union([
+    z.object({ kind: z.literal("requests"), requests: z.array(maskedRequestSchema), more: z.number(), refused: z.nullable(z.string()), encodedAt: date }),
+    z.object({ kind: z.literal("transport"), trace: z.string(), truncated: z.boolean(), refused: z.nullable(z.string()), encodedAt: date }),
+    z.object({ kind: z.literal("unavailable"), reason: z.string() }),
+  ]),
+}) satisfies z.ZodMiniType<Wire<DeliveryDetail>>;
+export type DeliveryDetailView = z.infer<typeof deliveryDetailSchema>;
+
 export const HEALTH_WINDOWS = ["24h", "7d"] as const satisfies readonly HealthStats["window"][];
 export type HealthWindow = (typeof HEALTH_WINDOWS)[number];
 
@@ -197,8 +266,9 @@ export const observabilityKeys = {
   destinations: (ws: string) => ["workspaces", ws, "observability", "destinations"] as const,
   destination: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id] as const,
   health: (ws: string, id: string, window: HealthWindow) => ["workspaces", ws, "observability", "destinations", id, "health", window] as const,
-  deliveries: (ws: string, id: string, status: DeliveryStatus | "all") =>
-    ["workspaces", ws, "observability", "destinations", id, "deliveries", status] as const,
+  deliveries: (ws: string, id: string, filters: DeliveryFilters = {}) =>
+    ["workspaces", ws, "observability", "destinations", id, "deliveries", filters] as const,
+  delivery: (ws: string, id: string, deliveryId: string) => ["workspaces", ws, "observability", "destinations", id, "delivery", deliveryId] as const,
   setupSql: (ws: string, id: string) => ["workspaces", ws, "observability", "destinations", id, "setup-sql"] as const,
   firstRun: (ws: string) => ["workspaces", ws, "observability", "first-run"] as const,
   setupSqlPreview: (ws: string, type: string, config: string) => ["workspaces", ws, "observability", "setup-sql-preview", type, config] as const,
@@ -224,13 +294,17 @@ export const observabilityApi = {
   retryFailed: (ws: string, id: string, dryRun: boolean) => api.post(path(ws, "destinations", id, "retry-failed"), requeueSchema, { dryRun }),
   replay: (ws: string, id: string, since: string, dryRun: boolean) =>
     api.post(path(ws, "destinations", id, "replay"), requeueSchema, { since, dryRun }),
-  deliveries: (ws: string, id: string, status: DeliveryStatus | "all", cursor: string | null) => {
+  deliveries: (ws: string, id: string, filters: DeliveryFilters, cursor: string | null) => {
     const query = new URLSearchParams();
-    if (status !== "all") query.set("status", status);
+    for (const [key, value] of Object.entries(filters)) if (value) query.set(key, value);
     if (cursor) query.set("cursor", cursor);
     const qs = query.size ? `?${query}` : "";
     return api.get(`${path(ws, "destinations", id, "deliveries")}${qs}`, deliveryPageSchema);
   },
+  delivery: (ws: string, id: string, deliveryId: string) => api.get(path(ws, "destinations", id, "deliveries", deliveryId), deliveryDetailSchema),
+  /** Sends the delivery's trace again (retry a failed delivery, replay a delivered one); 409 when it already waits. */
+  requeueDelivery: (ws: string, id: string, deliveryId: string) =>
+    api.post(path(ws, "destinations", id, "deliveries", deliveryId, "requeue"), requeueSchema, { dryRun: false }),
   health: (ws: string, id: string, window: HealthWindow) =>
     api.get(`${path(ws, "destinations", id, "health")}?window=${window}`, z.object({ health: healthSchema })).then((r) => r.health),
   setupSql: (ws: string, id: string) => api.get(path(ws, "destinations", id, "setup-sql"), z.object({ sql: z.string() })).then((r) => r.sql),

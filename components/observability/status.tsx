@@ -107,3 +107,9 @@ export function useBroadcastAccess() {
   const proposes = canChange && broadcastChangeMode(workspace.role, workspace.kind) === "propose";
   return { workspaceId: workspace.id, canChange, proposes, canTest: can(workspace.role, "broadcast:test") };
 }
+
+/** A request's latency, short ("840 ms", "2.4 s"). */
+export function formatLatency(ms: number | null): string {
+  if (ms === null) return "—";
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}

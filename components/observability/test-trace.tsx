@@ -19,8 +19,8 @@ function useDeliveryRows(workspaceId: string, sent: TestTraceResult | null, star
   const destinationIds = [...new Set(sent?.deliveries.map((d) => d.destinationId) ?? [])];
   const logs = useQueries({
     queries: destinationIds.map((id) => ({
-      queryKey: [...observabilityKeys.deliveries(workspaceId, id, "all"), "test-trace", sent?.traceId],
-      queryFn: () => observabilityApi.deliveries(workspaceId, id, "all", null),
+      queryKey: [...observabilityKeys.deliveries(workspaceId, id), "test-trace", sent?.traceId],
+      queryFn: () => observabilityApi.deliveries(workspaceId, id, {}, null),
       refetchInterval: (q: { state: { data?: { deliveries: DeliveryRow[] } } }) => {
         const mine = q.state.data?.deliveries.find((d) => d.traceId === sent?.traceId);
         return (mine && FINAL.has(mine.status)) || Date.now() - startedAt > POLL_FOR_MS ? false : 1000;

@@ -537,13 +537,18 @@ export async function applyReplay(db: typeof prisma, actor: ChangeActor, input: 
   return { dryRun: input.dryRun, count: created + reset, created, reset };
 }
 
-/** One trace sent to the destination again (lib/delivery/requeue.ts requeueTrace); 409 when it already waits. */
-export async function applyRequeueTrace(db: Tx | typeof prisma, actor: ChangeActor, input: { destinationId: string; traceId: string; dryRun: boolean }): Promise<RequeueResult> {
+/**
+ * The trace of one delivery (as the log names it) sent to the destination again (lib/delivery/requeue.ts
+ * requeueTrace): 404 when the id names no delivery of the destination, 409 when it already waits.
+ */
+export async function applyRequeueDelivery(db: Tx | typeof prisma, actor: ChangeActor, input: { destinationId: string; deliveryId: string; dryRun: boolean }): Promise<RequeueResult> {
   const row = await findDestination(db, actor.workspaceId, input.destinationId);
-  const count = await requeueTrace(db, row, input.traceId, { dryRun: input.dryRun });
+  const resolved = await resolveDelivery(db, actor.workspaceId, row.id, input.deliveryId);
+  if (!resolved) throw notFound("Delivery");
+  const count = await requeueTrace(db, row, resolved.traceId, { dryRun: input.dryRun });
   if (count === 0) throw new ApiError(409, "already_queued", "This trace is already waiting to be delivered to this destination");
   if (!input.dryRun) {
-    await recordAudit(db, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.requeue_trace", targetType: "destination", targetId: row.id, after: { traceId: input.traceId } });
+    await recordAudit(db, { workspaceId: actor.workspaceId, actor: actor.user, action: "destination.requeue_trace", targetType: "destination", targetId: row.id, after: { traceId: resolved.traceId, deliveryId: input.deliveryId } });
   }
   return { dryRun: input.dryRun, count };
 }
@@ -616,18 +621,10 @@ export async function replay(ctx: WorkspaceContext, destinationId: string, input
   return result;
 }
 
-/** The stored trace a delivery of the destination names (404 when it names none in the workspace). */
-export async function traceOfDelivery(ctx: WorkspaceContext, destinationId: string, deliveryId: string): Promise<string> {
-  const row = await findDestination(prisma, ctx.workspace.id, destinationId);
-  const resolved = await resolveDelivery(ctx.workspace.id, row.id, deliveryId);
-  if (!resolved) throw notFound("Delivery");
-  return resolved.traceId;
-}
-
-export async function requeueDelivery(ctx: WorkspaceContext, destinationId: string, traceId: string, input: z.input<typeof requeueTraceSchema>) {
+export async function requeueDelivery(ctx: WorkspaceContext, destinationId: string, deliveryId: string, input: z.input<typeof requeueTraceSchema>) {
   const { dryRun } = parseInput(requeueTraceSchema, input);
   const actor = dryRun ? { workspaceId: ctx.workspace.id, user: ctx.user } : assertDirectChange(ctx);
-  const result = await applyRequeueTrace(prisma, actor, { destinationId, traceId, dryRun });
+  const result = await applyRequeueDelivery(prisma, actor, { destinationId, deliveryId, dryRun });
   if (!dryRun) await kickDestinations([destinationId]);
   return result;
 }

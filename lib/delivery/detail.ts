@@ -9,6 +9,7 @@
 // destination's current definition, settings and shaping (privacy mode, metadata switches), through
 // the drain's own loading and shaping (drain.ts). The UI says so.
 import { prisma } from "@/lib/db";
+import type { Db } from "@/lib/db-client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
 import { maskRequest, secretValuesOf, type MaskedRequest } from "@/lib/destinations/http";
@@ -92,18 +93,18 @@ type Resolved = {
 const ROW_SELECT = { id: true, traceId: true, status: true, samplingRate: true, lastStatus: true, lastError: true, nextAttemptAt: true, deliveredAt: true } as const;
 
 /** The trace and exception row a delivery id names at the destination, or null when it names none there. */
-export async function resolveDelivery(workspaceId: string, destinationId: string, deliveryId: string): Promise<Resolved | null> {
+export async function resolveDelivery(db: Db, workspaceId: string, destinationId: string, deliveryId: string): Promise<Resolved | null> {
   const suffix = `_${destinationId}`;
   if (deliveryId.startsWith("dlv_") && deliveryId.endsWith(suffix) && deliveryId.length > 4 + suffix.length) {
     const traceId = deliveryId.slice(4, -suffix.length);
-    const row = await prisma.delivery.findFirst({ where: { traceId, destinationId, workspaceId }, select: ROW_SELECT });
+    const row = await db.delivery.findFirst({ where: { traceId, destinationId, workspaceId }, select: ROW_SELECT });
     if (row) return { traceId, row };
     // A log trace: routed to the destination at ingest.
-    const [routed] = await prisma.$queryRaw<{ id: string }[]>`
+    const [routed] = await db.$queryRaw<{ id: string }[]>`
       SELECT id FROM "TracePayload" WHERE id = ${traceId} AND "workspaceId" = ${workspaceId} AND routes ? ${destinationId}`;
     return routed ? { traceId, row: null } : null;
   }
-  const row = await prisma.delivery.findFirst({ where: { id: deliveryId, destinationId, workspaceId }, select: ROW_SELECT });
+  const row = await db.delivery.findFirst({ where: { id: deliveryId, destinationId, workspaceId }, select: ROW_SELECT });
   return row ? { traceId: row.traceId, row } : null;
 }
 
@@ -178,7 +179,7 @@ async function reencode(destinationId: string, traceId: string, deliveryId: stri
 
 /** The delivery's detail, or null when the id names no delivery of the destination in the workspace. */
 export async function deliveryDetail(workspaceId: string, destinationId: string, deliveryId: string): Promise<DeliveryDetail | null> {
-  const resolved = await resolveDelivery(workspaceId, destinationId, deliveryId);
+  const resolved = await resolveDelivery(prisma, workspaceId, destinationId, deliveryId);
   if (!resolved) return null;
   const { traceId, row } = resolved;
   const trace = await readTrace(workspaceId, destinationId, traceId);

@@ -5,6 +5,7 @@
 // (status.ts); when a log trace was delivered, from the DeliveryAttempt whose range covered it.
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "@/lib/api/cursor";
+import { LIMITS } from "@/lib/traces/schema";
 import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
@@ -273,12 +274,57 @@ export async function destinationHealth(
 
 const DELIVERY_STATUSES = ["pending", "in_flight", "delivered", "failed", "dropped"] as const satisfies readonly DeliveryStatus[];
 
-export const deliveriesQuery = z.object({
-  status: z.enum(DELIVERY_STATUSES).optional(),
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+/** An optional search term: an empty one (a cleared field) is no filter. */
+const term = (max: number) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().trim().max(max, `At most ${max} characters`).optional());
+const instant = z.preprocess(
+  (v) => (v === "" ? undefined : v),
+  z.iso
+    .datetime({ offset: true, error: "Must be an ISO 8601 date-time" })
+    .transform((v) => new Date(v))
+    .optional(),
+);
+
+/**
+ * The delivery log's page, status filter and search: each search field is an exact match on one
+ * field of the trace, served by its own index (migration delivery_search), so a search stays an
+ * index range however many traces the workspace holds. `from`/`to`: when queued (the log's Time).
+ */
+export const deliveriesQuery = z
+  .object({
+    status: z.enum(DELIVERY_STATUSES).optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    /** The trace's own id (the caller's `id`) or its stored id. */
+    traceId: term(LIMITS.idLength),
+    /** The provider's id for the generation (response.id). */
+    generationId: term(LIMITS.idLength),
+    traceName: term(LIMITS.nameLength),
+    sessionId: term(LIMITS.sessionIdLength),
+    model: term(LIMITS.modelLength),
+    apiKeyId: term(64),
+    from: instant,
+    to: instant,
+  })
+  .refine((q) => !q.from || !q.to || q.from < q.to, { path: ["to"], message: "Must be after from" });
 export type DeliveriesQuery = z.output<typeof deliveriesQuery>;
+
+/** SQL: the query's trace filters on trace `t` (empty when none). */
+function traceFilters(query: DeliveriesQuery): Prisma.Sql {
+  const filters: Prisma.Sql[] = [];
+  if (query.traceId) filters.push(Prisma.sql`AND (t.id = ${query.traceId} OR t.data->>'id' = ${query.traceId})`);
+  if (query.generationId) filters.push(Prisma.sql`AND t.data->'response'->>'id' = ${query.generationId}`);
+  if (query.traceName) filters.push(Prisma.sql`AND t.data->'trace'->>'trace_name' = ${query.traceName}`);
+  if (query.sessionId) filters.push(Prisma.sql`AND t.data->>'session_id' = ${query.sessionId}`);
+  if (query.model) filters.push(Prisma.sql`AND t.data->>'model' = ${query.model}`);
+  if (query.apiKeyId) filters.push(Prisma.sql`AND t."apiKeyId" = ${query.apiKeyId}`);
+  return filters.length ? Prisma.join(filters, " ") : Prisma.empty;
+}
+
+/** SQL: `at` (when queued) within the query's time range. */
+function timeRange(at: Prisma.Sql, query: DeliveriesQuery): Prisma.Sql {
+  return Prisma.sql`${query.from ? Prisma.sql`AND ${at} >= ${query.from}` : Prisma.empty} ${query.to ? Prisma.sql`AND ${at} < ${query.to}` : Prisma.empty}`;
+}
 
 export type DeliveryLogEntry = {
   id: string;
@@ -300,16 +346,11 @@ export type DeliveryLogEntry = {
 type LogPageRow = Omit<DeliveryLogEntry, "traceExternalId" | "status"> & { status: string; fromLog: boolean };
 
 /**
- * Newest first (by when queued): the destination's exception rows and its log traces without one,
- * merged; each side read newest first through its index and stopped at the page's size. A log
- * trace's delivery details (when, the answer's status, the request's latency) are those of the
- * request that covered it.
+ * The page's statement (exported so tests can EXPLAIN it): newest first by when queued, the
+ * destination's exception rows and its log traces without one, each side read newest first through
+ * its index (with a search, the search field's index) and stopped at the page's size.
  */
-export async function listDeliveries(
-  workspaceId: string,
-  destinationId: string,
-  query: DeliveriesQuery,
-): Promise<{ deliveries: DeliveryLogEntry[]; nextCursor: string | null }> {
+export function deliveryPageStatement(workspaceId: string, destinationId: string, query: DeliveriesQuery): Prisma.Sql {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
   const take = query.limit + 1;
   const logId = Prisma.sql`'dlv_' || t.id || '_' || ${destinationId}`;
@@ -323,21 +364,35 @@ export async function listDeliveries(
       : query.status
         ? Prisma.sql`AND false`
         : Prisma.empty;
-  const rows = await prisma.$queryRaw<LogPageRow[]>`
+  const traces = traceFilters(query);
+  return Prisma.sql`
     SELECT * FROM (
       (SELECT d.id, d."traceId", t."isTest", t."receivedAt", d.status::text AS status, d.attempts, d."lastStatus", d."latencyMs", d."lastError",
               d."nextAttemptAt", d."deliveredAt", d."createdAt", false AS "fromLog"
          FROM "Delivery" d JOIN "TracePayload" t ON t.id = d."traceId"
         WHERE d."workspaceId" = ${workspaceId} AND d."destinationId" = ${destinationId} ${rowStatus} ${rowAfter}
+          ${timeRange(Prisma.sql`d."createdAt"`, query)} AND t."workspaceId" = ${workspaceId} ${traces}
         ORDER BY d."createdAt" DESC, d.id DESC LIMIT ${take})
       UNION ALL
       (SELECT ${logId}, t.id, t."isTest", t."receivedAt", ${LOG_STATUS_SQL}, 0, NULL::int, NULL::int, NULL::text,
               t."receivedAt", NULL::timestamp(3), t."receivedAt", true
          FROM "TracePayload" t, "DeliveryCursor" c
         WHERE c."destinationId" = ${destinationId} AND t."workspaceId" = ${workspaceId} AND t.routes ? ${destinationId}
-          AND ${noExceptionRow(Prisma.sql`${destinationId}`)} ${logStatus} ${logAfter}
+          AND ${noExceptionRow(Prisma.sql`${destinationId}`)} ${logStatus} ${logAfter} ${timeRange(Prisma.sql`t."receivedAt"`, query)} ${traces}
         ORDER BY t."receivedAt" DESC, ${logId} DESC LIMIT ${take})) page
     ORDER BY "createdAt" DESC, id DESC LIMIT ${take}`;
+}
+
+/**
+ * The delivery log's page (deliveryPageStatement). A log trace's delivery details (when, the
+ * answer's status, the request's latency) are those of the request that covered it.
+ */
+export async function listDeliveries(
+  workspaceId: string,
+  destinationId: string,
+  query: DeliveriesQuery,
+): Promise<{ deliveries: DeliveryLogEntry[]; nextCursor: string | null }> {
+  const rows = await prisma.$queryRaw<LogPageRow[]>(deliveryPageStatement(workspaceId, destinationId, query));
   const page = rows.slice(0, query.limit);
   const delivered = page.filter((r) => r.fromLog && r.status === "delivered").map((r) => r.traceId);
   const pending = page.filter((r) => r.fromLog && r.status === "pending").map((r) => r.traceId);

@@ -11,7 +11,7 @@ import {
   applyDeleteDestination,
   applyPauseDestination,
   applyReplay,
-  applyRequeueTrace,
+  applyRequeueDelivery,
   applyResumeDestination,
   applyRetryFailed,
   applySetBroadcast,
@@ -61,7 +61,7 @@ type GovernedAction = {
 
 const noPayload = z.object({}).strict();
 const replayPayload = replaySchema.pick({ since: true });
-const requeueTracePayload = z.object({ traceId: z.string().min(1).max(200) }).strict();
+const requeueTracePayload = z.object({ deliveryId: z.string().min(1).max(400) }).strict();
 
 const quoted = (name: string | null) => (name ? `“${name}”` : "a deleted destination");
 
@@ -189,16 +189,16 @@ export const ACTIONS: Record<GovernedActionName, GovernedAction> = {
     // The dry run refuses (409) a trace that already waits, so a request that can no longer be
     // applied is marked a conflict here.
     apply: (tx, actor, targetId, payload: Payload<typeof requeueTracePayload>) =>
-      applyRequeueTrace(tx, actor, { destinationId: targetId!, traceId: payload.traceId, dryRun: true }),
+      applyRequeueDelivery(tx, actor, { destinationId: targetId!, deliveryId: payload.deliveryId, dryRun: true }),
     previewReadsOnly: true,
     async preview(_client, actor, targetId, payload: Payload<typeof requeueTracePayload>) {
-      const { count } = await applyRequeueTrace(prisma, actor, { destinationId: targetId!, traceId: payload.traceId, dryRun: true });
-      return requeueTraceDiff(payload.traceId, count);
+      const { count } = await applyRequeueDelivery(prisma, actor, { destinationId: targetId!, deliveryId: payload.deliveryId, dryRun: true });
+      return requeueTraceDiff(payload.deliveryId, count);
     },
     async afterCommit({ actor, targetId, payload }: { actor: ChangeActor; targetId: string | null; payload: Payload<typeof requeueTracePayload> }) {
-      await applyRequeueTrace(prisma, actor, { destinationId: targetId!, traceId: payload.traceId, dryRun: false });
+      await applyRequeueDelivery(prisma, actor, { destinationId: targetId!, deliveryId: payload.deliveryId, dryRun: false });
       await kickTarget({ targetId });
     },
-    title: (name, payload: Payload<typeof requeueTracePayload>) => `Send trace ${payload.traceId} again to ${quoted(name)}`,
+    title: (name, payload: Payload<typeof requeueTracePayload>) => `Send delivery ${payload.deliveryId} again to ${quoted(name)}`,
   },
 };

@@ -188,7 +188,7 @@ export function replayDiff(since: Date, traceCount: number): DiffEntry[] {
     : [];
 }
 
-/** "Send again" on one delivery: the trace goes back into the destination's queue. */
-export function requeueTraceDiff(traceId: string, count: number): DiffEntry[] {
-  return count > 0 ? [{ key: "requeueTrace", label: `Trace ${traceId}`, before: null, after: "Sent again" }] : [];
+/** "Send again" on one delivery: its trace goes back into the destination's queue. */
+export function requeueTraceDiff(deliveryId: string, count: number): DiffEntry[] {
+  return count > 0 ? [{ key: "requeueTrace", label: `Delivery ${deliveryId}`, before: null, after: "Sent again" }] : [];
 }
