@@ -25,7 +25,7 @@ const ROUTES_ROOT = path.resolve("app/api/workspaces/[workspaceId]");
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /** Every [param] a workspace route may have, and which of a tenant's objects fills it. */
-type ObjectIds = { destinationId: string; changeRequestId: string; upstreamId: string; apiKeyId: string; managementKeyId: string; membershipId: string; inviteId: string; notificationId: string };
+type ObjectIds = { destinationId: string; deliveryId: string; changeRequestId: string; upstreamId: string; apiKeyId: string; managementKeyId: string; membershipId: string; inviteId: string; notificationId: string };
 
 /** Valid bodies per "METHOD route" (route relative to [workspaceId]), so (b) reaches the object lookup instead of stopping at validation. */
 const BODIES: Record<string, (ids: ObjectIds) => unknown> = {
@@ -39,6 +39,7 @@ const BODIES: Record<string, (ids: ObjectIds) => unknown> = {
   "PATCH destinations/[destinationId]": () => ({ name: "renamed by A" }),
   "POST destinations/[destinationId]/replay": () => ({ since: "2020-01-01T00:00:00Z", dryRun: false }),
   "POST destinations/[destinationId]/retry-failed": () => ({ dryRun: false }),
+  "POST destinations/[destinationId]/deliveries/[deliveryId]/requeue": () => ({ dryRun: false }),
   // Test connection with unsaved values: the body names a stored destination whose secrets it would reuse.
   "POST destinations/routing-preview": () => ({ samplingRate: 0.5 }),
   "POST destinations/test": (ids) => ({ type: "clickhouse", config: { host: "http://127.0.0.1:9" }, destinationId: ids.destinationId }),
@@ -65,7 +66,7 @@ type Tenant = { workspaceId: string; ids: ObjectIds };
 let a: Tenant, b: Tenant;
 let actorA: Awaited<ReturnType<typeof createUser>>;
 let routes: DiscoveredRoute[];
-const KNOWN_PARAMS: (keyof ObjectIds)[] = ["destinationId", "changeRequestId", "upstreamId", "apiKeyId", "managementKeyId", "membershipId", "inviteId"];
+const KNOWN_PARAMS: (keyof ObjectIds)[] = ["destinationId", "deliveryId", "changeRequestId", "upstreamId", "apiKeyId", "managementKeyId", "membershipId", "inviteId"];
 
 async function tenant(label: string): Promise<{ owner: Awaited<ReturnType<typeof createUser>>; t: Tenant }> {
   const owner = await createUser(`${label}-owner`);
@@ -83,6 +84,7 @@ async function tenant(label: string): Promise<{ owner: Awaited<ReturnType<typeof
   const changeRequest = await proposeChange(memberCtx, "destination.update", destination.id, { name: `${label} proposed` });
   await enqueue(org.id, [destination.id], 2);
   await prisma.delivery.updateMany({ where: { destinationId: destination.id }, data: { status: "failed" } });
+  const delivery = await prisma.delivery.findFirstOrThrow({ where: { destinationId: destination.id } });
   await apiKeyContext(org.id, `${label} ingest key`);
   // The owner's own notification (the bell), so marking it read from A has something to change.
   const notification = await prisma.notification.create({ data: { userId: owner.id, workspaceId: org.id, kind: "changeRequest.approved", title: `${label} note`, changeRequestId: changeRequest.id } });
@@ -90,7 +92,7 @@ async function tenant(label: string): Promise<{ owner: Awaited<ReturnType<typeof
     owner,
     t: {
       workspaceId: org.id,
-      ids: { destinationId: destination.id, changeRequestId: changeRequest.id, upstreamId: upstream.id, apiKeyId: apiKey.id, managementKeyId: managementKey.id, membershipId: member.id, inviteId: invite.id, notificationId: notification.id },
+      ids: { destinationId: destination.id, deliveryId: delivery.id, changeRequestId: changeRequest.id, upstreamId: upstream.id, apiKeyId: apiKey.id, managementKeyId: managementKey.id, membershipId: member.id, inviteId: invite.id, notificationId: notification.id },
     },
   };
 }
