@@ -8,6 +8,7 @@ import * as pause from "@/app/api/workspaces/[workspaceId]/destinations/[destina
 import * as replay from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/replay/route";
 import * as resume from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/resume/route";
 import * as retryFailed from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/retry-failed/route";
+import * as requeueDelivery from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/deliveries/[deliveryId]/requeue/route";
 import * as list from "@/app/api/workspaces/[workspaceId]/destinations/route";
 import * as requests from "@/app/api/workspaces/[workspaceId]/change-requests/route";
 import * as count from "@/app/api/workspaces/[workspaceId]/change-requests/count/route";
@@ -116,6 +117,14 @@ const ACTION_CASES: ActionCase[] = [
   },
   { name: "destination.retry_failed", direct: 200, run: (d, w) => call(retryFailed.POST, { method: "POST", params: dp(d, w), body: { dryRun: false } }) },
   { name: "destination.replay", direct: 200, run: (d, w) => call(replay.POST, { method: "POST", params: dp(d, w), body: { since: new Date(Date.now() - 3_600_000).toISOString(), dryRun: false } }) },
+  {
+    name: "destination.requeue_trace",
+    direct: 200,
+    run: async (d, w) => {
+      const { id } = await prisma.delivery.findFirstOrThrow({ where: { destinationId: d } });
+      return call(requeueDelivery.POST, { method: "POST", params: { ...dp(d, w), deliveryId: id }, body: {} });
+    },
+  },
 ];
 
 /** Everything a broadcast change can touch, to prove that a proposal touched none of it. */
