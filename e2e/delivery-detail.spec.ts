@@ -86,6 +86,7 @@ test("a delivery opens in a drawer with its own URL: trace, attempts, request bo
   const [download] = await Promise.all([page.waitForEvent("download"), drawer.getByRole("button", { name: "Download body" }).click()]);
   expect(download.suggestedFilename()).toMatch(/\.json$/);
   expect(JSON.parse(await readFile((await download.path())!, "utf8"))).toEqual(sent);
+  await drawer.evaluate((el) => el.scrollTo(0, 0));
   await screenshot(page, "delivery-detail-failed-desktop");
 
   // The URL opens the same drawer after a reload.
@@ -119,9 +120,11 @@ test("a delivery opens in a drawer with its own URL: trace, attempts, request bo
   await search.getByLabel("Search", { exact: true }).fill("Tracecast test trace");
   await search.getByRole("button", { name: "Search" }).click();
   await expect(log.getByRole("row")).toHaveCount(2);
+  await screenshot(page, "delivery-log-search-desktop");
 
-  // On a phone: the drawer takes the screen.
+  // On a phone: the search stacks above the log, the drawer takes the screen.
   await page.setViewportSize({ width: 375, height: 812 });
+  await screenshot(page, "delivery-log-search-mobile");
   await page.goto(drawerUrl);
   await expect(page.getByRole("dialog", { name: /^Delivery/ }).getByRole("list", { name: "Attempts" }).getByRole("listitem")).toHaveCount(2);
   await screenshot(page, "delivery-detail-mobile");
