@@ -15,6 +15,7 @@ import { traceInput } from "@/lib/traces/schema";
 import { actAs } from "../accounts/session-mock";
 import { call, createUser } from "../accounts/fixtures";
 import { apiKeyContext, startReceiver } from "./helpers";
+import { planNodes, type PlanNode } from "./query-plans";
 
 vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
 
@@ -100,14 +101,10 @@ describe("on a workspace with many traces, every filter is an index range", () =
   const WS = "ws-search";
   const DEST = "dest-search";
 
-  type PlanNode = { "Node Type": string; "Relation Name"?: string; "Actual Rows": number; "Actual Loops": number; "Rows Removed by Filter"?: number; Plans?: PlanNode[] };
   /** Rows the executor read in all the plan's nodes (those its filters dropped included), each counted once per loop. */
-  const rowsRead = (node: PlanNode): number =>
-    (node["Actual Rows"] + (node["Rows Removed by Filter"] ?? 0)) * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsRead(child), 0);
-  const seqScans = (node: PlanNode): string[] => [
-    ...(node["Node Type"] === "Seq Scan" && node["Relation Name"] ? [node["Relation Name"]] : []),
-    ...(node.Plans ?? []).flatMap(seqScans),
-  ];
+  const rowsRead = (plan: PlanNode): number =>
+    planNodes(plan).reduce((n, node) => n + (node["Actual Rows"] + ((node as { "Rows Removed by Filter"?: number })["Rows Removed by Filter"] ?? 0)) * node["Actual Loops"], 0);
+  const seqScans = (plan: PlanNode): string[] => planNodes(plan).flatMap((node) => (node["Node Type"] === "Seq Scan" && node["Relation Name"] ? [node["Relation Name"]] : []));
 
   beforeAll(async () => {
     await prisma.$executeRawUnsafe(`INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('${WS}', 'Search', 'personal', now())`);
