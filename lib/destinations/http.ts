@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { DeliveryError } from "@/lib/outbound/errors";
 import { secretKeysOf } from "./define";
-import { maskHeaders, maskSecretsIn, secretForms, secretStrings } from "@/lib/outbound/masking";
+import { credentialsInHeaders, maskHeaders, maskSecretsIn, secretForms, secretStrings } from "@/lib/outbound/masking";
 import { send } from "@/lib/outbound/send";
 import { allowedAddress, guardedAgents, type LookupFunction } from "@/lib/outbound/ssrf";
 import type { DeliverContext, DestinationDefinition, HttpResult, OutboundRequest, OutboundTrace, TestResult } from "./types";
@@ -206,7 +206,10 @@ export type MaskedRequest = {
  * cut, so no part of a secret survives at the cut). A binary body cannot be masked: it is given
  * only when no form of a secret occurs in it.
  */
-export function maskRequest(req: OutboundRequest, secrets: string[], maxBodyChars: number): MaskedRequest {
+export function maskRequest(req: OutboundRequest, configSecrets: string[], maxBodyChars: number): MaskedRequest {
+  // Credentials derived from the secrets (a Basic pair, a DSN's key) travel in the headers; the
+  // URL or body may carry them too.
+  const secrets = [...configSecrets, ...credentialsInHeaders(req.headers)];
   const binary = typeof req.body !== "string" ? Buffer.from(req.body) : null;
   const bodyBytes = binary ? binary.byteLength : Buffer.byteLength(req.body as string);
   const text = binary ? `<${bodyBytes} bytes of binary data>` : maskSecretsIn(req.body as string, secrets);

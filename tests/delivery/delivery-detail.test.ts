@@ -12,6 +12,7 @@ import { drainDestination } from "@/lib/delivery/drain";
 import { logDeliveryId } from "@/lib/delivery/log";
 import { MAX_SHOWN_BODY_CHARS } from "@/lib/delivery/detail";
 import { acceptTraces } from "@/lib/ingest";
+import { maskRequest } from "@/lib/destinations/http";
 import { secretForms } from "@/lib/outbound/masking";
 import { traceInput } from "@/lib/traces/schema";
 import { actAs } from "../accounts/session-mock";
@@ -272,5 +273,28 @@ describe("the delivery detail", () => {
     const approved = await call(approve.POST, { method: "POST", params: { workspaceId: orgId, changeRequestId: proposed.json.changeRequest.id } });
     expect(approved.status, JSON.stringify(approved.json)).toBe(200);
     expect((await prisma.delivery.findFirstOrThrow({ where: { traceId } })).status).toBe("pending");
+  });
+});
+
+describe("maskRequest", () => {
+  it("masks credentials derived from the secrets wherever the request carries them, before cutting the body", () => {
+    const basic = Buffer.from("pk-lf-public:sk-lf-secret-value-123").toString("base64");
+    const shown = maskRequest(
+      { method: "POST", url: `http://127.0.0.1/ingest?auth=${basic}`, headers: { authorization: `Basic ${basic}`, "x-note": "plain" }, body: `{"echo":"${basic}","key":"sk-lf-secret-value-123"}`, traceCount: 1 },
+      ["sk-lf-secret-value-123"],
+      20,
+    );
+    expect(JSON.stringify(shown)).not.toContain(basic);
+    expect(JSON.stringify(shown)).not.toContain(basic.slice(0, 16));
+    expect(shown.headers["x-note"]).toBe("plain");
+    expect(shown).toMatchObject({ truncated: true, bodyBase64: null });
+    expect(shown.body).toHaveLength(20);
+  });
+
+  it("gives a binary body only when no secret occurs in it", () => {
+    const secret = "sk-lf-secret-value-123";
+    const request = (body: Uint8Array) => ({ method: "POST" as const, url: "http://127.0.0.1/v1/traces", headers: {}, body, traceCount: 1 });
+    expect(maskRequest(request(new Uint8Array([1, 2, 3])), [secret], 1000).bodyBase64).toBe("AQID");
+    expect(maskRequest(request(Buffer.from(`\u0001${secret}\u0002`)), [secret], 1000).bodyBase64).toBeNull();
   });
 });
