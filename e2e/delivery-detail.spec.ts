@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { screenshot, signedUpPage } from "./helpers";
 
 // The delivery detail drawer against the real server and a real receiver on 127.0.0.1 that refuses
@@ -35,6 +35,18 @@ function startReceiver(): Promise<Receiver> {
   );
 }
 
+/** Adds a webhook to the receiver through the form (its connection test passes) and opens its page. */
+async function addWebhook(page: Page, name: string) {
+  await page.getByRole("button", { name: "Add destination" }).first().click();
+  const catalog = page.getByRole("dialog", { name: "Add a destination" });
+  await catalog.getByLabel("Search platforms").fill("webhook");
+  await catalog.getByRole("link", { name: /Webhook/ }).click();
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel(/^URL/).fill(receiver.url);
+  await page.getByRole("button", { name: "Test & save" }).click();
+  await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
+}
+
 let receiver: Receiver;
 test.beforeAll(async () => {
   receiver = await startReceiver();
@@ -45,14 +57,7 @@ test("a delivery opens in a drawer with its own URL: trace, attempts, request bo
   const { page, context } = await signedUpPage(browser, "Detail");
 
   // A webhook that passes its connection test, then refuses the test trace.
-  await page.getByRole("button", { name: "Add destination" }).first().click();
-  const catalog = page.getByRole("dialog", { name: "Add a destination" });
-  await catalog.getByLabel("Search platforms").fill("webhook");
-  await catalog.getByRole("link", { name: /Webhook/ }).click();
-  await page.getByLabel("Name", { exact: true }).fill("Strict receiver");
-  await page.getByLabel(/^URL/).fill(receiver.url);
-  await page.getByRole("button", { name: "Test & save" }).click();
-  await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
+  await addWebhook(page, "Strict receiver");
   receiver.accept.now = false;
   await page.getByRole("button", { name: "Send test trace" }).first().click();
   const sendDialog = page.getByRole("dialog", { name: "Send a test trace" });
@@ -133,14 +138,7 @@ test("a delivery opens in a drawer with its own URL: trace, attempts, request bo
 
 test("a delivery id that names nothing opens the drawer's not-found state", async ({ browser }) => {
   const { page, context } = await signedUpPage(browser, "Missing");
-  await page.getByRole("button", { name: "Add destination" }).first().click();
-  const catalog = page.getByRole("dialog", { name: "Add a destination" });
-  await catalog.getByLabel("Search platforms").fill("webhook");
-  await catalog.getByRole("link", { name: /Webhook/ }).click();
-  await page.getByLabel("Name", { exact: true }).fill("Quiet receiver");
-  await page.getByLabel(/^URL/).fill(receiver.url);
-  await page.getByRole("button", { name: "Test & save" }).click();
-  await page.waitForURL(/\/settings\/observability\/(?!new)[^/?]+$/);
+  await addWebhook(page, "Quiet receiver");
   await page.goto(`${page.url()}?tab=deliveries&delivery=dlv_nothing_here`);
   const drawer = page.getByRole("dialog", { name: /^Delivery/ });
   await expect(drawer.getByText("Delivery not found")).toBeVisible();
