@@ -11,17 +11,9 @@ import type { ManagementKeyContext } from "@/lib/api-keys/management";
 import { can, type Permission } from "@/lib/auth/permissions";
 import { prisma } from "@/lib/db";
 import { proposeIfRequired, type Proposal } from "@/lib/governance/propose";
-import {
-  createDestination,
-  deleteDestination,
-  getDestination,
-  settingsShape,
-  toView,
-  updateDestination,
-  type CreateDestinationInput,
-  type DestinationView,
-  type UpdateDestinationInput,
-} from "./service";
+import { createDestination, deleteDestination, updateDestination } from "./actions";
+import { settingsShape, type CreateDestinationInput, type UpdateDestinationInput } from "./schemas";
+import { getDestination, toView, type DestinationView } from "./views";
 
 /** OpenRouter's page size limit for the list. */
 const LIST_LIMIT_MAX = 100;

@@ -10,7 +10,7 @@ import { prisma } from "@/lib/db";
 import { compileFilter, filterSubject } from "@/lib/routing/filters";
 import { createRouter } from "@/lib/routing/route";
 import type { Trace } from "@/lib/traces/schema";
-import { createDestinationSchema } from "./service";
+import { createDestinationSchema } from "./schemas";
 
 /** How many of the most recent traces a preview looks at (bounded: each is read in full). */
 export const ROUTING_PREVIEW_TRACES = 200;

@@ -22,7 +22,7 @@ export type FieldMeta = {
   /**
    * Decides where requests (and so the secrets) go: a URL, host, region or account. A saved
    * destination's secrets are reused only while every such field is unchanged
-   * (lib/broadcast/service.ts), so nobody can send them to an address of their choosing.
+   * (lib/broadcast/changes.ts), so nobody can send them to an address of their choosing.
    * Always true for `field.url`.
    */
   target?: boolean;

@@ -1,28 +1,13 @@
 // The broadcast changes a change request can carry. Each one names the payload it accepts, the
-// applyX function of lib/broadcast/service.ts that performs it (the very function the direct
+// applyX function of lib/broadcast/changes.ts that performs it (the very function the direct
 // path runs, so an approval validates and applies exactly like an admin's own change), how to
 // preview it as a diff, and what to do once it is committed (wake the delivery of what waits).
 import "server-only";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { getDefinition } from "@/lib/destinations/registry";
-import {
-  applyCreateDestination,
-  applyDeleteDestination,
-  applyPauseDestination,
-  applyReplay,
-  applyRequeueDelivery,
-  applyResumeDestination,
-  applyRetryFailed,
-  applySetBroadcast,
-  applyUpdateDestination,
-  assertDestinationExists,
-  broadcastSchema,
-  createDestinationSchema,
-  replaySchema,
-  updateDestinationSchema,
-  type ChangeActor,
-} from "@/lib/broadcast/service";
+import { applyCreateDestination, applyDeleteDestination, applyPauseDestination, applyReplay, applyRequeueDelivery, applyResumeDestination, applyRetryFailed, applySetBroadcast, applyUpdateDestination, assertDestinationExists } from "@/lib/broadcast/changes";
+import { broadcastSchema, createDestinationSchema, replaySchema, updateDestinationSchema, type ChangeActor } from "@/lib/broadcast/schemas";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { assertReplayWithinLimit } from "@/lib/delivery/requeue";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";

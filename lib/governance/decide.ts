@@ -17,7 +17,7 @@ import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { lockWorkspace } from "@/lib/db-client";
 import { prisma } from "@/lib/db";
 import { notifyDecision, type DecisionOutcome } from "@/lib/notifications";
-import type { ChangeActor } from "@/lib/broadcast/service";
+import type { ChangeActor } from "@/lib/broadcast/schemas";
 import type { ChangeRequest } from "@/lib/generated/prisma/client";
 import { ACTIONS } from "./actions";
 import { actionOf, asJson, broadcastMarker, findRequest, notPending, restorePayload, type ChangeRequestView, type Tx } from "./requests";

@@ -15,7 +15,7 @@ import { prisma } from "@/lib/db";
 import { secretKeysOf } from "@/lib/destinations/define";
 import { getDefinition } from "@/lib/destinations/registry";
 import { hasSecretValue, isMaskedValue } from "@/lib/outbound/masking";
-import type { ChangeActor } from "@/lib/broadcast/service";
+import type { ChangeActor } from "@/lib/broadcast/schemas";
 import { openSecrets, type StoredSecrets } from "@/lib/broadcast/stored-config";
 import { ACTIONS } from "./actions";
 import type { DiffEntry } from "./diff";

@@ -1,6 +1,6 @@
 // Secret masking, OpenRouter style: long values keep a recognisable prefix and suffix
 // ("pk-l...EfGh"), short ones are fully masked. An update that sends back exactly the mask of the
-// stored value means "keep the stored secret" (lib/broadcast/service.ts).
+// stored value means "keep the stored secret" (lib/broadcast/changes.ts).
 //
 // A secret field's value is a string (field.secret) or a record whose values are secrets and whose
 // names are not (field.headers): the record is masked, kept and replaced value by value.

@@ -20,15 +20,7 @@ import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { drainDestination } from "@/lib/delivery/drain";
 import { autoPauseIfFailingSince } from "@/lib/delivery/health";
 import { destinationsWithDueWork } from "@/lib/delivery/outbox";
-import {
-  createDestination,
-  deleteDestination,
-  pauseDestination,
-  replay,
-  resumeDestination,
-  setBroadcast,
-  updateDestination,
-} from "@/lib/broadcast/service";
+import { createDestination, deleteDestination, pauseDestination, replay, resumeDestination, setBroadcast, updateDestination } from "@/lib/broadcast/actions";
 import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
 import { ageTraces, makeDue, startReceiver, statusesOf, type Receiver } from "./helpers";
 

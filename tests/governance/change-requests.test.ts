@@ -20,7 +20,7 @@ import * as audit from "@/app/api/workspaces/[workspaceId]/audit/route";
 import { broadcastChangeMode } from "@/lib/auth/permissions";
 import { decryptJson } from "@/lib/crypto/keyring";
 import { prisma } from "@/lib/db";
-import { MAX_DESTINATIONS_PER_TYPE } from "@/lib/broadcast/service";
+import { MAX_DESTINATIONS_PER_TYPE } from "@/lib/broadcast/schemas";
 import { openSecrets } from "@/lib/broadcast/stored-config";
 import type { Role } from "@/lib/generated/prisma/enums";
 import { actAs } from "../accounts/session-mock";

@@ -15,7 +15,7 @@ import { revokeApiKey, verifyApiKey } from "@/lib/api-keys";
 import { prisma } from "@/lib/db";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { autoPauseIfFailingSince } from "@/lib/delivery/health";
-import { createDestination, deleteDestination, pauseDestination, resumeDestination, setBroadcast, updateDestination } from "@/lib/broadcast/service";
+import { createDestination, deleteDestination, pauseDestination, resumeDestination, setBroadcast, updateDestination } from "@/lib/broadcast/actions";
 import { acceptTraces } from "@/lib/ingest";
 import { createUpstream, deleteUpstream, resolveUpstream, updateUpstream } from "@/lib/capture-proxy/upstreams";
 import { CONFIG_TTL_MS, ConfigCache, REFRESH_AT_SHARE } from "@/lib/ingest/config-cache";

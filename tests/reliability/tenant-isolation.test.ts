@@ -11,7 +11,7 @@ import { createApiKey } from "@/lib/api-keys";
 import { createManagementKey } from "@/lib/api-keys/management";
 import { findMembership } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
-import { createDestination } from "@/lib/broadcast/service";
+import { createDestination } from "@/lib/broadcast/actions";
 import { proposeChange } from "@/lib/governance/propose";
 import { createUpstream } from "@/lib/capture-proxy/upstreams";
 import { createInvite } from "@/lib/workspaces/invites";

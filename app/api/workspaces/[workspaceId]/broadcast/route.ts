@@ -4,7 +4,8 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { broadcastSchema, getBroadcast, setBroadcast } from "@/lib/broadcast/service";
+import { getBroadcast, setBroadcast } from "@/lib/broadcast/actions";
+import { broadcastSchema } from "@/lib/broadcast/schemas";
 
 const params = z.object({ workspaceId: z.string() });
 

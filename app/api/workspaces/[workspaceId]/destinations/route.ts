@@ -4,7 +4,9 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { createDestination, createDestinationSchema, listDestinationsWithHealth } from "@/lib/broadcast/service";
+import { createDestination } from "@/lib/broadcast/actions";
+import { listDestinationsWithHealth } from "@/lib/broadcast/dashboard";
+import { createDestinationSchema } from "@/lib/broadcast/schemas";
 
 const params = z.object({ workspaceId: z.string() });
 

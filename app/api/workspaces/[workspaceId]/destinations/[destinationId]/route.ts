@@ -3,7 +3,9 @@
 import { NextResponse } from "next/server";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { deleteDestination, getDestination, updateDestination, updateDestinationSchema } from "@/lib/broadcast/service";
+import { deleteDestination, updateDestination } from "@/lib/broadcast/actions";
+import { updateDestinationSchema } from "@/lib/broadcast/schemas";
+import { getDestination } from "@/lib/broadcast/views";
 import { destinationParams as params } from "./params";
 
 export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadcast:read" }, params }, async ({ ctx, params }) =>

@@ -3,7 +3,8 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
-import { testUnsavedDestination, testUnsavedSchema } from "@/lib/broadcast/service";
+import { testUnsavedSchema } from "@/lib/broadcast/schemas";
+import { testUnsavedDestination } from "@/lib/broadcast/testing";
 
 export const POST = defineRoute(
   { auth: { kind: "workspace", permission: "broadcast:test" }, params: z.object({ workspaceId: z.string() }), body: testUnsavedSchema },

@@ -2,7 +2,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { defineRoute } from "@/lib/api/route";
-import { getDestinationHealth } from "@/lib/broadcast/service";
+import { getDestinationHealth } from "@/lib/broadcast/dashboard";
 import { destinationParams as params } from "../params";
 
 const query = z.object({ window: z.enum(["24h", "7d"]).default("24h") });

@@ -3,7 +3,7 @@
 import { NextResponse } from "next/server";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { pauseDestination } from "@/lib/broadcast/service";
+import { pauseDestination } from "@/lib/broadcast/actions";
 import { destinationParams as params } from "../params";
 
 export const POST = defineRoute(

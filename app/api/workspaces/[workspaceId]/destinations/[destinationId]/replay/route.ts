@@ -3,7 +3,8 @@
 import { NextResponse } from "next/server";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { replay, replaySchema } from "@/lib/broadcast/service";
+import { replay } from "@/lib/broadcast/actions";
+import { replaySchema } from "@/lib/broadcast/schemas";
 import { destinationParams as params } from "../params";
 
 export const POST = defineRoute(

@@ -3,7 +3,8 @@
 import { NextResponse } from "next/server";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { retryFailed, retryFailedSchema } from "@/lib/broadcast/service";
+import { retryFailed } from "@/lib/broadcast/actions";
+import { retryFailedSchema } from "@/lib/broadcast/schemas";
 import { destinationParams as params } from "../params";
 
 export const POST = defineRoute(

@@ -2,7 +2,7 @@
 // only; returns the delivery row it created (none when its routing leaves the trace out).
 import { NextResponse } from "next/server";
 import { defineRoute } from "@/lib/api/route";
-import { sendTestTrace } from "@/lib/broadcast/service";
+import { sendTestTrace } from "@/lib/broadcast/testing";
 import { destinationParams as params } from "../params";
 
 export const POST = defineRoute({ auth: { kind: "workspace", permission: "broadcast:test" }, params }, async ({ ctx, params }) =>

@@ -2,7 +2,7 @@
 // attempt, and the request re-encoded now with the destination's current settings, secrets masked.
 import { NextResponse } from "next/server";
 import { defineRoute } from "@/lib/api/route";
-import { getDeliveryDetail } from "@/lib/broadcast/service";
+import { getDeliveryDetail } from "@/lib/broadcast/dashboard";
 import { deliveryParams as params } from "./params";
 
 export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadcast:read" }, params }, async ({ ctx, params }) =>

@@ -4,7 +4,8 @@
 import { NextResponse } from "next/server";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { requeueDelivery, requeueTraceSchema } from "@/lib/broadcast/service";
+import { requeueDelivery } from "@/lib/broadcast/actions";
+import { requeueTraceSchema } from "@/lib/broadcast/schemas";
 import { deliveryParams as params } from "../params";
 
 export const POST = defineRoute(
