@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
@@ -6,8 +7,9 @@ import { screenshot, signedUpPage } from "./helpers";
 
 // Galileo, Supabase and PostgreSQL in the catalog: each form filled, tested and saved against real
 // targets on 127.0.0.1 (scripts/e2e-server.sh allows private targets): a recorder standing in for
-// Galileo's and Supabase's APIs, and for PostgreSQL the cluster the test run already has
-// (scripts/test-all.sh exports PGPORT), where the setup SQL shown by the form is run as a user would.
+// Galileo's and Supabase's APIs, and for PostgreSQL the cluster of the test run (scripts/test-all.sh
+// exports PGPORT; started here on the default port when absent), where the setup SQL shown by the
+// form is run as a user would.
 
 type Request = { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string };
 
@@ -101,8 +103,9 @@ test("Galileo and Supabase: in the catalog with their marks, forms checked befor
 
 test("PostgreSQL: the setup SQL from the form creates the table, Test connection names what is missing, then passes, and it saves", async ({ browser }) => {
   test.setTimeout(180_000);
-  const port = process.env.PGPORT;
-  test.skip(!port, "needs the PostgreSQL cluster of the test run (PGPORT, exported by scripts/test-all.sh)");
+  // The test run's cluster (already up under scripts/test-all.sh: then this returns at once), or the default one.
+  const port = process.env.PGPORT || "54329";
+  execFileSync("bash", ["scripts/postgres.sh", "start"], { env: { ...process.env, PGPORT: port }, stdio: "inherit" });
   const admin = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:${port}/postgres` });
   await admin.connect();
   const database = `tracecast_e2e_pg_${Date.now()}`;
