@@ -55,19 +55,12 @@ export type LogRange = {
 };
 
 /**
- * The read of a destination's log (exported so tests can EXPLAIN it): the workspace's rows after
- * the cursor and below the horizon that were routed to the destination, in order, read through the
- * (workspaceId, xid, seq) index. $1 workspace, $2 destination, $3/$4 cursor, $5 limit.
+ * The read of a destination's log: the workspace's rows after the cursor and below the horizon
+ * that were routed to the destination, in order, read through the (workspaceId, xid, seq) index.
+ * A database function (migration 20261207140000_log_read_plan) so that this plan holds whatever
+ * the planner's statistics say. $1 workspace, $2 destination, $3/$4 cursor, $5 limit.
  */
-export const READ_LOG = `
-  SELECT h.horizon::text AS horizon, t.id, t.xid::text AS xid, t.seq::text AS seq, t.rate, t."receivedAt"
-    FROM (SELECT ${HORIZON_SQL} AS horizon) h
-    LEFT JOIN LATERAL (
-      SELECT id, xid, seq, (routes->>$2)::float8 AS rate, "receivedAt" AT TIME ZONE 'UTC' AS "receivedAt"
-        FROM "TracePayload"
-       WHERE "workspaceId" = $1 AND (xid, seq) > ($3::bigint, $4::bigint) AND xid < h.horizon AND routes ? $2
-       ORDER BY xid, seq
-       LIMIT $5) t ON true`;
+export const READ_LOG = `SELECT horizon, id, xid, seq, rate, "receivedAt" FROM tracecast_read_log($1, $2, $3::bigint, $4::bigint, $5::integer)`;
 
 type ReadRow = { horizon: string; id: string | null; xid: string; seq: string; rate: number; receivedAt: Date };
 

@@ -4,7 +4,6 @@
 // serves each predicate; without one it falls back to a (disabled, still chosen) sequential scan.
 import { beforeAll, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { READ_LOG } from "@/lib/delivery/log";
 import { claimStatement, dueDestinationsStatement } from "@/lib/delivery/outbox";
 import { Prisma } from "@/lib/generated/prisma/client";
 
@@ -69,8 +68,10 @@ it("the sweep probes each destination's due rows through (destinationId, status,
 
 it("a drain reads its log from the cursor through (workspaceId, xid, seq), in order, without sorting the workspace's traces", async () => {
   const [{ xid }] = await prisma.$queryRaw<{ xid: string }[]>`SELECT min(xid)::text AS xid FROM "TracePayload"`;
-  const values: Record<string, string> = { $1: "'w1'", $2: "'d1'", $3: xid, $4: "0", $5: "100" };
-  const explained = await plan(READ_LOG.replace(/\$[1-5]\b/g, (p) => values[p]));
+  // The read is a database function (lib/delivery/log.ts): its body, with the arguments in place.
+  const [{ body }] = await prisma.$queryRaw<{ body: string }[]>`SELECT prosrc AS body FROM pg_proc WHERE proname = 'tracecast_read_log'`;
+  const values: Record<string, string> = { p_workspace: "'w1'", p_destination: "'d1'", p_after_xid: `${xid}::bigint`, p_after_seq: "0::bigint", p_limit: "100" };
+  const explained = await plan(body.replace(/\bp_[a-z_]+\b/g, (p) => values[p]));
   expect(explained).toMatch(/Index Scan using "TracePayload_workspaceId_xid_seq_idx"[^\n]*\n\s*Index Cond: \(\("workspaceId" = 'w1'::text\) AND \(ROW\(xid, seq\) > ROW\(/);
   expect(explained).not.toMatch(/Sort Key|Seq Scan on "TracePayload"/);
 });

@@ -1,0 +1,55 @@
+// A drain's read of its log costs a read of `limit` rows whatever the planner's statistics say
+// (lib/delivery/log.ts, READ_LOG). The embedded database runs no autovacuum, so right after a burst
+// of traces the planner has no statistics on them; with none, the plain query was planned as a
+// bitmap scan of every trace past the cursor plus a sort, so a drain working through a backlog of
+// n traces read n²/limit rows. The rows the read takes from the index are counted in the
+// transaction's own statistics (pg_stat_get_xact_tuples_returned, read before and after).
+import { beforeAll, expect, it } from "vitest";
+import { prisma } from "@/lib/db";
+import { READ_LOG } from "@/lib/delivery/log";
+
+const BACKLOG = 3000;
+const LIMIT = 100;
+
+beforeAll(async () => {
+  await prisma.$executeRawUnsafe(`INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('w1', 'Plan', 'personal', now())`);
+  await prisma.$executeRawUnsafe(`INSERT INTO "Destination" (id, "workspaceId", type, name, config, "updatedAt") VALUES ('d1', 'w1', 'webhook', 'Hook', '{}', now())`);
+  // One transaction per 10 traces, as ingest requests of 10 traces write them. No ANALYZE.
+  for (let i = 0; i < BACKLOG; i += 10) {
+    await prisma.$executeRawUnsafe(
+      `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", routes)
+       SELECT 't' || i, 'w1', jsonb_build_object('pad', repeat('x', 1500)), 1500, '{"d1": 1}' FROM generate_series(${i}, ${i + 9}) i`,
+    );
+  }
+});
+
+type Entry = { id: string | null; xid: string; seq: string };
+
+/** One read of the log, and the entries it took from the log's index (within its transaction). */
+async function readPage(after: { xid: string; seq: string }): Promise<{ entries: Entry[]; indexRowsRead: number }> {
+  return prisma.$transaction(async (tx) => {
+    const counter = async () =>
+      Number((await tx.$queryRawUnsafe<{ read: string }[]>(`SELECT pg_stat_get_xact_tuples_returned('"TracePayload_workspaceId_xid_seq_idx"'::regclass)::text AS read`))[0].read);
+    const before = await counter();
+    const rows = await tx.$queryRawUnsafe<Entry[]>(READ_LOG, "w1", "d1", after.xid, after.seq, LIMIT);
+    return { entries: rows.filter((r) => r.id !== null), indexRowsRead: (await counter()) - before };
+  });
+}
+
+it("reads about `limit` entries of a backlog the planner has no statistics for, page after page", async () => {
+  const [stats] = await prisma.$queryRawUnsafe<{ analyzed: boolean }[]>(
+    `SELECT (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL) AS analyzed FROM pg_stat_user_tables WHERE relname = 'TracePayload'`,
+  );
+  expect(stats.analyzed).toBe(false);
+  let cursor = { xid: "0", seq: "0" };
+  const seen: string[] = [];
+  for (let page = 0; page < 3; page++) {
+    const { entries, indexRowsRead } = await readPage(cursor);
+    expect(entries).toHaveLength(LIMIT);
+    // A few entries past the limit at most, never the backlog past the cursor.
+    expect(indexRowsRead).toBeLessThanOrEqual(LIMIT + 10);
+    seen.push(...entries.map((e) => e.id!));
+    cursor = entries.at(-1)!;
+  }
+  expect(new Set(seen).size).toBe(3 * LIMIT);
+});
