@@ -110,21 +110,48 @@ function cachePayload(payload: Payload): void {
   }
 }
 
-/** The stored traces of `rows`, shaped for the destination as delivery sends them (privacy mode, metadata switches). */
-export async function loadTraces<T extends Sendable>(rows: T[], shaping: TraceShaping): Promise<Loaded<T>[]> {
+/**
+ * Loads of payloads under way, by trace id: destinations kicked by the same ingest request read the
+ * same range of the log at the same moment, and the later ones wait for the first one's read
+ * instead of reading the same payloads again (settled: undefined when the trace is gone).
+ */
+const payloadLoads = new Map<string, Promise<Payload | undefined>>();
+
+async function loadPayloads(ids: string[]): Promise<Map<string, Payload>> {
   const byId = new Map<string, Payload>();
+  const waiting: [string, Promise<Payload | undefined>][] = [];
   const missing: string[] = [];
-  for (const { traceId } of rows) {
-    const cached = payloadCache.get(traceId);
-    if (cached) byId.set(traceId, cached);
-    else missing.push(traceId);
+  for (const id of ids) {
+    const cached = payloadCache.get(id);
+    const loading = cached ? undefined : payloadLoads.get(id);
+    if (cached) byId.set(id, cached);
+    else if (loading) waiting.push([id, loading]);
+    else missing.push(id);
   }
   if (missing.length > 0) {
-    for (const payload of await driver.query<Payload>(LOAD_PAYLOADS, [JSON.stringify(missing)], "tracecast_load_payloads")) {
-      byId.set(payload.id, payload);
-      cachePayload(payload);
+    const read = driver.query<Payload>(LOAD_PAYLOADS, [JSON.stringify(missing)], "tracecast_load_payloads").then((rows) => {
+      const found = new Map(rows.map((p) => [p.id, p]));
+      for (const payload of rows) cachePayload(payload);
+      return found;
+    });
+    for (const id of missing) {
+      const one = read.then((found) => found.get(id));
+      // A failed read fails the drains waiting on it too; each drains again at its next kick or sweep.
+      one.catch(() => undefined).finally(() => payloadLoads.delete(id));
+      payloadLoads.set(id, one);
+      waiting.push([id, one]);
     }
   }
+  for (const [id, loading] of waiting) {
+    const payload = await loading;
+    if (payload) byId.set(id, payload);
+  }
+  return byId;
+}
+
+/** The stored traces of `rows`, shaped for the destination as delivery sends them (privacy mode, metadata switches). */
+export async function loadTraces<T extends Sendable>(rows: T[], shaping: TraceShaping): Promise<Loaded<T>[]> {
+  const byId = await loadPayloads(rows.map((r) => r.traceId));
   return rows.flatMap((row) => {
     const payload = byId.get(row.traceId);
     if (!payload) return []; // deleted by retention while queued: its delivery row went with it
