@@ -2,6 +2,8 @@
 // (members get 202 + a pending request and nothing changes), proposal validation and secret
 // encryption, approve (atomic, audited), conflict, re-validation, reject, withdraw; and that an
 // admin's own change and an approved request run the same declared entry of ACTIONS.
+import fs from "node:fs";
+import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import * as broadcast from "@/app/api/workspaces/[workspaceId]/broadcast/route";
 import * as one from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/route";
@@ -221,6 +223,20 @@ describe("who applies and who proposes", () => {
 describe("each governed action is declared once", () => {
   it("every governed action has a route", () => {
     expect(new Set(ACTION_CASES.map((c) => c.name.split(" ")[0]))).toEqual(new Set(GOVERNED_ACTIONS));
+  });
+
+  it("each governed action is performed by exactly one session route, with governed(action, …), and only ACTIONS runs the applyX functions", () => {
+    const sourcesUnder = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) return entry.name === "generated" ? [] : sourcesUnder(full);
+        return /\.tsx?$/.test(entry.name) ? [full.split(path.sep).join("/")] : [];
+      });
+    const sources = new Map([...sourcesUnder("app"), ...sourcesUnder("lib")].map((file) => [file, fs.readFileSync(file, "utf8")]));
+    const routed = [...sources].filter(([file]) => file.startsWith("app/api/")).flatMap(([, text]) => [...text.matchAll(/\bgoverned\("([\w.]+)"/g)].map((m) => m[1]));
+    expect(routed.sort()).toEqual([...GOVERNED_ACTIONS].sort());
+    const applyImporters = [...sources].filter(([, text]) => /import \{[^}]*\bapply[A-Z]\w*[^}]*\} from "(@\/lib\/broadcast|\.)\/changes"/.test(text)).map(([file]) => file);
+    expect(applyImporters).toEqual(["lib/governance/actions.ts"]);
   });
 
   for (const action of GOVERNED_ACTIONS) {
