@@ -2,9 +2,9 @@
 // and authorizes before the handler runs, and answers every error (lib/errors.ts) in the one JSON
 // error shape (lib/api/reply.ts). A route cannot be declared without saying who may call it.
 //
-//   export const POST = defineRoute(
-//     { auth: { kind: "workspace", permission: "broadcast:change" }, params: z.object({ workspaceId: z.string(), id: z.string() }), body: updateSchema },
-//     async ({ ctx, params, body }) => NextResponse.json(await updateDestination(ctx, params.id, body)),
+//   export const GET = defineRoute(
+//     { auth: { kind: "workspace", permission: "broadcast:read" }, params: z.object({ workspaceId: z.string(), id: z.string() }) },
+//     async ({ ctx, params }) => NextResponse.json({ destination: await getDestination(ctx, params.id) }),
 //   );
 import { z } from "zod";
 import { ApiError, databaseUnavailable, forbidden, unauthorized, validationError } from "@/lib/errors";

@@ -1,11 +1,10 @@
 // The changes to a workspace's destinations and Broadcast switch. Every change is one
 // `applyX(tx, actor, input)` function that validates (configs against their definition, secrets
 // only with the target they were saved for, API keys of the workspace) and applies atomically, with
-// its audit event. A member of an organization never reaches the entry points (actions.ts): each
-// change route declares its change with `governed` (lib/api/governed.ts), which has it proposed as
-// a ChangeRequest (202, lib/governance/propose.ts), and approving it calls the same applyX
-// (lib/governance/decide.ts), re-validated against the then-current state. assertDirectChange
-// stays as the last guard (403).
+// its audit event. Each governed action's entry in lib/governance/actions.ts runs them, for an
+// admin's own change (lib/governance/perform.ts) and for an approved change request alike
+// (lib/governance/decide.ts, re-validated against the then-current state). A member of an
+// organization proposes instead; assertDirectChange stays as the last guard (403).
 import "server-only";
 import { z } from "zod";
 import { isDeepStrictEqual } from "node:util";

@@ -1,8 +1,9 @@
 // The OpenRouter-compatible management API for destinations (/api/v1/observability/destinations,
 // docs/api.md): OpenRouter's request and response shapes (snake_case settings, the `data` envelope,
 // `total_count`, API keys named by hash) over the destination service, which validates, applies,
-// audits and masks exactly as for the UI. Governance holds: a change made with a member's key is
-// saved as a change request and answered 202 with its id.
+// audits and masks exactly as for the UI. Its changes are the governed actions the UI's routes
+// perform (lib/governance/perform.ts): a change made with a member's key is saved as a change
+// request and answered 202 with its id.
 import "server-only";
 import { z } from "zod";
 import { ApiError, notFound } from "@/lib/errors";
@@ -10,8 +11,9 @@ import { JsonReply } from "@/lib/api/reply";
 import type { ManagementKeyContext } from "@/lib/api-keys/management";
 import { can, type Permission } from "@/lib/auth/permissions";
 import { prisma } from "@/lib/db";
-import { proposeIfRequired, type Proposal } from "@/lib/governance/propose";
-import { createDestination, deleteDestination, updateDestination } from "./actions";
+import type { GovernedChange, ResultOf } from "@/lib/governance/actions";
+import { performOrPropose } from "@/lib/governance/perform";
+import type { GovernedActionName } from "@/lib/governance/vocabulary";
 import { settingsShape, type CreateDestinationInput, type UpdateDestinationInput } from "./schemas";
 import { getDestination, toView, type DestinationView } from "./views";
 
@@ -158,14 +160,16 @@ function settingsOf(body: Omit<UpdateWire, "config">, hashOf: Map<string, string
 }
 
 /**
- * Runs the change, or, for a member of an organization, saves it as a change request: 202
- * `{ change_request: { id, status, … } }` (OpenRouter has no such state; the SDK reports the 202 as an
- * unexpected status with this body). Nothing changes until an admin approves it.
+ * Performs the change and answers its result in OpenRouter's shape, or, for a member of an
+ * organization, saves it as a change request: 202 `{ change_request: { id, status, … } }`
+ * (OpenRouter has no such state; the SDK reports the 202 as an unexpected status with this body).
+ * Nothing changes until an admin approves it.
  */
-async function governed(ctx: ManagementKeyContext, proposal: Proposal, direct: () => Promise<JsonReply>): Promise<JsonReply> {
+async function governed<N extends GovernedActionName>(ctx: ManagementKeyContext, change: GovernedChange<N>, answer: (result: ResultOf<N>) => JsonReply): Promise<JsonReply> {
   assertMay(ctx, "broadcast:change");
-  const request = await proposeIfRequired(ctx, proposal);
-  if (!request) return direct();
+  const outcome = await performOrPropose(ctx, change);
+  if (outcome.kind === "performed") return answer(outcome.result);
+  const request = outcome.changeRequest;
   return new JsonReply(
     {
       change_request: {
@@ -206,26 +210,21 @@ export async function createObservabilityDestination(ctx: ManagementKeyContext, 
   const hashOf = await apiKeyHashesById(ctx.workspace.id);
   const { workspace_id: _workspace, type, config, ...settings } = body;
   const input = { type, config, ...settingsOf(settings, hashOf) } as CreateDestinationInput;
-  return governed(ctx, { action: "destination.create", targetId: null, payload: input }, async () => {
-    const view = await createDestination(ctx, input);
-    return new JsonReply({ data: toWire(view, ctx.workspace.id, hashOf) }, 201);
-  });
+  return governed(ctx, { action: "destination.create", targetId: null, payload: input }, ({ destination }) =>
+    new JsonReply({ data: toWire(destination, ctx.workspace.id, hashOf) }, 201),
+  );
 }
 
 export async function updateObservabilityDestination(ctx: ManagementKeyContext, id: string, body: UpdateWire) {
   const hashOf = await apiKeyHashesById(ctx.workspace.id);
   const { config, ...settings } = body;
   const patch: UpdateDestinationInput = { ...(config ? { config } : {}), ...settingsOf(settings, hashOf) };
-  return governed(ctx, { action: "destination.update", targetId: id, payload: patch }, async () => {
-    const view = await updateDestination(ctx, id, patch);
-    return new JsonReply({ data: toWire(view, ctx.workspace.id, hashOf) });
-  });
+  return governed(ctx, { action: "destination.update", targetId: id, payload: patch }, ({ destination }) =>
+    new JsonReply({ data: toWire(destination, ctx.workspace.id, hashOf) }),
+  );
 }
 
 /** Soft delete, as OpenRouter's: the row stays (deliveries, audit) and is gone from the API and the UI. */
 export async function deleteObservabilityDestination(ctx: ManagementKeyContext, id: string) {
-  return governed(ctx, { action: "destination.delete", targetId: id, payload: {} }, async () => {
-    await deleteDestination(ctx, id);
-    return new JsonReply({ deleted: true });
-  });
+  return governed(ctx, { action: "destination.delete", targetId: id, payload: {} }, () => new JsonReply({ deleted: true }));
 }

@@ -1,5 +1,5 @@
 // A workspace's destinations as the app shows them: secrets masked, health columns, the catalogue of
-// types, the setup SQL of a saved destination.
+// types, the setup SQL of a saved destination; the broadcast switch.
 import "server-only";
 import { ApiError, notFound } from "@/lib/errors";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
@@ -104,6 +104,11 @@ export async function getDestination(ctx: WorkspaceContext, destinationId: strin
 }
 
 /** The catalog of destination types, for the "Add destination" picker and the generated forms. */
+export async function getBroadcast(ctx: WorkspaceContext) {
+  const ws = await prisma.workspace.findUniqueOrThrow({ where: { id: ctx.workspace.id }, select: { broadcastEnabled: true } });
+  return { enabled: ws.broadcastEnabled };
+}
+
 export function destinationCatalog() {
   return [...DESTINATIONS.values()].map((def) => ({
     type: def.type,

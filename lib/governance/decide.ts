@@ -4,8 +4,9 @@
 // member's requests. Once a request leaves `pending` its proposed secrets are erased.
 //
 //   approveChange   one transaction: claim the pending request, lock the target and compare its
-//                   version, apply with the same applyX (re-validated against the state of now),
-//                   audit. A changed or deleted target, or a change that no longer validates
+//                   version, apply the action's entry of ACTIONS (the one an admin's own change
+//                   runs, re-validated against the state of now), audit; then the entry's
+//                   afterCommit. A changed or deleted target, or a change that no longer validates
 //                   (e.g. the 5-per-type limit was reached meanwhile), marks the request `conflict`
 //                   with the reason instead, and nothing is applied.
 //   rejectChange    reason required.   withdrawChange   by the proposer only.
@@ -19,7 +20,7 @@ import { prisma } from "@/lib/db";
 import { notifyDecision, type DecisionOutcome } from "@/lib/notifications";
 import type { ChangeActor } from "@/lib/broadcast/schemas";
 import type { ChangeRequest } from "@/lib/generated/prisma/client";
-import { ACTIONS } from "./actions";
+import { ACTIONS, completeAction, type GovernedAction } from "./actions";
 import { actionOf, asJson, broadcastMarker, findRequest, notPending, restorePayload, type ChangeRequestView, type Tx } from "./requests";
 import { getChangeRequest, views } from "./views";
 
@@ -100,12 +101,12 @@ export async function approveChange(ctx: WorkspaceContext, id: string): Promise<
   assertMayDecide(ctx, request);
   if (request.status !== "pending") throw notPending(request.status);
   const action = actionOf(request.action);
-  const spec = ACTIONS[action];
+  const spec: GovernedAction = ACTIONS[action];
   const actor: ChangeActor = { workspaceId: ctx.workspace.id, user: ctx.user };
   const title = await titleOf(ctx, request);
-  let result: unknown;
+  let committed: { payload: unknown; applied: unknown };
   try {
-    result = await prisma.$transaction(
+    committed = await prisma.$transaction(
       async (tx) => {
         // Claims the request: a concurrent decision or withdrawal makes this count 0.
         const { count } = await tx.changeRequest.updateMany({
@@ -115,15 +116,17 @@ export async function approveChange(ctx: WorkspaceContext, id: string): Promise<
         if (count === 0) throw notPending((await findRequest(tx, ctx, id)).status);
         const conflict = await conflictOf(tx, request);
         if (conflict) throw new ChangeConflict(conflict);
+        let payload: unknown;
         let applied: unknown;
         try {
-          applied = await spec.apply(tx, actor, request.targetId, restorePayload(request) as never);
+          payload = restorePayload(request);
+          applied = await spec.apply(tx, actor, request.targetId, payload);
         } catch (e) {
           // Re-validation failed against today's state (limit reached, API key deleted…): a conflict.
           if (e instanceof ApiError && e.status < 500) throw new ChangeConflict(e.message);
           throw e;
         }
-        const createdId = spec.target === null ? (applied as { id?: string }).id ?? null : null;
+        const createdId = spec.target === null ? (applied as { destination: { id: string } }).destination.id : null;
         if (createdId) await tx.changeRequest.update({ where: { id }, data: { targetId: createdId } });
         await recordAudit(tx, {
           workspaceId: ctx.workspace.id,
@@ -135,7 +138,7 @@ export async function approveChange(ctx: WorkspaceContext, id: string): Promise<
           after: asJson({ title, status: "approved", action, targetId: createdId ?? request.targetId, diff: request.diff }),
         });
         await notifyProposer(tx, ctx, request, title, "approved");
-        return applied;
+        return { payload, applied };
       },
       { timeout: 60_000 },
     );
@@ -145,7 +148,8 @@ export async function approveChange(ctx: WorkspaceContext, id: string): Promise<
     throw new ApiError(409, "change_conflict", e.reason);
   }
   const view = await getChangeRequest(ctx, id);
-  await spec.afterCommit?.({ workspaceId: ctx.workspace.id, targetId: view.targetId, result, actor, payload: restorePayload(request) as never });
+  // The same after-commit work as an admin's own change (lib/governance/perform.ts); its result is the direct path's answer.
+  await completeAction(spec, { actor, targetId: view.targetId, ...committed });
   return view;
 }
 

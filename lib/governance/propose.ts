@@ -1,14 +1,12 @@
 // Proposing: in an organization a member's broadcast change is saved for an admin to approve
 // instead of being applied (docs/architecture.md). A proposal is validated exactly like the direct
-// path (the same applyX, run in a transaction that is rolled back), and stored with its secret
-// values encrypted under the key ring (bound to the request's id), the diff and the target's
-// version. Whether a caller applies or proposes is decided here once, for the session routes
-// (defineRoute's `governed`) and the management API alike.
+// path (the action's entry of ACTIONS, run in a transaction that is rolled back), and stored with
+// its secret values encrypted under the key ring (bound to the request's id), the diff and the
+// target's version. Whether a caller performs or proposes is decided in perform.ts.
 import "server-only";
 import { z } from "zod";
 import { ApiError, notFound, parseInput } from "@/lib/errors";
 import { recordAudit } from "@/lib/audit";
-import { broadcastChangeMode } from "@/lib/auth/permissions";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 import { encryptJson } from "@/lib/crypto/keyring";
 import { prisma } from "@/lib/db";
@@ -32,12 +30,12 @@ const ROLLBACK = Symbol("preview rollback");
  */
 async function previewChange(action: GovernedActionName, actor: ChangeActor, targetId: string | null, payload: unknown): Promise<DiffEntry[]> {
   const spec = ACTIONS[action];
-  if (spec.previewReadsOnly) return spec.preview(prisma, actor, targetId, payload as never);
+  if (spec.previewReadsOnly) return spec.preview(prisma, actor, targetId, payload);
   let diff: DiffEntry[] = [];
   try {
     await prisma.$transaction(
       async (tx) => {
-        diff = await spec.preview(tx, actor, targetId, payload as never);
+        diff = await spec.preview(tx, actor, targetId, payload);
         throw ROLLBACK;
       },
       { timeout: 60_000 },
@@ -68,8 +66,6 @@ function separateSecrets(type: string, payload: Record<string, unknown>, stored:
   }
   return { payload: { ...payload, config: plain }, secrets };
 }
-
-export type Proposal = { action: GovernedActionName; targetId: string | null; payload: unknown };
 
 /**
  * Saves a change as a pending request. A payload the direct path would refuse is refused here
@@ -115,21 +111,11 @@ export async function proposeChange(ctx: WorkspaceContext, action: GovernedActio
       action: "changeRequest.propose",
       targetType: "changeRequest",
       targetId: created.id,
-      after: asJson({ title: spec.title(targetName, payload as never), action, targetType: spec.target, targetId, diff }),
+      after: asJson({ title: spec.title(targetName, payload), action, targetType: spec.target, targetId, diff }),
     });
     return created.id;
   });
   return getChangeRequest(ctx, id);
-}
-
-/**
- * The caller's change, proposed when their role requires an admin's approval (a member of an
- * organization): the stored request; null when they apply changes themselves (then the caller
- * performs it, and the applyX function's own guard still refuses a member).
- */
-export async function proposeIfRequired(ctx: WorkspaceContext, proposal: Proposal): Promise<ChangeRequestView | null> {
-  if (broadcastChangeMode(ctx.membership.role, ctx.workspace.kind) === "apply") return null;
-  return proposeChange(ctx, proposal.action, proposal.targetId, proposal.payload);
 }
 
 export const commentSchema = z.object({ comment: z.string().trim().max(1000, "At most 1000 characters").nullable() }).strict();

@@ -20,7 +20,7 @@ import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { drainDestination } from "@/lib/delivery/drain";
 import { autoPauseIfFailingSince } from "@/lib/delivery/health";
 import { destinationsWithDueWork } from "@/lib/delivery/outbox";
-import { createDestination, deleteDestination, pauseDestination, replay, resumeDestination, setBroadcast, updateDestination } from "@/lib/broadcast/actions";
+import { performChange } from "@/lib/governance/perform";
 import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
 import { ageTraces, makeDue, startReceiver, statusesOf, type Receiver } from "./helpers";
 
@@ -34,7 +34,7 @@ beforeEach(async () => {
   kick.mockClear();
   receiver = await startReceiver();
   ws = await createTestWorkspace(`states-${Math.random().toString(36).slice(2, 8)}`);
-  destinationId = (await createDestination(ws.ctx, { type: "webhook", name: "Hook", config: { url: receiver.url } })).id;
+  destinationId = (await performChange(ws.ctx, { action: "destination.create", targetId: null, payload: { type: "webhook", name: "Hook", config: { url: receiver.url } } })).destination.id;
 });
 afterEach(async () => {
   vi.unstubAllEnvs();
@@ -76,7 +76,7 @@ const rows = async () => (await statusesOf(destinationId)).map((status) => ({ st
 
 describe("a paused destination", () => {
   it("queues and holds new traces without kicking or sweeping them, and Resume delivers them all", async () => {
-    await pauseDestination(ws.ctx, destinationId);
+    await performChange(ws.ctx, { action: "destination.pause", targetId: destinationId, payload: {} });
     const sent = await sendTraces("one", "two");
     expect((await rows()).map((r) => r.status)).toEqual(["pending", "pending"]);
     // Nothing spins on held rows: ingest does not kick the destination, the sweep finds no due work.
@@ -85,7 +85,7 @@ describe("a paused destination", () => {
     expect((await drainDestination(destinationId)).stopped).toBe("destination paused");
     expect(receiver.requests).toHaveLength(0);
 
-    await resumeDestination(ws.ctx, destinationId);
+    await performChange(ws.ctx, { action: "destination.resume", targetId: destinationId, payload: {} });
     expect(kick).toHaveBeenLastCalledWith([destinationId]);
     expect(await destinationsWithDueWork()).toContain(destinationId);
     expect(await drainDestination(destinationId)).toMatchObject({ delivered: 2, failed: 0 });
@@ -93,11 +93,11 @@ describe("a paused destination", () => {
   });
 
   it("gives rows held through a long pause a full retry window from Resume", async () => {
-    await pauseDestination(ws.ctx, destinationId);
+    await performChange(ws.ctx, { action: "destination.pause", targetId: destinationId, payload: {} });
     await sendTraces("held");
     // As if queued two days ago: longer ago than the 24 h retry window.
     await ageTraces(destinationId, 48 * 3_600_000);
-    await resumeDestination(ws.ctx, destinationId);
+    await performChange(ws.ctx, { action: "destination.resume", targetId: destinationId, payload: {} });
 
     receiver.handle((_req, res) => res.writeHead(503).end("busy"));
     expect(await drainDestination(destinationId)).toMatchObject({ delivered: 0, retrying: 1, failed: 0 });
@@ -121,7 +121,7 @@ describe("an auto-paused destination", () => {
     expect(await destinationsWithDueWork()).not.toContain(destinationId);
     expect((await drainDestination(destinationId)).stopped).toBe("destination auto_paused");
 
-    await resumeDestination(ws.ctx, destinationId);
+    await performChange(ws.ctx, { action: "destination.resume", targetId: destinationId, payload: {} });
     expect(await drainDestination(destinationId)).toMatchObject({ delivered: 2 });
     expect(received(sent)).toEqual(sent);
   });
@@ -129,28 +129,28 @@ describe("an auto-paused destination", () => {
 
 describe("a disabled destination", () => {
   it("queues nothing: enabling it sends nothing, a replay sends the traces", async () => {
-    await updateDestination(ws.ctx, destinationId, { enabled: false });
+    await performChange(ws.ctx, { action: "destination.update", targetId: destinationId, payload: { enabled: false } });
     const since = new Date(Date.now() - 1000);
     const sent = await sendTraces("x");
     expect(await rows()).toHaveLength(0);
 
-    await updateDestination(ws.ctx, destinationId, { enabled: true });
+    await performChange(ws.ctx, { action: "destination.update", targetId: destinationId, payload: { enabled: true } });
     expect(await drainDestination(destinationId)).toMatchObject({ delivered: 0 });
     expect(receiver.requests).toHaveLength(0);
 
-    expect(await replay(ws.ctx, destinationId, { since: since.toISOString() })).toMatchObject({ count: 1 });
+    expect(await performChange(ws.ctx, { action: "destination.replay", targetId: destinationId, payload: { since: since.toISOString() } })).toMatchObject({ count: 1 });
     expect(await drainDestination(destinationId)).toMatchObject({ delivered: 1 });
     expect(received(sent)).toEqual(sent);
   });
 
   it("holds what was queued before it was disabled, with a full retry window once it is enabled again", async () => {
     await sendTraces("before"); // queued while active (the kick does nothing here)
-    await updateDestination(ws.ctx, destinationId, { enabled: false });
+    await performChange(ws.ctx, { action: "destination.update", targetId: destinationId, payload: { enabled: false } });
     await ageTraces(destinationId, 48 * 3_600_000);
     expect(await destinationsWithDueWork()).not.toContain(destinationId);
     expect((await drainDestination(destinationId)).stopped).toBe("destination disabled");
 
-    await updateDestination(ws.ctx, destinationId, { enabled: true });
+    await performChange(ws.ctx, { action: "destination.update", targetId: destinationId, payload: { enabled: true } });
     receiver.handle((_req, res) => res.writeHead(503).end("busy"));
     expect(await drainDestination(destinationId)).toMatchObject({ retrying: 1, failed: 0 });
   });
@@ -158,29 +158,29 @@ describe("a disabled destination", () => {
 
 describe("broadcast off", () => {
   it("stores traces but queues nothing: turning it on sends nothing, a replay sends the traces", async () => {
-    await setBroadcast(ws.ctx, { enabled: false });
+    await performChange(ws.ctx, { action: "broadcast.set", targetId: null, payload: { enabled: false } });
     const since = new Date(Date.now() - 1000);
     const sent = await sendTraces("stored");
     expect(await prisma.tracePayload.count({ where: { workspaceId: ws.ctx.workspace.id } })).toBe(1);
     expect(await rows()).toHaveLength(0);
 
-    await setBroadcast(ws.ctx, { enabled: true });
+    await performChange(ws.ctx, { action: "broadcast.set", targetId: null, payload: { enabled: true } });
     expect(await drainDestination(destinationId)).toMatchObject({ delivered: 0 });
     expect(receiver.requests).toHaveLength(0);
 
-    expect(await replay(ws.ctx, destinationId, { since: since.toISOString() })).toMatchObject({ count: 1 });
+    expect(await performChange(ws.ctx, { action: "destination.replay", targetId: destinationId, payload: { since: since.toISOString() } })).toMatchObject({ count: 1 });
     expect(await drainDestination(destinationId)).toMatchObject({ delivered: 1 });
     expect(received(sent)).toEqual(sent);
   });
 
   it("holds what was queued before it was turned off, with a full retry window once it is on again", async () => {
     await sendTraces("before"); // queued while active (the kick does nothing here)
-    await setBroadcast(ws.ctx, { enabled: false });
+    await performChange(ws.ctx, { action: "broadcast.set", targetId: null, payload: { enabled: false } });
     await ageTraces(destinationId, 48 * 3_600_000);
     expect(await destinationsWithDueWork()).not.toContain(destinationId);
     expect((await drainDestination(destinationId)).stopped).toBe("broadcast is off for the workspace");
 
-    await setBroadcast(ws.ctx, { enabled: true });
+    await performChange(ws.ctx, { action: "broadcast.set", targetId: null, payload: { enabled: true } });
     receiver.handle((_req, res) => res.writeHead(503).end("busy"));
     expect(await drainDestination(destinationId)).toMatchObject({ retrying: 1, failed: 0 });
   });
@@ -188,7 +188,7 @@ describe("broadcast off", () => {
 
 describe("a deleted destination", () => {
   it("gets nothing", async () => {
-    await deleteDestination(ws.ctx, destinationId);
+    await performChange(ws.ctx, { action: "destination.delete", targetId: destinationId, payload: {} });
     await sendTraces("gone");
     expect(await rows()).toHaveLength(0);
     expect(await kickedAfterIngest()).not.toContain(destinationId);

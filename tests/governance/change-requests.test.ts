@@ -1,6 +1,9 @@
 // Organization governance through the real route handlers and database: the role × action matrix
 // (members get 202 + a pending request and nothing changes), proposal validation and secret
-// encryption, approve (atomic, audited), conflict, re-validation, reject, withdraw.
+// encryption, approve (atomic, audited), conflict, re-validation, reject, withdraw; and that an
+// admin's own change and an approved request run the same declared entry of ACTIONS.
+import fs from "node:fs";
+import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import * as broadcast from "@/app/api/workspaces/[workspaceId]/broadcast/route";
 import * as one from "@/app/api/workspaces/[workspaceId]/destinations/[destinationId]/route";
@@ -21,6 +24,8 @@ import { broadcastChangeMode } from "@/lib/auth/permissions";
 import { decryptJson } from "@/lib/crypto/keyring";
 import { prisma } from "@/lib/db";
 import { MAX_DESTINATIONS_PER_TYPE } from "@/lib/broadcast/schemas";
+import { ACTIONS } from "@/lib/governance/actions";
+import { GOVERNED_ACTIONS } from "@/lib/governance/vocabulary";
 import { openSecrets } from "@/lib/broadcast/stored-config";
 import type { Role } from "@/lib/generated/prisma/enums";
 import { actAs } from "../accounts/session-mock";
@@ -213,6 +218,65 @@ describe("who applies and who proposes", () => {
     expect(notMine.status).toBe(403);
     expect((await prisma.changeRequest.findUniqueOrThrow({ where: { id: request.id } })).status).toBe("pending");
   });
+});
+
+describe("each governed action is declared once", () => {
+  it("every governed action has a route", () => {
+    expect(new Set(ACTION_CASES.map((c) => c.name.split(" ")[0]))).toEqual(new Set(GOVERNED_ACTIONS));
+  });
+
+  it("each governed action is performed by exactly one session route, with governed(action, …), and only ACTIONS runs the applyX functions", () => {
+    const sourcesUnder = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) return entry.name === "generated" ? [] : sourcesUnder(full);
+        return /\.tsx?$/.test(entry.name) ? [full.split(path.sep).join("/")] : [];
+      });
+    const sources = new Map([...sourcesUnder("app"), ...sourcesUnder("lib")].map((file) => [file, fs.readFileSync(file, "utf8")]));
+    const routed = [...sources].filter(([file]) => file.startsWith("app/api/")).flatMap(([, text]) => [...text.matchAll(/\bgoverned\("([\w.]+)"/g)].map((m) => m[1]));
+    expect(routed.sort()).toEqual([...GOVERNED_ACTIONS].sort());
+    const applyImporters = [...sources].filter(([, text]) => /import \{[^}]*\bapply[A-Z]\w*[^}]*\} from "(@\/lib\/broadcast|\.)\/changes"/.test(text)).map(([file]) => file);
+    expect(applyImporters).toEqual(["lib/governance/actions.ts"]);
+  });
+
+  for (const action of GOVERNED_ACTIONS) {
+    it(`${action}: an admin's own change and an approved request run its entry of ACTIONS, and the route answers the entry's result`, async () => {
+      const route = ACTION_CASES.find((c) => c.name === action)!;
+      const [direct, proposed] = [await destinationWithHistory(), await destinationWithHistory()];
+      await route.setup?.(direct.id);
+      await route.setup?.(proposed.id);
+      const spec = ACTIONS[action];
+      const apply = vi.spyOn(spec, "apply");
+      const afterCommit = spec.afterCommit ? vi.spyOn(spec as Required<typeof spec>, "afterCommit") : undefined;
+      try {
+        actAs(admin);
+        const res = await route.run(direct.id, orgId);
+        expect(res.status, JSON.stringify(res.json)).toBe(route.direct);
+        expect(apply).toHaveBeenCalledTimes(1);
+        expect(apply.mock.calls[0][1]).toMatchObject({ user: { id: admin.id } });
+        expect(afterCommit?.mock.calls.length ?? 0).toBe(afterCommit ? 1 : 0);
+        const result = await (afterCommit ?? apply).mock.results[0].value;
+        expect(res.json).toEqual(result === undefined ? null : JSON.parse(JSON.stringify(result)));
+
+        await prisma.workspace.update({ where: { id: orgId }, data: { broadcastEnabled: true } });
+        apply.mockClear();
+        afterCommit?.mockClear();
+        actAs(member);
+        const proposal = await route.run(proposed.id, orgId);
+        expect(proposal.status, JSON.stringify(proposal.json)).toBe(202);
+        expect(apply).not.toHaveBeenCalled();
+        actAs(admin2);
+        const approved = await call(approve.POST, { method: "POST", params: cr(proposal.json.changeRequest.id) });
+        expect(approved.status, JSON.stringify(approved.json)).toBe(200);
+        expect(apply).toHaveBeenCalledTimes(1);
+        expect(apply.mock.calls[0][1]).toMatchObject({ user: { id: admin2.id } });
+        expect(afterCommit?.mock.calls.length ?? 0).toBe(afterCommit ? 1 : 0);
+      } finally {
+        apply.mockRestore();
+        afterCommit?.mockRestore();
+      }
+    });
+  }
 });
 
 describe("proposing", () => {

@@ -15,7 +15,7 @@ import { revokeApiKey, verifyApiKey } from "@/lib/api-keys";
 import { prisma } from "@/lib/db";
 import { kickDestinations } from "@/lib/delivery/dispatcher";
 import { autoPauseIfFailingSince } from "@/lib/delivery/health";
-import { createDestination, deleteDestination, pauseDestination, resumeDestination, setBroadcast, updateDestination } from "@/lib/broadcast/actions";
+import { performChange } from "@/lib/governance/perform";
 import { acceptTraces } from "@/lib/ingest";
 import { createUpstream, deleteUpstream, resolveUpstream, updateUpstream } from "@/lib/capture-proxy/upstreams";
 import { CONFIG_TTL_MS, ConfigCache, REFRESH_AT_SHARE } from "@/lib/ingest/config-cache";
@@ -46,7 +46,7 @@ async function kickedByIngest(ws: TestWorkspace): Promise<string[]> {
 
 async function workspaceWithDestination(label: string) {
   const ws = await createTestWorkspace(label);
-  const destination = await createDestination(ws.ctx, { type: "webhook", name: "Hook", config: { url: "https://hooks.example.test/t" } });
+  const destination = (await performChange(ws.ctx, { action: "destination.create", targetId: null, payload: { type: "webhook", name: "Hook", config: { url: "https://hooks.example.test/t" } } })).destination;
   expect(await ingestOne(ws)).toBe(1); // fills the cache
   return { ws, destination };
 }
@@ -61,25 +61,25 @@ describe("ingest config cache", () => {
 
   it("routes by the destinations as they are after each change", async () => {
     const { ws, destination } = await workspaceWithDestination("cache-changes");
-    await pauseDestination(ws.ctx, destination.id);
+    await performChange(ws.ctx, { action: "destination.pause", targetId: destination.id, payload: {} });
     expect(await kickedByIngest(ws)).toEqual([]); // queued and held
-    await resumeDestination(ws.ctx, destination.id);
+    await performChange(ws.ctx, { action: "destination.resume", targetId: destination.id, payload: {} });
     expect(await kickedByIngest(ws)).toEqual([destination.id]);
-    await updateDestination(ws.ctx, destination.id, { enabled: false });
+    await performChange(ws.ctx, { action: "destination.update", targetId: destination.id, payload: { enabled: false } });
     expect(await ingestOne(ws)).toBe(0);
-    await updateDestination(ws.ctx, destination.id, { enabled: true });
+    await performChange(ws.ctx, { action: "destination.update", targetId: destination.id, payload: { enabled: true } });
     expect(await ingestOne(ws)).toBe(1);
-    const second = await createDestination(ws.ctx, { type: "webhook", name: "Second", config: { url: "https://hooks.example.test/2" } });
+    const second = (await performChange(ws.ctx, { action: "destination.create", targetId: null, payload: { type: "webhook", name: "Second", config: { url: "https://hooks.example.test/2" } } })).destination;
     expect(await ingestOne(ws)).toBe(2);
-    await deleteDestination(ws.ctx, second.id);
+    await performChange(ws.ctx, { action: "destination.delete", targetId: second.id, payload: {} });
     expect(await ingestOne(ws)).toBe(1);
   });
 
   it("sees the broadcast switch on the very next request", async () => {
     const { ws } = await workspaceWithDestination("cache-broadcast");
-    await setBroadcast(ws.ctx, { enabled: false });
+    await performChange(ws.ctx, { action: "broadcast.set", targetId: null, payload: { enabled: false } });
     expect(await ingestOne(ws)).toBe(0);
-    await setBroadcast(ws.ctx, { enabled: true });
+    await performChange(ws.ctx, { action: "broadcast.set", targetId: null, payload: { enabled: true } });
     expect(await ingestOne(ws)).toBe(1);
   });
 

@@ -11,7 +11,7 @@ import { createApiKey } from "@/lib/api-keys";
 import { createManagementKey } from "@/lib/api-keys/management";
 import { findMembership } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
-import { createDestination } from "@/lib/broadcast/actions";
+import { performChange } from "@/lib/governance/perform";
 import { proposeChange } from "@/lib/governance/propose";
 import { createUpstream } from "@/lib/capture-proxy/upstreams";
 import { createInvite } from "@/lib/workspaces/invites";
@@ -78,7 +78,7 @@ async function tenant(label: string): Promise<{ owner: Awaited<ReturnType<typeof
   const { apiKey } = await createApiKey(ctx, { name: `${label} key` });
   const { managementKey } = await createManagementKey(ctx, { name: `${label} automation` });
   // ClickHouse: a type with setup SQL, so every destination route has something to return for A's own id.
-  const destination = await createDestination(ctx, { type: "clickhouse", name: `${label} clickhouse`, config: { host: "http://127.0.0.1:9", password: `pw-${label}` } });
+  const destination = (await performChange(ctx, { action: "destination.create", targetId: null, payload: { type: "clickhouse", name: `${label} clickhouse`, config: { host: "http://127.0.0.1:9", password: `pw-${label}` } } })).destination;
   const upstream = await createUpstream(ctx, { name: `${label} upstream`, baseUrl: "http://127.0.0.1:9/v1", apiKey: `sk-${label}-upstream` });
   const memberCtx = (await findMembership(memberUser, org.id))!;
   const changeRequest = await proposeChange(memberCtx, "destination.update", destination.id, { name: `${label} proposed` });

@@ -4,7 +4,7 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { getBroadcast, setBroadcast } from "@/lib/broadcast/actions";
+import { getBroadcast } from "@/lib/broadcast/views";
 import { broadcastSchema } from "@/lib/broadcast/schemas";
 
 const params = z.object({ workspaceId: z.string() });
@@ -15,8 +15,5 @@ export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadca
 
 export const PUT = defineRoute(
   { auth: { kind: "workspace", permission: "broadcast:change" }, params, body: broadcastSchema },
-  governed(
-    ({ body }) => ({ action: "broadcast.set", targetId: null, payload: body }),
-    async ({ ctx, body }) => NextResponse.json(await setBroadcast(ctx, body)),
-  ),
+  governed("broadcast.set", ({ body }) => ({ targetId: null, payload: body })),
 );

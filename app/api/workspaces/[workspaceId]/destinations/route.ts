@@ -4,7 +4,6 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { createDestination } from "@/lib/broadcast/actions";
 import { listDestinationsWithHealth } from "@/lib/broadcast/dashboard";
 import { createDestinationSchema } from "@/lib/broadcast/schemas";
 
@@ -16,8 +15,5 @@ export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadca
 
 export const POST = defineRoute(
   { auth: { kind: "workspace", permission: "broadcast:change" }, params, body: createDestinationSchema },
-  governed(
-    ({ body }) => ({ action: "destination.create", targetId: null, payload: body }),
-    async ({ ctx, body }) => NextResponse.json({ destination: await createDestination(ctx, body) }, { status: 201 }),
-  ),
+  governed("destination.create", ({ body }) => ({ targetId: null, payload: body })),
 );

@@ -3,7 +3,6 @@
 import { NextResponse } from "next/server";
 import { governed } from "@/lib/api/governed";
 import { defineRoute } from "@/lib/api/route";
-import { deleteDestination, updateDestination } from "@/lib/broadcast/actions";
 import { updateDestinationSchema } from "@/lib/broadcast/schemas";
 import { getDestination } from "@/lib/broadcast/views";
 import { destinationParams as params } from "./params";
@@ -14,19 +13,10 @@ export const GET = defineRoute({ auth: { kind: "workspace", permission: "broadca
 
 export const PATCH = defineRoute(
   { auth: { kind: "workspace", permission: "broadcast:change" }, params, body: updateDestinationSchema },
-  governed(
-    ({ params, body }) => ({ action: "destination.update", targetId: params.destinationId, payload: body }),
-    async ({ ctx, params, body }) => NextResponse.json({ destination: await updateDestination(ctx, params.destinationId, body) }),
-  ),
+  governed("destination.update", ({ params, body }) => ({ targetId: params.destinationId, payload: body })),
 );
 
 export const DELETE = defineRoute(
   { auth: { kind: "workspace", permission: "broadcast:change" }, params },
-  governed(
-    ({ params }) => ({ action: "destination.delete", targetId: params.destinationId, payload: {} }),
-    async ({ ctx, params }) => {
-      await deleteDestination(ctx, params.destinationId);
-      return new NextResponse(null, { status: 204 });
-    },
-  ),
+  governed("destination.delete", ({ params }) => ({ targetId: params.destinationId, payload: {} })),
 );
