@@ -16,10 +16,10 @@ import * as testTrace from "@/app/api/workspaces/[workspaceId]/test-trace/route"
 import * as ingest from "@/app/api/v1/traces/route";
 import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
-import { actAs } from "./session-mock";
-import { addMembership, call, createOrganization, createUser } from "./fixtures";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("./session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const EVIL = { origin: "https://evil.example" };
 const SAME = { origin: "http://127.0.0.1", "sec-fetch-site": "same-origin" };

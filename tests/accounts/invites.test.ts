@@ -8,10 +8,10 @@ import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
 import { sha256Hex } from "@/lib/hash";
 import { INVITE_TTL_MS, previewInvite } from "@/lib/workspaces/invites";
-import { actAs, runAs } from "./session-mock";
-import { addMembership, call, createOrganization, createUser } from "./fixtures";
+import { actAs, runAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("./session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 let owner: SessionUser, admin: SessionUser, joiner: SessionUser, latecomer: SessionUser;
 let org: Workspace;

@@ -10,11 +10,11 @@ import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
 import { sha256Hex } from "@/lib/hash";
-import { serveManagementApi, type ApiServer } from "../api/harness";
-import { actAs } from "./session-mock";
-import { addMembership, call, createOrganization, createUser } from "./fixtures";
+import { serveManagementApi, type ApiServer } from "../support/management-api";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("./session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 let server: ApiServer;
 let admin: SessionUser, plain: SessionUser, owner: SessionUser;

@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { SessionUser } from "@/lib/auth/session-user";
 import { requireWorkspace } from "@/lib/auth/workspace";
 import type { Workspace } from "@/lib/generated/prisma/client";
-import { actAs } from "./session-mock";
-import { addMembership, createOrganization, createUser } from "./fixtures";
+import { actAs } from "../support/session-mock";
+import { addMembership, createOrganization, createUser } from "../support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("./session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 // Next defines this at build time when next.config.ts enables experimental.authInterrupts.
 process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";

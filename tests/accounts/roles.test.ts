@@ -7,10 +7,10 @@ import * as workspaces from "@/app/api/workspaces/route";
 import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
-import { actAs, runAs } from "./session-mock";
-import { addMembership, call, createOrganization, createUser } from "./fixtures";
+import { actAs, runAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("./session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User, admin: User, plain: User, outsider: User;

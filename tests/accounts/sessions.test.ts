@@ -10,7 +10,7 @@ import * as workspaces from "@/app/api/workspaces/route";
 import { signUp } from "@/lib/auth/accounts";
 import { requireWorkspace } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
-import { createOrganization } from "./fixtures";
+import { createOrganization } from "../support/accounts";
 import { replay, replayedHeaders, signIn as signInAs, signOut, withCookies } from "./real-sessions";
 
 vi.mock("next/headers", async (importOriginal) => ({

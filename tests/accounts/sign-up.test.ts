@@ -4,7 +4,7 @@ import { authenticateWithPassword, signUp } from "@/lib/auth/accounts";
 import { verifyPassword } from "@/lib/auth/password";
 import { prisma } from "@/lib/db";
 import { ApiError } from "@/lib/errors";
-import { call } from "./fixtures";
+import { call } from "../support/accounts";
 
 async function rejection(p: Promise<unknown>): Promise<ApiError> {
   const err = await p.then(() => null, (e: unknown) => e);

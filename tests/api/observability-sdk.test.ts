@@ -9,8 +9,8 @@ import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import { DESTINATIONS } from "@/lib/destinations/registry";
 import { storedConfigOf } from "@/lib/broadcast/stored-config";
-import { addMembership, createOrganization, createUser } from "../accounts/fixtures";
-import { destinationCount, managementKeyOf, serveManagementApi, type ApiServer } from "./harness";
+import { addMembership, createOrganization, createUser } from "../support/accounts";
+import { destinationCount, managementKeyOf, serveManagementApi, type ApiServer } from "../support/management-api";
 
 const RECEIVER = "http://127.0.0.1:9";
 

@@ -20,11 +20,11 @@ import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { openSecrets } from "@/lib/broadcast/stored-config";
 import { generateWebhookSecret } from "@/lib/destinations/webhook";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { apiKeyContext, deliveriesOf, enqueue, startReceiver, type Receiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { apiKeyContext, deliveriesOf, enqueue, startReceiver, type Receiver } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;

@@ -10,11 +10,11 @@ import * as setupSql from "@/app/api/workspaces/[workspaceId]/destinations/setup
 import { prisma } from "@/lib/db";
 import { fieldsOf } from "@/lib/destinations/define";
 import { getDefinition } from "@/lib/destinations/registry";
-import { actAs } from "../accounts/session-mock";
-import { call, createOrganization, createUser } from "../accounts/fixtures";
+import { actAs } from "../support/session-mock";
+import { call, createOrganization, createUser } from "../support/accounts";
 import { initialValues, validateConfig } from "@/components/observability/config-form-state";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 let orgId: string;
 beforeAll(async () => {

@@ -21,8 +21,8 @@ import { drainDestination } from "@/lib/delivery/drain";
 import { autoPauseIfFailingSince } from "@/lib/delivery/health";
 import { destinationsWithDueWork } from "@/lib/delivery/outbox";
 import { createDestination, deleteDestination, pauseDestination, replay, resumeDestination, setBroadcast, updateDestination } from "@/lib/broadcast/actions";
-import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
-import { ageTraces, makeDue, startReceiver, statusesOf, type Receiver } from "./helpers";
+import { createTestWorkspace, type TestWorkspace } from "../support/direct-routes";
+import { ageTraces, makeDue, startReceiver, statusesOf, type Receiver } from "../support/delivery";
 
 const kick = vi.mocked(kickDestinations);
 

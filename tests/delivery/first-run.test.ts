@@ -9,11 +9,11 @@ import * as destinations from "@/app/api/workspaces/[workspaceId]/destinations/r
 import * as testTrace from "@/app/api/workspaces/[workspaceId]/test-trace/route";
 import { POST as ingest } from "@/app/api/v1/traces/route";
 import { drainDestination } from "@/lib/delivery/drain";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { startReceiver, type Receiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { startReceiver, type Receiver } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 let receiver: Receiver;
 beforeAll(async () => {

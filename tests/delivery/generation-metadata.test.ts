@@ -18,13 +18,13 @@ import { shapeTrace } from "@/lib/traces/shape";
 import { traceInput, type Trace } from "@/lib/traces/schema";
 import { prisma } from "@/lib/db";
 import { startRecorder, type Recorder, type RecordedRequest } from "../receivers/recorder";
-import { CONFIG_TARGET, destinationConfigs, loopbackResolver, type DestinationConfigs } from "./destination-configs";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { viaRecorder } from "../native/recorder-context";
-import { apiKeyContext } from "./helpers";
+import { CONFIG_TARGET, destinationConfigs, loopbackResolver, type DestinationConfigs } from "../support/destination-configs";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { viaRecorder } from "../support/recorder-context";
+import { apiKeyContext } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const NOW = new Date();
 const base = connectionTestTrace(NOW);

@@ -13,11 +13,11 @@ import { rotateAllSecrets } from "@/lib/crypto/rotate";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { openSecrets } from "@/lib/broadcast/stored-config";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { enqueue, startReceiver, type Receiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { enqueue, startReceiver, type Receiver } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const BEARER = "Bearer sk-live-HEADERSUITE-0123456789abcdefghijklmnop";
 const NEW_BEARER = "Bearer sk-live-HEADERSUITE-rotated-9876543210zyxwvu";

@@ -10,7 +10,7 @@ import { rotateAllSecrets } from "@/lib/crypto/rotate";
 import { drainDestination } from "@/lib/delivery/drain";
 import { openSecrets } from "@/lib/broadcast/stored-config";
 import { generateWebhookSecret } from "@/lib/destinations/webhook";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver } from "./helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver } from "../support/delivery";
 
 const key = () => randomBytes(32).toString("base64");
 const OLD = `old:${key()}`;

@@ -4,11 +4,11 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as preview from "@/app/api/workspaces/[workspaceId]/destinations/routing-preview/route";
 import { acceptTraces } from "@/lib/ingest";
 import { traceInput } from "@/lib/traces/schema";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { apiKeyContext } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { apiKeyContext } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const trace = (model: string, session: string) =>
   traceInput.parse({

@@ -14,11 +14,11 @@ import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { fieldsOf, targetKeysOf } from "@/lib/destinations/define";
 import { DESTINATIONS } from "@/lib/destinations/registry";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { enqueue, startReceiver, type Receiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { enqueue, startReceiver, type Receiver } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const PUBLIC_KEY = "pk-lf-TARGETSUITE-0123456789abcdef";
 const SECRET_KEY = "sk-lf-TARGETSUITE-fedcba9876543210";

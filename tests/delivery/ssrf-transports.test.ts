@@ -10,7 +10,7 @@ import { DESTINATIONS } from "@/lib/destinations/registry";
 import { guardedAgents, guardedLookup, type LookupFunction } from "@/lib/outbound/ssrf";
 import { connectionTestTrace, outbound } from "@/lib/traces/fixtures";
 import { startRecorder, type Recorder } from "../receivers/recorder";
-import { CONFIG_TARGET as TARGET, destinationConfigs, loopbackResolver, type DestinationConfigs } from "./destination-configs";
+import { CONFIG_TARGET as TARGET, destinationConfigs, loopbackResolver, type DestinationConfigs } from "../support/destination-configs";
 
 let recorder: Recorder;
 let CONFIGS: DestinationConfigs;

@@ -9,11 +9,11 @@ import * as testUnsaved from "@/app/api/workspaces/[workspaceId]/destinations/te
 import * as testTrace from "@/app/api/workspaces/[workspaceId]/test-trace/route";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
-import { actAs } from "../accounts/session-mock";
-import { call, createOrganization, createUser } from "../accounts/fixtures";
-import { startReceiver, type Receiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { call, createOrganization, createUser } from "../support/accounts";
+import { startReceiver, type Receiver } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 /** The prompt and the answer of the canned test traces (lib/traces/fixtures.ts): privacy mode keeps them from the platform. */
 const PROMPT = "What's the weather in Paris?";

@@ -23,11 +23,11 @@ import { prisma } from "@/lib/db";
 import { MAX_DESTINATIONS_PER_TYPE } from "@/lib/broadcast/schemas";
 import { openSecrets } from "@/lib/broadcast/stored-config";
 import type { Role } from "@/lib/generated/prisma/enums";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { enqueue } from "../delivery/helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { enqueue } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;

@@ -16,8 +16,8 @@ import { POST } from "@/app/api/v1/traces/route";
 import { failedAttemptConfigFromEnv, FailedAttemptLimiter } from "@/lib/api-keys/failed-attempts";
 import { hashApiKey, issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
-import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
-import { postOverHttp } from "./http";
+import { serveDirectRoutes, type RouteServer } from "../support/direct-routes";
+import { postOverHttp } from "../support/http";
 
 const TRACE = JSON.stringify({
   model: "openai/gpt-4o-mini",

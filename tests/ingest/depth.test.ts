@@ -21,8 +21,8 @@ import type { OutboundTrace } from "@/lib/destinations/types";
 import { outbound } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
 import type { Trace } from "@/lib/traces/schema";
-import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
-import { postOverHttp } from "./http";
+import { serveDirectRoutes, type RouteServer } from "../support/direct-routes";
+import { postOverHttp } from "../support/http";
 
 /** JSON text of `levels` nested objects ({"a":{"a":…1}}), built as text: JSON.stringify itself would overflow far down. */
 const nestedText = (levels: number) => '{"a":'.repeat(levels) + "1" + "}".repeat(levels);

@@ -14,7 +14,7 @@ import { defineRoute } from "@/lib/api/route";
 import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import { LIMITS } from "@/lib/traces/schema";
-import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
+import { serveDirectRoutes, type RouteServer } from "../support/direct-routes";
 
 type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string };
 

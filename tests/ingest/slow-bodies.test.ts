@@ -11,7 +11,7 @@ vi.mock("@/lib/delivery/dispatcher", () => ({ kickDestinations: vi.fn(async () =
 import { bodyTimeoutMsFromEnv } from "@/lib/api/direct-routes";
 import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
-import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
+import { serveDirectRoutes, type RouteServer } from "../support/direct-routes";
 
 const TRACE = JSON.stringify({
   model: "openai/gpt-4o-mini",

@@ -14,7 +14,7 @@ import { deliverBatch } from "@/lib/destinations/http";
 import type { DestinationDefinition } from "@/lib/destinations/types";
 import { errorsOf, jsonSchemaValidator, openApiValidator, operationBodyValidator, SPECS_AVAILABLE, SPECS_MISSING_REASON } from "../contracts/openapi";
 import { POSTHOG_BATCH_SCHEMA } from "../contracts/posthog-capture.schema";
-import { useRecorder, viaRecorder } from "./recorder-context";
+import { useRecorder, viaRecorder } from "../support/recorder-context";
 import { variants } from "./fixtures";
 
 const recorderOf = useRecorder({ status: 200, body: "{}" });

@@ -9,7 +9,7 @@ import type { TraceDocument } from "@/lib/destinations/trace-document";
 import { drainDestination } from "@/lib/delivery/drain";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue } from "../delivery/helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue } from "../support/delivery";
 import { FIREHOSE_CREDENTIALS, FIREHOSE_REGION, startFirehoseReceiver, type FirehoseReceiver } from "../receivers/firehose";
 
 const STREAM = "llm-traces";

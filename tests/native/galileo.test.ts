@@ -9,9 +9,9 @@ import { drainDestination } from "@/lib/delivery/drain";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
 import type { Trace } from "@/lib/traces/schema";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue } from "../delivery/helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue } from "../support/delivery";
 import { startRecorder, type RecordedRequest, type Recorder } from "../receivers/recorder";
-import { GALILEO_LOG_STREAM, GALILEO_PROJECT } from "../delivery/destination-configs";
+import { GALILEO_LOG_STREAM, GALILEO_PROJECT } from "../support/destination-configs";
 
 const KEY = "galileo-test-key-0123456789";
 let recorder: Recorder;

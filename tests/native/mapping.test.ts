@@ -16,7 +16,7 @@ import snowflake, { jwtAccount, SNOWFLAKE_STATEMENT_BYTES, snowflakeRequests } f
 import type { OutboundRequest } from "@/lib/destinations/types";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { NO_CONTEXT, recent, variants } from "./fixtures";
-import { useRecorder, viaRecorder } from "./recorder-context";
+import { useRecorder, viaRecorder } from "../support/recorder-context";
 
 const recorderOf = useRecorder({ status: 202, body: "" });
 

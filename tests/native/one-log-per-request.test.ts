@@ -8,7 +8,7 @@ import { drainDestination } from "@/lib/delivery/drain";
 import { deliverTraces, runDestinationTest } from "@/lib/destinations/http";
 import { getDefinition } from "@/lib/destinations/registry";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue, startReceiver, type Receiver } from "../delivery/helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue, startReceiver, type Receiver } from "../support/delivery";
 
 const PLATFORMS = [
   { type: "helicone", path: "/custom/v1/log", apiKey: "sk-helicone-abcdefg-0123456" },

@@ -21,7 +21,7 @@ import type { LookupFunction } from "@/lib/outbound/ssrf";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { NO_GENERATION_METADATA } from "@/lib/traces/generation-metadata";
 import { shapeTrace } from "@/lib/traces/shape";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue, SEND_GENERATION_METADATA } from "../delivery/helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue, SEND_GENERATION_METADATA } from "../support/delivery";
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 if (!onPostgres) console.info("[postgres destination] the delivery tests run in the PostgreSQL phase only (TEST_DATABASE_URL is unset); the SSRF and form tests run here");

@@ -9,7 +9,7 @@ import { applyPrivacy } from "@/lib/traces/normalize";
 import type { TraceDocument } from "@/lib/destinations/trace-document";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue } from "../delivery/helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue } from "../support/delivery";
 import { S3RVER_CREDENTIALS, startS3Receiver, type S3Receiver } from "../receivers/s3";
 
 let receiver: S3Receiver;

@@ -11,9 +11,9 @@ import { traceRows } from "@/lib/destinations/rows";
 import { drainDestination } from "@/lib/delivery/drain";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue } from "../delivery/helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, makeDue } from "../support/delivery";
 import type { RecordedRequest } from "../receivers/recorder";
-import { useRecorder } from "./recorder-context";
+import { useRecorder } from "../support/recorder-context";
 
 const KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
 const recorder = useRecorder({ status: 201 });

@@ -10,7 +10,7 @@ import { costOf } from "@/lib/capture-proxy/prices";
 import { settleProxyTraces } from "@/lib/capture-proxy/trace";
 import { createUpstream } from "@/lib/capture-proxy/upstreams";
 import { DEFAULT_REPLY, startOpenAiUpstream } from "../receivers/openai-upstream";
-import { createTestWorkspace, storedTraces, useProxyFixture } from "./harness";
+import { createTestWorkspace, storedTraces, useProxyFixture } from "../support/direct-routes";
 
 const STORED_KEY = "sk-stored-provider-key-0123456789";
 const WEATHER_TOOL = {

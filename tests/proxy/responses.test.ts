@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { settleProxyTraces } from "@/lib/capture-proxy/trace";
 import { DEFAULT_REPLY } from "../receivers/openai-upstream";
-import { useProxyFixture } from "./harness";
+import { useProxyFixture } from "../support/direct-routes";
 
 const fx = useProxyFixture("responses", "sk-responses-provider-key-012345");
 

@@ -3,10 +3,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { DELETE, PATCH } from "@/app/api/workspaces/[workspaceId]/upstreams/[upstreamId]/route";
 import { GET, POST } from "@/app/api/workspaces/[workspaceId]/upstreams/route";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { actAs } from "../accounts/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { actAs } from "../support/session-mock";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const KEY = "sk-route-test-key-0123456789abcdef";
 

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/errors";
 import { prisma } from "@/lib/db";
 import { createUpstream, deleteUpstream, listUpstreams, resolveUpstream, updateUpstream } from "@/lib/capture-proxy/upstreams";
-import { createTestWorkspace, type TestWorkspace } from "./harness";
+import { createTestWorkspace, type TestWorkspace } from "../support/direct-routes";
 
 const KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz";
 let ws: TestWorkspace;

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { drainDestination } from "@/lib/delivery/drain";
 import { settleProxyTraces } from "@/lib/capture-proxy/trace";
 import { createUpstream } from "@/lib/capture-proxy/upstreams";
-import { createDestinationRow, SEND_GENERATION_METADATA, startReceiver, type Receiver } from "../delivery/helpers";
+import { createDestinationRow, SEND_GENERATION_METADATA, startReceiver, type Receiver } from "../support/delivery";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../receivers/openai-upstream";
-import { createTestWorkspace, serveDirectRoutes, type RouteServer } from "./harness";
+import { createTestWorkspace, serveDirectRoutes, type RouteServer } from "../support/direct-routes";
 
 type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
 type OtlpSpan = { name: string; attributes: { key: string; value: OtlpValue }[] };

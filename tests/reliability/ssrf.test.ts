@@ -5,10 +5,10 @@
 // the operator switch on, the same URLs are not blocked.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as testUnsaved from "@/app/api/workspaces/[workspaceId]/destinations/test/route";
-import { actAs } from "../accounts/session-mock";
-import { call, createUser } from "../accounts/fixtures";
+import { actAs } from "../support/session-mock";
+import { call, createUser } from "../support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const BLOCKED_URLS = [
   "http://127.0.0.1:9/hook",
