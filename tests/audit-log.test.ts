@@ -5,10 +5,10 @@ import { recordAudit } from "@/lib/audit";
 import type { SessionUser } from "@/lib/auth/session-user";
 import { prisma } from "@/lib/db";
 import type { Workspace } from "@/lib/generated/prisma/client";
-import { actAs } from "../support/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { actAs } from "./support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "./support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
+vi.mock("@/lib/auth/session", () => import("./support/session-mock"));
 
 let owner: SessionUser, plain: SessionUser;
 let org: Workspace;

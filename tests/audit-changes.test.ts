@@ -15,11 +15,11 @@ import { csvCell } from "@/lib/audit-log";
 import { prisma } from "@/lib/db";
 import { autoPauseIfFailingSince } from "@/lib/delivery/health";
 import { maskSecret } from "@/lib/outbound/masking";
-import { actAs } from "../support/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../support/accounts";
-import { enqueue } from "../support/delivery";
+import { actAs } from "./support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "./support/accounts";
+import { enqueue } from "./support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
+vi.mock("@/lib/auth/session", () => import("./support/session-mock"));
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;
