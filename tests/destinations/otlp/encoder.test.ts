@@ -13,7 +13,7 @@ import type { OutboundTrace } from "@/lib/destinations/types";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
 import type { Trace } from "@/lib/traces/schema";
-import { decodedSpans, decodeOtlp, type DecodedSpan } from "../receivers/otlp";
+import { decodedSpans, decodeOtlp, type DecodedSpan } from "../../receivers/otlp";
 import { gunzipSync } from "node:zlib";
 
 /** Spans as the test receiver decodes them, through the protobuf (default) or JSON wire format. */

@@ -23,7 +23,7 @@ import { weaveProfile } from "@/lib/destinations/weave";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
 import type { Trace } from "@/lib/traces/schema";
-import { decodedSpans, decodeOtlp } from "../receivers/otlp";
+import { decodedSpans, decodeOtlp } from "../../receivers/otlp";
 
 /** The previous encoder, as it was: protobufjs from the official protos, ids converted to bytes. */
 function protobufjsEncode(request: ExportTraceServiceRequest): Buffer {

@@ -14,8 +14,8 @@ import { getDefinition } from "@/lib/destinations/registry";
 import type { OutboundTrace } from "@/lib/destinations/types";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { applyPrivacy } from "@/lib/traces/normalize";
-import { openApiValidator, SPECS_AVAILABLE, SPECS_MISSING_REASON } from "../contracts/openapi";
-import { startOtlpReceiver, type DecodedSpan, type OtlpReceiver, type ReceivedRequest } from "../receivers/otlp";
+import { openApiValidator, SPECS_AVAILABLE, SPECS_MISSING_REASON } from "../../contracts/openapi";
+import { startOtlpReceiver, type DecodedSpan, type OtlpReceiver, type ReceivedRequest } from "../../receivers/otlp";
 
 let receiver: OtlpReceiver;
 beforeAll(async () => {
