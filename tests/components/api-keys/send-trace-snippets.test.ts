@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendTraceSnippets } from "@/components/api-keys/send-trace-snippets";
-import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer, type TestWorkspace } from "../support/direct-routes";
+import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer, type TestWorkspace } from "../../support/direct-routes";
 
 let server: RouteServer;
 let ws: TestWorkspace;
