@@ -1,5 +1,5 @@
 // The direct routes: ingestion and the proxy served by node:http without Next.js's request pipeline
-// (lib/api/direct-routes.ts, scripts/server.mjs). The proxy suites (tests/proxy) run through the same
+// (lib/api/direct-routes.ts, scripts/server.mjs). The proxy suites (tests/capture-proxy) run through the same
 // adapter; this file covers the table, dispatch, ingestion over a real socket and after-response tasks.
 import fs from "node:fs";
 import http from "node:http";

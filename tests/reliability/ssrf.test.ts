@@ -1,4 +1,4 @@
-// SSRF through the destinations API (tests/delivery/ssrf.test.ts covers the guard functions and the
+// SSRF through the destinations API (tests/outbound/ssrf.test.ts covers the guard functions and the
 // sender): with TRACECAST_ALLOW_PRIVATE_TARGETS unset, testing a webhook / OTel collector
 // destination that points at loopback, private, link-local or metadata addresses, in any textual
 // encoding or via a hostname resolving to them (localhost), fails naming the blocked target; with

@@ -80,7 +80,7 @@ const NOT_CARRIED: Partial<Record<string, (keyof GenerationMetadataSwitches)[]>>
 };
 
 /** Types with no HTTP request to record: their own test reads what they stored. */
-const NOT_HTTP: Record<string, string> = { postgres: "tests/native/postgres.test.ts checks the switches on the rows stored in a real PostgreSQL" };
+const NOT_HTTP: Record<string, string> = { postgres: "tests/destinations/postgres.test.ts checks the switches on the rows stored in a real PostgreSQL" };
 
 const everyField = Object.values(GROUP_VALUES).reduce((t, g) => g.apply(t), base);
 const ALL_ON: GenerationMetadataSwitches = { broadcastGenerationCost: true, broadcastGenerationIdentity: true, broadcastGenerationRequestContext: true };
