@@ -1,6 +1,6 @@
 // How to send a first trace to this server with a key: a curl command and the same request with
 // fetch (Node 18+, Deno, Bun, browsers' server side). Both post one trace to the ingest API
-// (POST /api/v1/traces, README "Sending traces"); tests/ui/send-trace-snippets.test.ts runs both
+// (POST /api/v1/traces, README "Sending traces"); tests/components/api-keys/send-trace-snippets.test.ts runs both
 // against a real server.
 
 export const INGEST_PATH = "/api/v1/traces";

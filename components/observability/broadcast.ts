@@ -14,7 +14,7 @@ const broadcastSchema = z.object({ enabled: z.boolean() });
 /** Under observabilityKeys.all, so invalidating the observability screens refreshes it too. */
 export const broadcastKey = (ws: string) => ["workspaces", ws, "observability", "broadcast"] as const;
 
-/** What turning Broadcast off stops, and what it keeps (tests/delivery/destination-states.test.ts, e2e/broadcast-status.spec.ts). */
+/** What turning Broadcast off stops, and what it keeps (tests/broadcast/destination-states.test.ts, e2e/broadcast-status.spec.ts). */
 export const BROADCAST_OFF = {
   stops: "No trace is sent to any destination, test traces included. Traces already queued wait.",
   keeps:

@@ -1,6 +1,6 @@
 // The one state a destination is shown in (list and detail page), derived from its settings, the
 // workspace's Broadcast switch, its failure streak and what waits in its outbox. Pure, so
-// tests/ui/destination-state.test.ts covers every combination.
+// tests/delivery/destination-status.test.ts covers every combination.
 import { formatDuration } from "@/lib/client/format";
 import type { Destination, ListedDestination } from "./api";
 

@@ -6,7 +6,7 @@ import type { DeliveryStatus } from "./api";
 import { destinationStateKind, waitingSummary, type StateInput } from "./destination-state";
 
 /**
- * What happens to new traces in each state, said the same way everywhere (tests/delivery/destination-states.test.ts
+ * What happens to new traces in each state, said the same way everywhere (tests/broadcast/destination-states.test.ts
  * proves each sentence).
  */
 export const TRACES_WHEN = {

@@ -1,6 +1,6 @@
 // A trace's outcome at a destination in words: the badge, and for traces not sent the reason
 // routing recorded at ingest ("sampled out at 10%", "filter rule "Model contains claude" did not
-// match", …). Pure, so tests/ui/trace-outcome-text.test.ts checks every sentence.
+// match", …). Pure, so tests/components/traces/outcome-text.test.ts checks every sentence.
 import { fieldLabel } from "@/components/observability/filter-builder-state";
 import { formatRate } from "@/components/observability/sampling-scale";
 import { OPERATOR_LABELS, type FilterField } from "@/lib/routing/filter-vocabulary";

@@ -3,7 +3,7 @@
 // (https://v2docs.galileo.ai/api-reference/trace/log-traces; the docs show the path under /v2, the
 // `galileo` npm SDK's generated client posts it at the API root, as here).
 //
-// The body is what the SDK's GalileoLogger sends when it flushes (tests/native/galileo.test.ts records
+// The body is what the SDK's GalileoLogger sends when it flushes (tests/destinations/galileo.test.ts records
 // `galileo` 1.33.1 against a local server and compares field by field): `log_stream_id`,
 // `reliable: true` (Galileo answers only once the traces are stored, and with an error otherwise),
 // `is_complete: true`, and per trace `{type: "trace", id, name, input, output, created_at,

@@ -1,7 +1,7 @@
 // Helicone: its custom-model logging API, `POST {baseUrl}/custom/v1/log` with `Authorization:
 // Bearer <Helicone API key>`, one log per request
 // (https://docs.helicone.ai/getting-started/integration-method/manual-logger-curl), which is what
-// `@helicone/helpers`' HeliconeManualLogger sends (tests/native/helicone.test.ts records it).
+// `@helicone/helpers`' HeliconeManualLogger sends (tests/destinations/helicone.test.ts records it).
 //
 // The body is { providerRequest: { url: "custom-model-nopath", json, meta }, providerResponse:
 // { json, status, headers }, timing: { startTime, endTime: {seconds, milliseconds}, timeToFirstToken } }.

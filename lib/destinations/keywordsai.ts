@@ -3,7 +3,7 @@
 // (https://docs.keywordsai.co/api-endpoints/observe/logs/request-logging-endpoint; the older
 // `/request-logs/create/` is an alias of it). The fields are the ones that page documents, typed as
 // `@keywordsai/keywordsai-sdk` types them (its KeywordsAIParamsSchema / BasicLLMParamsSchema:
-// tests/native/keywordsai.test.ts checks every field Tracecast sends against them).
+// tests/destinations/keywordsai.test.ts checks every field Tracecast sends against them).
 //
 // A log is one LLM call: prompt_messages / completion_message in OpenAI's chat format (tool calls
 // included), usage and tokens, cost (Keywords AI has one cost per log, no input/output split), latency

@@ -3,7 +3,7 @@
 // conventions it reads (shared with Arize AX: openinference.ts), the project as the resource
 // attribute `openinference.project.name`, the API key as `Authorization: Bearer` — what
 // @arizeai/phoenix-otel's register({ url, apiKey, projectName }) sends (compared field by field in
-// tests/otlp/phoenix-sdk.test.ts). Gzipped: Phoenix's collector decompresses `Content-Encoding: gzip`.
+// tests/destinations/phoenix.test.ts). Gzipped: Phoenix's collector decompresses `Content-Encoding: gzip`.
 // https://arize.com/docs/phoenix/tracing/how-to-tracing/setup-tracing/setup-using-phoenix-otel
 // https://arize-ai.github.io/phoenix/functions/_arizeai_phoenix-otel.register.register.html
 import { z } from "zod";

@@ -3,7 +3,7 @@
 // batch (https://supabase.com/docs/guides/api, https://docs.postgrest.org/en/stable/references/api/tables_views.html).
 //
 // The request is the one @supabase/supabase-js sends for
-// `supabase.schema(schema).from(table).upsert(rows, { ignoreDuplicates: true })` (tests/native/supabase.test.ts
+// `supabase.schema(schema).from(table).upsert(rows, { ignoreDuplicates: true })` (tests/destinations/supabase.test.ts
 // records the SDK and compares): `?columns=` naming every column, `Content-Profile: <schema>`,
 // `Prefer: resolution=ignore-duplicates` (ON CONFLICT DO NOTHING on the primary key, so a batch sent
 // again after a lost answer inserts nothing twice) plus `return=minimal` (no rows echoed back).

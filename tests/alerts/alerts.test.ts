@@ -9,8 +9,8 @@ import { updateAlertSettings } from "@/lib/alerts/settings";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { sweep } from "@/lib/delivery/sweep";
-import { createOrganization, createUser, addMembership } from "../accounts/fixtures";
-import { createDestinationRow, enqueue, makeDue, startReceiver, type Receiver } from "../delivery/helpers";
+import { createOrganization, createUser, addMembership } from "../support/accounts";
+import { createDestinationRow, enqueue, makeDue, startReceiver, type Receiver } from "../support/delivery";
 import { startSmtpReceiver, type SmtpReceiver } from "../receivers/smtp";
 import type { WorkspaceContext } from "@/lib/auth/workspace";
 

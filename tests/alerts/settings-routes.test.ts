@@ -4,12 +4,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import * as settingsRoute from "@/app/api/workspaces/[workspaceId]/alerts/route";
 import * as testRoute from "@/app/api/workspaces/[workspaceId]/alerts/test/route";
 import { prisma } from "@/lib/db";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { startReceiver, type Receiver } from "../delivery/helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { startReceiver, type Receiver } from "../support/delivery";
 import { startSmtpReceiver, type SmtpReceiver } from "../receivers/smtp";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 let smtp: SmtpReceiver;
 let slack: Receiver;

@@ -15,11 +15,11 @@ import { acceptTraces } from "@/lib/ingest";
 import { maskRequest } from "@/lib/destinations/http";
 import { secretForms } from "@/lib/outbound/masking";
 import { traceInput } from "@/lib/traces/schema";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { apiKeyContext, startReceiver, type Receiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { apiKeyContext, startReceiver, type Receiver } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;

@@ -12,12 +12,12 @@ import { deliveriesQuery, deliveryPageStatement } from "@/lib/delivery/stats";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { acceptTraces } from "@/lib/ingest";
 import { traceInput } from "@/lib/traces/schema";
-import { actAs } from "../accounts/session-mock";
-import { call, createUser } from "../accounts/fixtures";
-import { apiKeyContext, startReceiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { call, createUser } from "../support/accounts";
+import { apiKeyContext, startReceiver } from "../support/delivery";
 import { planNodes, type PlanNode } from "./query-plans";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 describe("what each search and filter matches", () => {
   let workspaceId: string;

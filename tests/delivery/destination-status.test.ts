@@ -7,11 +7,11 @@ import * as list from "@/app/api/workspaces/[workspaceId]/destinations/route";
 import { currentError, destinationStateKind, waitingSummary } from "@/components/observability/destination-state";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
-import { actAs } from "../accounts/session-mock";
-import { call, createOrganization, createUser } from "../accounts/fixtures";
-import { enqueue, makeDue, startReceiver, type Receiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { call, createOrganization, createUser } from "../support/accounts";
+import { enqueue, makeDue, startReceiver, type Receiver } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;

@@ -7,7 +7,7 @@ import { inlineDrainsSettled, kickDestinations } from "@/lib/delivery/dispatcher
 import { backoffDelayMs, nextAttempt } from "@/lib/delivery/backoff";
 import { DESTINATION_PENDING_EVENT, inngest } from "@/lib/inngest/client";
 import { drainDestinationFunction, sweepFunction } from "@/lib/inngest/functions";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver, type Receiver } from "./helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver, type Receiver } from "../support/delivery";
 
 let receiver: Receiver;
 let workspaceId: string;

@@ -2,7 +2,7 @@
 // against the real database and a real receiver on 127.0.0.1, with the quick webhook's batches of 3.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { drainDestination } from "@/lib/delivery/drain";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver, type Receiver } from "./helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver, type Receiver } from "../support/delivery";
 import { quickWebhook } from "./quick-webhook";
 
 vi.mock("@/lib/destinations/registry", async (importOriginal) => {

@@ -10,7 +10,7 @@ import { sweep } from "@/lib/delivery/sweep";
 import { deleteExpiredTraces } from "@/lib/delivery/retention";
 import { generateWebhookSecret } from "@/lib/destinations/webhook";
 import { traceInput } from "@/lib/traces/schema";
-import { apiKeyContext, createDestinationRow, createWorkspace, deliveriesOf, enqueue, freePort, makeDue, startReceiver, statusesOf, type Receiver } from "./helpers";
+import { apiKeyContext, createDestinationRow, createWorkspace, deliveriesOf, enqueue, freePort, makeDue, startReceiver, statusesOf, type Receiver } from "../support/delivery";
 import { quickWebhook } from "./quick-webhook";
 
 vi.mock("@/lib/destinations/registry", async (importOriginal) => {

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { destinationHealth } from "@/lib/delivery/stats";
-import { createDestinationRow, createWorkspace, enqueue } from "./helpers";
+import { createDestinationRow, createWorkspace, enqueue } from "../support/delivery";
 
 // 24 h window: hourly buckets aligned to the hour, the last one (index 23) holds `now`, so bucket 0
 // starts 2025-05-31 13:00 and the window itself starts at now − 24 h = 2025-05-31 12:30.

@@ -4,7 +4,7 @@
 // with a trace or two each (bench/load.bench.mts). drainDestination is the real one, timed.
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { inlineDrainsSettled, KICK_COALESCE_MS, kickDestinations } from "@/lib/delivery/dispatcher";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver, type Receiver } from "./helpers";
+import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver, type Receiver } from "../support/delivery";
 
 const drains = vi.hoisted(() => [] as { startedAt: number; endedAt: number }[]);
 vi.mock("@/lib/delivery/drain", async (importOriginal) => {

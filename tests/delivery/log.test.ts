@@ -13,7 +13,7 @@ import { sweep } from "@/lib/delivery/sweep";
 import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import { traceInput } from "@/lib/traces/schema";
-import { ageTraces, apiKeyContext, createDestinationRow, createWorkspace, startReceiver, statusesOf, type Receiver } from "./helpers";
+import { ageTraces, apiKeyContext, createDestinationRow, createWorkspace, startReceiver, statusesOf, type Receiver } from "../support/delivery";
 
 let receiver: Receiver;
 let workspaceId: string;

@@ -8,7 +8,7 @@ import { databaseUrl } from "@/lib/db-location";
 import { vacuumEmbeddedDatabase } from "@/lib/delivery/maintenance";
 import { sweep } from "@/lib/delivery/sweep";
 import { sampleTrace } from "@/lib/traces/fixtures";
-import { createDestinationRow, createWorkspace } from "./helpers";
+import { createDestinationRow, createWorkspace } from "../support/delivery";
 
 const TRACES_PER_ROUND = 2_000;
 const ROUNDS = 10;

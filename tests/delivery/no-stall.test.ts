@@ -16,12 +16,12 @@ import { MAX_REPLAY_TRACES, REQUEUE_CHUNK } from "@/lib/delivery/requeue";
 import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import { traceInput } from "@/lib/traces/schema";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { apiKeyContext, createDestinationRow, createWorkspace } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { apiKeyContext, createDestinationRow, createWorkspace } from "../support/delivery";
 import { plansOf, type PlanNode } from "./query-plans";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const TRACES = 10 * REQUEUE_CHUNK;
 const input = traceInput.parse({

@@ -4,7 +4,7 @@
 // routed, else the reason routing recorded at ingest.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 vi.mock("@/lib/delivery/dispatcher", () => ({ kickDestinations: vi.fn(async () => {}) }));
 
 import { NextRequest } from "next/server";
@@ -20,9 +20,9 @@ import { invalidateIngestConfig } from "@/lib/ingest/config-cache";
 import { samplingKey, samplingPoint } from "@/lib/routing/sampling";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import type { TraceInput } from "@/lib/traces/schema";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { createDestinationRow, startReceiver, type Receiver } from "./helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { createDestinationRow, startReceiver, type Receiver } from "../support/delivery";
 import { planNodes, plansOf } from "./query-plans";
 
 type User = Awaited<ReturnType<typeof createUser>>;

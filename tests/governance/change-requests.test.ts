@@ -28,11 +28,11 @@ import { ACTIONS } from "@/lib/governance/actions";
 import { GOVERNED_ACTIONS } from "@/lib/governance/vocabulary";
 import { openSecrets } from "@/lib/broadcast/stored-config";
 import type { Role } from "@/lib/generated/prisma/enums";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { enqueue } from "../delivery/helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { enqueue } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;

@@ -13,10 +13,10 @@ import * as withdraw from "@/app/api/workspaces/[workspaceId]/change-requests/[c
 import * as notifications from "@/app/api/workspaces/[workspaceId]/notifications/route";
 import * as markRead from "@/app/api/workspaces/[workspaceId]/notifications/read/route";
 import { prisma } from "@/lib/db";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;

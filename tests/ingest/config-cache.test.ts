@@ -20,7 +20,7 @@ import { acceptTraces } from "@/lib/ingest";
 import { createUpstream, deleteUpstream, resolveUpstream, updateUpstream } from "@/lib/capture-proxy/upstreams";
 import { CONFIG_TTL_MS, ConfigCache, REFRESH_AT_SHARE } from "@/lib/ingest/config-cache";
 import { traceInput } from "@/lib/traces/schema";
-import { createTestWorkspace, type TestWorkspace } from "../proxy/harness";
+import { createTestWorkspace, type TestWorkspace } from "../support/direct-routes";
 
 const input = traceInput.parse({
   model: "m",

@@ -11,8 +11,8 @@ import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import { deleteExpiredIdempotencyKeys } from "@/lib/delivery/retention";
 import { IDEMPOTENCY_KEY_RETENTION_MS } from "@/lib/delivery/retention";
-import { serveDirectRoutes, type RouteServer } from "../proxy/harness";
-import { postOverHttp } from "./http";
+import { serveDirectRoutes, type RouteServer } from "../support/direct-routes";
+import { postOverHttp } from "../support/http";
 
 const trace = (content: string) => ({
   model: "openai/gpt-4o-mini",

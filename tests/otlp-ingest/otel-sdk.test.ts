@@ -16,8 +16,8 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { otlpSettings } from "@/components/api-keys/otlp-settings";
 import { drainDestination } from "@/lib/delivery/drain";
-import { createDestinationRow, SEND_GENERATION_METADATA, startReceiver, type Receiver } from "../delivery/helpers";
-import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer } from "../proxy/harness";
+import { createDestinationRow, SEND_GENERATION_METADATA, startReceiver, type Receiver } from "../support/delivery";
+import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer } from "../support/direct-routes";
 import { startOpenAiUpstream, type OpenAiUpstream } from "../receivers/openai-upstream";
 
 let server: RouteServer;

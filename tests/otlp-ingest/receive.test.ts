@@ -15,7 +15,7 @@ import { exportTraceServiceRequestType } from "@/lib/destinations/otlp/proto";
 import { OTLP_INGEST_LIMITS, TOO_DEEP } from "@/lib/otlp-ingest/decode";
 import { outbound, sampleTrace } from "@/lib/traces/fixtures";
 import { LIMITS, type Trace } from "@/lib/traces/schema";
-import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer, type TestWorkspace } from "../proxy/harness";
+import { createTestWorkspace, serveDirectRoutes, storedTraces, type RouteServer, type TestWorkspace } from "../support/direct-routes";
 import { asJson, asProtobuf, decodeExportResponse, otlpRequest, post, TRACE_ID, type SpanSpec } from "./helpers";
 
 let server: RouteServer;

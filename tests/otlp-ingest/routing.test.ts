@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
-import { createDestinationRow, startReceiver, type Receiver } from "../delivery/helpers";
-import { createTestWorkspace, serveDirectRoutes, type RouteServer } from "../proxy/harness";
+import { createDestinationRow, startReceiver, type Receiver } from "../support/delivery";
+import { createTestWorkspace, serveDirectRoutes, type RouteServer } from "../support/direct-routes";
 import { asProtobuf, otlpRequest, post, type SpanSpec } from "./helpers";
 
 let server: RouteServer;

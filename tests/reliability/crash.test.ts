@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { sweep } from "@/lib/delivery/sweep";
-import { createDestinationRow, createWorkspace, enqueue } from "../delivery/helpers";
+import { createDestinationRow, createWorkspace, enqueue } from "../support/delivery";
 import { startOtlpReceiver, type OtlpReceiver } from "../receivers/otlp";
 
 /** The drain's lanes (TRACECAST_DRAIN_LANES): after the first batch, this many claims are in flight at once. */

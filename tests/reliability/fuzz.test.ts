@@ -10,11 +10,11 @@ import * as traces from "@/app/api/v1/traces/route";
 import { createApiKey } from "@/lib/api-keys";
 import { findMembership } from "@/lib/auth/workspace";
 import { prisma } from "@/lib/db";
-import { actAs } from "../accounts/session-mock";
-import { createUser } from "../accounts/fixtures";
+import { actAs } from "../support/session-mock";
+import { createUser } from "../support/accounts";
 import { badValue, brokenJson, pathExistsIn, pathsOf, prng, RAW_NUMBER_TOKENS, REMOVE, seedFromEnv, setAt, withRawToken, type Rng } from "./fuzz";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const SEED = seedFromEnv();
 console.log(`[fuzz] seed ${SEED} (RELIABILITY_SEED=${SEED} reproduces this run)`);

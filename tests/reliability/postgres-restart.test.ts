@@ -24,7 +24,7 @@ import { issueApiKey } from "@/lib/api-keys/keys";
 import { closeDatabase, prisma } from "@/lib/db";
 import { isDatabaseUnavailable } from "@/lib/db-client";
 import { PrismaClient } from "@/lib/generated/prisma/client";
-import { freePort } from "../delivery/helpers";
+import { freePort } from "../support/delivery";
 import { migrationSql } from "../setup/migrations";
 
 const run = promisify(execFile);

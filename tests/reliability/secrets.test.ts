@@ -32,11 +32,11 @@ import { prisma } from "@/lib/db";
 import { drainDestination } from "@/lib/delivery/drain";
 import { credentialsInHeaders, maskSecretsIn, secretForms } from "@/lib/outbound/masking";
 import { openSecrets } from "@/lib/broadcast/stored-config";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser, type Call } from "../accounts/fixtures";
-import { makeDue, startReceiver, type Receiver } from "../delivery/helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser, type Call } from "../support/accounts";
+import { makeDue, startReceiver, type Receiver } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 // Distinctive values, long enough that a partial mask ("whse...XYZ=") cannot contain them.
 const SECRETS = {

@@ -1,14 +1,14 @@
-// SSRF through the destinations API (tests/delivery/ssrf.test.ts covers the guard functions and the
+// SSRF through the destinations API (tests/outbound/ssrf.test.ts covers the guard functions and the
 // sender): with TRACECAST_ALLOW_PRIVATE_TARGETS unset, testing a webhook / OTel collector
 // destination that points at loopback, private, link-local or metadata addresses, in any textual
 // encoding or via a hostname resolving to them (localhost), fails naming the blocked target; with
 // the operator switch on, the same URLs are not blocked.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as testUnsaved from "@/app/api/workspaces/[workspaceId]/destinations/test/route";
-import { actAs } from "../accounts/session-mock";
-import { call, createUser } from "../accounts/fixtures";
+import { actAs } from "../support/session-mock";
+import { call, createUser } from "../support/accounts";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const BLOCKED_URLS = [
   "http://127.0.0.1:9/hook",

@@ -15,11 +15,11 @@ import { performChange } from "@/lib/governance/perform";
 import { proposeChange } from "@/lib/governance/propose";
 import { createUpstream } from "@/lib/capture-proxy/upstreams";
 import { createInvite } from "@/lib/workspaces/invites";
-import { actAs } from "../accounts/session-mock";
-import { addMembership, call, createOrganization, createUser } from "../accounts/fixtures";
-import { apiKeyContext, enqueue } from "../delivery/helpers";
+import { actAs } from "../support/session-mock";
+import { addMembership, call, createOrganization, createUser } from "../support/accounts";
+import { apiKeyContext, enqueue } from "../support/delivery";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
 const ROUTES_ROOT = path.resolve("app/api/workspaces/[workspaceId]");
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;

@@ -7,12 +7,12 @@ import * as preview from "@/app/api/workspaces/[workspaceId]/destinations/routin
 import { issueApiKey } from "@/lib/api-keys/keys";
 import { prisma } from "@/lib/db";
 import type { TraceInput } from "@/lib/traces/schema";
-import { actAs } from "../accounts/session-mock";
-import { call, createOrganization, createUser } from "../accounts/fixtures";
-import { managementKeyOf, serveManagementApi, type ApiServer } from "../api/harness";
+import { actAs } from "../support/session-mock";
+import { call, createOrganization, createUser } from "../support/accounts";
+import { managementKeyOf, serveManagementApi, type ApiServer } from "../support/management-api";
 import { traceStatuses } from "@/lib/delivery/status";
 
-vi.mock("@/lib/auth/session", () => import("../accounts/session-mock"));
+vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 vi.mock("@/lib/delivery/dispatcher", () => ({ kickDestinations: vi.fn(async () => {}) }));
 
 const TIERS = { enabled: true, groups: [{ logic: "and", rules: [{ field: "metadata.customer_tier", operator: "equals", value: "gold" }] }] };

@@ -1,6 +1,6 @@
 // The routes scripts/server.mjs serves without Next.js's request pipeline (lib/api/direct-routes.ts
 // says why): ingestion (JSON and OTLP) and the capture proxy, by path, with the app router's own handlers.
-// tests/ingest/direct-routes.test.ts checks each path against its route file.
+// tests/api/direct-routes.test.ts checks each path against its route file.
 import { POST as chatCompletions } from "./chat/completions/route";
 import { POST as otlpTraces } from "./otlp/v1/traces/route";
 import { POST as responses } from "./responses/route";

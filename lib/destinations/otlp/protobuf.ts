@@ -1,7 +1,7 @@
 // OTLP/protobuf written directly: ExportTraceServiceRequest → bytes, field by field, without
 // building protobufjs message objects (which cost two thirds of the encoding: ids and int64
 // strings converted through Long, strings through a JavaScript UTF-8 writer). The output is the
-// bytes protobufjs writes from the official .proto (tests/otlp/wire.test.ts compares them), in
+// bytes protobufjs writes from the official .proto (tests/destinations/otlp/wire.test.ts compares them), in
 // the same field order, with one deliberate difference: a lone UTF-16 surrogate becomes U+FFFD
 // (valid UTF-8, what JSON.stringify and Buffer do) instead of invalid bytes a collector refuses.
 //
