@@ -7,12 +7,17 @@
 // checking the hostname before fetch resolves it again leaves a DNS-rebinding gap.
 // Redirects are never followed (a 3xx is a permanent failure): following one would let a public
 // endpoint bounce us to a private address.
+//
+// Connections are kept alive and reused across requests to the same host (a drain sends request
+// after request to one platform; a new connection each time cost a TCP and a TLS handshake per
+// request). A pooled connection the platform closed as we reused it fails before any answer: the
+// request is then sent once more on a new connection (Node's documented `reusedSocket` pattern).
 import http from "node:http";
 import https from "node:https";
 import type { HttpResult, OutboundRequest } from "@/lib/destinations/types";
 import { DeliveryError, isRetryableStatus, parseRetryAfter } from "./errors";
 import { credentialsInHeaders, maskSecretsIn } from "./masking";
-import { guardedAgentFor, guardedAgents, type LookupFunction } from "./ssrf";
+import { guardedAgentFor, guardedAgents, type GuardedAgents, type LookupFunction } from "./ssrf";
 
 /** Most response bytes read; the rest is discarded (we only keep an excerpt for logs and the UI). */
 const MAX_RESPONSE_BYTES = 8 * 1024;
@@ -44,6 +49,13 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return out;
 }
 
+/** The process's pooled agents (the SSRF guard's, kept alive); tests that inject a resolver get fresh ones. */
+let pooled: GuardedAgents | undefined;
+const agentsFor = (lookup: LookupFunction | undefined): GuardedAgents => (lookup ? guardedAgents({ lookup }) : (pooled ??= guardedAgents({ keepAlive: true })));
+
+/** Errors of a pooled connection that the peer closed before it read our request. */
+const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+
 /** Sends one request. Resolves with the answer on 2xx; throws a classified DeliveryError otherwise. */
 export async function send(req: OutboundRequest, opts: SendOptions): Promise<HttpResult> {
   let url: URL;
@@ -65,15 +77,19 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
   const transport = url.protocol === "https:" ? https : http;
   const started = performance.now();
 
+  const agent = guardedAgentFor(agentsFor(opts.lookup), url);
+
   return new Promise<HttpResult>((resolve, reject) => {
     let settled = false;
-    const finish = (error: DeliveryError | null, result?: HttpResult) => {
+    let request: http.ClientRequest;
+    const finish = (error: DeliveryError | null, result?: HttpResult, keepConnection = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
       opts.signal?.removeEventListener("abort", onAbort);
-      // Also stops downloading a response body past the excerpt cap.
-      request.destroy();
+      // A connection goes back to the pool only after a whole answer was read; otherwise (an
+      // error, the deadline, an answer cut at the excerpt cap) it is closed.
+      if (!keepConnection) request.destroy();
       if (error) reject(error);
       else resolve(result!);
     };
@@ -84,18 +100,23 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
     const onAbort = () => finish(abortError(opts.signal!));
     opts.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const request = transport.request(url, {
-      method: req.method,
-      headers,
-      // The guard's agent resolves and checks the address it connects to (IP literals included);
-      // not keep-alive: a connection per request, as every attempt is independent.
-      agent: guardedAgentFor(guardedAgents({ lookup: opts.lookup }), url),
-    });
-    request.on("error", (err: NodeJS.ErrnoException) => {
-      if (err instanceof DeliveryError) return finish(err);
-      finish(new DeliveryError("network", `Could not reach ${url.host}: ${err.code ?? err.message}`, { retryable: true, cause: err }));
-    });
-    request.on("response", (res) => {
+    const start = (mayRetry: boolean) => {
+      // The guard's agent resolves and checks the address it connects to (IP literals included),
+      // and checks a pooled connection's peer again before reusing it.
+      const sent = transport.request(url, { method: req.method, headers, agent });
+      request = sent;
+      sent.on("error", (err: NodeJS.ErrnoException) => {
+        // An error of a request given up for a retry is not this send's.
+        if (settled || sent !== request) return;
+        if (err instanceof DeliveryError) return finish(err);
+        if (mayRetry && sent.reusedSocket && err.code && STALE_CONNECTION.has(err.code)) return start(false);
+        finish(new DeliveryError("network", `Could not reach ${url.host}: ${err.code ?? err.message}`, { retryable: true, cause: err }));
+      });
+      sent.on("response", onResponse);
+      sent.end(body);
+    };
+
+    function onResponse(res: http.IncomingMessage) {
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;
@@ -106,7 +127,7 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
         const responseBody = maskSecretsIn(excerpt(Buffer.concat(chunks), truncated), credentialsInHeaders(headers));
         const responseHeaders = flattenHeaders(res.headers);
         const latencyMs = Math.round(performance.now() - started);
-        if (status >= 200 && status < 300) return finish(null, { status, body: responseBody, headers: responseHeaders, latencyMs });
+        if (status >= 200 && status < 300) return finish(null, { status, body: responseBody, headers: responseHeaders, latencyMs }, !truncated);
         finish(
           new DeliveryError("http", `${url.host} answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ""}`, {
             retryable: isRetryableStatus(status),
@@ -133,7 +154,8 @@ export async function send(req: OutboundRequest, opts: SendOptions): Promise<Htt
       res.on("error", (err) =>
         finish(new DeliveryError("network", `Connection to ${url.host} broke while reading the answer: ${err.message}`, { retryable: true, cause: err })),
       );
-    });
-    request.end(body);
+    }
+
+    start(true);
   });
 }

@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineDestination, field } from "@/lib/destinations/define";
@@ -101,9 +101,52 @@ describe("send", () => {
     try {
       const err = await failure(send(viaName, { timeoutMs: 5000 }));
       expect(err).toMatchObject({ kind: "blocked_target", retryable: false });
-      expect(err.message).toMatch(/localhost resolves to/);
+      // Refused when resolving a new connection, or when reusing the pooled one opened while allowed.
+      expect(err.message).toMatch(/localhost resolves to|The connection is to 127\.0\.0\.1/);
     } finally {
       process.env.TRACECAST_ALLOW_PRIVATE_TARGETS = previous;
+    }
+  });
+
+  it("keeps the connection to a platform alive and reuses it for the next requests", async () => {
+    handler = (_req, _body, res) => res.end("ok");
+    const connections = new Set<unknown>();
+    const count = (socket: unknown) => connections.add(socket);
+    server.on("connection", count);
+    try {
+      for (let i = 0; i < 3; i++) expect((await send(post(), { timeoutMs: 5000 })).status).toBe(200);
+    } finally {
+      server.off("connection", count);
+    }
+    expect(connections.size).toBeLessThanOrEqual(1);
+  });
+
+  it("sends once more on a new connection when the platform closes a reused one without answering", async () => {
+    // A raw server: the first connection answers one request, then closes when the next one
+    // arrives on it (the platform's idle timeout firing as the request is sent); later
+    // connections answer every request.
+    let connectionCount = 0;
+    const answered: number[] = [];
+    const raw = net.createServer((socket) => {
+      const connection = ++connectionCount;
+      let requests = 0;
+      socket.on("data", (chunk) => {
+        if (!chunk.toString("latin1").includes("\r\n\r\n")) return;
+        requests++;
+        if (connection === 1 && requests === 2) return socket.destroy();
+        answered.push(connection);
+        socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/ingest`;
+    const request = { ...post(), url, body: "{}" };
+    try {
+      expect((await send(request, { timeoutMs: 5000 })).status).toBe(200);
+      expect((await send(request, { timeoutMs: 5000 })).status).toBe(200);
+      expect(answered).toEqual([1, 2]);
+    } finally {
+      raw.close();
     }
   });
 
