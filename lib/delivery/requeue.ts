@@ -69,6 +69,9 @@ export async function assertReplayWithinLimit(db: Db, workspaceId: string, since
   }
 }
 
+/** A trace as a replay reads it, in chunks through a database function (migration 20261207140100_replay_keyset). */
+type ReplayedTrace = { id: string; data: Prisma.JsonValue; apiKeyId: string | null; receivedAt: Date; routes: Prisma.JsonValue | null; xid: bigint; seq: bigint };
+
 /**
  * Re-sends the traces received since `since` to one destination, as its routing stands now
  * (API-key include/exclude, filter rules, sampling; privacy mode applies at delivery): routed
@@ -82,23 +85,18 @@ export async function replayCandidates(
   destination: Destination,
   opts: { since: Date; dryRun: boolean },
 ): Promise<{ created: number; reset: number }> {
-  const where = replayedTraces(destination.workspaceId, opts.since);
   await assertReplayWithinLimit(db, destination.workspaceId, opts.since);
   // Routing as if the destination were active: replay is an explicit request for this destination.
   const route = createRouter([{ ...destination, enabled: true, status: "active" }]);
   const now = new Date();
   let created = 0;
   let reset = 0;
-  let cursor: { receivedAt: Date; id: string } | undefined;
+  // (receivedAt, id) keyset; "" sorts before every id, so the first chunk starts at `since`.
+  let cursor: { receivedAt: Date; id: string } = { receivedAt: opts.since, id: "" };
   for (;;) {
-    const traces = await db.tracePayload.findMany({
-      where: cursor
-        ? { ...where, OR: [{ receivedAt: { gt: cursor.receivedAt } }, { receivedAt: cursor.receivedAt, id: { gt: cursor.id } }] }
-        : where,
-      select: { id: true, data: true, apiKeyId: true, receivedAt: true, routes: true, xid: true, seq: true },
-      orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
-      take: REQUEUE_CHUNK,
-    });
+    const traces = await db.$queryRaw<ReplayedTrace[]>`
+      SELECT id, data, "apiKeyId", "receivedAt", routes, xid, seq
+        FROM tracecast_replay_chunk(${destination.workspaceId}, ${cursor.receivedAt.toISOString()}::timestamp(3), ${cursor.id}, ${REQUEUE_CHUNK}::integer)`;
     if (traces.length === 0) break;
     cursor = traces.at(-1)!;
     const existing = await db.delivery.findMany({

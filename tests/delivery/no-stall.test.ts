@@ -12,7 +12,7 @@ import * as approve from "@/app/api/workspaces/[workspaceId]/change-requests/[ch
 import { prisma } from "@/lib/db";
 import { vacuumEmbeddedDatabase } from "@/lib/delivery/maintenance";
 import { destinationHealth, healthSummaries } from "@/lib/delivery/stats";
-import { MAX_REPLAY_TRACES, REQUEUE_CHUNK } from "@/lib/delivery/requeue";
+import { assertReplayWithinLimit, MAX_REPLAY_TRACES, REQUEUE_CHUNK, replayCandidates } from "@/lib/delivery/requeue";
 import { acceptTraces } from "@/lib/ingest";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import { traceInput } from "@/lib/traces/schema";
@@ -122,6 +122,32 @@ const rowsHandled = (node: PlanNode): number =>
   node["Actual Rows"] * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsHandled(child), 0);
 
 describe("requeues on the one embedded connection", () => {
+  it("a replay reads each trace of its range about once, not once per chunk", async () => {
+    // In one transaction, so its own statistics count the live traces it read, by any plan.
+    const destination = await prisma.destination.findUniqueOrThrow({ where: { id: destinationId } });
+    const read = await prisma.$transaction(async (tx) => {
+      const counter = async () =>
+        Number(
+          (
+            await tx.$queryRawUnsafe<{ n: string }[]>(
+              `SELECT (pg_stat_get_xact_tuples_fetched('"TracePayload"'::regclass) + pg_stat_get_xact_tuples_returned('"TracePayload"'::regclass))::text AS n`,
+            )
+          )[0].n,
+        );
+      const since = new Date(Date.now() - 3_600_000);
+      // The replay first counts its range against MAX_REPLAY_TRACES: that count's reads are left out.
+      const start = await counter();
+      await assertReplayWithinLimit(tx, workspaceId, since);
+      const counted = (await counter()) - start;
+      const before = await counter();
+      const { created, reset } = await replayCandidates(tx, destination, { since, dryRun: true });
+      expect(created + reset).toBe(TRACES);
+      return (await counter()) - before - counted;
+    });
+    // Before, each chunk read every trace since the replay's start: TRACES² / REQUEUE_CHUNK.
+    expect(read).toBeLessThanOrEqual(TRACES + 2 * (TRACES / REQUEUE_CHUNK) + 10);
+  });
+
   it("a replay requeues every routed trace in transactions of at most REQUEUE_CHUNK rows, with ingestion committing between them", async () => {
     const before = await rowsPerTransaction();
     const { result, ingestXids, dashboardReads } = await alongsideIngestAndDashboard(() =>
