@@ -205,8 +205,8 @@ export function stealPercent(from: ReturnType<typeof cpuTimes>, to: ReturnType<t
  * `db`, delivery off (TRACECAST_DISPATCHER=none: benchmarks measure the request path) and throwaway keys;
  * its GC pauses are recorded (gcPauses).
  */
-export function startAppServer(port: number, db: BenchDatabase, env: Env = {}): ServerProcess {
-  return startProcess(["--trace-gc", path.join(root, "scripts/server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
+export function startAppServer(port: number, db: BenchDatabase, env: Env = {}, nodeArgs: string[] = []): ServerProcess {
+  return startProcess(["--trace-gc", ...nodeArgs, path.join(root, "scripts/server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
     ...process.env,
     NODE_ENV: "production",
     ...(typeof db === "string" ? { DATABASE_URL: "", PGLITE_DIR: db } : { DATABASE_URL: db.postgresUrl }),
