@@ -354,10 +354,12 @@ async function runSet(database: "pglite" | "postgres", set: (typeof DESTINATION_
       cpuMicrosPerTracePerDestination: Math.round((drainCpu * 1e6) / Math.max(1, deliveredInDrain)),
       serverCpuPercentOfOneCore: round2((drainCpu / drainSeconds) * 100),
       rssMiBAfter: rssMiB(pid),
+      /** What the JS heap held after the server's last full collection (--trace-gc): RSS above it is garbage not yet collected, or other memory (the embedded database's). */
+      heapMiBAfterLastFullGc: server.gcPauses.filter((g) => g.kind === "full").at(-1)?.heapAfterMiB ?? null,
     };
     const dbBytes = await databaseBytes(db).catch(() => Number.NaN);
     const size = { storedTraces: accepted, databaseMiB: round2(dbBytes / 2 ** 20), databaseMiBPer100k: round2(((dbBytes / 2 ** 20) * 100_000) / accepted), rssMiB: drain.rssMiBAfter };
-    log(`drain ${drain.tracesPerSecPerDestination} traces/s per destination (${drain.cpuMicrosPerTracePerDestination} µs CPU each, ${drain.serverCpuPercentOfOneCore} % of a core), RSS ${drain.rssMiBAfter} MiB, database ${size.databaseMiB} MiB`);
+    log(`drain ${drain.tracesPerSecPerDestination} traces/s per destination (${drain.cpuMicrosPerTracePerDestination} µs CPU each, ${drain.serverCpuPercentOfOneCore} % of a core), RSS ${drain.rssMiBAfter} MiB (JS heap after the last full GC ${drain.heapMiBAfterLastFullGc} MiB), database ${size.databaseMiB} MiB`);
 
     // ── 3. sustainable throughput: step search ──
     type Step = { tracesPerSec: number; sustained: boolean; backlogSlopePerSec: number; backlogAtEnd: number; accepted: number; requests: number; ingestP99Ms: number; lagMs: ReturnType<typeof percentiles> | null; drainedBefore: boolean };
@@ -416,9 +418,10 @@ async function runSet(database: "pglite" | "postgres", set: (typeof DESTINATION_
     let dashboard: Awaited<ReturnType<typeof dashboardPhase>> | undefined;
     if (withDashboardPhase) {
       await waitForDrain(Math.max(30_000, 2 * WINDOW_SECONDS * 1000));
-      // The replay covers about the newest REPLAY_TRACES traces stored before it.
-      const since = [...checkpoints].reverse().find(([n]) => n <= accepted - REPLAY_TRACES)?.[1] ?? backlogSince.getTime();
-      dashboard = await dashboardPhase({ ingestUrl, headers, session, ws, destinationIds, onAccepted, since: new Date(since), rate: Math.max(50, Math.round((sustainable.tracesPerSec || predicted) / 2)), log });
+      // The replay covers about the newest REPLAY_TRACES traces stored when it starts (the phase ingests before it), with a
+      // margin for the traces accepted while its limit is counted.
+      const since = () => new Date([...checkpoints].reverse().find(([n]) => n <= accepted - 0.9 * REPLAY_TRACES)?.[1] ?? backlogSince.getTime());
+      dashboard = await dashboardPhase({ ingestUrl, headers, session, ws, destinationIds, onAccepted, since, rate: Math.max(50, Math.round((sustainable.tracesPerSec || predicted) / 2)), log });
     }
     return { database: databaseLabel(db), destinations: set.label, destinationCount: D, ingestOnly, drain, size, sustainable, dashboard, rssMiBAtEnd: rssMiB(pid) };
   } finally {
@@ -436,7 +439,8 @@ async function dashboardPhase(o: {
   ws: string;
   destinationIds: string[];
   onAccepted: (n: number) => void;
-  since: Date;
+  /** Where the replay starts, asked when it starts. */
+  since: () => Date;
   rate: number;
   log: (message: string) => void;
 }) {
@@ -470,7 +474,7 @@ async function dashboardPhase(o: {
   })();
   const loaded = drive("r");
   const replayStarted = performance.now();
-  const replay = await o.session.call("POST", `${o.ws}/destinations/${o.destinationIds[0]}/replay`, { since: o.since.toISOString() });
+  const replay = await o.session.call("POST", `${o.ws}/destinations/${o.destinationIds[0]}/replay`, { since: o.since().toISOString() });
   const replayMs = performance.now() - replayStarted;
   const withDashboard = summarize(await loaded);
   polling = false;
@@ -563,7 +567,7 @@ function docsSection(settings: { quick: boolean; loadAverageAtStart: number }, r
   const n = (x: number) => x.toLocaleString("en-US");
   const verdict = (pass: boolean) => (pass ? "PASS" : "**FAIL**");
   const row = (database: string, r: SetResult) =>
-    `| ${database} | ${r.destinations} | ${n(r.ingestOnly.tracesPerSec)} (p99 ${r.ingestOnly.latencyMs.p99} ms) | ${n(r.drain.tracesPerSecPerDestination)} (${n(r.drain.deliveriesPerSec)} deliveries/s${r.drain.left ? `, ${n(r.drain.left)} left` : ""}) | ${n(r.sustainable.tracesPerSec)} (first failing ${r.sustainable.lowestFailingTracesPerSec === null ? "–" : n(r.sustainable.lowestFailingTracesPerSec)}) | ${r.sustainable.lagMs ? `${r.sustainable.lagMs.p50} / ${r.sustainable.lagMs.p95}` : "–"} | ${n(r.drain.cpuMicrosPerTracePerDestination)} | ${r.drain.rssMiBAfter} | ${r.size.databaseMiBPer100k} |`;
+    `| ${database} | ${r.destinations} | ${n(r.ingestOnly.tracesPerSec)} (p99 ${r.ingestOnly.latencyMs.p99} ms) | ${n(r.drain.tracesPerSecPerDestination)} (${n(r.drain.deliveriesPerSec)} deliveries/s${r.drain.left ? `, ${n(r.drain.left)} left` : ""}) | ${n(r.sustainable.tracesPerSec)} (first failing ${r.sustainable.lowestFailingTracesPerSec === null ? "–" : n(r.sustainable.lowestFailingTracesPerSec)}) | ${r.sustainable.lagMs ? `${r.sustainable.lagMs.p50} / ${r.sustainable.lagMs.p95}` : "–"} | ${n(r.drain.cpuMicrosPerTracePerDestination)} | ${r.drain.rssMiBAfter} (heap ${r.drain.heapMiBAfterLastFullGc ?? "–"}) | ${r.size.databaseMiBPer100k} |`;
   const steps = (r: SetResult) => r.sustainable.steps.map((s) => `${n(s.tracesPerSec)} ${s.sustained ? "flat" : "grew"} (${s.backlogSlopePerSec}/s)`).join(", ");
   return [
     "",
@@ -578,7 +582,7 @@ function docsSection(settings: { quick: boolean; loadAverageAtStart: number }, r
     "- **Drain**: every destination resumed; per destination, the deliveries ÷ the time from the first Resume until every receiver counted every trace (the path after a pause or a platform's outage: each cursor reads the backlog from the log).",
     `- **Sustainable**: highest open-loop ingest rate whose backlog (accepted × destinations − counted by the receivers) stayed flat for the window (least-squares slope after the first fifth ≤ ${FLAT_SLOPE_SHARE * 100} % of rate × destinations, every request accepted), by a step search; lag = receiver arrival − ingest send, at that rate.`,
     "- **CPU µs**: server process CPU (/proc/<pid>/stat, user + system) over the drain ÷ deliveries. PGlite runs inside the server process (its own thread), so its CPU is included; PostgreSQL's own processes are not.",
-    "- **RSS** after the drain; **database size** (PGlite directory / `pg_database_size`) scaled to 100k stored traces.",
+    "- **RSS** after the drain, with the JS heap after the server's last full collection (`--trace-gc`) in brackets; **database size** (PGlite directory / `pg_database_size`) scaled to 100k stored traces.",
     "",
     "| database | destinations | ingest only traces/s | drain traces/s per destination | sustainable traces/s | lag p50 / p95 ms at sustainable | CPU µs per trace per destination | RSS MiB after drain | database MiB per 100k traces |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|",

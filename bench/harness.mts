@@ -133,14 +133,15 @@ export async function countRows<T extends string>(target: BenchDatabase, tables:
  * A GC pause of a server process as `--trace-gc` prints it: young generation (scavenge) or full
  * (mark-compact), its main-thread pause, and when the bench read the line (performance.now()).
  */
-export type GcPause = { at: number; kind: "young" | "full"; ms: number };
+/** A GC pause of a server run with --trace-gc; heapAfterMiB: the JS heap's size after it (V8 prints MB of 2^20 bytes). */
+export type GcPause = { at: number; kind: "young" | "full"; ms: number; heapAfterMiB: number };
 
 export type ServerProcess = { child: ChildProcess; output: () => string; gcPauses: GcPause[] };
 
 type Env = Record<string, string | undefined>;
 
 // "[pid:isolate]   29444 ms: Scavenge 109.5 (131.1) -> 96.7 (131.1) MB, 0.88 / 0.01 ms  (average mu …"
-const TRACE_GC_LINE = /^\[\d+:0x[0-9a-f]+\]\s+[\d.]+ ms: (Scavenge|Minor Mark-Sweep|Mark-Compact)\b.*? MB, ([\d.]+) \/ [\d.]+ ms/;
+const TRACE_GC_LINE = /^\[\d+:0x[0-9a-f]+\]\s+[\d.]+ ms: (Scavenge|Minor Mark-Sweep|Mark-Compact)\b.*?-> ([\d.]+) \([\d.]+\) MB, ([\d.]+) \/ [\d.]+ ms/;
 
 /**
  * Runs node with `args`. With `--trace-gc` among them, GC lines go to `gcPauses` (cluster workers
@@ -158,7 +159,7 @@ export function startProcess(args: string[], env: Env): ServerProcess {
       const at = performance.now();
       for (const line of lines) {
         const gc = TRACE_GC_LINE.exec(line);
-        if (gc) gcPauses.push({ at, kind: gc[1] === "Mark-Compact" ? "full" : "young", ms: Number(gc[2]) });
+        if (gc) gcPauses.push({ at, kind: gc[1] === "Mark-Compact" ? "full" : "young", ms: Number(gc[3]), heapAfterMiB: Number(gc[2]) });
         else output = (output + line + "\n").slice(-20_000);
       }
     });
