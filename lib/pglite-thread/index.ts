@@ -8,7 +8,7 @@
 // docs/benchmarks.md). Here the server's thread only encodes and parses protocol messages, as
 // with PostgreSQL, and both databases share one client path (pg, adapter-pg, prepared statements).
 import { Duplex } from "node:stream";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from "node:worker_threads";
 import { inProject } from "@/lib/project-dir";
 
 export type PgliteThreadOptions = {
@@ -16,6 +16,8 @@ export type PgliteThreadOptions = {
   dataDir: string;
   /** A dumpDataDir() image to start from (in-memory databases of the tests). */
   seedPath?: string;
+  /** Bounds of the thread's JavaScript heap (PGlite's own memory is outside it); Node's defaults when unset. */
+  resourceLimits?: ResourceLimits;
 };
 
 export type PgliteThread = {
@@ -40,7 +42,8 @@ export function startPgliteThread(options: PgliteThreadOptions): PgliteThread {
 
   function running(): Worker {
     if (worker) return worker;
-    const started = new Worker(threadFile(), { workerData: options });
+    const { resourceLimits, ...workerData } = options;
+    const started = new Worker(threadFile(), { workerData, resourceLimits });
     // The thread alone does not keep the process alive: its open connections do (see ThreadConnection.ref).
     started.unref();
     started.on("error", (err) => {

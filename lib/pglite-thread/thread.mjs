@@ -54,9 +54,24 @@ function joined(chunks) {
   return all;
 }
 
+/**
+ * Runs one protocol message through PGlite; its answer's bytes are appended to `into` (copies:
+ * PGlite hands out views of its own memory). Through execProtocolRawStream's writer rather than
+ * execProtocolRawSync's answer: the latter also parses every answer into the state of PGlite's own
+ * query API, which only that API resets, so each row ever answered stayed in this thread's memory
+ * (the server's RSS grew by about the size of every result read). The stream's work is
+ * synchronous (syncToFs off); a failure of PGlite itself ends the thread, as a throw did.
+ */
+function run(message, into) {
+  db.execProtocolRawStream(message, { syncToFs: false, onRawData: (chunk) => into.push(chunk.slice()) }).catch((err) => {
+    console.error("[pglite-thread] the embedded database failed", err);
+    process.exit(1);
+  });
+}
+
 /** Serves one client connection on `port`. */
 function serve(port) {
-  for (const message of RESET_SESSION) db.execProtocolRawSync(message);
+  for (const message of RESET_SESSION) run(message, []);
   let pending = Buffer.alloc(0);
   port.on("message", (chunk) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -68,15 +83,14 @@ function serve(port) {
         port.close();
         return;
       }
-      // A throw here is PGlite itself failing (SQL errors are ErrorResponse messages): end the
-      // thread; the client side reports the connection lost and starts a new thread to reopen the
-      // database, as after a crashed PostgreSQL backend.
-      const answer = db.execProtocolRawSync(message);
-      if (answer.length) answers.push(answer);
+      // PGlite itself failing (SQL errors are ErrorResponse messages) ends the thread (run); the
+      // client side reports the connection lost and starts a new thread to reopen the database, as
+      // after a crashed PostgreSQL backend.
+      run(message, answers);
     }
     if (!answers.length) return;
-    // One message (one wake-up of the client's thread) for all the answers. Each answer is a copy
-    // of its own (not a view of a shared pool), so its memory can be handed over instead of copied.
+    // One message (one wake-up of the client's thread) for all the answers. Each chunk is a copy of
+    // its own (not a view of a shared pool), so one chunk's memory can be handed over as it is.
     const reply = answers.length === 1 ? answers[0] : joined(answers);
     port.postMessage(reply, [reply.buffer]);
   });
