@@ -47,6 +47,7 @@ import {
   ensureBuild,
   fixedRate,
   freePort,
+  gcDuring,
   loadAgent,
   machine,
   migrateDatabase,
@@ -362,7 +363,7 @@ async function runSet(database: "pglite" | "postgres", set: (typeof DESTINATION_
     log(`drain ${drain.tracesPerSecPerDestination} traces/s per destination (${drain.cpuMicrosPerTracePerDestination} µs CPU each, ${drain.serverCpuPercentOfOneCore} % of a core), RSS ${drain.rssMiBAfter} MiB (JS heap after the last full GC ${drain.heapMiBAfterLastFullGc} MiB), database ${size.databaseMiB} MiB`);
 
     // ── 3. sustainable throughput: step search ──
-    type Step = { tracesPerSec: number; sustained: boolean; backlogSlopePerSec: number; backlogAtEnd: number; accepted: number; requests: number; ingestP99Ms: number; lagMs: ReturnType<typeof percentiles> | null; drainedBefore: boolean };
+    type Step = { tracesPerSec: number; sustained: boolean; backlogSlopePerSec: number; backlogAtEnd: number; accepted: number; requests: number; ingestP99Ms: number; lagMs: ReturnType<typeof percentiles> | null; drainedBefore: boolean; gc: ReturnType<typeof gcDuring> };
     const steps: Step[] = [];
     const runStep = async (rate: number, index: number): Promise<Step> => {
       const drainedBefore = (await waitForDrain(Math.max(30_000, 2 * WINDOW_SECONDS * 1000))) <= 0;
@@ -382,6 +383,7 @@ async function runSet(database: "pglite" | "postgres", set: (typeof DESTINATION_
         onAnswer: (_, status) => status === "202" && onAccepted(TRACES_PER_REQUEST),
       });
       clearInterval(sampler);
+      const gc = gcDuring(server!, started, performance.now());
       const s = summarize(sample);
       const perSec = slope(points.filter(([t]) => t >= WINDOW_SECONDS / 5));
       const step: Step = {
@@ -394,8 +396,9 @@ async function runSet(database: "pglite" | "postgres", set: (typeof DESTINATION_
         ingestP99Ms: s.latencyMs.p99,
         lagMs: lags.length ? percentiles(lags) : null,
         drainedBefore,
+        gc,
       };
-      log(`step ${index}: ${step.tracesPerSec} traces/s → ${step.sustained ? "flat" : "growing"} (backlog slope ${step.backlogSlopePerSec}/s, ingest p99 ${step.ingestP99Ms} ms, lag p95 ${step.lagMs?.p95} ms)`);
+      log(`step ${index}: ${step.tracesPerSec} traces/s → ${step.sustained ? "flat" : "growing"} (backlog slope ${step.backlogSlopePerSec}/s, ingest p99 ${step.ingestP99Ms} ms, lag p95 ${step.lagMs?.p95} ms; server GC: ${step.gc.full.count} full, longest ${step.gc.full.maxMs} ms, ${step.gc.pausedPercent} % paused)`);
       return step;
     };
     // The rate the ingest-only and drain figures predict, when ingestion and delivery take turns on the same CPU.
