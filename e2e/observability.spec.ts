@@ -228,6 +228,33 @@ test("the catalog offers Helicone and Keywords AI; each form validates, tests ag
   await context.close();
 });
 
+test("Add destination works before the page's script has loaded, and the open catalog is in the URL", async ({ browser }) => {
+  const { page, context } = await signedUpPage(browser, "EarlyClick");
+  const list = page.url().replace(/\/settings\/observability.*$/, "/settings/observability");
+  // No script at all: the click a user makes before hydration. It must not be lost.
+  await page.route("**/_next/static/**/*.js", (route) => route.abort());
+  await page.goto(list);
+  await page.getByRole("button", { name: "Add destination" }).first().click();
+  await page.waitForURL(/\?add=destination$/);
+  await page.unroute("**/_next/static/**/*.js");
+  await page.reload();
+  const catalog = page.getByRole("dialog", { name: "Add a destination" });
+  await expect(catalog.getByLabel("Search platforms")).toBeVisible();
+  // Closing drops the param, so a reload shows the list again.
+  await page.keyboard.press("Escape");
+  await expect(catalog).toBeHidden();
+  await expect(page).toHaveURL(list);
+
+  // With the script: a click opens it in place and Back closes it.
+  await page.getByRole("button", { name: "Add destination" }).first().click();
+  await expect(catalog.getByLabel("Search platforms")).toBeVisible();
+  await expect(page).toHaveURL(`${list}?add=destination`);
+  await page.goBack();
+  await expect(catalog).toBeHidden();
+  await expect(page).toHaveURL(list);
+  await context.close();
+});
+
 test("routing settings persist after reload and take effect: privacy mode strips the content", async ({ browser }) => {
   const { page, context } = await signedUpPage(browser, "Routing");
   await addWebhook(page, "Private receiver", receiver.url("/private"));

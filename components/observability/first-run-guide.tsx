@@ -10,7 +10,7 @@ import { useCan, useCurrentWorkspace } from "@/components/shell/workspace-contex
 import { cn } from "@/lib/client/utils";
 import { workspacePath } from "@/lib/workspace-paths";
 import type { FirstRunProgress } from "./api";
-import { CatalogDialog } from "./catalog-dialog";
+import { AddDestinationButton } from "./catalog-dialog";
 import { useBroadcastAccess } from "./status";
 
 type Step = { id: keyof FirstRunProgress; title: string; done: boolean; body: React.ReactNode };
@@ -84,7 +84,7 @@ export function FirstRunGuide({ progress, broadcastOff }: { progress: FirstRunPr
       body: (
         <div className="grid justify-items-start gap-2">
           <p className="text-muted-foreground text-sm">Pick the platform that should receive your traces: Langfuse, Datadog, a webhook and more.</p>
-          {canChange ? <CatalogDialog /> : askAdmin("add a destination")}
+          {canChange ? <AddDestinationButton /> : askAdmin("add a destination")}
         </div>
       ),
     },

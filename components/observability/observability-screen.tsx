@@ -11,7 +11,7 @@ import { QueryView } from "@/components/shell/query-view";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { observabilityApi, observabilityKeys } from "./api";
-import { CatalogDialog } from "./catalog-dialog";
+import { AddDestinationButton, CatalogDialog } from "./catalog-dialog";
 import { useDestinationTypes } from "./destination-types";
 import { DestinationList, DestinationListSkeleton } from "./destination-list";
 import { BroadcastToggle } from "./broadcast-toggle";
@@ -70,7 +70,7 @@ export function ObservabilityScreen() {
                 <SendIcon aria-hidden /> Send test trace
               </Button>
             )}
-            {canChange && <CatalogDialog />}
+            {canChange && <AddDestinationButton />}
           </>
         }
       />
@@ -93,7 +93,7 @@ export function ObservabilityScreen() {
               icon={<RadioTowerIcon />}
               title="No destinations yet"
               description="Add Langfuse, LangSmith, Datadog, an OpenTelemetry collector, a webhook or any other platform of the catalog. Each gets its own sampling, filters and privacy mode, with no change to your code."
-              action={canChange ? <CatalogDialog /> : <span className="text-muted-foreground text-sm">An admin can add destinations.</span>}
+              action={canChange ? <AddDestinationButton /> : <span className="text-muted-foreground text-sm">An admin can add destinations.</span>}
             />
           }
         >
@@ -101,6 +101,7 @@ export function ObservabilityScreen() {
         </QueryView>
       </section>
       <TestTraceDialog open={testTraceOpen} onOpenChange={setTestTraceOpen} />
+      {canChange && <CatalogDialog />}
     </div>
   );
 }
