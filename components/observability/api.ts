@@ -81,7 +81,7 @@ const destinationSchema = z.object({
 }) satisfies z.ZodMiniType<Wire<DestinationView>>;
 export type Destination = z.infer<typeof destinationSchema>;
 
-const bucketSchema = z.object({ start: date, delivered: z.number(), failed: z.number(), pending: z.number() });
+const bucketSchema = z.object({ start: date, delivered: z.number(), failed: z.number() });
 
 /** The list's per-destination 24 h summary: success rate and hourly buckets (the sparkline). */
 const summarySchema = z.object({
@@ -92,7 +92,7 @@ const summarySchema = z.object({
 }) satisfies z.ZodMiniType<Wire<HealthSummary>>;
 
 /** What waits for the destination: exception rows and log traces past its cursor (lib/delivery/stats.ts). */
-const waitingSchema = z.object({ waiting: z.number(), retrying: z.number(), oldestQueuedAt: z.nullable(date) }) satisfies z.ZodMiniType<Wire<Waiting>>;
+const waitingSchema = z.object({ waiting: z.number(), capped: z.boolean(), retrying: z.number(), oldestQueuedAt: z.nullable(date) }) satisfies z.ZodMiniType<Wire<Waiting>>;
 
 const listedDestinationSchema = z.extend(destinationSchema, { summary: summarySchema, waiting: waitingSchema }) satisfies z.ZodMiniType<Wire<DestinationListItem>>;
 export type ListedDestination = z.infer<typeof listedDestinationSchema>;
@@ -223,6 +223,7 @@ const healthSchema = z.object({
   failed: z.number(),
   latencyMs: latencySchema,
   backlog: z.number(),
+  backlogCapped: z.boolean(),
   retrying: z.number(),
   oldestPendingAgeMs: z.nullable(z.number()),
   lastError: z.nullable(z.object({ message: z.string(), at: z.nullable(date) })),

@@ -1,7 +1,7 @@
 // The one state a destination is shown in (list and detail page), derived from its settings, the
 // workspace's Broadcast switch, its failure streak and what waits in its outbox. Pure, so
 // tests/delivery/destination-status.test.ts covers every combination.
-import { formatDuration } from "@/lib/client/format";
+import { formatCount, formatDuration } from "@/lib/client/format";
 import type { Destination, ListedDestination } from "./api";
 
 export type DestinationStateKind = "broadcast_off" | "disabled" | "paused" | "auto_paused" | "failing" | "retrying" | "active";
@@ -28,7 +28,7 @@ export function destinationStateKind(destination: StateInput, broadcastEnabled: 
 export function waitingSummary(waiting: ListedDestination["waiting"] | undefined, now: Date = new Date()): string | null {
   if (!waiting || waiting.waiting === 0) return null;
   const oldest = waiting.oldestQueuedAt ? `, oldest ${formatDuration(now.getTime() - new Date(waiting.oldestQueuedAt).getTime())}` : "";
-  return `${waiting.waiting} waiting${oldest}`;
+  return `${formatCount(waiting.waiting, waiting.capped)} waiting${oldest}`;
 }
 
 /**

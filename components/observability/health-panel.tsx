@@ -6,7 +6,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { ErrorState } from "@/components/ui/error-state";
 import { errorMessage } from "@/lib/client/api";
-import { formatDateTime, formatDuration, formatRelative } from "@/lib/client/format";
+import { formatCount, formatDateTime, formatDuration, formatRelative } from "@/lib/client/format";
 import { HEALTH_WINDOWS, observabilityApi, observabilityKeys, type DestinationHealth, type HealthWindow } from "./api";
 import { DeliveryBarChart, LineChart, niceCeiling, successRates } from "./charts";
 import { formatLatency } from "./delivery-log";
@@ -50,7 +50,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
         <Stat label="Success rate" value={rate} hint={`${health.delivered} delivered · ${health.failed} failed`} />
         <Stat label="Delivery latency p50" value={formatLatency(health.latencyMs.p50)} hint="trace received → delivered" />
         <Stat label="Delivery latency p95" value={formatLatency(health.latencyMs.p95)} />
-        <Stat label="Backlog" value={health.backlog} hint={health.retrying ? `${health.retrying} retrying` : "waiting to be sent"} />
+        <Stat label="Backlog" value={formatCount(health.backlog, health.backlogCapped)} hint={health.retrying ? `${health.retrying} retrying` : "waiting to be sent"} />
         <Stat label="Oldest pending" value={health.oldestPendingAgeMs === null ? "—" : formatDuration(health.oldestPendingAgeMs)} />
       </dl>
       {lastError && (
@@ -67,7 +67,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
           <p className="text-muted-foreground font-mono text-xs break-words">{lastError.message}</p>
         </div>
       )}
-      {health.buckets.every((b) => b.delivered + b.failed + b.pending + b.backlog === 0) ? (
+      {health.buckets.every((b) => b.delivered + b.failed + b.backlog === 0) && health.backlog === 0 ? (
         <p className="text-muted-foreground flex h-44 items-center justify-center rounded-lg border border-dashed text-sm">
           No deliveries in the last {WINDOW_LABELS[health.window]}.
         </p>
@@ -116,7 +116,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
               yTop={String(backlogTop)}
               unit={`deliveries waiting at the end of each ${perBucket}`}
               note={mostWaiting > 0 ? undefined : "nothing waiting"}
-              label={`Backlog over the last ${WINDOW_LABELS[health.window]}, waiting at the end of each ${perBucket}: ${health.backlog} now`}
+              label={`Backlog over the last ${WINDOW_LABELS[health.window]}, as last counted in each ${perBucket}: ${formatCount(health.backlog, health.backlogCapped)} now`}
               xLabels={xLabels}
             />
           </div>

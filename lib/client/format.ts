@@ -36,3 +36,8 @@ export function formatDuration(ms: number): string {
   const hours = Math.round(minutes / 60);
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} d`;
 }
+
+/** A count with thousands separators; `atLeast`: counting stopped there ("10,000+"). */
+export function formatCount(n: number, atLeast = false): string {
+  return `${n.toLocaleString("en-US")}${atLeast ? "+" : ""}`;
+}

@@ -17,6 +17,8 @@ import { sweep } from "./sweep";
 
 const SWEEP_INTERVAL_MS = 5_000;
 const RETENTION_INTERVAL_MS = 10 * 60_000;
+/** The backlog chart's resolution is an hour: a count a minute is plenty. */
+const BACKLOG_INTERVAL_MS = 60_000;
 /**
  * How long kicks that arrived during a drain wait before the next drain. Under a steady stream every
  * ingest request kicks; draining again the moment a drain ends delivers a handful of traces per
@@ -33,9 +35,10 @@ type InlineState = {
   running: Map<string, { again: boolean; done: Promise<void> }>;
   sweeper?: NodeJS.Timeout;
   lastRetentionAt: number;
+  lastBacklogAt: number;
 };
 // One lock table and one sweeper per process, also across Next.js dev reloads.
-const inline: InlineState = processSingleton("inlineDispatcher", () => ({ running: new Map(), lastRetentionAt: 0 }));
+const inline: InlineState = processSingleton("inlineDispatcher", () => ({ running: new Map(), lastRetentionAt: 0, lastBacklogAt: 0 }));
 
 function drainInline(destinationId: string): void {
   const current = inline.running.get(destinationId);
@@ -88,7 +91,9 @@ export async function kickDestinations(destinationIds: readonly string[]): Promi
 async function sweepInline(): Promise<void> {
   const retention = Date.now() - inline.lastRetentionAt >= RETENTION_INTERVAL_MS;
   if (retention) inline.lastRetentionAt = Date.now();
-  const { due } = await sweep({ retention });
+  const backlog = Date.now() - inline.lastBacklogAt >= BACKLOG_INTERVAL_MS;
+  if (backlog) inline.lastBacklogAt = Date.now();
+  const { due } = await sweep({ retention, backlog });
   due.forEach(drainInline);
 }
 

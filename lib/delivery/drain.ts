@@ -394,14 +394,15 @@ async function deliverClaim(
     }
     const started = performance.now();
     const attempt = { destinationId, workspaceId, traces: rows.length, deliveryIds: rows.map((r) => r.id) };
+    const failedBefore = result.failed;
     try {
       if (configError) throw configError;
       const outcome = await deliverTraces(def, group.map((g) => g.trace), config!, { signal });
       const at = clock();
       const latencyMs = Math.round(performance.now() - started);
-      const delivered = rows.filter((r) => !outcome.failed.has(r.id)).map((r) => r.id);
+      const delivered = rows.filter((r) => !outcome.failed.has(r.id));
       if (delivered.length > 0) {
-        await recordDelivered(delivered, claim.token, { at, latencyMs, status: outcome.results.at(-1)?.status ?? null });
+        await recordDelivered(delivered.map((r) => r.id), claim.token, { at, latencyMs, status: outcome.results.at(-1)?.status ?? null });
         await recordSuccess(destinationId, at);
         result.delivered += delivered.length;
       }
@@ -410,7 +411,8 @@ async function deliverClaim(
         const error = outcome.failed.get(row.id);
         if (error) await settleFailed([row], claim.token, error, at, resumedAt, result);
       }
-      await recordAttempt({ ...attempt, at, ok: true, latencyMs, ...attemptOutcome(outcome), nextAttemptAt: null });
+      const settled = { delivered: delivered.length, failed: result.failed - failedBefore, latenciesMs: delivered.map((r) => at.getTime() - r.createdAt.getTime()) };
+      await recordAttempt({ ...attempt, at, ok: true, latencyMs, ...attemptOutcome(outcome), nextAttemptAt: null, settled });
     } catch (err) {
       const error = asDeliveryError(err);
       const now = clock();
@@ -424,7 +426,8 @@ async function deliverClaim(
         stop = `retryable failure: ${error.message}`;
       }
       if (autoPaused) stop = "destination auto-paused";
-      await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs: Math.round(performance.now() - started), error: describe(error), nextAttemptAt });
+      const settled = { delivered: 0, failed: result.failed - failedBefore, latenciesMs: [] };
+      await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs: Math.round(performance.now() - started), error: describe(error), nextAttemptAt, settled });
     }
   }
   return stop;
@@ -555,6 +558,8 @@ async function deliverRange(run: DrainRun, state: Prepared, token: string, range
     const rows = group.map((g) => g.item);
     const started = performance.now();
     const attempt = { destinationId, workspaceId, traces: rows.length, range: { from: rows[0], to: rows.at(-1)! } };
+    const failedBefore = result.failed;
+    const failedNow = () => ({ delivered: 0, failed: result.failed - failedBefore, latenciesMs: [] });
     try {
       if (configError) throw configError;
       const outcome = await deliverTraces(def, group.map((g) => g.trace), config!, { signal });
@@ -562,7 +567,9 @@ async function deliverRange(run: DrainRun, state: Prepared, token: string, range
       const latencyMs = Math.round(performance.now() - started);
       const refused = rows.filter((r) => outcome.failed.has(r.deliveryId));
       for (const row of refused) await insertExceptions(exceptionsFor([row], destinationId, workspaceId, outcome.failed.get(row.deliveryId)!, at, resumedAt, result));
-      await recordAttempt({ ...attempt, at, ok: true, latencyMs, ...attemptOutcome(outcome), nextAttemptAt: null });
+      const delivered = rows.filter((r) => !outcome.failed.has(r.deliveryId));
+      const settled = { delivered: delivered.length, failed: result.failed - failedBefore, latenciesMs: delivered.map((r) => at.getTime() - r.receivedAt.getTime()) };
+      await recordAttempt({ ...attempt, at, ok: true, latencyMs, ...attemptOutcome(outcome), nextAttemptAt: null, settled });
       const lost = await advance(endOf(i), refused.length < rows.length ? at : null);
       if (lost) return lost;
       result.delivered += rows.length - refused.length;
@@ -573,7 +580,7 @@ async function deliverRange(run: DrainRun, state: Prepared, token: string, range
       const { autoPaused, consecutiveFailures } = await recordFailure(destinationId, describe(error), now);
       if (!error.retryable) {
         await insertExceptions(exceptionsFor(rows, destinationId, workspaceId, error, now, resumedAt, result));
-        await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs, error: describe(error), nextAttemptAt: null });
+        await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs, error: describe(error), nextAttemptAt: null, settled: failedNow() });
         const lost = await advance(endOf(i), null);
         if (lost) return lost;
         if (autoPaused) return "destination auto-paused";
@@ -582,7 +589,6 @@ async function deliverRange(run: DrainRun, state: Prepared, token: string, range
       // The platform is struggling: nothing more goes to it until the circuit half-opens.
       const nextAttemptAt = new Date(now.getTime() + circuitDelayMs(consecutiveFailures, error.retryAfterMs));
       await openCircuit(destinationId, nextAttemptAt);
-      await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs, error: describe(error), nextAttemptAt });
       // The traces at the head of the group whose retry window is over (or would be by the
       // platform's Retry-After) fail; the cursor moves past them, the others wait for the circuit.
       const expired: LogItem[] = [];
@@ -591,8 +597,10 @@ async function deliverRange(run: DrainRun, state: Prepared, token: string, range
         if (decision.retry) break;
         expired.push(row);
       }
+      const failures = expired.length > 0 ? exceptionsFor(expired, destinationId, workspaceId, error, now, resumedAt, result) : [];
+      await recordAttempt({ ...attempt, at: now, ok: false, httpStatus: error.status ?? null, latencyMs, error: describe(error), nextAttemptAt, settled: failedNow() });
       if (expired.length > 0) {
-        await insertExceptions(exceptionsFor(expired, destinationId, workspaceId, error, now, resumedAt, result));
+        await insertExceptions(failures);
         const lost = await advance(expired.length === rows.length ? endOf(i) : expired.at(-1)!, null);
         if (lost) return lost;
       }

@@ -2,8 +2,10 @@
 // (ON DELETE CASCADE), in bounded chunks so one sweep never holds long locks or a huge transaction,
 // and so are the DeliveryAttempt rows; ingest Idempotency-Keys once they are a day old. A trace a
 // paused destination's cursor has not reached yet is deleted all the same: the drain skips it.
+// Health counters go once no health window reaches them.
 import { prisma } from "@/lib/db";
 import { deliverySettings } from "./settings";
+import { HEALTH_WINDOWS } from "./stats";
 
 type ChunkOptions = { chunkSize?: number; maxChunks?: number };
 
@@ -39,6 +41,15 @@ export async function deleteExpiredAttempts(now = new Date(), opts: ChunkOptions
     (cutoff, chunkSize) => prisma.$executeRaw`
       DELETE FROM "DeliveryAttempt" WHERE id IN (SELECT id FROM "DeliveryAttempt" WHERE at < ${cutoff} ORDER BY at LIMIT ${chunkSize})`,
   );
+}
+
+/**
+ * Deletes the health counters (counters.ts) older than any health window reads (its buckets, the
+ * one before, and the partial one holding now), in one statement: a row per destination and hour.
+ */
+export async function deleteExpiredCounters(now = new Date()): Promise<number> {
+  const longest = Math.max(...Object.values(HEALTH_WINDOWS).map((w) => w.span + 2 * w.bucket));
+  return prisma.deliveryStat.deleteMany({ where: { hour: { lt: new Date(now.getTime() - longest) } } }).then((r) => r.count);
 }
 
 /**

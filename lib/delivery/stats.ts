@@ -9,7 +9,8 @@ import { LIMITS } from "@/lib/traces/schema";
 import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
-import { destinationTraces, LOG_STATUS_SQL, noExceptionRow } from "./status";
+import { addHistograms, histogramQuantile } from "./latency-histogram";
+import { LOG_STATUS_SQL, noExceptionRow } from "./status";
 
 const HOUR = 3_600_000;
 
@@ -19,9 +20,7 @@ export const HEALTH_WINDOWS = {
 } as const;
 export type HealthWindow = keyof typeof HEALTH_WINDOWS;
 
-export type Bucket = { start: Date; delivered: number; failed: number; pending: number };
-
-type BucketRow = { destinationId: string; bucket: number; delivered: number; failed: number; pending: number };
+export type Bucket = { start: Date; delivered: number; failed: number };
 
 /** The window's buckets: `count` of `bucket` ms from `start` (epoch ms) up to the bucket holding `now`. */
 function bucketRange(window: HealthWindow, now: Date) {
@@ -31,34 +30,40 @@ function bucketRange(window: HealthWindow, now: Date) {
   return { start: end - span, bucket, count: span / bucket };
 }
 
-// Epoch arithmetic in float8 (date_part), not extract()'s numeric: several times cheaper per row.
+type StatRow = { destinationId: string; bucket: number; delivered: number; failed: number; latency: number[]; waiting: number | null; hour: Date };
 
-/** Counts per time bucket of deliveries queued in the window, for each destination. */
-async function bucketsFor(workspaceId: string, destinationIds: string[], window: HealthWindow, now: Date): Promise<Map<string, Bucket[]>> {
+/**
+ * The destinations' counters (counters.ts) of the hours in the window, each with the index of its
+ * bucket, and those of the bucket before it (index −1: the backlog the window starts with): a read
+ * of at most one row per destination and hour, however many traces the window saw.
+ */
+async function statRows(workspaceId: string, destinationIds: string[], window: HealthWindow, now: Date): Promise<StatRow[]> {
+  if (destinationIds.length === 0) return [];
+  const { start, bucket } = bucketRange(window, now);
+  return prisma.$queryRaw<StatRow[]>`
+    SELECT "destinationId", hour, floor((date_part('epoch', hour) * 1000 - ${start}::float8) / ${bucket}::float8)::int AS bucket,
+           delivered, failed, latency, waiting
+      FROM "DeliveryStat"
+     WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ANY(${destinationIds}) AND hour >= ${new Date(start - bucket)}
+     ORDER BY hour`;
+}
+
+/** Delivered and failed per time bucket (by when settled), for each destination. */
+function bucketsOf(destinationIds: string[], rows: StatRow[], window: HealthWindow, now: Date): Map<string, Bucket[]> {
   const { start, bucket, count } = bucketRange(window, now);
-  const rows = destinationIds.length
-    ? await prisma.$queryRaw<BucketRow[]>`
-        SELECT "destinationId",
-               floor((date_part('epoch', "queuedAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int AS bucket,
-               (count(*) FILTER (WHERE status = 'delivered'))::int AS delivered,
-               (count(*) FILTER (WHERE status = 'failed'))::int AS failed,
-               (count(*) FILTER (WHERE status IN ('pending', 'in_flight')))::int AS pending
-          FROM (${destinationTraces(workspaceId, destinationIds, {
-            rowWhere: Prisma.sql`AND d."createdAt" >= ${new Date(start)}`,
-            logWhere: Prisma.sql`AND t."receivedAt" >= ${new Date(start)}`,
-          })}) queued
-         GROUP BY 1, 2`
-    : [];
   const result = new Map<string, Bucket[]>();
   for (const id of destinationIds) {
     result.set(
       id,
-      Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * bucket), delivered: 0, failed: 0, pending: 0 })),
+      Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * bucket), delivered: 0, failed: 0 })),
     );
   }
   for (const row of rows) {
     const target = result.get(row.destinationId)?.[row.bucket];
-    if (target) Object.assign(target, { delivered: row.delivered, failed: row.failed, pending: row.pending });
+    if (target) {
+      target.delivered += row.delivered;
+      target.failed += row.failed;
+    }
   }
   return result;
 }
@@ -66,7 +71,7 @@ async function bucketsFor(workspaceId: string, destinationIds: string[], window:
 const successRate = (delivered: number, failed: number) => (delivered + failed === 0 ? null : delivered / (delivered + failed));
 
 export type HealthSummary = {
-  /** Share of settled deliveries (delivered or failed) of the last 24 h that were delivered; null without any. */
+  /** Share of the deliveries settled (delivered or failed) in the last 24 h that were delivered; null without any. */
   successRate24h: number | null;
   delivered24h: number;
   failed24h: number;
@@ -76,7 +81,7 @@ export type HealthSummary = {
 
 /** The list's health column for each destination. */
 export async function healthSummaries(workspaceId: string, destinationIds: string[], now = new Date()): Promise<Map<string, HealthSummary>> {
-  const buckets = await bucketsFor(workspaceId, destinationIds, "24h", now);
+  const buckets = bucketsOf(destinationIds, await statRows(workspaceId, destinationIds, "24h", now), "24h", now);
   const summaries = new Map<string, HealthSummary>();
   for (const id of destinationIds) {
     const b = buckets.get(id)!;
@@ -93,7 +98,7 @@ export type Latency = { p50: number | null; p95: number | null };
 export type HealthBucket = Bucket & {
   /** Over the deliveries completed in this bucket (by when they were delivered, like `latencyMs`). */
   latencyMs: Latency;
-  /** Deliveries waiting at the bucket's end: queued by then and not yet delivered, failed or dropped. */
+  /** Deliveries waiting at the sweep's last look in this bucket (the one before when it had none). */
   backlog: number;
 };
 
@@ -104,140 +109,71 @@ export type DestinationHealth = {
   failed: number;
   /** Over deliveries completed in the window. */
   latencyMs: Latency;
-  /** Deliveries waiting (pending or in flight), of which `retrying` have failed at least once. */
+  /** Deliveries waiting (pending or in flight), of which `retrying` have failed at least once; `capped`: at least `backlog`. */
   backlog: number;
+  backlogCapped: boolean;
   retrying: number;
   oldestPendingAgeMs: number | null;
   lastError: { message: string; at: Date | null } | null;
   buckets: HealthBucket[];
 };
 
-type LatencyRow = { bucket: number | null; overall: boolean; p50: number | null; p95: number | null };
-
-/**
- * SQL: the log traces the destination's successful requests delivered since `since` (alias t), with
- * the request (alias a): each request's range of the log read through (workspaceId, xid, seq), so
- * every trace is read once. Traces that became exception rows are theirs to count.
- */
-function deliveredFromLog(workspaceId: string, destinationId: string, since: Date): Prisma.Sql {
-  return Prisma.sql`
-    FROM "DeliveryAttempt" a
-    JOIN "TracePayload" t ON t."workspaceId" = a."workspaceId" AND t.routes ? a."destinationId"
-                         AND (t.xid, t.seq) >= (a."fromXid", a."fromSeq") AND (t.xid, t.seq) <= (a."toXid", a."toSeq")
-   WHERE a."workspaceId" = ${workspaceId} AND a."destinationId" = ${destinationId} AND a.ok AND a."toXid" IS NOT NULL AND a.at >= ${since}
-     AND ${noExceptionRow(Prisma.sql`${destinationId}`)}`;
-}
-
-/**
- * p50/p95 of trace queued → delivered over the deliveries completed since `since`, and per bucket
- * of the window (by when delivered) in the same scan. A delivery completed between `since` and the
- * first aligned bucket counts in the window's figure only. An exception row counts from when it was
- * queued (a replay or a retry of failed rows queues it again), a log trace from when it was received.
- */
-async function deliveryLatencies(workspaceId: string, destinationId: string, window: HealthWindow, since: Date, now: Date) {
-  const { start, bucket } = bucketRange(window, now);
-  const bucketOf = (at: Prisma.Sql) => Prisma.sql`floor((date_part('epoch', ${at}) * 1000 - ${start}::float8) / ${bucket}::float8)::int`;
-  const rows = await prisma.$queryRaw<LatencyRow[]>`
-    SELECT bucket,
-           GROUPING(bucket) = 1 AS overall,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY latency)::float8 AS p50,
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY latency)::float8 AS p95
-      FROM (SELECT ${bucketOf(Prisma.sql`d."deliveredAt"`)} AS bucket, date_part('epoch', d."deliveredAt" - d."createdAt") * 1000 AS latency
-              FROM "Delivery" d
-             WHERE d."workspaceId" = ${workspaceId} AND d."destinationId" = ${destinationId}
-               AND d.status = 'delivered' AND d."deliveredAt" >= ${since}
-            UNION ALL
-            SELECT ${bucketOf(Prisma.sql`a.at`)}, date_part('epoch', a.at - t."receivedAt") * 1000
-            ${deliveredFromLog(workspaceId, destinationId, since)}) AS completed
-     GROUP BY GROUPING SETS ((bucket), ())`;
+function latencyOf(histogram: readonly number[]): Latency {
   const round = (v: number | null): number | null => (v === null ? null : Math.round(v));
-  const latency = (row: LatencyRow | undefined): Latency => ({ p50: round(row?.p50 ?? null), p95: round(row?.p95 ?? null) });
-  return {
-    window: latency(rows.find((r) => r.overall)),
-    byBucket: (index: number) => latency(rows.find((r) => !r.overall && r.bucket === index)),
-  };
+  return { p50: round(histogramQuantile(histogram, 0.5)), p95: round(histogramQuantile(histogram, 0.95)) };
 }
 
-/** SQL: the log traces routed to the destinations that their cursors have not reached (aliases t, and c for the cursor). */
-function pendingInLog(workspaceId: string, destinationIds: string[]): Prisma.Sql {
+/**
+ * SQL: the log traces routed to the destination that its cursor has not reached (alias t): a range
+ * of the (workspaceId, xid, seq) index from the cursor, whose position is read first, each checked
+ * for an exception row by its own index lookup (OFFSET 0 keeps the planner from turning the check
+ * into a join that reads all of the destination's exception rows, however few traces it checks).
+ */
+function pendingInLog(workspaceId: string, destinationId: string): Prisma.Sql {
   return Prisma.sql`
-    FROM "DeliveryCursor" c JOIN "TracePayload" t ON t."workspaceId" = ${workspaceId} AND (t.xid, t.seq) > (c.xid, c.seq) AND t.routes ? c."destinationId"
-   WHERE c."destinationId" = ANY(${destinationIds}) AND ${noExceptionRow(Prisma.sql`c."destinationId"`)}`;
+    FROM "TracePayload" t
+   WHERE t."workspaceId" = ${workspaceId}
+     AND (t.xid, t.seq) > (SELECT c.xid, c.seq FROM "DeliveryCursor" c WHERE c."destinationId" = ${destinationId})
+     AND t.routes ? ${destinationId}
+     AND NOT EXISTS (SELECT 1 FROM "Delivery" e WHERE e."traceId" = t.id AND e."destinationId" = ${destinationId} OFFSET 0)`;
 }
 
 export type Waiting = {
   /** Deliveries waiting: exception rows pending or in flight, and log traces past the cursor. */
   waiting: number;
+  /** Counting stopped at WAITING_COUNT_CAP: at least `waiting` wait. */
+  capped: boolean;
   /** Of those, the ones that have failed at least once and wait for another attempt. */
   retrying: number;
   /** When the oldest of them was queued (received, or requeued by a retry or replay). */
   oldestQueuedAt: Date | null;
 };
 
-const NOTHING_WAITING: Waiting = { waiting: 0, retrying: 0, oldestQueuedAt: null };
+/** The views count a backlog up to this many deliveries, so a refresh costs the same however large it is. */
+export const WAITING_COUNT_CAP = 10_000;
 
 /**
- * What waits for each destination now (every id gets an entry), in one query for the list and the
- * health page. The log's part is a range of the (workspaceId, xid, seq) index from each cursor.
+ * What waits for the destination now, counted up to `cap` on each side (exception rows, log):
+ * each a range of an index stopped at the cap; the oldest is the first entry of each.
  */
-export async function waitingDeliveries(workspaceId: string, destinationIds: string[]): Promise<Map<string, Waiting>> {
-  const rows = destinationIds.length
-    ? await prisma.$queryRaw<{ destinationId: string; waiting: number; retrying: number; oldest: Date | null }[]>`
-        SELECT "destinationId", sum(waiting)::int AS waiting, sum(retrying)::int AS retrying, min(oldest) AS oldest
-          FROM (SELECT "destinationId", count(*) AS waiting, count(*) FILTER (WHERE attempts > 0) AS retrying, min("createdAt") AS oldest
-                  FROM "Delivery"
-                 WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ANY(${destinationIds}) AND status IN ('pending', 'in_flight')
-                 GROUP BY 1
-                UNION ALL
-                SELECT c."destinationId", count(*), 0, min(t."receivedAt") ${pendingInLog(workspaceId, destinationIds)}
-                 GROUP BY 1) AS waiting
-         GROUP BY 1`
-    : [];
-  const byId = new Map(rows.map((r) => [r.destinationId, { waiting: r.waiting, retrying: r.retrying, oldestQueuedAt: r.oldest }]));
-  return new Map(destinationIds.map((id) => [id, byId.get(id) ?? NOTHING_WAITING]));
+export async function countWaiting(workspaceId: string, destinationId: string, cap = WAITING_COUNT_CAP): Promise<Waiting> {
+  const [row] = await prisma.$queryRaw<{ rows: number; retrying: number; log: number; oldestRow: Date | null; oldestLog: Date | null }[]>`
+    SELECT (SELECT count(*)::int FROM (SELECT 1 FROM "Delivery"
+                                         WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight') LIMIT ${cap}) r) AS rows,
+           (SELECT count(*)::int FROM (SELECT 1 FROM "Delivery"
+                                         WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight') AND attempts > 0 LIMIT ${cap}) r) AS retrying,
+           (SELECT count(*)::int FROM (SELECT 1 ${pendingInLog(workspaceId, destinationId)} LIMIT ${cap}) l) AS log,
+           (SELECT min("createdAt") FROM "Delivery" WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight')) AS "oldestRow",
+           (SELECT t."receivedAt" ${pendingInLog(workspaceId, destinationId)} ORDER BY t.xid, t.seq LIMIT 1) AS "oldestLog"`;
+  const oldest = [row.oldestRow, row.oldestLog].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+  return { waiting: row.rows + row.log, capped: row.rows >= cap || row.log >= cap, retrying: row.retrying, oldestQueuedAt: oldest };
 }
 
-/**
- * Per bucket of the window, how many of the destination's deliveries were waiting at the bucket's
- * end: created at or before it, and not completed by then. A requeued row (retry failed, replay)
- * counts from when it was queued again: requeueing resets createdAt.
- */
-async function backlogByBucket(workspaceId: string, destinationId: string, window: HealthWindow, now: Date): Promise<number[]> {
-  const { start, bucket, count } = bucketRange(window, now);
-  // When each row stopped waiting: deliveredAt for delivered rows; failed and dropped rows have no
-  // column of their own, and their last write is the one that settled them (recordFailed, the drop
-  // on destination delete; only a requeue writes a settled row again, and it makes it pending), so
-  // its updatedAt is when they ended. Waiting rows have none. Rows that ended before the window
-  // starts cannot be waiting at any bucket's end.
-  // Each row is read once, as the range of bucket ends it was waiting at (first..last), instead of
-  // once per bucket: joined with the buckets this read every row of the window per bucket (seconds
-  // for a busy destination on the embedded database, holding its one connection).
-  // Waiting at the end E(i) = start + (i + 1) * bucket: created ≤ E(i) < ended.
-  // Log traces: those delivered since the window started end when their request did; those past
-  // the cursor are waiting.
-  const rows = await prisma.$queryRaw<{ first: number; last: number; rows: number }[]>`
-    SELECT first, last, count(*)::int AS rows
-      FROM (SELECT greatest(0, ceil((date_part('epoch', "createdAt") * 1000 - ${start}::float8) / ${bucket}::float8)::int - 1) AS first,
-                   CASE WHEN ended IS NULL THEN ${count - 1}::int
-                        ELSE least(${count - 1}::int, ceil((date_part('epoch', ended) * 1000 - ${start}::float8) / ${bucket}::float8)::int - 2) END AS last
-              FROM (SELECT "createdAt",
-                           CASE status WHEN 'delivered' THEN "deliveredAt" WHEN 'failed' THEN "updatedAt" WHEN 'dropped' THEN "updatedAt" END AS ended
-                      FROM "Delivery"
-                     WHERE "workspaceId" = ${workspaceId} AND "destinationId" = ${destinationId}
-                       AND "createdAt" <= ${new Date(start + count * bucket)}
-                       AND (status IN ('pending', 'in_flight')
-                            OR (status = 'delivered' AND "deliveredAt" > ${new Date(start)})
-                            OR (status IN ('failed', 'dropped') AND "updatedAt" > ${new Date(start)}))
-                    UNION ALL
-                    SELECT t."receivedAt", a.at ${deliveredFromLog(workspaceId, destinationId, new Date(start))}
-                    UNION ALL
-                    SELECT t."receivedAt", NULL ${pendingInLog(workspaceId, [destinationId])}
-                       AND t."receivedAt" <= ${new Date(start + count * bucket)}) AS queued) AS ranges
-     WHERE first <= last
-     GROUP BY first, last`;
-  const backlog = Array.from({ length: count }, () => 0);
-  for (const row of rows) for (let i = row.first; i <= row.last; i++) backlog[i] += row.rows;
-  return backlog;
+/** What waits for each destination now (every id gets an entry), for the list and the health page. */
+export async function waitingDeliveries(workspaceId: string, destinationIds: string[]): Promise<Map<string, Waiting>> {
+  const result = new Map<string, Waiting>();
+  for (const id of destinationIds) result.set(id, await countWaiting(workspaceId, id));
+  return result;
 }
 
 export async function destinationHealth(
@@ -246,14 +182,28 @@ export async function destinationHealth(
   window: HealthWindow,
   now = new Date(),
 ): Promise<DestinationHealth> {
-  const since = new Date(now.getTime() - HEALTH_WINDOWS[window].span);
-  const [buckets, latency, backlogHistory, backlog] = await Promise.all([
-    bucketsFor(workspaceId, [destination.id], window, now),
-    deliveryLatencies(workspaceId, destination.id, window, since, now),
-    backlogByBucket(workspaceId, destination.id, window, now),
-    waitingDeliveries(workspaceId, [destination.id]).then((waiting) => waiting.get(destination.id)!),
-  ]);
-  const b = buckets.get(destination.id)!;
+  const { count } = bucketRange(window, now);
+  const rows = await statRows(workspaceId, [destination.id], window, now);
+  const waiting = await countWaiting(workspaceId, destination.id);
+  const b = bucketsOf([destination.id], rows, window, now).get(destination.id)!;
+  // Latency per bucket and over the window's buckets.
+  const byBucket = Array.from({ length: count }, () => [] as number[]);
+  const overall: number[] = [];
+  // The backlog the sweep last saw in each bucket, carried forward through buckets it did not look in.
+  const sampled: (number | null)[] = Array.from({ length: count }, () => null);
+  let before = 0;
+  for (const row of rows) {
+    if (row.bucket < 0) {
+      before = row.waiting ?? before;
+      continue;
+    }
+    if (row.bucket >= count) continue;
+    addHistograms(overall, row.latency);
+    addHistograms(byBucket[row.bucket], row.latency);
+    if (row.waiting !== null) sampled[row.bucket] = row.waiting;
+  }
+  const backlog: number[] = [];
+  for (const value of sampled) backlog.push(value ?? backlog.at(-1) ?? before);
   const delivered = b.reduce((n, x) => n + x.delivered, 0);
   const failed = b.reduce((n, x) => n + x.failed, 0);
   return {
@@ -261,12 +211,13 @@ export async function destinationHealth(
     successRate: successRate(delivered, failed),
     delivered,
     failed,
-    latencyMs: latency.window,
-    backlog: backlog.waiting,
-    retrying: backlog.retrying,
-    oldestPendingAgeMs: backlog.oldestQueuedAt ? Math.max(0, now.getTime() - new Date(backlog.oldestQueuedAt).getTime()) : null,
+    latencyMs: latencyOf(overall),
+    backlog: waiting.waiting,
+    backlogCapped: waiting.capped,
+    retrying: waiting.retrying,
+    oldestPendingAgeMs: waiting.oldestQueuedAt ? Math.max(0, now.getTime() - new Date(waiting.oldestQueuedAt).getTime()) : null,
     lastError: destination.lastError ? { message: destination.lastError, at: destination.lastFailureAt } : null,
-    buckets: b.map((bucket, i) => ({ ...bucket, latencyMs: latency.byBucket(i), backlog: backlogHistory[i] })),
+    buckets: b.map((bucket, i) => ({ ...bucket, latencyMs: latencyOf(byBucket[i]), backlog: backlog[i] })),
   };
 }
 

@@ -51,7 +51,7 @@ async function createWebhook(workspaceId: string, name: string) {
 async function listed(workspaceId = orgId) {
   const res = await call(list.GET, { params: { workspaceId } });
   expect(res.status).toBe(200);
-  return res.json.destinations as { id: string; name: string; enabled: boolean; status: "active"; statusReason: null; health: { consecutiveFailures: number; failingSince: string | null; lastSuccessAt: string | null; lastFailureAt: string | null; lastError: string | null }; waiting: { waiting: number; retrying: number; oldestQueuedAt: string | null } }[];
+  return res.json.destinations as { id: string; name: string; enabled: boolean; status: "active"; statusReason: null; health: { consecutiveFailures: number; failingSince: string | null; lastSuccessAt: string | null; lastFailureAt: string | null; lastError: string | null }; waiting: { waiting: number; capped: boolean; retrying: number; oldestQueuedAt: string | null } }[];
 }
 
 describe("destinations list status", () => {
@@ -65,11 +65,12 @@ describe("destinations list status", () => {
 
     // Freshly queued: waiting, not yet retrying; healthy.
     let [row, quietRow] = await listed();
-    expect(row.waiting).toEqual({ waiting: 3, retrying: 0, oldestQueuedAt: queuedAt.toISOString() });
-    expect(quietRow.waiting).toEqual({ waiting: 0, retrying: 0, oldestQueuedAt: null });
+    expect(row.waiting).toEqual({ waiting: 3, capped: false, retrying: 0, oldestQueuedAt: queuedAt.toISOString() });
+    expect(quietRow.waiting).toEqual({ waiting: 0, capped: false, retrying: 0, oldestQueuedAt: null });
     expect(destinationStateKind(row, true)).toBe("active");
     expect(waitingSummary(row.waiting, new Date(queuedAt.getTime() + 5 * 60_000))).toBe("3 waiting, oldest 5 min");
     expect(waitingSummary(quietRow.waiting)).toBeNull();
+    expect(waitingSummary({ waiting: 10_000, capped: true, retrying: 0, oldestQueuedAt: null })).toBe("10,000+ waiting");
 
     // The platform answers 503: the rows wait for another attempt and the destination is failing.
     await drainDestination(hook);
@@ -96,7 +97,7 @@ describe("destinations list status", () => {
     await makeDue(hook);
     await drainDestination(hook);
     [row] = await listed();
-    expect(row.waiting).toEqual({ waiting: 0, retrying: 0, oldestQueuedAt: null });
+    expect(row.waiting).toEqual({ waiting: 0, capped: false, retrying: 0, oldestQueuedAt: null });
     expect(destinationStateKind(row, true)).toBe("active");
     h = (await call(health.GET, { params: { workspaceId: orgId, destinationId: hook }, search: { window: "24h" } })).json.health;
     expect(h.lastSuccessAt).not.toBeNull();
