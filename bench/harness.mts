@@ -160,7 +160,11 @@ export function startProcess(args: string[], env: Env): ServerProcess {
       for (const line of lines) {
         const gc = TRACE_GC_LINE.exec(line);
         if (gc) gcPauses.push({ at, kind: gc[1] === "Mark-Compact" ? "full" : "young", ms: Number(gc[3]), heapAfterMiB: Number(gc[2]) });
-        else output = (output + line + "\n").slice(-20_000);
+        else {
+          output = (output + line + "\n").slice(-20_000);
+          // For development: the servers' whole output, timestamped (e.g. with TRACECAST_SLOW_STATEMENT_MS).
+          if (process.env.BENCH_SERVER_LOG) fs.appendFileSync(process.env.BENCH_SERVER_LOG, `${new Date().toISOString()} ${line}\n`);
+        }
       }
     });
   };

@@ -52,7 +52,11 @@ export function connectDatabase(): DatabaseConnection {
   // adapter-pg as PostgreSQL. TRACECAST_PGLITE_SEED: a dumpDataDir() image to start an in-memory
   // database from (the test harness uses a migrated image, so each test file gets a fresh database
   // in milliseconds).
-  const thread = startPgliteThread({ dataDir: pgliteDir(), seedPath: process.env.TRACECAST_PGLITE_SEED || undefined });
+  const thread = startPgliteThread({
+    dataDir: pgliteDir(),
+    seedPath: process.env.TRACECAST_PGLITE_SEED || undefined,
+    slowStatementMs: Number(process.env.TRACECAST_SLOW_STATEMENT_MS ?? 1000),
+  });
   const pool = new pg.Pool({
     stream: () => thread.connect(),
     // PGlite's defaults; it checks no password.

@@ -18,6 +18,8 @@ export type PgliteThreadOptions = {
   seedPath?: string;
   /** Bounds of the thread's JavaScript heap (PGlite's own memory is outside it); Node's defaults when unset. */
   resourceLimits?: ResourceLimits;
+  /** Statements that hold the database longer than this are logged (thread.mjs); none when unset or 0. */
+  slowStatementMs?: number;
 };
 
 export type PgliteThread = {

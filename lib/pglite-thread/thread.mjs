@@ -10,8 +10,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 
-/** @type {{ dataDir: string; seedPath?: string }} */
-const { dataDir, seedPath } = workerData;
+/** @type {{ dataDir: string; seedPath?: string; slowStatementMs?: number }} */
+const { dataDir, seedPath, slowStatementMs } = workerData;
 const db = await PGlite.create(dataDir, seedPath ? { loadDataDir: new Blob([fs.readFileSync(seedPath)]) } : {});
 
 /** The protocol version 3.0 code that follows the length of a StartupMessage (which has no type byte). */
@@ -69,9 +69,46 @@ function run(message, into) {
   });
 }
 
+/**
+ * The slow-statement log (what log_min_duration_statement is on a PostgreSQL server, which this
+ * database has no log of): a statement that held the database longer than `slowStatementMs` is
+ * logged with its duration and the start of its SQL. SQL comes from Query messages, and from the
+ * Parse of the statement an Execute runs (named statements are parsed once per session).
+ */
+function slowStatementLog() {
+  const decoder = new TextDecoder();
+  const cString = (message, offset) => {
+    const end = message.indexOf(0, offset);
+    return [decoder.decode(message.subarray(offset, end)), end + 1];
+  };
+  const parsed = new Map();
+  let bound = "";
+  return {
+    /** Notes what `message` is about to run; returns its SQL if it runs one. */
+    sqlOf(message) {
+      const type = message[0];
+      if (type === 0x51) return cString(message, 5)[0]; // Query
+      if (type === 0x50) {
+        // Parse: statement name, SQL.
+        const [name, next] = cString(message, 5);
+        parsed.set(name, cString(message, next)[0]);
+      } else if (type === 0x42) {
+        // Bind: portal name, statement name.
+        const [, next] = cString(message, 5);
+        bound = parsed.get(cString(message, next)[0]) ?? "";
+      } else if (type === 0x45) return bound; // Execute
+      return null;
+    },
+    report(sql, ms) {
+      console.warn(`[pglite-thread] slow statement (${Math.round(ms)} ms): ${sql.replace(/\s+/g, " ").trim().slice(0, 300)}`);
+    },
+  };
+}
+
 /** Serves one client connection on `port`. */
 function serve(port) {
   for (const message of RESET_SESSION) run(message, []);
+  const slow = slowStatementMs > 0 ? slowStatementLog() : null;
   let pending = Buffer.alloc(0);
   port.on("message", (chunk) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -86,7 +123,10 @@ function serve(port) {
       // PGlite itself failing (SQL errors are ErrorResponse messages) ends the thread (run); the
       // client side reports the connection lost and starts a new thread to reopen the database, as
       // after a crashed PostgreSQL backend.
+      const sql = slow?.sqlOf(message);
+      const started = sql ? performance.now() : 0;
       run(message, answers);
+      if (sql && performance.now() - started > slowStatementMs) slow.report(sql, performance.now() - started);
     }
     if (!answers.length) return;
     // One message (one wake-up of the client's thread) for all the answers. Each chunk is a copy of

@@ -133,6 +133,17 @@ describe("the embedded database's thread", () => {
     await db.end();
   });
 
+  it("logs the statements that held the database longer than slowStatementMs, with their SQL", async () => {
+    const script = path.join(import.meta.dirname, "fixtures", "slow-statements.mts");
+    const { stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", script]);
+    const lines = stderr.split("\n").filter((line) => line.includes("slow statement"));
+    expect(lines.map((line) => line.replace(/\(\d+ ms\)/, "(N ms)"))).toEqual([
+      "[pglite-thread] slow statement (N ms): SELECT pg_sleep(0.3), 'slow simple'",
+      "[pglite-thread] slow statement (N ms): SELECT pg_sleep($1), 'slow named'",
+    ]);
+    for (const line of lines) expect(Number(/\((\d+) ms\)/.exec(line)![1])).toBeGreaterThanOrEqual(290);
+  });
+
   it("comes up when the process was started from another directory (TRACECAST_PROJECT_DIR, set by scripts/server.mjs)", async () => {
     const project = path.resolve(import.meta.dirname, "../..");
     const script = path.join(import.meta.dirname, "fixtures", "query-and-close.mts");
