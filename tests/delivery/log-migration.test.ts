@@ -3,30 +3,22 @@
 // for rows written that way), every existing destination gets a cursor past the old traces (so the
 // log does not send them a second time), and a destination created afterwards gets its cursor from
 // the trigger. On a fresh embedded database of its own, migrated step by step.
-import fs from "node:fs";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { expect, it } from "vitest";
+import { migratedUpTo } from "../support/migration-steps";
 import { READ_LOG } from "@/lib/delivery/log";
 
 const MIGRATION = "_delivery_log";
 
 it("keeps queued rows pending, starts existing cursors past the old traces, and gives new destinations a cursor", async () => {
-  const dir = path.resolve("prisma/migrations");
-  const names = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const index = names.findIndex((n) => n.endsWith(MIGRATION));
-  expect(index).toBeGreaterThan(0);
-  const sqlOf = (name: string) => fs.readFileSync(path.join(dir, name, "migration.sql"), "utf8");
-  const db = new PGlite();
+  const { db, migrateRest } = await migratedUpTo(MIGRATION);
   try {
-    for (const name of names.slice(0, index)) await db.exec(sqlOf(name));
     // Before the upgrade: a trace queued for a destination, as the old ingest stored it.
     await db.exec(`
       INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('w1', 'Old', 'personal', now());
       INSERT INTO "Destination" (id, "workspaceId", type, name, config, "updatedAt") VALUES ('d1', 'w1', 'webhook', 'Hook', '{}', now());
       INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes") VALUES ('t1', 'w1', '{}', 2);
       INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, "updatedAt") VALUES ('dl1', 't1', 'd1', 'w1', 'pending', now());`);
-    for (const name of names.slice(index)) await db.exec(sqlOf(name));
+    await migrateRest();
 
     expect((await db.query(`SELECT status FROM "Delivery" WHERE id = 'dl1'`)).rows).toEqual([{ status: "pending" }]);
     const cursor = (await db.query<{ xid: string; seq: string }>(`SELECT xid::text, seq::text FROM "DeliveryCursor" WHERE "destinationId" = 'd1'`)).rows;

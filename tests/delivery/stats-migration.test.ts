@@ -2,23 +2,15 @@
 // settled deliveries (exception rows and log traces delivered by a request) become counters per
 // destination and hour, with latency bins as the drain writes them, so the health views keep their
 // history across the upgrade. On a fresh embedded database of its own, migrated step by step.
-import fs from "node:fs";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { expect, it } from "vitest";
+import { migratedUpTo } from "../support/migration-steps";
 import { latencyHistogram } from "@/lib/delivery/latency-histogram";
 
 const MIGRATION = "_delivery_stats";
 
 it("counts the last 7 days' settled deliveries per destination and hour, with their latency bins", async () => {
-  const dir = path.resolve("prisma/migrations");
-  const names = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const index = names.findIndex((n) => n.endsWith(MIGRATION));
-  expect(index).toBeGreaterThan(0);
-  const sqlOf = (name: string) => fs.readFileSync(path.join(dir, name, "migration.sql"), "utf8");
-  const db = new PGlite();
+  const { db, migrateRest } = await migratedUpTo(MIGRATION);
   try {
-    for (const name of names.slice(0, index)) await db.exec(sqlOf(name));
     const hour = "date_trunc('hour', now()) - interval '2 hours'";
     await db.exec(`
       INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('w1', 'Old', 'personal', now());
@@ -37,7 +29,7 @@ it("counts the last 7 days' settled deliveries per destination and hour, with th
       INSERT INTO "DeliveryAttempt" (id, "destinationId", "workspaceId", at, ok, "latencyMs", traces, "fromXid", "fromSeq", "toXid", "toSeq")
         SELECT 'a1', 'd1', 'w1', ${hour} + interval '10 minutes 0.7 seconds', true, 5, 2, min(xid), min(seq), max(xid), max(seq)
           FROM "TracePayload" WHERE id IN ('l1', 'l2');`);
-    for (const name of names.slice(index)) await db.exec(sqlOf(name));
+    await migrateRest();
 
     // In t1's hour (t1 was received at its start).
     const rows = (await db.query<{ destinationId: string; inHour: boolean; delivered: number; failed: number; latency: number[]; waiting: number | null }>(`
