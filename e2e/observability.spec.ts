@@ -135,7 +135,7 @@ test("add a webhook destination, test it, save it, send a test trace and see it 
   ]);
   await expect(page.getByRole("figure").filter({ has: latency })).toContainText(/p50\s*p95/);
   // The backlog chart beside it: nothing waiting now (the one delivery was delivered), one line through all 24 hours.
-  const backlog = page.getByRole("img", { name: "Backlog over the last 24 hours, waiting at the end of each hour: 0 now" });
+  const backlog = page.getByRole("img", { name: "Backlog over the last 24 hours, as last counted in each hour: 0 now" });
   await expect(backlog).toBeVisible();
   expect(await backlog.locator("path").evaluateAll((paths) => paths.map((p) => p.getAttribute("d")))).toEqual([
     expect.stringMatching(/^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){23}$/),

@@ -114,7 +114,7 @@ function HealthFigures({ health }: { health: DestinationHealth }) {
               series={[{ name: "Waiting", values: health.buckets.map((b) => b.backlog), strokeClassName: "stroke-primary", swatchClassName: "bg-primary" }]}
               max={backlogTop}
               yTop={String(backlogTop)}
-              unit={`deliveries waiting at the end of each ${perBucket}`}
+              unit={`deliveries waiting, as last counted in each ${perBucket} (once a minute)`}
               note={mostWaiting > 0 ? undefined : "nothing waiting"}
               label={`Backlog over the last ${WINDOW_LABELS[health.window]}, as last counted in each ${perBucket}: ${formatCount(health.backlog, health.backlogCapped)} now`}
               xLabels={xLabels}
