@@ -6,7 +6,7 @@
 // - waiting: the backlog the sweep last counted in that hour (recordBacklog).
 import { driver, prisma } from "@/lib/db";
 import { latencyHistogram } from "./latency-histogram";
-import { countWaiting } from "./stats";
+import { countBacklog } from "./stats";
 
 /** What a request settled, for the hour of its attempt record. */
 export type Settled = { delivered: number; failed: number; latenciesMs: readonly number[] };
@@ -30,9 +30,6 @@ export function settledParams(settled: Settled | undefined): [number, number, st
   return [settled?.delivered ?? 0, settled?.failed ?? 0, JSON.stringify(latencyHistogram(settled?.latenciesMs ?? []))];
 }
 
-/** Up to this many waiting deliveries are counted for the backlog chart (a larger backlog shows as this). */
-const SAMPLE_CAP = 1_000_000;
-
 const RECORD_WAITING = `
   INSERT INTO "DeliveryStat" ("destinationId", hour, "workspaceId", waiting)
   SELECT $1, date_trunc('hour', $3::timestamp(3)), $2, $4::int
@@ -40,13 +37,13 @@ const RECORD_WAITING = `
   ON CONFLICT ("destinationId", hour) DO UPDATE SET waiting = EXCLUDED.waiting`;
 
 /**
- * The sweep's look at each destination's backlog, kept as the hour's `waiting` (the backlog chart).
- * One destination at a time: each count is a statement of its own, so ingestion interleaves.
+ * The sweep's count of each destination's backlog (up to BACKLOG_SAMPLE_CAP), kept as the hour's
+ * `waiting` (the backlog chart). One destination at a time, in statements of bounded size
+ * (countBacklog), so ingestion interleaves.
  */
 export async function recordBacklog(now: Date): Promise<void> {
   const destinations = await prisma.destination.findMany({ where: { deletedAt: null }, select: { id: true, workspaceId: true } });
   for (const d of destinations) {
-    const waiting = await countWaiting(d.workspaceId, d.id, SAMPLE_CAP);
-    await driver.query(RECORD_WAITING, [d.id, d.workspaceId, now.toISOString(), waiting.waiting], "tracecast_record_waiting");
+    await driver.query(RECORD_WAITING, [d.id, d.workspaceId, now.toISOString(), await countBacklog(d.workspaceId, d.id)], "tracecast_record_waiting");
   }
 }

@@ -8,7 +8,8 @@ import { recordBacklog } from "@/lib/delivery/counters";
 import { drainDestination } from "@/lib/delivery/drain";
 import { deleteExpiredCounters } from "@/lib/delivery/retention";
 import { histogramQuantile, latencyHistogram } from "@/lib/delivery/latency-histogram";
-import { destinationHealth, healthSummaries } from "@/lib/delivery/stats";
+import { BACKLOG_SAMPLE_CHUNK, countBacklog, destinationHealth, healthSummaries } from "@/lib/delivery/stats";
+import { plansOf, rowsHandled } from "./query-plans";
 import { acceptTraces } from "@/lib/ingest";
 import { traceInput } from "@/lib/traces/schema";
 import { apiKeyContext, createDestinationRow, createWorkspace, enqueue, startReceiver, type Receiver } from "../support/delivery";
@@ -132,6 +133,28 @@ describe("the backlog the sweep counted", () => {
     expect(h.buckets.map((b) => b.backlog)).toEqual([...Array(19).fill(2), 5, 5, 5, 3, 3]);
     expect([h.backlog, h.backlogCapped, h.retrying]).toEqual([3, false, 0]);
     expect(h.oldestPendingAgeMs).toBe(now.getTime() - new Date("2025-06-01T08:00:00Z").getTime());
+  });
+});
+
+describe("the sweep's count of a large backlog", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("counts it all, in statements of a bounded number of traces each", async () => {
+    const ws = (await createWorkspace()).id;
+    const destination = await createDestinationRow(ws, "webhook", { url: "http://127.0.0.1:9/large" });
+    const LOG = 2 * BACKLOG_SAMPLE_CHUNK + 3;
+    // Log traces routed to it, past its cursor, one in ten of the workspace's; and seven exception rows waiting.
+    await prisma.$executeRaw`
+      INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", routes)
+      SELECT 'large-' || i, ${ws}, '{}'::jsonb, 2, CASE WHEN i % 10 = 0 THEN ${JSON.stringify({ [destination.id]: 1 })}::jsonb END
+        FROM generate_series(1, ${10 * LOG}::int) AS i`;
+    await enqueue(ws, [destination.id], 7);
+    await prisma.$executeRawUnsafe(`ANALYZE "TracePayload"`);
+    const plans = await plansOf(() => countBacklog(ws, destination.id));
+    expect(await countBacklog(ws, destination.id)).toBe(LOG + 7);
+    // Each statement handles one chunk's traces through a few plan nodes; one count of them all would be twice that.
+    expect(Math.max(...plans.map(rowsHandled))).toBeLessThanOrEqual(5 * BACKLOG_SAMPLE_CHUNK);
+    expect(plans.length).toBeGreaterThanOrEqual(4);
   });
 });
 

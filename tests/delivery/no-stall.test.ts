@@ -19,7 +19,7 @@ import { traceInput } from "@/lib/traces/schema";
 import { actAs } from "../support/session-mock";
 import { addMembership, call, createOrganization, createUser } from "../support/accounts";
 import { apiKeyContext, createDestinationRow, createWorkspace } from "../support/delivery";
-import { plansOf, type PlanNode } from "./query-plans";
+import { plansOf, rowsHandled } from "./query-plans";
 
 vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
@@ -118,8 +118,6 @@ describe("replay limit of a governed replay", () => {
 });
 
 /** Rows the executor handled in all the plan's nodes, each counted once per loop. */
-const rowsHandled = (node: PlanNode): number =>
-  node["Actual Rows"] * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsHandled(child), 0);
 
 describe("requeues on the one embedded connection", () => {
   it("a replay reads each trace of its range about once, not once per chunk", async () => {

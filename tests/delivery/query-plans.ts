@@ -42,3 +42,7 @@ export async function plansOf(read: () => Promise<unknown>): Promise<PlanNode[]>
 
 /** Every node of a plan. */
 export const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+/** The rows every node of a plan handled (its rows times its loops), summed: what the statement read and processed. */
+export const rowsHandled = (node: PlanNode): number =>
+  node["Actual Rows"] * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsHandled(child), 0);
