@@ -14,7 +14,7 @@
 import "server-only";
 import { recordAudit } from "@/lib/audit";
 import { prisma } from "@/lib/db";
-import { noExceptionRow } from "@/lib/delivery/status";
+import { waitingInLog } from "@/lib/delivery/status";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { sendAlert, type ChannelOutcomes } from "./notify";
 import { openAlerts } from "./open";
@@ -81,11 +81,9 @@ function subjectOf(workspaceName: string, changes: { state: AlertState }[]): str
 /**
  * SQL: the log traces routed to destination `d` past its cursor, in log order (alias t): first
  * deliveries wait there, not as Delivery rows (lib/delivery/log.ts). The first one is (about) the
- * oldest: read through the (workspaceId, xid, seq) index, not a scan of the backlog.
+ * oldest: read through the (workspaceId, xid, seq) index from the cursor, not a scan of the backlog.
  */
-const WAITING_IN_LOG = Prisma.sql`
-  FROM "DeliveryCursor" c JOIN "TracePayload" t ON t."workspaceId" = d."workspaceId" AND (t.xid, t.seq) > (c.xid, c.seq) AND t.routes ? c."destinationId"
- WHERE c."destinationId" = d.id AND ${noExceptionRow(Prisma.sql`d.id`)}`;
+const WAITING_IN_LOG = waitingInLog(Prisma.sql`d."workspaceId"`, Prisma.sql`d.id`);
 
 async function candidates(where: Prisma.Sql): Promise<Candidate[]> {
   // The oldest pending delivery only for destinations whose workspace has a backlog threshold.

@@ -10,7 +10,7 @@ import { prisma } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
 import { addHistograms, histogramQuantile } from "./latency-histogram";
-import { LOG_STATUS_SQL, noExceptionRow } from "./status";
+import { LOG_STATUS_SQL, noExceptionRow, waitingInLog } from "./status";
 
 const HOUR = 3_600_000;
 
@@ -123,20 +123,8 @@ function latencyOf(histogram: readonly number[]): Latency {
   return { p50: round(histogramQuantile(histogram, 0.5)), p95: round(histogramQuantile(histogram, 0.95)) };
 }
 
-/**
- * SQL: the log traces routed to the destination that its cursor has not reached (alias t): a range
- * of the (workspaceId, xid, seq) index from the cursor, whose position is read first, each checked
- * for an exception row by its own index lookup (OFFSET 0 keeps the planner from turning the check
- * into a join that reads all of the destination's exception rows, however few traces it checks).
- */
-function pendingInLog(workspaceId: string, destinationId: string): Prisma.Sql {
-  return Prisma.sql`
-    FROM "TracePayload" t
-   WHERE t."workspaceId" = ${workspaceId}
-     AND (t.xid, t.seq) > (SELECT c.xid, c.seq FROM "DeliveryCursor" c WHERE c."destinationId" = ${destinationId})
-     AND t.routes ? ${destinationId}
-     AND NOT EXISTS (SELECT 1 FROM "Delivery" e WHERE e."traceId" = t.id AND e."destinationId" = ${destinationId} OFFSET 0)`;
-}
+/** SQL: the log traces waiting for the destination (alias t; status.ts waitingInLog). */
+const pendingInLog = (workspaceId: string, destinationId: string) => waitingInLog(Prisma.sql`${workspaceId}`, Prisma.sql`${destinationId}`);
 
 export type Waiting = {
   /** Deliveries waiting: exception rows pending or in flight, and log traces past the cursor. */

@@ -14,6 +14,7 @@ import { vacuumEmbeddedDatabase } from "@/lib/delivery/maintenance";
 import { destinationHealth, healthSummaries, waitingDeliveries } from "@/lib/delivery/stats";
 import { assertReplayWithinLimit, MAX_REPLAY_TRACES, REQUEUE_CHUNK, replayCandidates } from "@/lib/delivery/requeue";
 import { acceptTraces } from "@/lib/ingest";
+import { evaluateAlerts } from "@/lib/alerts/evaluate";
 import { sampleTrace } from "@/lib/traces/fixtures";
 import { traceInput } from "@/lib/traces/schema";
 import { actAs } from "../support/session-mock";
@@ -205,35 +206,39 @@ describe("requeues on the one embedded connection", () => {
   });
 });
 
-describe("the dashboard's reads on the one embedded connection", () => {
-  afterEach(() => vi.restoreAllMocks());
+describe("the dashboard's and the alerts' reads on the one embedded connection", () => {
+  // Last in the file: a spy on the shared client leaves $queryRaw bound to it, and interactive
+  // transactions after it would run their raw statements outside the transaction.
+  // A destination whose last 24 hours hold SETTLED traces, delivered through its log (the cursor
+  // is past them) and as exception rows (delivered and failed), and a backlog of WAITING.
+  const SETTLED = 3_000;
+  const WAITING = 5;
+  let busyWorkspace: string;
+  let destination: Awaited<ReturnType<typeof createDestinationRow>>;
 
-  it("read the destination's counters and its backlog, never the window's settled traces", async () => {
-    // Last in the file: a spy on the shared client leaves $queryRaw bound to it, and interactive
-    // transactions after it would run their raw statements outside the transaction.
-    // A destination whose last 24 hours hold SETTLED traces, delivered through its log (the cursor
-    // is past them) and as exception rows (delivered and failed), and a backlog of WAITING.
-    const SETTLED = 3_000;
-    const WAITING = 5;
-    const busyWorkspace = (await createWorkspace("personal", "Busy")).id;
-    const destination = await createDestinationRow(busyWorkspace, "webhook", { url: "http://127.0.0.1:9/busy" });
+  beforeAll(async () => {
+    busyWorkspace = (await createWorkspace("personal", "Busy")).id;
+    destination = await createDestinationRow(busyWorkspace, "webhook", { url: "http://127.0.0.1:9/busy" });
     const routes = JSON.stringify({ [destination.id]: 1 });
-    const store = (prefix: string, n: number) => prisma.$executeRaw`
+    const store = (prefix: string, n: number, ago: string) => prisma.$executeRaw`
       INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", "receivedAt", routes)
-      SELECT ${prefix} || i, ${busyWorkspace}, '{}'::jsonb, 2, now() - interval '1 hour', ${routes}::jsonb FROM generate_series(1, ${n}::int) AS i`;
-    await store("settled-", SETTLED);
+      SELECT ${prefix} || i, ${busyWorkspace}, '{}'::jsonb, 2, now() - ${ago}::interval, ${routes}::jsonb FROM generate_series(1, ${n}::int) AS i`;
+    await store("settled-", SETTLED, "1 hour");
     await prisma.$executeRaw`
       INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", status, attempts, "createdAt", "updatedAt", "deliveredAt")
       SELECT 'dx-' || t.id, t.id, ${destination.id}, ${busyWorkspace}, (CASE WHEN t.id LIKE '%0' THEN 'failed' ELSE 'delivered' END)::"DeliveryStatus",
              1, now() - interval '1 hour', now(), now()
-        FROM "TracePayload" t WHERE t."workspaceId" = ${busyWorkspace} AND t.id LIKE '%5' OR t.id LIKE 'settled-%0' AND t."workspaceId" = ${busyWorkspace}`;
+        FROM "TracePayload" t WHERE t."workspaceId" = ${busyWorkspace} AND (t.id LIKE '%5' OR t.id LIKE '%0')`;
     await prisma.$executeRaw`
       UPDATE "DeliveryCursor" c SET xid = t.xid, seq = t.seq
         FROM (SELECT xid, seq FROM "TracePayload" WHERE "workspaceId" = ${busyWorkspace} ORDER BY xid DESC, seq DESC LIMIT 1) t
        WHERE c."destinationId" = ${destination.id}`;
-    await store("waiting-", WAITING);
+    await store("waiting-", WAITING, "90 minutes");
     await prisma.$executeRawUnsafe("ANALYZE");
+  });
+  afterEach(() => vi.restoreAllMocks());
 
+  it("the dashboard reads the destination's counters and its backlog, never the window's settled traces", async () => {
     const plans = await plansOf(async () => {
       await healthSummaries(busyWorkspace, [destination.id]);
       await waitingDeliveries(busyWorkspace, [destination.id]);
@@ -244,6 +249,14 @@ describe("the dashboard's reads on the one embedded connection", () => {
     expect([health.backlog, health.backlogCapped]).toEqual([WAITING, false]);
     // Each statement handles the counters' rows and the backlog's, a few times at most: reading
     // the window's traces would be thousands.
+    expect(Math.max(...plans.map(rowsHandled))).toBeLessThanOrEqual(10 * WAITING + 50);
+  });
+
+  it("the alerts' sweep finds the oldest waiting trace from the cursor, not by reading the workspace's log", async () => {
+    const plans = await plansOf(() => evaluateAlerts({ destinationIds: [destination.id] }));
+    const [open] = await prisma.$queryRaw<{ state: string }[]>`SELECT state FROM "DestinationAlert" WHERE "destinationId" = ${destination.id}`;
+    // Waiting for 90 minutes, past the default backlog threshold (an hour).
+    expect(open?.state).toBe("backlog");
     expect(Math.max(...plans.map(rowsHandled))).toBeLessThanOrEqual(10 * WAITING + 50);
   });
 });
