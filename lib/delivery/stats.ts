@@ -138,7 +138,7 @@ export type Waiting = {
 };
 
 /** The views count a backlog up to this many deliveries, so a refresh costs the same however large it is. */
-export const WAITING_COUNT_CAP = 10_000;
+export const WAITING_COUNT_CAP = 1_000;
 
 /**
  * What waits for the destination now, counted up to `cap` on each side (exception rows, log):
@@ -158,8 +158,8 @@ export async function countWaiting(workspaceId: string, destinationId: string, c
 }
 
 /** The sweep counts a backlog up to this many deliveries for the backlog chart. */
-export const BACKLOG_SAMPLE_CAP = 200_000;
-export const BACKLOG_SAMPLE_CHUNK = 10_000;
+export const BACKLOG_SAMPLE_CAP = 20_000;
+export const BACKLOG_SAMPLE_CHUNK = 1_000;
 
 /**
  * How many deliveries wait for the destination, up to BACKLOG_SAMPLE_CAP, for the sweep's count

@@ -70,7 +70,7 @@ describe("destinations list status", () => {
     expect(destinationStateKind(row, true)).toBe("active");
     expect(waitingSummary(row.waiting, new Date(queuedAt.getTime() + 5 * 60_000))).toBe("3 waiting, oldest 5 min");
     expect(waitingSummary(quietRow.waiting)).toBeNull();
-    expect(waitingSummary({ waiting: 10_000, capped: true, retrying: 0, oldestQueuedAt: null })).toBe("10,000+ waiting");
+    expect(waitingSummary({ waiting: 1_000, capped: true, retrying: 0, oldestQueuedAt: null })).toBe("1,000+ waiting");
 
     // The platform answers 503: the rows wait for another attempt and the destination is failing.
     await drainDestination(hook);
