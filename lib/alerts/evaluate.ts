@@ -79,11 +79,10 @@ function subjectOf(workspaceName: string, changes: { state: AlertState }[]): str
 }
 
 /**
- * SQL: the log traces routed to destination `d` past its cursor, in log order (alias t): first
- * deliveries wait there, not as Delivery rows (lib/delivery/log.ts). The first one is (about) the
- * oldest: read through the (workspaceId, xid, seq) index from the cursor, not a scan of the backlog.
+ * SQL: the oldest log trace waiting for destination `d` (first deliveries wait in the log, not as
+ * Delivery rows: lib/delivery/log.ts): the first past its cursor, read through the log's index.
  */
-const WAITING_IN_LOG = waitingInLog(Prisma.sql`d."workspaceId"`, Prisma.sql`d.id`);
+const OLDEST_IN_LOG = Prisma.sql`(SELECT w."receivedAt" FROM ${waitingInLog(Prisma.sql`d."workspaceId"`, Prisma.sql`d.id`, 1)} w)`;
 
 async function candidates(where: Prisma.Sql): Promise<Candidate[]> {
   // The oldest pending delivery only for destinations whose workspace has a backlog threshold.
@@ -94,7 +93,7 @@ async function candidates(where: Prisma.Sql): Promise<Candidate[]> {
            a.state AS "alertState", COALESCE(a."notifiedState", 'ok') AS "notifiedState", a."notifiedAt",
            CASE WHEN (s."workspaceId" IS NULL OR s."backlogMinutes" IS NOT NULL) AND d.status = 'active' AND d.enabled AND d."deletedAt" IS NULL
                 THEN LEAST((SELECT min(x."createdAt") FROM "Delivery" x WHERE x."destinationId" = d.id AND x.status IN ('pending', 'in_flight')),
-                           (SELECT t."receivedAt" ${WAITING_IN_LOG} ORDER BY t.xid, t.seq LIMIT 1))
+                           ${OLDEST_IN_LOG})
            END AS "oldestPending"
       FROM "Destination" d
       JOIN "Workspace" w ON w.id = d."workspaceId"
@@ -115,7 +114,7 @@ export async function evaluateAlerts(opts: { destinationIds?: string[]; now?: Da
     ? opts.destinationIds.length ? Prisma.sql`d.id IN (${Prisma.join(opts.destinationIds)})` : Prisma.sql`FALSE`
     : Prisma.sql`(a.state <> 'ok' OR a."notifiedState" <> 'ok' OR d.status = 'auto_paused' OR d."consecutiveFailures" >= ${FAILING_AFTER_ATTEMPTS}
                   OR EXISTS (SELECT 1 FROM "Delivery" x WHERE x."destinationId" = d.id AND x.status IN ('pending', 'in_flight'))
-                  OR EXISTS (SELECT 1 ${WAITING_IN_LOG}))`;
+                  OR ${OLDEST_IN_LOG} IS NOT NULL)`;
   const byWorkspace = new Map<string, { name: string; changes: { d: Candidate; state: AlertState }[] }>();
   for (const d of await candidates(where)) {
     const state = heldByPerson(d) ? "ok" : stateOf(d, now);

@@ -123,8 +123,9 @@ function latencyOf(histogram: readonly number[]): Latency {
   return { p50: round(histogramQuantile(histogram, 0.5)), p95: round(histogramQuantile(histogram, 0.95)) };
 }
 
-/** SQL: the log traces waiting for the destination (alias t; status.ts waitingInLog). */
-const pendingInLog = (workspaceId: string, destinationId: string) => waitingInLog(Prisma.sql`${workspaceId}`, Prisma.sql`${destinationId}`);
+/** SQL: the first `limit` log traces waiting for the destination (status.ts waitingInLog). */
+const pendingInLog = (workspaceId: string, destinationId: string, limit: number, after?: { xid: bigint; seq: bigint }) =>
+  waitingInLog(Prisma.sql`${workspaceId}`, Prisma.sql`${destinationId}`, limit, after);
 
 export type Waiting = {
   /** Deliveries waiting: exception rows pending or in flight, and log traces past the cursor. */
@@ -150,9 +151,9 @@ export async function countWaiting(workspaceId: string, destinationId: string, c
                                          WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight') LIMIT ${cap}) r) AS rows,
            (SELECT count(*)::int FROM (SELECT 1 FROM "Delivery"
                                          WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight') AND attempts > 0 LIMIT ${cap}) r) AS retrying,
-           (SELECT count(*)::int FROM (SELECT 1 ${pendingInLog(workspaceId, destinationId)} LIMIT ${cap}) l) AS log,
+           (SELECT count(*)::int FROM ${pendingInLog(workspaceId, destinationId, cap)} l) AS log,
            (SELECT min("createdAt") FROM "Delivery" WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight')) AS "oldestRow",
-           (SELECT t."receivedAt" ${pendingInLog(workspaceId, destinationId)} ORDER BY t.xid, t.seq LIMIT 1) AS "oldestLog"`;
+           (SELECT l."receivedAt" FROM ${pendingInLog(workspaceId, destinationId, 1)} l) AS "oldestLog"`;
   const oldest = [row.oldestRow, row.oldestLog].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   return { waiting: row.rows + row.log, capped: row.rows >= cap || row.log >= cap, retrying: row.retrying, oldestQueuedAt: oldest };
 }
@@ -189,9 +190,7 @@ export async function countBacklog(workspaceId: string, destinationId: string): 
 /** The position of the last of the next BACKLOG_SAMPLE_CHUNK waiting log traces after `after` (from the cursor when null), and how many there were. */
 async function logChunkEnd(workspaceId: string, destinationId: string, after: { xid: bigint; seq: bigint } | null) {
   const [row] = await prisma.$queryRaw<{ xid: bigint; seq: bigint; counted: number }[]>`
-    WITH chunk AS (
-      SELECT t.xid, t.seq ${pendingInLog(workspaceId, destinationId)} ${after ? Prisma.sql`AND (t.xid, t.seq) > (${after.xid}, ${after.seq})` : Prisma.empty}
-       ORDER BY t.xid, t.seq LIMIT ${BACKLOG_SAMPLE_CHUNK})
+    WITH chunk AS (SELECT xid, seq FROM ${pendingInLog(workspaceId, destinationId, BACKLOG_SAMPLE_CHUNK, after ?? undefined)})
     SELECT xid, seq, (SELECT count(*)::int FROM chunk) AS counted FROM chunk ORDER BY xid DESC, seq DESC LIMIT 1`;
   return row ?? null;
 }

@@ -17,21 +17,14 @@ export function noExceptionRow(destinationIdSql: Prisma.Sql): Prisma.Sql {
 }
 
 /**
- * SQL: the log traces routed to a destination that its cursor has not reached (alias t), for the
- * destination and workspace the fragments name (values, or a correlated outer row's columns): a
- * range of the (workspaceId, xid, seq) index from the cursor, whose position is read first, each
- * trace checked for an exception row by its own index lookup. Written so on purpose: joined with
- * the cursor, the planner read every trace of the workspace to find the first past it; and left
- * to itself it turns the check into a join that reads all of the destination's exception rows,
- * however few traces it checks (OFFSET 0 keeps the subquery a per-row lookup).
+ * SQL: the first `limit` log traces waiting for a destination (routed to it, past its cursor or
+ * past `after`, without an exception row), in log order, as a relation (xid, seq, "receivedAt"),
+ * for the destination and workspace the fragments name (values, or an outer row's columns).
+ * The database function tracecast_waiting_log (migration waiting_plan) keeps the plan an index
+ * range from the cursor whatever the planner's statistics say.
  */
-export function waitingInLog(workspaceIdSql: Prisma.Sql, destinationIdSql: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`
-    FROM "TracePayload" t
-   WHERE t."workspaceId" = ${workspaceIdSql}
-     AND (t.xid, t.seq) > (SELECT c.xid, c.seq FROM "DeliveryCursor" c WHERE c."destinationId" = ${destinationIdSql})
-     AND t.routes ? ${destinationIdSql}
-     AND NOT EXISTS (SELECT 1 FROM "Delivery" e WHERE e."traceId" = t.id AND e."destinationId" = ${destinationIdSql} OFFSET 0)`;
+export function waitingInLog(workspaceIdSql: Prisma.Sql, destinationIdSql: Prisma.Sql, limit: number, after?: { xid: bigint; seq: bigint }): Prisma.Sql {
+  return Prisma.sql`tracecast_waiting_log(${workspaceIdSql}, ${destinationIdSql}, ${after?.xid ?? null}::bigint, ${after?.seq ?? null}::bigint, ${limit}::int)`;
 }
 
 /**

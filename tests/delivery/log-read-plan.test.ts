@@ -53,3 +53,30 @@ it("reads about `limit` entries of a backlog the planner has no statistics for, 
   }
   expect(new Set(seen).size).toBe(3 * LIMIT);
 });
+
+it("finds the oldest waiting trace and counts a capped backlog by reading about that many entries, whatever the statistics", async () => {
+  // What the health views, the sweep's backlog count and the alerts read (status.ts waitingInLog).
+  const read = (sql: string) =>
+    prisma.$transaction(async (tx) => {
+      const counter = async () =>
+        Number((await tx.$queryRawUnsafe<{ read: string }[]>(`SELECT pg_stat_get_xact_tuples_returned('"TracePayload_workspaceId_xid_seq_idx"'::regclass)::text AS read`))[0].read);
+      const before = await counter();
+      const [row] = await tx.$queryRawUnsafe<{ value: unknown }[]>(sql);
+      return { value: row.value, indexRowsRead: (await counter()) - before };
+    });
+  const oldest = await read(`SELECT "receivedAt" AS value FROM tracecast_waiting_log('w1', 'd1', NULL, NULL, 1)`);
+  expect(oldest.value).toBeInstanceOf(Date);
+  expect(oldest.indexRowsRead).toBeLessThanOrEqual(1 + 10);
+  const counted = await read(`SELECT count(*)::int AS value FROM tracecast_waiting_log('w1', 'd1', NULL, NULL, ${LIMIT})`);
+  expect(counted.value).toBe(LIMIT);
+  expect(counted.indexRowsRead).toBeLessThanOrEqual(LIMIT + 10);
+  // The plain query the views used before, on the same backlog: the whole of it.
+  const plain = await read(`
+    SELECT count(*)::int AS value FROM (
+      SELECT 1 FROM "TracePayload" t
+       WHERE t."workspaceId" = 'w1' AND (t.xid, t.seq) > (SELECT c.xid, c.seq FROM "DeliveryCursor" c WHERE c."destinationId" = 'd1')
+         AND t.routes ? 'd1' AND NOT EXISTS (SELECT 1 FROM "Delivery" e WHERE e."traceId" = t.id AND e."destinationId" = 'd1' OFFSET 0)
+       LIMIT ${LIMIT}) l`);
+  expect(plain.value).toBe(LIMIT);
+  expect(plain.indexRowsRead).toBe(BACKLOG);
+});
