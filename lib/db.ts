@@ -2,7 +2,7 @@
 // embedded PGlite database (no server, no download). Same schema and migrations for both.
 import "server-only";
 import { connectDatabase, type DatabaseConnection, type SqlParameter } from "@/lib/db-client";
-import type { PrismaClient } from "@/lib/generated/prisma/client";
+import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import { processSingleton, takeProcessSingleton } from "@/lib/process/singleton";
 
 // One connection per process, also across Next.js dev reloads (a PGlite dir admits one opener).
@@ -44,6 +44,26 @@ export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
   },
   ownKeys: () => Reflect.ownKeys(client()),
 });
+
+/**
+ * Planner settings under which a read follows its ordered indexes and looks each joined row up by
+ * index: no bitmap or sequential scans, sorts, hash or merge joins. The database functions whose
+ * plans must not depend on statistics (migrations log_read_plan, waiting_plan) carry the same.
+ */
+const INDEX_ORDER = ["enable_bitmapscan", "enable_seqscan", "enable_sort", "enable_hashjoin", "enable_mergejoin", "enable_material"]
+  .map((name) => `set_config('${name}', 'off', true)`)
+  .join(", ");
+
+/**
+ * Runs a read that stops at a page of rows (`ORDER BY … LIMIT`, served by an index) under
+ * INDEX_ORDER, in one transaction. Without statistics on fresh rows (the embedded database runs
+ * no autovacuum: always, right after a burst) the planner otherwise reads every matching row and
+ * sorts them to keep the page.
+ */
+export async function queryInIndexOrder<Row>(statement: Prisma.Sql): Promise<Row[]> {
+  const [, rows] = await prisma.$transaction([prisma.$executeRawUnsafe(`SELECT ${INDEX_ORDER}`), prisma.$queryRaw<Row[]>(statement)]);
+  return rows;
+}
 
 export type { PrismaClient } from "@/lib/generated/prisma/client";
 export type { Db } from "@/lib/db-client";

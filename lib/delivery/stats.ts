@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "@/lib/api/cursor";
 import { LIMITS } from "@/lib/traces/schema";
-import { prisma } from "@/lib/db";
+import { prisma, queryInIndexOrder } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { DeliveryStatus } from "@/lib/generated/prisma/enums";
 import { addHistograms, histogramQuantile } from "./latency-histogram";
@@ -369,7 +369,11 @@ export async function listDeliveries(
   destinationId: string,
   query: DeliveriesQuery,
 ): Promise<{ deliveries: DeliveryLogEntry[]; nextCursor: string | null }> {
-  const rows = await prisma.$queryRaw<LogPageRow[]>(deliveryPageStatement(workspaceId, destinationId, query));
+  // Unsearched, both sides are index ranges newest first that stop at the page (queryInIndexOrder:
+  // a replay's fresh rows have no statistics); a search is served by its field's index and the
+  // planner's own choice.
+  const statement = deliveryPageStatement(workspaceId, destinationId, query);
+  const rows = traceFilters(query) !== Prisma.empty ? await prisma.$queryRaw<LogPageRow[]>(statement) : await queryInIndexOrder<LogPageRow>(statement);
   const page = rows.slice(0, query.limit);
   const delivered = page.filter((r) => r.fromLog && r.status === "delivered").map((r) => r.traceId);
   const pending = page.filter((r) => r.fromLog && r.status === "pending").map((r) => r.traceId);

@@ -14,16 +14,25 @@ export type PlanNode = {
 };
 
 /**
- * The statements `read` sends through prisma.$queryRaw, each run again under EXPLAIN ANALYZE: their
- * plans, root first. Run it last in a file: a spy on the shared client leaves $queryRaw bound to it,
- * and interactive transactions after it would run their raw statements outside the transaction.
+ * The statements `read` sends through prisma.$queryRaw, each run again under EXPLAIN ANALYZE with
+ * the planner settings it ran under (lib/db.ts queryInIndexOrder): their plans, root first. Run it
+ * last in a file: a spy on the shared client leaves $queryRaw bound to it, and interactive
+ * transactions after it would run their raw statements outside the transaction.
  */
 export async function plansOf(read: () => Promise<unknown>): Promise<PlanNode[]> {
-  const statements: Prisma.Sql[] = [];
+  const statements: { statement: Prisma.Sql; settings: string | null }[] = [];
+  let settings: string | null = null;
   const queryRaw = prisma.$queryRaw.bind(prisma);
-  vi.spyOn(prisma, "$queryRaw").mockImplementation(((strings: TemplateStringsArray, ...values: unknown[]) => {
-    statements.push(Prisma.sql(strings, ...values));
-    return queryRaw(strings, ...values);
+  const executeRawUnsafe = prisma.$executeRawUnsafe.bind(prisma);
+  vi.spyOn(prisma, "$executeRawUnsafe").mockImplementation(((sql: string, ...values: unknown[]) => {
+    if (sql.includes("set_config(")) settings = sql;
+    return executeRawUnsafe(sql, ...values);
+  }) as typeof prisma.$executeRawUnsafe);
+  vi.spyOn(prisma, "$queryRaw").mockImplementation(((strings: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => {
+    // Called as a tagged template or with a built Prisma.sql statement.
+    statements.push({ statement: strings instanceof Prisma.Sql ? strings : Prisma.sql(strings, ...values), settings });
+    settings = null;
+    return strings instanceof Prisma.Sql ? queryRaw(strings) : queryRaw(strings, ...values);
   }) as typeof prisma.$queryRaw);
   try {
     await read();
@@ -31,10 +40,12 @@ export async function plansOf(read: () => Promise<unknown>): Promise<PlanNode[]>
     vi.restoreAllMocks();
   }
   const plans: PlanNode[] = [];
-  for (const statement of statements) {
-    const [{ "QUERY PLAN": plan }] = await prisma.$queryRaw<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
-      Prisma.sql([`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.strings[0]}`, ...statement.strings.slice(1)], ...statement.values),
-    );
+  for (const { statement, settings } of statements) {
+    const explain = Prisma.sql([`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.strings[0]}`, ...statement.strings.slice(1)], ...statement.values);
+    type Explained = { "QUERY PLAN": { Plan: PlanNode }[] }[];
+    const [{ "QUERY PLAN": plan }] = settings
+      ? (await prisma.$transaction([prisma.$executeRawUnsafe(settings), prisma.$queryRaw<Explained>(explain)]))[1]
+      : await prisma.$queryRaw<Explained>(explain);
     plans.push(plan[0].Plan);
   }
   return plans;
