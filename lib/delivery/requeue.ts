@@ -73,7 +73,7 @@ export async function assertReplayWithinLimit(db: Db, workspaceId: string, since
 type ReplayedTrace = { id: string; data: Prisma.JsonValue; apiKeyId: string | null; receivedAt: Date; routes: Prisma.JsonValue | null; xid: bigint; seq: bigint };
 
 /**
- * Re-sends the traces received since `since` to one destination, as its routing stands now
+ * Re-sends the traces received from `since` until now to one destination, as its routing stands now
  * (API-key include/exclude, filter rules, sampling; privacy mode applies at delivery): routed
  * traces with a settled delivery (delivered, failed, dropped) are reset to pending, routed traces
  * without one get a new row (those the log delivered among them). Test traces, and traces already
@@ -97,16 +97,19 @@ export async function replayCandidates(
     const traces = await db.$queryRaw<ReplayedTrace[]>`
       SELECT id, data, "apiKeyId", "receivedAt", routes, xid, seq
         FROM tracecast_replay_chunk(${destination.workspaceId}, ${cursor.receivedAt.toISOString()}::timestamp(3), ${cursor.id}, ${REQUEUE_CHUNK}::integer)`;
-    if (traces.length === 0) break;
-    cursor = traces.at(-1)!;
+    // Up to the traces received when the replay was asked for: those arriving while it runs are
+    // being delivered already, and chasing them would never end under steady ingest.
+    const asked = traces.filter((t) => t.receivedAt <= now);
+    if (asked.length === 0) break;
+    cursor = asked.at(-1)!;
     const existing = await db.delivery.findMany({
-      where: { destinationId: destination.id, traceId: { in: traces.map((t) => t.id) } },
+      where: { destinationId: destination.id, traceId: { in: asked.map((t) => t.id) } },
       select: { id: true, traceId: true, status: true },
     });
     const byTrace = new Map(existing.map((d) => [d.traceId, d]));
     // Routed to the destination in the log and not yet reached by its cursor: already queued.
     const logCursor = await db.deliveryCursor.findUnique({ where: { destinationId: destination.id }, select: { xid: true, seq: true } });
-    const queuedInLog = (t: (typeof traces)[number]) =>
+    const queuedInLog = (t: ReplayedTrace) =>
       logCursor !== null &&
       t.routes !== null &&
       typeof t.routes === "object" &&
@@ -114,7 +117,7 @@ export async function replayCandidates(
       (t.xid > logCursor.xid || (t.xid === logCursor.xid && t.seq > logCursor.seq));
     const toCreate: Prisma.DeliveryCreateManyInput[] = [];
     const toReset: string[] = [];
-    for (const trace of traces) {
+    for (const trace of asked) {
       const [decision] = route(trace.data as unknown as Trace, trace.apiKeyId);
       if (!decision) continue;
       const row = byTrace.get(trace.id);
@@ -131,6 +134,7 @@ export async function replayCandidates(
       if (toCreate.length) created += (await db.delivery.createMany({ data: toCreate, skipDuplicates: true })).count;
       if (toReset.length) reset += (await db.delivery.updateMany({ where: { id: { in: toReset }, status: { in: [...SETTLED] } }, data: requeued(now) })).count;
     }
+    if (asked.length < traces.length) break;
     await yieldToOthers();
   }
   return { created, reset };

@@ -22,7 +22,7 @@ import { openSecrets } from "@/lib/broadcast/stored-config";
 import { generateWebhookSecret } from "@/lib/destinations/webhook";
 import { actAs } from "../support/session-mock";
 import { addMembership, call, createOrganization, createUser } from "../support/accounts";
-import { apiKeyContext, deliveriesOf, enqueue, startReceiver, type Receiver } from "../support/delivery";
+import { apiKeyContext, deliveriesOf, enqueue, makeDue, startReceiver, type Receiver } from "../support/delivery";
 
 vi.mock("@/lib/auth/session", () => import("../support/session-mock"));
 
@@ -409,6 +409,19 @@ describe("pause, resume, retry failed, replay", () => {
     const future = await call(replay.POST, { method: "POST", params: dp(id), body: { since: new Date(Date.now() + 60_000).toISOString() } });
     expect(future.status).toBe(400);
     expect(future.json.error.fields[0].path).toBe("since");
+  });
+
+  it("a replay covers the traces received until it was asked for, not those arriving while it runs", async () => {
+    await cleanDestinations();
+    const { id } = await createWebhook();
+    await enqueue(orgId, [id], 2, { receivedAt: new Date(Date.now() - 5 * 60_000) });
+    // Received after the request (as under steady ingest while a long replay works through its
+    // chunks): delivered as new traces, not replayed. Before, the replay chased ingestion's head.
+    await enqueue(orgId, [id], 3, { receivedAt: new Date(Date.now() + 60_000) });
+    await makeDue(id);
+    expect((await drainDestination(id)).delivered).toBe(5);
+    const res = await call(replay.POST, { method: "POST", params: dp(id), body: { since: new Date(Date.now() - 10 * 60_000).toISOString() } });
+    expect(res.json).toEqual({ dryRun: false, count: 2, created: 0, reset: 2 });
   });
 });
 
