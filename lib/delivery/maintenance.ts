@@ -1,29 +1,60 @@
 // Upkeep of the embedded database. PGlite runs no autovacuum: without it the rows that retention
 // deletes and the delivery rows that drains rewrite leave dead space that is never reused, so the
-// database grows for ever, and the planner's statistics are never refreshed. Nor does it run a
-// checkpointer: the write-ahead log's old segments are only recycled at a checkpoint, so it grew
-// by a segment every few thousand traces. The sweep runs this after retention; on PostgreSQL
-// autovacuum and the checkpointer do the same and this does nothing.
+// database grows for ever, the planner's statistics are never refreshed, and nothing freezes old
+// rows before the transaction counter wraps around. Nor does it run a checkpointer: the
+// write-ahead log's old segments are only recycled at a checkpoint, so it grew by a segment every
+// few thousand traces. The sweep runs this after retention; on PostgreSQL autovacuum and the
+// checkpointer do the same and this does nothing.
 import { setImmediate as yieldToOthers } from "node:timers/promises";
 import { prisma } from "@/lib/db";
 import { databaseUrl } from "@/lib/db-location";
 
 /**
- * VACUUM (ANALYZE) of each table of the schema, one statement per table with a yield between, so
- * ingestion gets the one connection between them instead of waiting for a database-wide VACUUM.
- * A plain VACUUM takes no lock that blocks reads or writes and makes the dead space reusable (it
- * gives back to the file system only empty pages at a table's end). Then a CHECKPOINT, after which
- * the write-ahead log keeps only what recovery needs. Returns the tables vacuumed.
+ * The tables autovacuum would work on now, by its own rules and default thresholds, from the
+ * statistics PGlite keeps like any PostgreSQL: VACUUM when dead rows pass 50 + 20 % of the table,
+ * or rows inserted since the last vacuum pass 1,000 + 20 % (to mark new pages all-visible and
+ * frozen a slice at a time, not in one pass over the whole table later), or its oldest unfrozen
+ * transaction id is older than 200 million; ANALYZE when rows changed since the last analyze pass
+ * 50 + 10 %. Vacuuming every table every time re-read tables nothing had changed: on a large
+ * traces table, seconds of the one connection each time.
  */
-export async function vacuumEmbeddedDatabase(): Promise<string[]> {
-  if (databaseUrl()) return [];
-  const tables = await prisma.$queryRaw<{ name: string }[]>`
-    SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`;
-  for (const { name } of tables) {
-    // quote_ident made the name safe; VACUUM takes no parameters.
-    await prisma.$executeRawUnsafe(`VACUUM (ANALYZE) ${name}`);
-    await yieldToOthers();
+const DUE = `
+  SELECT quote_ident(s.relname) AS name,
+         (s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0)
+           OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0)
+           OR age(c.relfrozenxid) > 200000000) AS vacuum,
+         s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) AS analyze
+    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+   WHERE s.schemaname = current_schema()
+   ORDER BY s.relname`;
+
+/**
+ * VACUUM, then ANALYZE, of each table that is due (DUE), one statement at a time with a yield
+ * between, so ingestion gets the one connection between them. A plain VACUUM takes no lock that
+ * blocks reads or writes and makes the dead space reusable (it gives back to the file system only
+ * empty pages at a table's end). Then a CHECKPOINT, after which the write-ahead log keeps only
+ * what recovery needs. Returns the tables vacuumed and analyzed.
+ */
+export async function vacuumEmbeddedDatabase(): Promise<{ vacuumed: string[]; analyzed: string[] }> {
+  const done = { vacuumed: [] as string[], analyzed: [] as string[] };
+  if (databaseUrl()) return done;
+  // The statistics of this connection's own recent statements are published at the end of the
+  // next one, not before: without this, the latest retention's deletions would go unseen.
+  await prisma.$executeRawUnsafe("SELECT pg_stat_force_next_flush()");
+  const tables = await prisma.$queryRawUnsafe<{ name: string; vacuum: boolean; analyze: boolean }[]>(DUE);
+  for (const { name, vacuum, analyze } of tables) {
+    // quote_ident made the name safe; VACUUM and ANALYZE take no parameters.
+    if (vacuum) {
+      await prisma.$executeRawUnsafe(`VACUUM ${name}`);
+      done.vacuumed.push(name);
+      await yieldToOthers();
+    }
+    if (analyze) {
+      await prisma.$executeRawUnsafe(`ANALYZE ${name}`);
+      done.analyzed.push(name);
+      await yieldToOthers();
+    }
   }
   await prisma.$executeRawUnsafe("CHECKPOINT");
-  return tables.map((t) => t.name);
+  return done;
 }
