@@ -127,11 +127,11 @@ export async function advanceCursor(destinationId: string, token: string, to: Lo
 /**
  * SQL (in the context of a cursor row `c` and its Destination `dest`): true when the log holds a
  * trace routed to the destination past the cursor and below the horizon. An index range read of
- * the workspace's log from the cursor, which drains and skipIdleCursors keep near the head.
+ * the workspace's log from the cursor, stopped at the first such trace, as a database function
+ * (migration log_probe_plan) so the plan holds without statistics; drains and skipIdleCursors
+ * keep the cursor near the head.
  */
-const LOG_HAS_WORK_SQL = `EXISTS (SELECT 1 FROM "TracePayload" t
-                 WHERE t."workspaceId" = dest."workspaceId" AND (t.xid, t.seq) > (c.xid, c.seq)
-                   AND t.xid < ${HORIZON_SQL} AND t.routes ? dest.id)`;
+const LOG_HAS_WORK_SQL = `tracecast_log_has_work(dest."workspaceId", dest.id, c.xid, c.seq)`;
 
 /** SQL (for a Destination row `dest`): its log has work and no live drain is reading it (the sweep, outbox.ts). */
 export function logDueSql(now: Date): Prisma.Sql {
@@ -139,7 +139,7 @@ export function logDueSql(now: Date): Prisma.Sql {
                    WHERE c."destinationId" = dest.id AND (c."leaseUntil" IS NULL OR c."leaseUntil" < ${now}) AND ${Prisma.raw(LOG_HAS_WORK_SQL)})`;
 }
 
-const SKIP_IDLE = `
+export const SKIP_IDLE = `
   UPDATE "DeliveryCursor" c
      SET xid = ${HORIZON_SQL} - 1, seq = ${MAX_SEQ}
     FROM "Destination" dest

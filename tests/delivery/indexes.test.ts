@@ -76,8 +76,3 @@ it("a drain reads its log from the cursor through (workspaceId, xid, seq), in or
   expect(explained).not.toMatch(/Sort Key|Seq Scan on "TracePayload"/);
 });
 
-it("the sweep probes each destination's log from its cursor through (workspaceId, xid, seq)", async () => {
-  const explained = await plan(dueDestinationsStatement(new Date()));
-  expect(explained).toMatch(/Index (Only )?Scan using "TracePayload_workspaceId_xid_seq_idx"/);
-  expect(explained).not.toMatch(/Seq Scan on "TracePayload"/);
-});

@@ -6,7 +6,9 @@
 // transaction's own statistics (pg_stat_get_xact_tuples_returned, read before and after).
 import { beforeAll, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { READ_LOG } from "@/lib/delivery/log";
+import { READ_LOG, SKIP_IDLE } from "@/lib/delivery/log";
+import { dueDestinationsStatement } from "@/lib/delivery/outbox";
+import { Prisma } from "@/lib/generated/prisma/client";
 
 const BACKLOG = 3000;
 const LIMIT = 100;
@@ -79,4 +81,26 @@ it("finds the oldest waiting trace and counts a capped backlog by reading about 
        LIMIT ${LIMIT}) l`);
   expect(plain.value).toBe(LIMIT);
   expect(plain.indexRowsRead).toBe(BACKLOG);
+});
+
+it("the sweep's probes (is there work past the cursor; skip idle cursors) read about one entry per destination with work, whatever the statistics", async () => {
+  const entriesRead = (run: (tx: Prisma.TransactionClient) => Promise<unknown>) =>
+    prisma.$transaction(async (tx) => {
+      const counter = async () =>
+        Number((await tx.$queryRawUnsafe<{ read: string }[]>(`SELECT pg_stat_get_xact_tuples_returned('"TracePayload_workspaceId_xid_seq_idx"'::regclass)::text AS read`))[0].read);
+      const before = await counter();
+      await run(tx);
+      return (await counter()) - before;
+    });
+  const cursor = () => prisma.$queryRawUnsafe<{ xid: string }[]>(`SELECT xid::text FROM "DeliveryCursor" WHERE "destinationId" = 'd1'`);
+  const before = await cursor();
+  // d1 has 3,000 traces waiting right past its cursor: each probe reads the log's index from the
+  // cursor and stops at the first.
+  const skipped = await entriesRead((tx) => tx.$executeRawUnsafe(SKIP_IDLE, new Date().toISOString()));
+  expect(skipped).toBeGreaterThanOrEqual(1);
+  expect(skipped).toBeLessThanOrEqual(10);
+  expect(await cursor()).toEqual(before);
+  const probed = await entriesRead((tx) => tx.$queryRaw(dueDestinationsStatement(new Date())));
+  expect(probed).toBeGreaterThanOrEqual(1);
+  expect(probed).toBeLessThanOrEqual(10);
 });
