@@ -56,6 +56,7 @@ export function connectDatabase(): DatabaseConnection {
     dataDir: pgliteDir(),
     seedPath: process.env.TRACECAST_PGLITE_SEED || undefined,
     slowStatementMs: Number(process.env.TRACECAST_SLOW_STATEMENT_MS ?? 1000),
+    sharedBuffers: pgliteSharedBuffers(),
   });
   const pool = new pg.Pool({
     stream: () => thread.connect(),
@@ -79,6 +80,17 @@ export function connectDatabase(): DatabaseConnection {
 }
 
 const PGLITE_CONNECTION_WAIT_MS = 15_000;
+
+/**
+ * PGlite's page cache (shared_buffers), TRACECAST_PGLITE_SHARED_BUFFERS. Smaller than PostgreSQL's
+ * 128MB default: it lives in the WebAssembly memory, which never shrinks, so it was ~160 MiB of
+ * the server's resident memory for good; the operating system caches the data files as well.
+ */
+function pgliteSharedBuffers(): string {
+  const value = process.env.TRACECAST_PGLITE_SHARED_BUFFERS?.trim() || "32MB";
+  if (!/^\d+(kB|MB|GB)$/.test(value)) throw new Error(`TRACECAST_PGLITE_SHARED_BUFFERS must be a size such as 32MB (got ${JSON.stringify(value)})`);
+  return value;
+}
 
 /** The connection of `prisma`'s pool; `end` closes the pool (and, for PGlite, the database). */
 function onPool(pool: pg.Pool, prisma: PrismaClient, end: () => Promise<void>): DatabaseConnection {

@@ -20,6 +20,8 @@ export type PgliteThreadOptions = {
   resourceLimits?: ResourceLimits;
   /** Statements that hold the database longer than this are logged (thread.mjs); none when unset or 0. */
   slowStatementMs?: number;
+  /** PostgreSQL's shared_buffers ("32MB"): PGlite's page cache, inside its WebAssembly memory, which never shrinks. */
+  sharedBuffers?: string;
 };
 
 export type PgliteThread = {

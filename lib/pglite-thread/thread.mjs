@@ -10,9 +10,12 @@ import { parentPort, workerData } from "node:worker_threads";
 import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 
-/** @type {{ dataDir: string; seedPath?: string; slowStatementMs?: number }} */
-const { dataDir, seedPath, slowStatementMs } = workerData;
-const db = await PGlite.create(dataDir, seedPath ? { loadDataDir: new Blob([fs.readFileSync(seedPath)]) } : {});
+/** @type {{ dataDir: string; seedPath?: string; slowStatementMs?: number; sharedBuffers?: string }} */
+const { dataDir, seedPath, slowStatementMs, sharedBuffers } = workerData;
+const db = await PGlite.create(dataDir, {
+  ...(seedPath ? { loadDataDir: new Blob([fs.readFileSync(seedPath)]) } : {}),
+  ...(sharedBuffers ? { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`] } : {}),
+});
 
 /** The protocol version 3.0 code that follows the length of a StartupMessage (which has no type byte). */
 const PROTOCOL_3_0 = 196608;

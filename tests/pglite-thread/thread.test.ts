@@ -9,6 +9,8 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { prisma } from "@/lib/db";
+import { databaseUrl } from "@/lib/db-location";
 import { startPgliteThread, type PgliteThread } from "@/lib/pglite-thread";
 
 const threads: PgliteThread[] = [];
@@ -131,6 +133,17 @@ describe("the embedded database's thread", () => {
     const db = await client(start(dataDir));
     expect((await db.query("SELECT count(*)::int AS runs FROM runs")).rows).toEqual([{ runs: 2 }]);
     await db.end();
+  });
+
+  it("sizes PGlite's page cache by sharedBuffers; the app's connection defaults to 32MB (TRACECAST_PGLITE_SHARED_BUFFERS)", async () => {
+    const thread = startPgliteThread({ dataDir: "memory://", sharedBuffers: "16MB" });
+    threads.push(thread);
+    const db = await client(thread);
+    expect((await db.query("SHOW shared_buffers")).rows).toEqual([{ shared_buffers: "16MB" }]);
+    await db.end();
+    const [app] = await prisma.$queryRaw<{ shared_buffers: string }[]>`SHOW shared_buffers`;
+    // PostgreSQL's own setting on a server the tests did not start; the embedded database's ours.
+    if (!databaseUrl()) expect(app.shared_buffers).toBe("32MB");
   });
 
   it("logs the statements that held the database longer than slowStatementMs, with their SQL", async () => {
