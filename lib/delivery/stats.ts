@@ -146,14 +146,16 @@ export const WAITING_COUNT_CAP = 1_000;
  * each a range of an index stopped at the cap; the oldest is the first entry of each.
  */
 export async function countWaiting(workspaceId: string, destinationId: string, cap = WAITING_COUNT_CAP): Promise<Waiting> {
-  const [row] = await prisma.$queryRaw<{ rows: number; retrying: number; log: number; oldestRow: Date | null; oldestLog: Date | null }[]>`
+  // The exception rows' side through the partial indexes of waiting and retrying rows (migration
+  // waiting_rows), whatever the statistics on a replay's fresh rows say (queryInIndexOrder).
+  const [row] = await queryInIndexOrder<{ rows: number; retrying: number; log: number; oldestRow: Date | null; oldestLog: Date | null }>(Prisma.sql`
     SELECT (SELECT count(*)::int FROM (SELECT 1 FROM "Delivery"
                                          WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight') LIMIT ${cap}) r) AS rows,
            (SELECT count(*)::int FROM (SELECT 1 FROM "Delivery"
                                          WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight') AND attempts > 0 LIMIT ${cap}) r) AS retrying,
            (SELECT count(*)::int FROM ${pendingInLog(workspaceId, destinationId, cap)} l) AS log,
            (SELECT min("createdAt") FROM "Delivery" WHERE "destinationId" = ${destinationId} AND status IN ('pending', 'in_flight')) AS "oldestRow",
-           (SELECT l."receivedAt" FROM ${pendingInLog(workspaceId, destinationId, 1)} l) AS "oldestLog"`;
+           (SELECT l."receivedAt" FROM ${pendingInLog(workspaceId, destinationId, 1)} l) AS "oldestLog"`);
   const oldest = [row.oldestRow, row.oldestLog].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   return { waiting: row.rows + row.log, capped: row.rows >= cap || row.log >= cap, retrying: row.retrying, oldestQueuedAt: oldest };
 }
