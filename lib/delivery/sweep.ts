@@ -22,7 +22,7 @@ export async function sweep(opts: { now?: Date; retention?: boolean; backlog?: b
     await deleteExpiredAttempts(now);
     await deleteExpiredCounters(now);
     await deleteExpiredIdempotencyKeys(now);
-    await vacuumEmbeddedDatabase();
+    await vacuumEmbeddedDatabase(now);
   }
   await skipIdleCursors(now);
   if (opts.backlog !== false) await recordBacklog(now);

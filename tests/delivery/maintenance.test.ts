@@ -53,8 +53,12 @@ describe("maintenance of the embedded database", () => {
     await prisma.$executeRaw`
       INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes")
       SELECT 'quiet-' || i, ${workspaceId}, '{}'::jsonb, 2 FROM generate_series(1, 2000) AS i`;
-    // New rows: vacuumed (marked all-visible and frozen) and analyzed; no other table changed.
-    expect(await vacuumEmbeddedDatabase()).toEqual({ vacuumed: ['"TracePayload"'], analyzed: ['"TracePayload"'] });
+    // New rows: analyzed now, but the vacuum that marks their pages all-visible and frozen waits
+    // for a minute without traces arriving (it would hold ingestion on the one connection).
+    expect(await vacuumEmbeddedDatabase()).toEqual({ vacuumed: [], analyzed: ['"TracePayload"'] });
+    expect(await vacuumEmbeddedDatabase(new Date(Date.now() + 30_000))).toEqual({ vacuumed: [], analyzed: [] });
+    // A minute later with nothing received since: vacuumed.
+    expect(await vacuumEmbeddedDatabase(new Date(Date.now() + 61_000))).toEqual({ vacuumed: ['"TracePayload"'], analyzed: [] });
     await prisma.$executeRaw`DELETE FROM "TracePayload" WHERE id IN (SELECT id FROM "TracePayload" WHERE id LIKE 'quiet-%' LIMIT 100)`;
     // 100 of 2,000 rows: under autovacuum's thresholds (50 + 20 % dead, 50 + 10 % changed).
     expect(await vacuumEmbeddedDatabase()).toEqual({ vacuumed: [], analyzed: [] });
