@@ -251,6 +251,9 @@ type DrainRun = {
   /** Claims made so far, across lanes, and the most allowed. */
   batches: number;
   maxBatches: number;
+  /** Exception claims made in this pass (at most EXCEPTION_CLAIMS_PER_PASS before the log's turn), and whether one was left unclaimed. */
+  exceptionClaims: number;
+  exceptionsLeft?: boolean;
   /** The destination as last read (config decrypted once per version), shared by the lanes. */
   destination?: Prepared;
   /** Set by the first lane that must stop: the others claim nothing more. */
@@ -260,10 +263,18 @@ type DrainRun = {
 };
 
 /**
+ * Exception claims one pass makes before the log's turn. A replay queues up to 50,000 rows: taken
+ * all before the log, they held every trace arriving meanwhile for the whole replay (100 s at the
+ * bench's sizes) while the log's backlog grew behind them. Passes alternate instead: this many
+ * claims, then the log up to the horizon, then `more` for the next pass.
+ */
+export const EXCEPTION_CLAIMS_PER_PASS = 8;
+
+/**
  * Delivers one destination's work: first its due exception rows (outbox.ts: retries, replays), up
- * to `maxBatches` claims in all (default: until a claim comes back short of the destination's
- * maxBatch, i.e. it took every row that was due), then its log (log.ts) from its cursor to the
- * horizon. Traces stored while it delivers are not chased one read at a time: each comes with its
+ * to `maxBatches` claims in all and EXCEPTION_CLAIMS_PER_PASS in this pass (until a claim comes
+ * back short of the destination's maxBatch, i.e. it took every row that was due), then its log
+ * (log.ts) from its cursor to the horizon; `more` when exception rows were left for the next pass. Traces stored while it delivers are not chased one read at a time: each comes with its
  * own kick (and an Inngest debounce or the inline dispatcher's KICK_COALESCE_MS batches them).
  * Once an exception claim comes back full, up to TRACECAST_DRAIN_LANES claims are in progress at
  * once (disjoint: FOR UPDATE SKIP LOCKED, each under its own lease); the log is read ahead while
@@ -285,6 +296,7 @@ export async function drainDestination(
     result: { delivered: 0, retrying: 0, failed: 0, more: false },
     batches: 0,
     maxBatches: opts.maxBatches ?? Number.POSITIVE_INFINITY,
+    exceptionClaims: 0,
   };
   const width = deliverySettings.drainLanes();
   const lanes: Promise<void>[] = [];
@@ -294,7 +306,12 @@ export async function drainDestination(
         run.result.more = true;
         return;
       }
+      if (run.exceptionClaims >= EXCEPTION_CLAIMS_PER_PASS) {
+        run.exceptionsLeft = true;
+        return;
+      }
       run.batches++;
+      run.exceptionClaims++;
       if (!(await drainBatch(run))) return;
       // A full claim: there is a backlog, open the other lanes.
       while (lanes.length < width) lanes.push(lane());
@@ -304,6 +321,7 @@ export async function drainDestination(
   // Lanes are added while the first ones run.
   for (let i = 0; i < lanes.length; i++) await lanes[i];
   if (!run.stopped && !run.result.more) await drainLog(run);
+  if (run.exceptionsLeft) run.result.more = true;
   return run.stopped ? { ...run.result, more: false, stopped: run.stopped } : run.result;
 }
 

@@ -1,8 +1,10 @@
 // A drain working through a backlog keeps several claims in progress (TRACECAST_DRAIN_LANES):
 // against the real database and a real receiver on 127.0.0.1, with the quick webhook's batches of 3.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { drainDestination } from "@/lib/delivery/drain";
-import { createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver, type Receiver } from "../support/delivery";
+import { drainDestination, EXCEPTION_CLAIMS_PER_PASS } from "@/lib/delivery/drain";
+import { acceptTraces } from "@/lib/ingest";
+import { traceInput } from "@/lib/traces/schema";
+import { apiKeyContext, createDestinationRow, createWorkspace, deliveriesOf, enqueue, startReceiver, type Receiver } from "../support/delivery";
 import { quickWebhook } from "./quick-webhook";
 
 vi.mock("@/lib/destinations/registry", async (importOriginal) => {
@@ -69,6 +71,23 @@ describe("drain lanes", () => {
     expect(requestsPerTrace(traceIds)).toEqual(traceIds.map(() => 1));
     const rows = await deliveriesOf(destination.id);
     expect(rows.map((r) => [r.status, r.attempts, r.claimToken])).toEqual(rows.map(() => ["delivered", 1, null]));
+  });
+
+  it("takes turns with the log: a replay's many rows leave room, each pass, for the traces arriving meanwhile", async () => {
+    vi.stubEnv("TRACECAST_DRAIN_LANES", "1");
+    const replayed = EXCEPTION_CLAIMS_PER_PASS * quickWebhook.maxBatch + 4;
+    const { destination } = await backlog(replayed);
+    // Live traffic, in the log, behind the replay's exception rows.
+    const live = ["live-1", "live-2"];
+    await acceptTraces(await apiKeyContext(workspaceId), live.map((id) => traceInput.parse({ id, model: "m", request: { messages: [{ role: "user", content: "hi" }] }, timing: { start: "2026-12-07T12:00:00Z", end: "2026-12-07T12:00:01Z" } })));
+    answerSlowly(0);
+
+    const first = await drainDestination(destination.id);
+    // This pass: its share of the replay, then the log; the rest of the replay in the next pass.
+    expect(first).toMatchObject({ delivered: EXCEPTION_CLAIMS_PER_PASS * quickWebhook.maxBatch + live.length, more: true });
+    expect(live.map((id) => receiver.requests.some((r) => r.body.includes(`"${id}"`)))).toEqual([true, true]);
+    expect(await drainDestination(destination.id)).toMatchObject({ delivered: 4, more: false });
+    expect((await deliveriesOf(destination.id)).every((r) => r.status === "delivered")).toBe(true);
   });
 
   it("with one lane, sends one batch at a time", async () => {
