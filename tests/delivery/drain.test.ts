@@ -360,7 +360,8 @@ describe("circuit breaker", () => {
     const destination = await createDestinationRow(workspaceId, "webhook", { url: receiver.url });
     receiver.handle((_req, res) => res.writeHead(429, { "retry-after": "60" }).end("slow down"));
     const start = new Date();
-    await enqueue(workspaceId, [destination.id], 3);
+    // Queued at `start` (not a millisecond later, when they would not yet be due at `start`).
+    await enqueue(workspaceId, [destination.id], 3, { receivedAt: start });
     await drainDestination(destination.id, { now: () => start });
     expect(receiver.requests).toHaveLength(1);
 
