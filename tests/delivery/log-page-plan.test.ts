@@ -6,14 +6,13 @@
 import { beforeAll, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { countWaiting, deliveriesQuery, listDeliveries } from "@/lib/delivery/stats";
-import { plansOf, rowsHandled } from "./query-plans";
+import { insertPlanWorkspace, plansOf, rowsHandled } from "./query-plans";
 
 const REPLAYED = 3000;
 const TRACES = 4000;
 
 beforeAll(async () => {
-  await prisma.$executeRawUnsafe(`INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('w1', 'Plan', 'personal', now())`);
-  await prisma.$executeRawUnsafe(`INSERT INTO "Destination" (id, "workspaceId", type, name, config, "updatedAt") VALUES ('d1', 'w1', 'webhook', 'Hook', '{}', now())`);
+  await insertPlanWorkspace();
   for (let i = 0; i < TRACES; i += 100) {
     await prisma.$executeRawUnsafe(
       `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", routes, "receivedAt")

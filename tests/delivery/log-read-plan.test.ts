@@ -9,13 +9,13 @@ import { prisma } from "@/lib/db";
 import { READ_LOG, SKIP_IDLE } from "@/lib/delivery/log";
 import { dueDestinationsStatement } from "@/lib/delivery/outbox";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { insertPlanWorkspace } from "./query-plans";
 
 const BACKLOG = 3000;
 const LIMIT = 100;
 
 beforeAll(async () => {
-  await prisma.$executeRawUnsafe(`INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('w1', 'Plan', 'personal', now())`);
-  await prisma.$executeRawUnsafe(`INSERT INTO "Destination" (id, "workspaceId", type, name, config, "updatedAt") VALUES ('d1', 'w1', 'webhook', 'Hook', '{}', now())`);
+  await insertPlanWorkspace();
   // One transaction per 10 traces, as ingest requests of 10 traces write them. No ANALYZE.
   for (let i = 0; i < BACKLOG; i += 10) {
     await prisma.$executeRawUnsafe(

@@ -57,3 +57,12 @@ export const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?
 /** The rows every node of a plan handled (its rows times its loops), summed: what the statement read and processed. */
 export const rowsHandled = (node: PlanNode): number =>
   node["Actual Rows"] * node["Actual Loops"] + (node.Plans ?? []).reduce((n, child) => n + rowsHandled(child), 0);
+
+/**
+ * Workspace 'w1' with one webhook destination 'd1' (its cursor inserted by the trigger), written in
+ * SQL like the traces the plan tests then store in bulk without ANALYZE.
+ */
+export async function insertPlanWorkspace(): Promise<void> {
+  await prisma.$executeRawUnsafe(`INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('w1', 'Plan', 'personal', now())`);
+  await prisma.$executeRawUnsafe(`INSERT INTO "Destination" (id, "workspaceId", type, name, config, "updatedAt") VALUES ('d1', 'w1', 'webhook', 'Hook', '{}', now())`);
+}
