@@ -56,6 +56,7 @@ export function connectDatabase(): DatabaseConnection {
     dataDir: pgliteDir(),
     seedPath: process.env.TRACECAST_PGLITE_SEED || undefined,
     slowStatementMs: Number(process.env.TRACECAST_SLOW_STATEMENT_MS ?? 1000),
+    slowStatementPlans: process.env.TRACECAST_SLOW_STATEMENT_PLANS === "1",
     sharedBuffers: pgliteSharedBuffers(),
   });
   const pool = new pg.Pool({

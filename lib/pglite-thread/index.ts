@@ -20,6 +20,8 @@ export type PgliteThreadOptions = {
   resourceLimits?: ResourceLimits;
   /** Statements that hold the database longer than this are logged (thread.mjs); none when unset or 0. */
   slowStatementMs?: number;
+  /** With slowStatementMs: the plan of each slow statement is logged too (auto_explain). */
+  slowStatementPlans?: boolean;
   /** PostgreSQL's shared_buffers ("32MB"): PGlite's page cache, inside its WebAssembly memory, which never shrinks. */
   sharedBuffers?: string;
 };

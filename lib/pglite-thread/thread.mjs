@@ -10,9 +10,11 @@ import { parentPort, workerData } from "node:worker_threads";
 import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 
-/** @type {{ dataDir: string; seedPath?: string; slowStatementMs?: number; sharedBuffers?: string }} */
-const { dataDir, seedPath, slowStatementMs, sharedBuffers } = workerData;
+/** @type {{ dataDir: string; seedPath?: string; slowStatementMs?: number; slowStatementPlans?: boolean; sharedBuffers?: string }} */
+const { dataDir, seedPath, slowStatementMs, slowStatementPlans, sharedBuffers } = workerData;
+const explainSlow = slowStatementMs > 0 && slowStatementPlans === true;
 const db = await PGlite.create(dataDir, {
+  ...(explainSlow ? { extensions: { auto_explain: (await import("@electric-sql/pglite/contrib/auto_explain")).auto_explain } } : {}),
   ...(seedPath ? { loadDataDir: new Blob([fs.readFileSync(seedPath)]) } : {}),
   ...(sharedBuffers ? { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`] } : {}),
 });
@@ -34,6 +36,33 @@ function queryMessage(sql) {
 
 /** What a new backend would start from: no open transaction, prepared statements, settings or temporary tables. */
 const RESET_SESSION = [queryMessage("ROLLBACK"), queryMessage("DISCARD ALL")];
+
+/**
+ * With slowStatementPlans: PostgreSQL's auto_explain gives the plan of every statement slower than
+ * the slow-statement log's threshold, a function's own statements included (how a plan kept by
+ * the session's plan cache shows), as notices to the client; they are logged here.
+ */
+const EXPLAIN_SLOW = [
+  "LOAD 'auto_explain'",
+  `SET auto_explain.log_min_duration = ${Math.round(slowStatementMs)}`,
+  "SET auto_explain.log_nested_statements = on",
+  "SET auto_explain.log_parameter_max_length = 0",
+  "SET client_min_messages = log",
+].map(queryMessage);
+
+const NOTICE = 0x4e;
+const decoder = new TextDecoder();
+
+/** The message fields ("M": the text) of the notices in a reply. */
+function logNotices(reply) {
+  const bytes = Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
+  for (let offset = 0; offset + 5 <= bytes.length; offset += 1 + bytes.readInt32BE(offset + 1)) {
+    if (bytes[offset] !== NOTICE) continue;
+    const fields = decoder.decode(bytes.subarray(offset + 5, offset + 1 + bytes.readInt32BE(offset + 1))).split("\0");
+    const text = fields.find((field) => field.startsWith("M"));
+    if (text) console.warn(`[pglite-thread] ${text.slice(1)}`);
+  }
+}
 
 /** The length of the complete protocol message at the start of `buffer`, or 0 if it has not all arrived. */
 function completeMessageLength(buffer) {
@@ -79,7 +108,6 @@ function run(message, into) {
  * Parse of the statement an Execute runs (named statements are parsed once per session).
  */
 function slowStatementLog() {
-  const decoder = new TextDecoder();
   const cString = (message, offset) => {
     const end = message.indexOf(0, offset);
     return [decoder.decode(message.subarray(offset, end)), end + 1];
@@ -111,6 +139,7 @@ function slowStatementLog() {
 /** Serves one client connection on `port`. */
 function serve(port) {
   for (const message of RESET_SESSION) run(message, []);
+  if (explainSlow) for (const message of EXPLAIN_SLOW) run(message, []);
   const slow = slowStatementMs > 0 ? slowStatementLog() : null;
   let pending = Buffer.alloc(0);
   port.on("message", (chunk) => {
@@ -135,6 +164,7 @@ function serve(port) {
     // One message (one wake-up of the client's thread) for all the answers. Each chunk is a copy of
     // its own (not a view of a shared pool), so one chunk's memory can be handed over as it is.
     const reply = answers.length === 1 ? answers[0] : joined(answers);
+    if (explainSlow) logNotices(reply);
     port.postMessage(reply, [reply.buffer]);
   });
 }

@@ -153,8 +153,21 @@ describe("the embedded database's thread", () => {
     expect(lines.map((line) => line.replace(/\(\d+ ms\)/, "(N ms)"))).toEqual([
       "[pglite-thread] slow statement (N ms): SELECT pg_sleep(0.3), 'slow simple'",
       "[pglite-thread] slow statement (N ms): SELECT pg_sleep($1), 'slow named'",
+      "[pglite-thread] slow statement (N ms): SELECT sleepy_inside() AS slow_function",
     ]);
     for (const line of lines) expect(Number(/\((\d+) ms\)/.exec(line)![1])).toBeGreaterThanOrEqual(290);
+    expect(stderr).not.toContain("plan:");
+  });
+
+  it("logs the plans of slow statements too with slowStatementPlans, a function's own statements included (TRACECAST_SLOW_STATEMENT_PLANS)", async () => {
+    const script = path.join(import.meta.dirname, "fixtures", "slow-statements.mts");
+    const { stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, "plans"]);
+    const plans = stderr.split("[pglite-thread] ").filter((entry) => entry.startsWith("duration:"));
+    // The three slow statements, and the statement inside the function: each with its text and plan.
+    expect(plans).toHaveLength(4);
+    expect(plans.some((plan) => plan.includes("Query Text: SELECT pg_sleep(0.3), 'slow simple'") && plan.includes("Result"))).toBe(true);
+    expect(plans.some((plan) => /Query Text: +SELECT 1 FROM pg_sleep\(0\.3\)/.test(plan) && plan.includes("Function Scan on pg_sleep"))).toBe(true);
+    expect(plans.some((plan) => plan.includes("SELECT pg_sleep(0.3), 'fast simple'"))).toBe(false);
   });
 
   it("comes up when the process was started from another directory (TRACECAST_PROJECT_DIR, set by scripts/server.mjs)", async () => {
