@@ -4,11 +4,12 @@
 // Both run as a series of short statements of at most REQUEUE_CHUNK rows each, never one
 // transaction: on the embedded database (one connection, lib/db-client.ts) a replay of
 // MAX_REPLAY_TRACES rows in one transaction held ingestion for seconds. Each statement is atomic on
-// its own and re-checks the row's state, so ingestion and drains interleave between chunks. A crash
+// its own and re-checks the row's state, so ingestion and drains interleave between chunks, and
+// after each chunk the requeue waits as long as the chunk took (giveWay). A crash
 // midway leaves the chunks done requeued and the rest as they were; running the same request again
 // finishes it (rows already queued again are left alone; a row the first run requeued and that has
 // been delivered since is sent once more: at least once, like every delivery).
-import { setImmediate as yieldToOthers } from "node:timers/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Destination, Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "@/lib/db-client";
 import { ApiError } from "@/lib/errors";
@@ -19,6 +20,19 @@ import type { Trace } from "@/lib/traces/schema";
 export const MAX_REPLAY_TRACES = 50_000;
 /** Rows per statement of a requeue (exported for the test that counts rows per transaction). */
 export const REQUEUE_CHUNK = 200;
+
+/** How a requeue waits between chunks (tests record it). */
+export type Pause = (ms: number) => Promise<unknown>;
+
+/**
+ * After a chunk, wait as long as it took: a requeue takes at most half of the database's time (on
+ * the embedded database, of its one connection) and of the server's thread, and ingestion and the
+ * drains keep the rest (back to back, a replay held ingestion's p99 at several times its usual
+ * value for as long as it ran).
+ */
+async function giveWay(chunkStarted: number, pause: Pause): Promise<void> {
+  await pause(Math.max(1, performance.now() - chunkStarted));
+}
 
 /** What a requeue may reset: settled rows. Rows queued or in flight are left alone. */
 const SETTLED = ["delivered", "failed", "dropped"] as const;
@@ -39,7 +53,7 @@ function requeued(now: Date) {
 }
 
 /** Failed deliveries of the destination back to pending (count only when dryRun). */
-export async function requeueFailed(db: Db, destinationId: string, opts: { dryRun: boolean }): Promise<number> {
+export async function requeueFailed(db: Db, destinationId: string, opts: { dryRun: boolean; pause?: Pause }): Promise<number> {
   const where = { destinationId, status: "failed" as const };
   if (opts.dryRun) return db.delivery.count({ where });
   const now = new Date();
@@ -47,13 +61,14 @@ export async function requeueFailed(db: Db, destinationId: string, opts: { dryRu
   // By id, so every row is visited once even if some fail again while this runs.
   let after: string | undefined;
   for (;;) {
+    const started = performance.now();
     const ids = (
       await db.delivery.findMany({ where: { ...where, ...(after ? { id: { gt: after } } : {}) }, select: { id: true }, orderBy: { id: "asc" }, take: REQUEUE_CHUNK })
     ).map((d) => d.id);
     if (ids.length === 0) return count;
     after = ids.at(-1);
     count += (await db.delivery.updateMany({ where: { id: { in: ids }, status: "failed" }, data: requeued(now) })).count;
-    await yieldToOthers();
+    await giveWay(started, opts.pause ?? sleep);
   }
 }
 
@@ -83,7 +98,7 @@ type ReplayedTrace = { id: string; data: Prisma.JsonValue; apiKeyId: string | nu
 export async function replayCandidates(
   db: Db,
   destination: Destination,
-  opts: { since: Date; dryRun: boolean },
+  opts: { since: Date; dryRun: boolean; pause?: Pause },
 ): Promise<{ created: number; reset: number }> {
   await assertReplayWithinLimit(db, destination.workspaceId, opts.since);
   // Routing as if the destination were active: replay is an explicit request for this destination.
@@ -94,6 +109,7 @@ export async function replayCandidates(
   // (receivedAt, id) keyset; "" sorts before every id, so the first chunk starts at `since`.
   let cursor: { receivedAt: Date; id: string } = { receivedAt: opts.since, id: "" };
   for (;;) {
+    const started = performance.now();
     const traces = await db.$queryRaw<ReplayedTrace[]>`
       SELECT id, data, "apiKeyId", "receivedAt", routes, xid, seq
         FROM tracecast_replay_chunk(${destination.workspaceId}, ${cursor.receivedAt.toISOString()}::timestamp(3), ${cursor.id}, ${REQUEUE_CHUNK}::integer)`;
@@ -135,7 +151,7 @@ export async function replayCandidates(
       if (toReset.length) reset += (await db.delivery.updateMany({ where: { id: { in: toReset }, status: { in: [...SETTLED] } }, data: requeued(now) })).count;
     }
     if (asked.length < traces.length) break;
-    await yieldToOthers();
+    await giveWay(started, opts.pause ?? sleep);
   }
   return { created, reset };
 }

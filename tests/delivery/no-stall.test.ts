@@ -166,6 +166,23 @@ describe("requeues on the one embedded connection", () => {
     expect(dashboardReads).toBeGreaterThan(0);
   });
 
+  it("a replay waits after each chunk as long as the chunk took, so it holds the database at most half the time", async () => {
+    await prisma.delivery.updateMany({ where: { destinationId }, data: { status: "delivered" } });
+    const destination = await prisma.destination.findUniqueOrThrow({ where: { id: destinationId } });
+    const pauses: { asked: number; chunkMs: number }[] = [];
+    let chunkStarted = performance.now();
+    const pause = async (ms: number) => {
+      pauses.push({ asked: ms, chunkMs: performance.now() - chunkStarted });
+      chunkStarted = performance.now();
+    };
+    const { created, reset } = await replayCandidates(prisma, destination, { since: new Date(Date.now() - 3_600_000), dryRun: true, pause });
+    expect(created + reset).toBe(TRACES);
+    // One pause after each full chunk (the read that finds nothing more ends the replay).
+    expect(pauses).toHaveLength(TRACES / REQUEUE_CHUNK);
+    // Each as long as its chunk (measured here from the previous pause; the first chunk's time here also holds the replay's set-up).
+    for (const { asked, chunkMs } of pauses.slice(1)) expect(asked).toBeGreaterThanOrEqual(Math.max(1, chunkMs - 1));
+  });
+
   it("retry failed requeues every failed row in transactions of at most REQUEUE_CHUNK rows, with ingestion committing between them", async () => {
     await prisma.delivery.updateMany({ where: { destinationId }, data: { status: "failed" } });
     const before = await rowsPerTransaction();
