@@ -12,10 +12,10 @@
 // run time is enough (NODE_OPTIONS does not accept it).
 //
 // A fixed heap growing factor of 1.6. Left to itself V8 let the old generation grow to several
-// times the live heap between full collections while the server drained a backlog (RSS ~700 MiB
-// after 100k traces × 4 destinations with ~100 MiB of live heap); with the next full collection due
-// at 1.6× the live heap the same drain ended at ~500 MiB, at the same delivery rate and CPU per
-// delivery (docs/benchmarks.md, "Session 14"). Also read at each GC.
+// times the live heap between full collections while the server drained a backlog, most of the
+// server's resident memory; with the next full collection due at 1.6× the live heap a drain ends
+// with about 200 MiB less, at the same delivery rate and CPU per delivery (docs/benchmarks.md,
+// "RSS: the V8 heap's growth bound"). Also read at each GC.
 import v8 from "node:v8";
 
 v8.setFlagsFromString("--no-allocation-site-pretenuring");
