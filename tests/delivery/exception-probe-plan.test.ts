@@ -9,8 +9,7 @@
 // The rows fetched are counted in the transaction's own statistics (pg_stat_get_xact_tuples_fetched).
 import { beforeAll, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { traceStatuses } from "@/lib/delivery/status";
-import { insertPlanWorkspace } from "./query-plans";
+import { insertLogTraces, insertPlanWorkspace, planNodes, type PlanNode } from "./query-plans";
 
 const REPLAYED = 2000;
 const WAITING = 300;
@@ -18,19 +17,12 @@ const LIMIT = 100;
 
 beforeAll(async () => {
   await insertPlanWorkspace();
-  for (let i = 0; i < WAITING; i += 10) {
-    await prisma.$executeRawUnsafe(
-      `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", routes) SELECT 't' || i, 'w1', '{}', 2, '{"d1": 1}' FROM generate_series(${i}, ${i + 9}) i`,
-    );
-  }
+  await insertLogTraces(WAITING);
   // Older traces, not in the log, that a replay will queue again.
   await prisma.$executeRawUnsafe(
     `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes") SELECT 'r' || i, 'w1', '{}', 2 FROM generate_series(1, ${REPLAYED}) i`,
   );
 });
-
-type Node = { "Relation Name"?: string; "Actual Rows": number; "Actual Loops": number; "Rows Removed by Filter"?: number; Plans?: Node[] };
-const nodes = (node: Node): Node[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 
 /**
  * The function's statement (as deployed: pg_proc) prepared and planned generically, as the server's
@@ -50,8 +42,8 @@ async function countAfterReplay(): Promise<{ counted: number; exceptionRowsRead:
     await tx.$executeRawUnsafe(
       `INSERT INTO "Delivery" (id, "traceId", "destinationId", "workspaceId", "updatedAt") SELECT 'e' || i, 'r' || i, 'd1', 'w1', now() FROM generate_series(1, ${REPLAYED}) i`,
     );
-    const [{ "QUERY PLAN": [{ Plan: plan }] }] = await tx.$queryRawUnsafe<{ "QUERY PLAN": { Plan: Node }[] }[]>(`EXPLAIN (ANALYZE, FORMAT JSON) ${run}`);
-    const exceptionRowsRead = nodes(plan)
+    const [{ "QUERY PLAN": [{ Plan: plan }] }] = await tx.$queryRawUnsafe<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(`EXPLAIN (ANALYZE, FORMAT JSON) ${run}`);
+    const exceptionRowsRead = planNodes(plan)
       .filter((n) => n["Relation Name"] === "Delivery")
       .reduce((sum, n) => sum + (n["Actual Rows"] + (n["Rows Removed by Filter"] ?? 0)) * n["Actual Loops"], 0);
     await tx.$executeRawUnsafe(`DEALLOCATE waiting_log`);

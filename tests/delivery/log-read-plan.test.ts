@@ -9,20 +9,14 @@ import { prisma } from "@/lib/db";
 import { READ_LOG, SKIP_IDLE } from "@/lib/delivery/log";
 import { dueDestinationsStatement } from "@/lib/delivery/outbox";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { insertPlanWorkspace } from "./query-plans";
+import { insertLogTraces, insertPlanWorkspace } from "./query-plans";
 
 const BACKLOG = 3000;
 const LIMIT = 100;
 
 beforeAll(async () => {
   await insertPlanWorkspace();
-  // One transaction per 10 traces, as ingest requests of 10 traces write them. No ANALYZE.
-  for (let i = 0; i < BACKLOG; i += 10) {
-    await prisma.$executeRawUnsafe(
-      `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", routes)
-       SELECT 't' || i, 'w1', jsonb_build_object('pad', repeat('x', 1500)), 1500, '{"d1": 1}' FROM generate_series(${i}, ${i + 9}) i`,
-    );
-  }
+  await insertLogTraces(BACKLOG);
 });
 
 type Entry = { id: string | null; xid: string; seq: string };

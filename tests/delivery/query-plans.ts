@@ -10,6 +10,7 @@ export type PlanNode = {
   "Index Name"?: string;
   "Actual Rows": number;
   "Actual Loops": number;
+  "Rows Removed by Filter"?: number;
   Plans?: PlanNode[];
 };
 
@@ -65,4 +66,17 @@ export const rowsHandled = (node: PlanNode): number =>
 export async function insertPlanWorkspace(): Promise<void> {
   await prisma.$executeRawUnsafe(`INSERT INTO "Workspace" (id, name, kind, "updatedAt") VALUES ('w1', 'Plan', 'personal', now())`);
   await prisma.$executeRawUnsafe(`INSERT INTO "Destination" (id, "workspaceId", type, name, config, "updatedAt") VALUES ('d1', 'w1', 'webhook', 'Hook', '{}', now())`);
+}
+
+/**
+ * `count` traces routed to 'd1' ('t0', 't1', …, 1,500 bytes each), in transactions of 10 as ingest
+ * requests of 10 traces write them. No ANALYZE.
+ */
+export async function insertLogTraces(count: number): Promise<void> {
+  for (let i = 0; i < count; i += 10) {
+    await prisma.$executeRawUnsafe(
+      `INSERT INTO "TracePayload" (id, "workspaceId", data, "sizeBytes", routes)
+       SELECT 't' || i, 'w1', jsonb_build_object('pad', repeat('x', 1500)), 1500, '{"d1": 1}' FROM generate_series(${i}, ${Math.min(count, i + 10) - 1}) i`,
+    );
+  }
 }
