@@ -334,8 +334,10 @@ test("a test trace sent from a destination goes to it only, and waits while it i
   expect(traceBodies("/beta")).toHaveLength(1);
   expect(traceBodies("/alpha")).toHaveLength(0);
 
-  // The workspace-wide send names every destination it reached.
+  // The workspace-wide send names every destination it reached. From the list page: Beta's page has a
+  // "Send test trace" button too, which a click made before the navigation ends would press.
   await page.getByRole("link", { name: "Observability" }).first().click();
+  await page.waitForURL(/\/settings\/observability$/);
   const everywhere = await sendTestTrace(page);
   const reached = everywhere.getByRole("list", { name: "Deliveries of the test trace" }).getByRole("listitem");
   await expect(reached).toHaveCount(2);
